@@ -1,0 +1,22 @@
+# Two entry points: `make run` solves the built-in default scenario, `make test` runs the test suite.
+# Both create .venv with the system python3 and install the project (with its test extras) into it.
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test clean
+
+run: $(STAMP)
+	$(VENV)/bin/planner solve
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) build *.egg-info

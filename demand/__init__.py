@@ -1,0 +1,23 @@
+"""Token demand: planning calendars, demand curves and their projection onto planning periods.
+
+The package knows nothing of the planner: it turns a demand specification into tokens per period.
+
+>>> from demand import ExponentialGrowth, planning_periods, project
+>>> spec = ExponentialGrowth(start="2026-01", tokens_per_day=1e12, rate=0.0, per="month")
+>>> float(project(spec, planning_periods("2026-01", 1, "month"))["tokens"].iloc[0])
+31000000000000.0
+"""
+
+from demand.periods import PeriodLength, parse_period, planning_periods, seconds_per_period
+from demand.curves import DemandSpec, ExplicitSeries, ExponentialGrowth, project
+
+__all__ = [
+    "DemandSpec",
+    "ExplicitSeries",
+    "ExponentialGrowth",
+    "PeriodLength",
+    "parse_period",
+    "planning_periods",
+    "project",
+    "seconds_per_period",
+]

@@ -1,0 +1,49 @@
+"""Planning calendars: periods of real calendar length (a February has 28 or 29 days)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+PeriodLength = Literal["month", "quarter"]
+
+_FREQ: dict[str, str] = {"month": "M", "quarter": "Q"}
+
+
+def planning_periods(start: str, count: int, length: PeriodLength) -> pd.PeriodIndex:
+    """Return ``count`` consecutive periods of ``length`` starting with the one holding ``start``.
+
+    >>> list(planning_periods("2026-01", 2, "quarter").astype(str))
+    ['2026Q1', '2026Q2']
+    """
+    return pd.period_range(start=pd.Period(start, freq="M").start_time, periods=count, freq=_FREQ[length])
+
+
+def parse_period(label: str, length: PeriodLength) -> pd.Period:
+    """Parse a period label such as ``'2026-03'`` (month) or ``'2026Q1'`` / ``'2026-01'`` (quarter).
+
+    A month label given for a quarterly calendar names the quarter holding that month.
+
+    Raises
+    ------
+    ValueError
+        If the label is not a month or quarter.
+    """
+    try:
+        period = pd.Period(str(label))
+    except (ValueError, TypeError):
+        period = None
+    if period is None or period.freqstr[0] not in "MQ":
+        raise ValueError(f"{label!r} is not a month ('2026-03') or a quarter ('2026Q1')")
+    if length == "month" and period.freqstr[0] == "Q":
+        raise ValueError(f"{label!r} is a quarter but the horizon is monthly; give a month such as '2026-03'")
+    return period.asfreq(_FREQ[length])
+
+
+def seconds_per_period(periods: pd.PeriodIndex) -> np.ndarray:
+    """Length of each period in seconds, from its real calendar dates."""
+    starts = periods.start_time
+    ends = (periods + 1).start_time
+    return np.asarray((ends - starts).total_seconds(), dtype=float)

@@ -1,0 +1,337 @@
+"""Build the capacity-planning LP from ``ModelData``: one ``add_<family>`` per constraint family.
+
+Read ``docs/formulation.md`` beside this file's functions: each family here has the same name and
+its math in the docstring. The LP works in scaled units so that coefficients stay within a few
+orders of magnitude: rates in millions of tokens per second (Mtok/s), money in millions of USD,
+power in MW, hardware in units.
+
+>>> from planner import Scenario, default_scenario_path
+>>> from planner.build import build
+>>> from planner.data import ModelData
+>>> model = build(ModelData.from_scenario(Scenario.from_yaml(default_scenario_path())))
+>>> sorted(model.constraints)[:3]
+['capacity', 'cloud_quota', 'demand_balance']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from planner.data import ModelData
+
+MTOK = 1e6
+"""Tokens per LP rate unit: LP rates are in Mtok/s."""
+MUSD = 1e6
+"""USD per LP money unit: the objective is in millions of USD."""
+
+
+@dataclass
+class Model:
+    """A built LP and the tables that map its variables and rows back to the scenario.
+
+    Attributes
+    ----------
+    data
+        The prepared scenario data.
+    problem
+        The PuLP problem, ready to solve or to write with ``problem.writeLP``.
+    variables
+        Per variable family (``serve``, ``unserved``, ``units``, ``build``), a frame with its index
+        columns, ``name`` (readable, e.g. ``units[h100,phoenix,2026-01]``) and ``var``.
+    constraints
+        Per constraint family, a frame with its index columns, ``name`` and ``constraint``.
+    cost_terms
+        ``component, t, var, usd``: nominal USD in period ``t`` per LP unit of ``var``.
+    cost_constants
+        ``component, t, usd``: costs that no decision changes (the sunk capital of existing units
+        is subtracted here, their running costs are added).
+    """
+
+    data: ModelData
+    problem: pulp.LpProblem
+    variables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    constraints: dict[str, pd.DataFrame] = field(default_factory=dict)
+    cost_terms: pd.DataFrame | None = None
+    cost_constants: pd.DataFrame | None = None
+
+    def size(self) -> dict[str, int]:
+        """Number of variables, constraints and nonzero coefficients."""
+        rows = [c for frame in self.constraints.values() for c in frame["constraint"]]
+        return {
+            "variables": int(sum(len(frame) for frame in self.variables.values())),
+            "constraints": len(rows),
+            "nonzeros": int(sum(len(c) for c in rows)),
+        }
+
+
+def build(data: ModelData) -> Model:
+    """Build the LP for ``data``; nothing is solved.
+
+    The families, in the order of ``docs/formulation.md``: variables (with latency eligibility),
+    demand balance, capacity, stock, power limit, supply, cloud quota, budget, objective.
+    """
+    model = Model(data=data, problem=pulp.LpProblem(_solver_name(data.scenario.name) or "plan", pulp.LpMinimize))
+    add_variables(model, data)
+    add_demand_balance(model, data)
+    add_capacity(model, data)
+    add_stock(model, data)
+    add_power_limit(model, data)
+    add_supply(model, data)
+    add_cloud_quota(model, data)
+    add_budget(model, data)
+    add_objective(model, data)
+    return model
+
+
+# ------------------------------------------------------------------------------------ variables
+def add_variables(model: Model, data: ModelData) -> None:
+    """Create the decision variables, all non-negative.
+
+    - ``serve[w,p,f,s,t]`` (Mtok/s): rate of phase ``p`` of workload ``w`` served by fleet ``f``
+      at site ``s`` in period ``t``; created only for latency-eligible pairs, i.e. where
+      ``ttft[f,m(w)] <= max_ttft[w]`` and ``user_speed[f,m(w)] >= min_user_speed[w]``.
+    - ``unserved[w,p,t]`` (Mtok/s): demand left unserved.
+    - ``units[f,s,t]`` (units): owned units in service at site ``s``, or cloud units rented in
+      region ``s``, during period ``t``.
+    - ``build[f,s,t]`` (units): owned units entering service at the start of period ``t``
+      (ordered ``lead[f]`` periods earlier), so only for ``t >= lead[f]``.
+    """
+    t = _periods_frame(data)
+    serve = data.routes.merge(t, how="cross")
+    unserved = data.demand[["workload", "phase", "t"]]
+    units = data.placements.merge(t, how="cross")
+    own = units[units["procurement"] == "own"]
+    build_rows = own[own["t"] >= own["fleet"].map(data.fleets["lead_periods"])]
+    for family, frame, dims in (
+        ("serve", serve, ["workload", "phase", "fleet", "site", "t"]),
+        ("unserved", unserved, ["workload", "phase", "t"]),
+        ("units", units, ["fleet", "site", "t"]),
+        ("build", build_rows, ["fleet", "site", "t"]),
+    ):
+        frame = frame.reset_index(drop=True)
+        names = _names(family, frame, dims, data)
+        frame = frame.assign(name=names, var=[model.problem.add_variable(_solver_name(n), lowBound=0) for n in names])
+        model.variables[family] = frame
+
+
+# ------------------------------------------------------------------------------ constraint families
+def add_demand_balance(model: Model, data: ModelData) -> None:
+    """``demand_balance[w,p,t]``: served plus unserved equals demand.
+
+    sum_{f,s} serve[w,p,f,s,t] + unserved[w,p,t] = D[w,p,t] / 1e6
+
+    Its dual, divided by the period's seconds and discount factor, is the marginal cost of one more
+    million tokens of that phase in that period ($/Mtok).
+    """
+    keys = ["workload", "phase", "t"]
+    terms = pd.concat([_terms(model.variables["serve"], 1.0), _terms(model.variables["unserved"], 1.0)])
+    rhs = data.demand.assign(rhs=data.demand["tokens_per_s"] / MTOK)
+    _add_rows(model, "demand_balance", keys, terms, "==", rhs)
+
+
+def add_capacity(model: Model, data: ModelData) -> None:
+    """``capacity[f,s,t]``: the unit-time spent on tokens fits in the available units.
+
+    sum_{w,p} serve[w,p,f,s,t] * 1e6 / r[f,m(w),p] <= a[f] * units[f,s,t]
+
+    where ``r`` is one unit's throughput for that model and phase (tokens/s) and ``a`` the
+    availability. The left side is the number of busy units.
+    """
+    serve = model.variables["serve"]
+    terms = pd.concat(
+        [
+            _terms(serve, MTOK / serve["tokens_per_s_per_unit"].to_numpy()),
+            _terms(model.variables["units"], -model.variables["units"]["fleet"].map(data.fleets["availability"]).to_numpy()),
+        ]
+    )
+    rhs = model.variables["units"][["fleet", "site", "t"]].assign(rhs=0.0)
+    _add_rows(model, "capacity", ["fleet", "site", "t"], terms, "<=", rhs)
+
+
+def add_stock(model: Model, data: ModelData) -> None:
+    """``stock[f,s,t]``: owned units carry over, arrive with builds and retire at end of life.
+
+    units[t] - units[t-1] - build[t] + build[t - L[f]] = E[f,s,t] - E[f,s,t-1]
+
+    with ``L`` the lifetime in periods, ``E`` the existing units still in service (``units[-1]``
+    and ``E[-1]`` are zero, build terms outside the horizon are dropped). Each row has at most
+    four nonzeros, so the model grows linearly with the horizon.
+    """
+    keys = ["fleet", "site", "t"]
+    units = model.variables["units"]
+    units = units[units["procurement"] == "own"]
+    builds = model.variables["build"]
+    horizon = len(data.periods)
+    life = builds["fleet"].map(data.fleets["life_periods"]).to_numpy()
+    terms = pd.concat(
+        [
+            _terms(units, 1.0),
+            _terms(units.assign(t=units["t"] + 1), -1.0),
+            _terms(builds, -1.0),
+            _terms(builds.assign(t=builds["t"] + life), 1.0),
+        ]
+    )
+    terms = terms[terms["t"] < horizon]
+    existing = units[keys].merge(data.existing, on=keys, how="left").fillna({"units": 0.0})
+    previous = existing.assign(t=existing["t"] + 1)[keys + ["units"]].rename(columns={"units": "before"})
+    rhs = existing.merge(previous, on=keys, how="left").fillna({"before": 0.0})
+    rhs = rhs.assign(rhs=rhs["units"] - rhs["before"])
+    _add_rows(model, "stock", keys, terms, "==", rhs)
+
+
+def add_power_limit(model: Model, data: ModelData) -> None:
+    """``power_limit[s,t]``: installed owned units at full power, times PUE, fit the site's cap.
+
+    sum_f units[f,s,t] * P[f] * PUE[s] / 1000 <= C[s,t]
+
+    with ``P`` the maximum power of one unit (kW) and ``C`` the cap (MW). The dual is the marginal
+    value of one more MW in that period.
+    """
+    units = model.variables["units"]
+    units = units[units["procurement"] == "own"]
+    coef = units["fleet"].map(data.fleets["max_power_kw"]).to_numpy() * units["site"].map(data.sites["pue"]).to_numpy() / 1000.0
+    rhs = data.site_periods.assign(rhs=data.site_periods["cap_mw"])
+    _add_rows(model, "power_limit", ["site", "t"], _terms(units, coef), "<=", rhs)
+
+
+def add_supply(model: Model, data: ModelData) -> None:
+    """``supply[f,t]``: units entering service per period are limited by what vendors deliver.
+
+    sum_s build[f,s,t] <= B[f,t]
+    """
+    rhs = data.supply.assign(rhs=data.supply["units"])
+    _add_rows(model, "supply", ["fleet", "t"], _terms(model.variables["build"], 1.0), "<=", rhs)
+
+
+def add_cloud_quota(model: Model, data: ModelData) -> None:
+    """``cloud_quota[f,t]``: rented cloud units stay within the provider's quota.
+
+    units[f,region,t] <= Q[f,t]
+    """
+    units = model.variables["units"]
+    rhs = data.quota.assign(rhs=data.quota["units"])
+    _add_rows(model, "cloud_quota", ["fleet", "t"], _terms(units[units["procurement"] == "cloud"], 1.0), "<=", rhs)
+
+
+def add_budget(model: Model, data: ModelData) -> None:
+    """``budget[y]``: capital paid for units entering service in calendar year ``y`` fits the budget.
+
+    sum_{f,s,t in y} build[f,s,t] * K[f] / 1e6 <= Budget[y] / 1e6
+    """
+    builds = model.variables["build"]
+    coef = builds["fleet"].map(data.fleets["capex_usd"]).to_numpy() / MUSD
+    terms = _terms(builds, coef).assign(year=data.periods["year"].to_numpy()[builds["t"].to_numpy()])
+    rhs = data.budget.assign(rhs=data.budget["usd"] / MUSD)
+    _add_rows(model, "budget", ["year"], terms, "<=", rhs)
+
+
+def add_objective(model: Model, data: ModelData) -> None:
+    """Minimize the present value of all costs, in millions of USD.
+
+    sum_t delta[t] * (capital + fixed_opex + energy + cloud_rental + unserved_penalty)[t] / 1e6
+
+    - capital: units[f,s,t] * K[f] * CRF(rate, life[f]) * years[t], minus the same for existing
+      units (their capital is sunk). Charging the annualized cost only for the periods a unit
+      serves inside the horizon keeps late builds from looking cheap (no end-of-horizon bias).
+    - fixed_opex: units[f,s,t] * O[f] * years[t].
+    - energy: hours[t] * PUE[s] * price[s,t] / 1000 * (idle[f] * units[f,s,t]
+      + (P[f] - idle[f]) * busy[f,s,t]), busy as in ``capacity``.
+    - cloud_rental: units[f,region,t] * hourly[f] * hours[t].
+    - unserved_penalty: unserved[w,p,t] * seconds[t] * penalty.
+
+    ``delta[t] = (1 + rate) ** -(years from the horizon start to the start of t)``.
+    """
+    fleets, periods = data.fleets, data.periods
+    units = model.variables["units"]
+    own = units[units["procurement"] == "own"]
+    cloud = units[units["procurement"] == "cloud"]
+    serve = model.variables["serve"]
+    serve_own = serve[serve["fleet"].map(fleets["procurement"]) == "own"]
+
+    def per_period(frame, column):
+        return periods[column].to_numpy()[frame["t"].to_numpy()]
+
+    def energy_usd_per_mwh_hour(frame):
+        prices = frame[["site", "t"]].merge(data.site_periods, on=["site", "t"], how="left")["price_usd_per_mwh"].to_numpy()
+        return per_period(frame, "hours") * frame["site"].map(data.sites["pue"]).to_numpy() * prices / 1000.0
+
+    capital_rate = own["fleet"].map(fleets["capital_usd_per_year"]).to_numpy() * per_period(own, "years")
+    idle_kw = own["fleet"].map(fleets["idle_power_kw"]).to_numpy()
+    busy_kw = (serve_own["fleet"].map(fleets["max_power_kw"]) - serve_own["fleet"].map(fleets["idle_power_kw"])).to_numpy()
+    busy_units = MTOK / serve_own["tokens_per_s_per_unit"].to_numpy()
+    terms = pd.concat(
+        [
+            _cost(own, "capital", capital_rate),
+            _cost(own, "fixed_opex", own["fleet"].map(fleets["opex_usd_per_year"]).to_numpy() * per_period(own, "years")),
+            _cost(own, "energy", idle_kw * energy_usd_per_mwh_hour(own)),
+            _cost(serve_own, "energy", busy_kw * busy_units * energy_usd_per_mwh_hour(serve_own)),
+            _cost(cloud, "cloud_rental", cloud["fleet"].map(fleets["hourly_usd"]).to_numpy() * per_period(cloud, "hours")),
+            _cost(model.variables["unserved"], "unserved_penalty", per_period(model.variables["unserved"], "seconds") * data.penalty_usd_per_mtok),
+        ],
+        ignore_index=True,
+    )
+    existing = data.existing.merge(data.placements[["fleet", "site"]], on=["fleet", "site"])
+    constants = existing.assign(
+        component="capital",
+        usd=-existing["units"] * existing["fleet"].map(fleets["capital_usd_per_year"]) * per_period(existing, "years"),
+    )[["component", "t", "usd"]]
+    model.cost_terms = terms
+    model.cost_constants = constants
+
+    weight = periods["discount"].to_numpy()[terms["t"].to_numpy()] * terms["usd"].to_numpy() / MUSD
+    objective = pulp.LpAffineExpression()
+    for var, coef in zip(terms["var"], weight, strict=True):
+        objective.addterm(var, coef)
+    objective.constant = float((periods["discount"].to_numpy()[constants["t"].to_numpy()] * constants["usd"]).sum() / MUSD)
+    model.problem.setObjective(objective)
+
+
+# -------------------------------------------------------------------------------------- helpers
+def _periods_frame(data: ModelData) -> pd.DataFrame:
+    return pd.DataFrame({"t": np.arange(len(data.periods))})
+
+
+def _names(family: str, frame: pd.DataFrame, dims: list[str], data: ModelData) -> list[str]:
+    """Readable names such as ``capacity[h100,phoenix,2026-01]`` (period labels, not positions)."""
+    columns = [frame[d].map(data.labels) if d == "t" else frame[d].astype(str) for d in dims]
+    return [f"{family}[{','.join(parts)}]" for parts in zip(*columns, strict=True)]
+
+
+def _solver_name(name: str) -> str:
+    """The solver-safe form of a readable name: only letters, digits and underscores."""
+    return re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_")
+
+
+def _terms(variables: pd.DataFrame, coef) -> pd.DataFrame:
+    """A variable frame (index columns and ``var``) with a ``coef`` column for a constraint."""
+    return variables.drop(columns=["name"]).assign(coef=coef)
+
+
+def _cost(variables: pd.DataFrame, component: str, usd) -> pd.DataFrame:
+    return pd.DataFrame({"component": component, "t": variables["t"].to_numpy(), "var": variables["var"].to_numpy(), "usd": usd})
+
+
+_SENSES = {"<=": pulp.LpConstraintLE, ">=": pulp.LpConstraintGE, "==": pulp.LpConstraintEQ}
+
+
+def _add_rows(model: Model, family: str, keys: list[str], terms: pd.DataFrame, sense: str, rhs: pd.DataFrame) -> None:
+    """Add one constraint per row of ``rhs`` that has terms: sum of ``coef * var`` over the terms
+    sharing its ``keys``, compared to its ``rhs``. Repeated variables in a row are summed."""
+    expressions: dict[tuple, pulp.LpAffineExpression] = {}
+    for key, var, coef in zip(terms[keys].itertuples(index=False, name=None), terms["var"], terms["coef"], strict=True):
+        expressions.setdefault(key, pulp.LpAffineExpression()).addterm(var, coef)
+    rows = rhs[[*keys, "rhs"]].reset_index(drop=True)
+    has_terms = [key in expressions for key in rows[keys].itertuples(index=False, name=None)]
+    rows = rows[has_terms].reset_index(drop=True)
+    names = _names(family, rows, keys, model.data)
+    constraints = []
+    for key, value, name in zip(rows[keys].itertuples(index=False, name=None), rows["rhs"], names, strict=True):
+        constraint = pulp.LpConstraint(expressions[key], _SENSES[sense], _solver_name(name), float(value))
+        model.problem.addConstraint(constraint)
+        constraints.append(constraint)
+    model.constraints[family] = rows.assign(name=names, constraint=constraints)

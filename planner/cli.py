@@ -1,0 +1,127 @@
+"""The ``planner`` command line: solve, validate, print the schema, start from an example."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from planner import Scenario, ScenarioError, default_scenario_path, example_path, examples, solve
+from planner.errors import Problem
+from planner.report import problems_report, result_report
+
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Capacity planning for AI inference: how much of which hardware, where and when.",
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+EXIT_NOT_OPTIMAL = 1
+EXIT_BAD_INPUT = 2
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of any error.")] = False,
+) -> None:
+    """Plan inference fleets with a linear program (PuLP + CBC)."""
+    ctx.obj = {"debug": debug}
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, soft_wrap=False, width=140 if not stderr else None)
+
+
+def _fail(ctx: typer.Context, problems: list[Problem], error: BaseException | None = None) -> None:
+    if error is not None and ctx.obj and ctx.obj.get("debug"):
+        raise error
+    _console(stderr=True).print(problems_report(problems))
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _load(ctx: typer.Context, path: Path | None) -> Scenario:
+    try:
+        return Scenario.from_yaml(path if path is not None else default_scenario_path())
+    except ScenarioError as exc:
+        _fail(ctx, exc.problems, exc)
+        raise  # unreachable: _fail exits
+
+
+ScenarioArg = Annotated[Optional[Path], typer.Argument(help="Scenario YAML file. Omitted: the built-in default scenario.")]
+
+
+@app.command("solve")
+def solve_command(
+    ctx: typer.Context,
+    scenario: ScenarioArg = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write every table (CSV), summary.json and the resolved scenario to this folder.")] = None,
+    solver: Annotated[str, typer.Option(help="Solver to use.")] = "cbc",
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", min=0.0, help="Stop the solver after this many seconds and report the best plan found.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object instead of tables.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace the --out folder if it exists.")] = False,
+) -> None:
+    """Find the least-cost plan. Exit code 0: optimal; 1: not solved to optimality; 2: invalid input."""
+    if solver != "cbc":
+        _fail(ctx, [Problem(path="--solver", message="unknown solver; available: cbc", value=solver)])
+    if out is not None and out.exists() and not force:
+        _fail(ctx, [Problem(path="--out", message="the folder exists; choose another or add --force to replace it", value=str(out))])
+    result = solve(_load(ctx, scenario), solver=solver, time_limit=time_limit)
+    if out is not None:
+        result.to_dir(out, overwrite=force)
+    if as_json:
+        typer.echo(json.dumps(result.summary()))
+    else:
+        console = _console()
+        console.print(result_report(result))
+        if out is not None:
+            console.print(f"Plan written to {out}/")
+    if not result.is_optimal:
+        raise typer.Exit(EXIT_NOT_OPTIMAL)
+
+
+@app.command()
+def validate(ctx: typer.Context, scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) -> None:
+    """Check a scenario file and list every problem (exit code 2 if there is any)."""
+    loaded = _load(ctx, scenario)
+    typer.echo(
+        f"{scenario}: valid ({len(loaded.workloads)} workloads, {len(loaded.fleets)} fleets, {len(loaded.sites)} sites, "
+        f"{loaded.horizon.periods} {loaded.horizon.period_length}s from {loaded.horizon.start})"
+    )
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files, for editor completion and checking."""
+    typer.echo(json.dumps(Scenario.model_json_schema(), indent=2))
+
+
+@app.command()
+def example(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Example name; run `planner example list` to see them.")],
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the scenario here (and any demand CSV beside it) instead of printing it.")] = None,
+) -> None:
+    """Print or write a starter scenario from the shipped examples."""
+    if name == "list":
+        typer.echo("\n".join(examples()))
+        return
+    try:
+        source = example_path(name)
+    except KeyError:
+        _fail(ctx, [Problem(path="NAME", message=f"no such example; known: {', '.join(examples())}", value=name)])
+    if output is None:
+        typer.echo(source.read_text(encoding="utf-8"), nl=False)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, output)
+    for spec in Scenario.from_yaml(source).demand.values():
+        csv = getattr(spec, "csv", None)
+        if csv is not None:
+            shutil.copyfile(csv, output.parent / csv.relative_to(source.parent))
+    typer.echo(f"wrote {output}")

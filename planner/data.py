@@ -1,0 +1,251 @@
+"""``ModelData``: a validated scenario turned into the index sets and numbers the LP is built from.
+
+Everything here is plain pandas: a notebook can look at exactly what the optimizer sees. Period
+positions ``t`` (0, 1, ...) index every time-dependent table; ``period`` holds the label.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from demand import parse_period, project, seconds_per_period
+from planner.scenario import Scenario
+
+PHASES = ("prefill", "decode")
+_HOURS = 3600.0
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """The numbers behind one scenario's LP, in user units (tokens/s, USD, kW, MW).
+
+    Attributes
+    ----------
+    periods
+        One row per period ``t``: ``period`` label, ``seconds``, ``hours``, ``years`` (length in
+        years: months / 12), ``year`` (calendar year), ``discount`` (present-value factor at the
+        period's start).
+    demand
+        ``t, workload, phase, tokens_per_s, tokens``: the average rate each phase must carry.
+    fleets
+        Indexed by fleet: procurement, vendor, category, prices, power, ``availability``,
+        ``lead_periods``, ``life_periods``, ``capital_usd_per_year`` (capex times the capital
+        recovery factor).
+    placements
+        ``fleet, site, procurement``: where each fleet can stand (a site for owned fleets, the
+        cloud region for rented ones).
+    routes
+        ``workload, phase, fleet, site, tokens_per_s_per_unit``: the latency-eligible ways to
+        serve each phase, with one unit's throughput for that phase.
+    sites
+        Indexed by site: ``pue``.
+    site_periods
+        ``site, t, cap_mw, price_usd_per_mwh``.
+    existing
+        ``fleet, site, t, units``: units installed before the plan and still in service at ``t``.
+    supply, quota
+        ``fleet, t, units``: most owned units entering service, most cloud units rented (only
+        where limited).
+    budget
+        ``year, usd``: capital budget per calendar year (empty when unlimited).
+    penalty_usd_per_mtok
+        Price of unserved demand.
+    """
+
+    scenario: Scenario
+    periods: pd.DataFrame
+    demand: pd.DataFrame
+    fleets: pd.DataFrame
+    placements: pd.DataFrame
+    routes: pd.DataFrame
+    sites: pd.DataFrame
+    site_periods: pd.DataFrame
+    existing: pd.DataFrame
+    supply: pd.DataFrame
+    quota: pd.DataFrame
+    budget: pd.DataFrame
+    penalty_usd_per_mtok: float
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> ModelData:
+        """Prepare the LP's data from a validated scenario."""
+        calendar = scenario.horizon.calendar()
+        periods = _periods(scenario, calendar)
+        placements = _placements(scenario)
+        return cls(
+            scenario=scenario,
+            periods=periods,
+            demand=_demand(scenario, calendar),
+            fleets=_fleets(scenario),
+            placements=placements,
+            routes=_routes(scenario, placements),
+            sites=pd.DataFrame({"pue": {name: site.pue for name, site in scenario.sites.items()}}, dtype=float),
+            site_periods=_site_periods(scenario, calendar),
+            existing=_existing(scenario, calendar),
+            supply=_limits(scenario, calendar, "max_build_units_per_period"),
+            quota=_limits(scenario, calendar, "quota_units"),
+            budget=_budget(scenario, periods),
+            penalty_usd_per_mtok=scenario.policy.unserved_penalty_usd_per_mtok,
+        )
+
+    @property
+    def labels(self) -> pd.Series:
+        """Period label by position ``t``."""
+        return self.periods["period"]
+
+
+def capital_recovery_factor(rate: float, years: float) -> float:
+    """Share of a capital cost paid each year to repay it over ``years`` at ``rate``.
+
+    >>> round(capital_recovery_factor(0.08, 5), 6)
+    0.250456
+    >>> capital_recovery_factor(0.0, 4)
+    0.25
+    """
+    if rate == 0:
+        return 1.0 / years
+    growth = (1.0 + rate) ** years
+    return rate * growth / (growth - 1.0)
+
+
+def schedule_values(schedule, calendar: pd.PeriodIndex, length: str) -> np.ndarray:
+    """A scenario ``Schedule`` (a number, or steps by period label) as one value per period."""
+    if not isinstance(schedule, dict):
+        return np.full(len(calendar), float(schedule))
+    steps = sorted((parse_period(label, length), float(value)) for label, value in schedule.items())
+    values = np.empty(len(calendar))
+    for i, period in enumerate(calendar):
+        values[i] = [value for start, value in steps if start <= period][-1]
+    return values
+
+
+def _length(scenario: Scenario) -> str:
+    return scenario.horizon.period_length
+
+
+def _periods(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
+    months = 3 if _length(scenario) == "quarter" else 1
+    seconds = seconds_per_period(calendar)
+    years_from_start = np.arange(len(calendar)) * months / 12.0
+    return pd.DataFrame(
+        {
+            "period": calendar.astype(str),
+            "seconds": seconds,
+            "hours": seconds / _HOURS,
+            "years": months / 12.0,
+            "year": calendar.year,
+            "discount": (1.0 + scenario.horizon.discount_rate) ** -years_from_start,
+        }
+    ).rename_axis("t")
+
+
+def _demand(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
+    frames = []
+    for name, workload in scenario.workloads.items():
+        projected = project(scenario.demand[scenario.demand_key(name)], calendar)
+        ratio = workload.input_output_ratio
+        for phase, share in (("prefill", ratio / (1 + ratio)), ("decode", 1 / (1 + ratio))):
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "t": np.arange(len(calendar)),
+                        "workload": name,
+                        "phase": phase,
+                        "tokens_per_s": projected["tokens_per_s"].to_numpy() * share,
+                        "tokens": projected["tokens"].to_numpy() * share,
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _fleets(scenario: Scenario) -> pd.DataFrame:
+    months = 3 if _length(scenario) == "quarter" else 1
+    rate = scenario.horizon.discount_rate
+    rows = {}
+    for name, fleet in scenario.fleets.items():
+        owned = fleet.procurement == "own"
+        rows[name] = {
+            "procurement": fleet.procurement,
+            "vendor": fleet.vendor,
+            "category": fleet.category,
+            "capex_usd": fleet.capex_usd if owned else 0.0,
+            "opex_usd_per_year": fleet.opex_usd_per_year if owned else 0.0,
+            "hourly_usd": fleet.hourly_usd if not owned else 0.0,
+            "max_power_kw": fleet.max_power_kw if owned else 0.0,
+            "idle_power_kw": fleet.idle_power_kw if owned else 0.0,
+            "availability": fleet.availability,
+            "lead_periods": math.ceil(fleet.lead_time_months / months - 1e-9) if owned else 0,
+            "life_periods": max(1, round(fleet.lifetime_years * 12 / months)) if owned else 0,
+            "capital_usd_per_year": fleet.capex_usd * capital_recovery_factor(rate, fleet.lifetime_years) if owned else 0.0,
+        }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("fleet")
+
+
+def _placements(scenario: Scenario) -> pd.DataFrame:
+    rows = [(fleet, site, "own") for site, s in scenario.sites.items() for fleet in dict.fromkeys(s.fleets)]
+    rows += [(name, fleet.region, "cloud") for name, fleet in scenario.fleets.items() if fleet.procurement == "cloud"]
+    return pd.DataFrame(rows, columns=["fleet", "site", "procurement"])
+
+
+def _routes(scenario: Scenario, placements: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for wname, workload in scenario.workloads.items():
+        for fname, fleet in scenario.fleets.items():
+            if fleet.serves(workload) is None:
+                perf = fleet.performance[workload.model]
+                rows.append((wname, "prefill", fname, perf.prefill_tokens_per_s))
+                rows.append((wname, "decode", fname, perf.decode_tokens_per_s))
+    eligible = pd.DataFrame(rows, columns=["workload", "phase", "fleet", "tokens_per_s_per_unit"])
+    return eligible.merge(placements[["fleet", "site"]], on="fleet")[
+        ["workload", "phase", "fleet", "site", "tokens_per_s_per_unit"]
+    ]
+
+
+def _site_periods(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
+    length = _length(scenario)
+    frames = [
+        pd.DataFrame(
+            {
+                "site": name,
+                "t": np.arange(len(calendar)),
+                "cap_mw": schedule_values(site.power_mw, calendar, length),
+                "price_usd_per_mwh": schedule_values(site.electricity_price_usd_per_mwh, calendar, length),
+            }
+        )
+        for name, site in scenario.sites.items()
+    ]
+    columns = ["site", "t", "cap_mw", "price_usd_per_mwh"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def _existing(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
+    length = _length(scenario)
+    rows = []
+    for name, fleet in scenario.fleets.items():
+        for entry in fleet.existing:
+            last = parse_period(entry.retire_after, length) if entry.retire_after else calendar[-1]
+            for t, period in enumerate(calendar):
+                if period <= last and entry.units > 0:
+                    rows.append((name, entry.site, t, entry.units))
+    frame = pd.DataFrame(rows, columns=["fleet", "site", "t", "units"])
+    return frame.groupby(["fleet", "site", "t"], as_index=False)["units"].sum()
+
+
+def _limits(scenario: Scenario, calendar: pd.PeriodIndex, field: str) -> pd.DataFrame:
+    frames = [
+        pd.DataFrame({"fleet": name, "t": np.arange(len(calendar)), "units": schedule_values(limit, calendar, _length(scenario))})
+        for name, fleet in scenario.fleets.items()
+        if (limit := getattr(fleet, field)) is not None
+    ]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["fleet", "t", "units"])
+
+
+def _budget(scenario: Scenario, periods: pd.DataFrame) -> pd.DataFrame:
+    budget = scenario.policy.capex_budget_usd_per_year
+    years = sorted(periods["year"].unique()) if budget is not None else []
+    return pd.DataFrame({"year": years, "usd": [budget] * len(years)})

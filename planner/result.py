@@ -1,0 +1,277 @@
+"""The outcome of a solve: a status, the objective and tidy tables whose columns carry their units."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from planner.build import MTOK, MUSD, Model
+from planner.scenario import Scenario
+
+COMPONENTS = ("capital", "fixed_opex", "energy", "cloud_rental", "unserved_penalty")
+_TINY = 1e-9
+
+TABLE_COLUMNS: dict[str, list[str]] = {
+    "demand": ["period", "workload", "phase", "tokens_per_s", "tokens"],
+    "builds": ["period", "order_period", "site", "fleet", "units"],
+    "installed": ["period", "site", "fleet", "procurement", "units"],
+    "allocation": ["period", "workload", "phase", "fleet", "site", "tokens_per_s", "tokens", "busy_units"],
+    "power": ["period", "site", "used_mw", "cap_mw", "marginal_usd_per_mw"],
+    "costs": ["period", "component", "usd", "discounted_usd"],
+    "prices": ["period", "workload", "phase", "marginal_usd_per_mtok"],
+    "unserved": ["period", "workload", "phase", "tokens_per_s", "tokens"],
+}
+"""Every result table and its columns, in order."""
+
+
+class Status(StrEnum):
+    """How a solve ended."""
+
+    OPTIMAL = "optimal"
+    """A proven least-cost plan (it may still leave demand unserved, at its penalty)."""
+    TIME_LIMIT = "time_limit"
+    """The solver hit the time limit; the plan, if any, is the best found, not proven optimal."""
+    INFEASIBLE = "infeasible"
+    """No plan satisfies the hard constraints."""
+    UNBOUNDED = "unbounded"
+    """The cost can fall without limit: some cost is negative."""
+    NOT_SOLVED = "not_solved"
+    """The solver returned without a solution."""
+    SOLVER_ERROR = "solver_error"
+    """The solver is missing or failed."""
+
+
+@dataclass
+class Result:
+    """A solved (or failed) plan.
+
+    Attributes
+    ----------
+    status, message
+        How the solve ended, in words a planner can act on.
+    objective_usd
+        Present value of all costs in USD (``None`` without a plan).
+    scenario
+        The scenario, with defaults and catalog figures filled in.
+    tables
+        The tidy tables named in :data:`TABLE_COLUMNS`; also reachable as attributes
+        (``result.allocation``).
+    solver, solver_version, solve_seconds, build_seconds, model_size
+        How the answer was obtained.
+    """
+
+    status: Status
+    message: str
+    objective_usd: float | None
+    scenario: Scenario
+    tables: dict[str, pd.DataFrame]
+    solver: str
+    solver_version: str | None
+    solve_seconds: float
+    build_seconds: float
+    model_size: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def is_optimal(self) -> bool:
+        """True when the plan is proven least-cost."""
+        return self.status is Status.OPTIMAL
+
+    @property
+    def has_plan(self) -> bool:
+        """True when there are plan tables to read (optimal, or best found at the time limit)."""
+        return self.objective_usd is not None
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def without_plan(cls, model: Model, status: Status, message: str, **info: Any) -> Result:
+        """A result that carries only the demand table and why there is no plan."""
+        tables = {name: pd.DataFrame(columns=columns) for name, columns in TABLE_COLUMNS.items()}
+        tables["demand"] = _demand(model)
+        return cls(
+            status=status,
+            message=message,
+            objective_usd=None,
+            scenario=model.data.scenario,
+            tables=tables,
+            model_size=model.size(),
+            **_defaults(info),
+        )
+
+    @classmethod
+    def from_model(cls, model: Model, status: Status, message: str, **info: Any) -> Result:
+        """Read the plan from a solved model."""
+        tables = {
+            "demand": _demand(model),
+            "builds": _builds(model),
+            "installed": _installed(model),
+            "allocation": _allocation(model),
+            "power": _power(model),
+            "costs": _costs(model),
+            "prices": _prices(model),
+            "unserved": _unserved(model),
+        }
+        return cls(
+            status=status,
+            message=message,
+            objective_usd=float(pulp.value(model.problem.objective)) * MUSD,
+            scenario=model.data.scenario,
+            tables=tables,
+            model_size=model.size(),
+            **_defaults(info),
+        )
+
+    # ------------------------------------------------------------------ reporting
+    def summary(self) -> dict[str, Any]:
+        """The headline numbers as plain JSON-ready data."""
+        costs = self.tables["costs"]
+        by_component = costs.groupby("component")["discounted_usd"].sum() if len(costs) else pd.Series(dtype=float)
+        nominal = costs.groupby("component")["usd"].sum() if len(costs) else pd.Series(dtype=float)
+        return {
+            "scenario": self.scenario.name,
+            "status": self.status.value,
+            "message": self.message,
+            "objective_usd": self.objective_usd,
+            "cost_by_component_usd": {c: float(by_component.get(c, 0.0)) for c in COMPONENTS} if self.has_plan else None,
+            "nominal_cost_by_component_usd": {c: float(nominal.get(c, 0.0)) for c in COMPONENTS} if self.has_plan else None,
+            "demand_tokens": float(self.tables["demand"]["tokens"].sum()),
+            "unserved_tokens": float(self.tables["unserved"]["tokens"].sum()) if self.has_plan else None,
+            "periods": f"{self.scenario.horizon.periods} x {self.scenario.horizon.period_length} from {self.scenario.horizon.start}",
+            "solver": self.solver,
+            "solver_version": self.solver_version,
+            "build_seconds": round(self.build_seconds, 3),
+            "solve_seconds": round(self.solve_seconds, 3),
+            "model_size": self.model_size,
+        }
+
+    def to_dir(self, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Write every table as CSV, ``summary.json`` and the resolved ``scenario.yaml``.
+
+        The files are written to a temporary folder beside ``path`` and moved into place at the
+        end, so an interrupted write never leaves a half-written result.
+
+        Raises
+        ------
+        FileExistsError
+            If ``path`` exists and ``overwrite`` is false.
+        """
+        target = Path(path)
+        if target.exists() and not overwrite:
+            raise FileExistsError(f"{target} already exists; choose another folder or allow overwriting")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        try:
+            for name, table in self.tables.items():
+                table.to_csv(staging / f"{name}.csv", index=False)
+            (staging / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n", encoding="utf-8")
+            (staging / "scenario.yaml").write_text(self.scenario.to_yaml(), encoding="utf-8")
+            if target.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+                os.replace(target, old / target.name)
+                os.replace(staging, target)
+                shutil.rmtree(old)
+            else:
+                os.replace(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return target
+
+
+def _defaults(info: dict[str, Any]) -> dict[str, Any]:
+    return {"solver": "cbc", "solver_version": None, "solve_seconds": 0.0, "build_seconds": 0.0} | info
+
+
+def _value(frame: pd.DataFrame) -> np.ndarray:
+    values = np.array([v.varValue for v in frame["var"]], dtype=float)
+    values[np.abs(values) < _TINY] = 0.0  # CBC reports -0.0 and round-off as tiny values
+    return values
+
+
+def _label(model: Model, frame: pd.DataFrame) -> pd.DataFrame:
+    """Replace period positions ``t`` by labels in a ``period`` column placed first."""
+    labelled = frame.assign(period=frame["t"].map(model.data.labels)).drop(columns=["t"])
+    return labelled[["period", *[c for c in labelled.columns if c != "period"]]]
+
+
+def _demand(model: Model) -> pd.DataFrame:
+    return _label(model, model.data.demand)[TABLE_COLUMNS["demand"]].reset_index(drop=True)
+
+
+def _builds(model: Model) -> pd.DataFrame:
+    builds = model.variables["build"]
+    frame = builds[["fleet", "site", "t"]].assign(units=_value(builds))
+    frame = frame[frame["units"] > 0]
+    lead = frame["fleet"].map(model.data.fleets["lead_periods"])
+    frame = frame.assign(order_period=(frame["t"] - lead).map(model.data.labels))
+    return _label(model, frame)[TABLE_COLUMNS["builds"]].reset_index(drop=True)
+
+
+def _installed(model: Model) -> pd.DataFrame:
+    units = model.variables["units"]
+    frame = units[["fleet", "site", "procurement", "t"]].assign(units=_value(units))
+    return _label(model, frame)[TABLE_COLUMNS["installed"]].reset_index(drop=True)
+
+
+def _allocation(model: Model) -> pd.DataFrame:
+    serve = model.variables["serve"]
+    rate = _value(serve) * MTOK
+    seconds = model.data.periods["seconds"].to_numpy()[serve["t"].to_numpy()]
+    frame = serve[["workload", "phase", "fleet", "site", "t"]].assign(
+        tokens_per_s=rate, tokens=rate * seconds, busy_units=rate / serve["tokens_per_s_per_unit"].to_numpy()
+    )
+    frame = frame[frame["tokens_per_s"] > 0]
+    return _label(model, frame)[TABLE_COLUMNS["allocation"]].reset_index(drop=True)
+
+
+def _power(model: Model) -> pd.DataFrame:
+    rows = model.constraints["power_limit"]
+    used = np.array([c.value() - c.constant for c in rows["constraint"]], dtype=float) if len(rows) else np.array([])
+    pi = np.array([c.pi or 0.0 for c in rows["constraint"]], dtype=float)
+    discount = model.data.periods["discount"].to_numpy()[rows["t"].to_numpy()]
+    # A <= row's dual is <= 0 when minimizing; a planner reads the saving from one more MW.
+    frame = rows[["site", "t"]].assign(used_mw=used, cap_mw=rows["rhs"], marginal_usd_per_mw=-pi * MUSD / discount + 0.0)
+    return _label(model, frame)[TABLE_COLUMNS["power"]].reset_index(drop=True)
+
+
+def _costs(model: Model) -> pd.DataFrame:
+    terms = model.cost_terms
+    variable = terms[["component", "t"]].assign(usd=terms["usd"].to_numpy() * np.array([v.varValue or 0.0 for v in terms["var"]]))
+    frame = pd.concat([variable, model.cost_constants], ignore_index=True).groupby(["t", "component"], as_index=False)["usd"].sum()
+    grid = pd.MultiIndex.from_product([range(len(model.data.periods)), COMPONENTS], names=["t", "component"]).to_frame(index=False)
+    frame = grid.merge(frame, on=["t", "component"], how="left").fillna({"usd": 0.0})
+    frame = frame.assign(discounted_usd=frame["usd"] * model.data.periods["discount"].to_numpy()[frame["t"].to_numpy()])
+    return _label(model, frame)[TABLE_COLUMNS["costs"]].reset_index(drop=True)
+
+
+def _prices(model: Model) -> pd.DataFrame:
+    rows = model.constraints["demand_balance"]
+    pi = np.array([c.pi or 0.0 for c in rows["constraint"]], dtype=float)
+    periods = model.data.periods
+    scale = periods["discount"].to_numpy()[rows["t"].to_numpy()] * periods["seconds"].to_numpy()[rows["t"].to_numpy()]
+    frame = rows[["workload", "phase", "t"]].assign(marginal_usd_per_mtok=pi * MUSD / scale + 0.0)
+    return _label(model, frame)[TABLE_COLUMNS["prices"]].reset_index(drop=True)
+
+
+def _unserved(model: Model) -> pd.DataFrame:
+    unserved = model.variables["unserved"]
+    rate = _value(unserved) * MTOK
+    seconds = model.data.periods["seconds"].to_numpy()[unserved["t"].to_numpy()]
+    frame = unserved[["workload", "phase", "t"]].assign(tokens_per_s=rate, tokens=rate * seconds)
+    frame = frame[frame["tokens_per_s"] > 0]
+    return _label(model, frame)[TABLE_COLUMNS["unserved"]].reset_index(drop=True)

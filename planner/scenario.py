@@ -1,0 +1,373 @@
+"""The scenario: everything a capacity planner states about one planning question.
+
+A scenario is validated input. Every field carries its unit in its name or description; cross-field
+checks (references between sections, calendars, latency eligibility) run when it is built, and all
+problems are reported together.
+
+>>> from planner import Scenario, default_scenario_path
+>>> scenario = Scenario.from_yaml(default_scenario_path())
+>>> scenario.horizon.period_length
+'month'
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from demand import DemandSpec, PeriodLength, parse_period, planning_periods, project
+from fleets import Category, UnknownSystemError, get_system
+from planner.errors import Problem, ScenarioError, problems_from_validation, yaml_problem
+
+Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=64)]
+"""Names of workloads, fleets and sites: a letter, then letters, digits, '_', '-' or '.'."""
+
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+Schedule = NonNegative | dict[str, NonNegative]
+"""A value over time: one number for the whole horizon, or steps ``{period label: value}``.
+
+Each step holds from its period until the next step; the first step must be at or before the
+horizon's first period (write ``{'2026-01': 0, '2026-07': 300}`` for a site that opens in July).
+"""
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class Horizon(_Input):
+    """The planning calendar."""
+
+    start: str = Field(description="First month of the plan, 'YYYY-MM'. A quarterly plan starts in January, April, July or October.")
+    periods: int = Field(ge=1, le=600, description="Number of planning periods.")
+    period_length: PeriodLength = Field(default="month", description="Length of one period: 'month' or 'quarter'.")
+    discount_rate: float = Field(
+        default=0.08, ge=0, lt=1, description="Annual discount rate (fraction) for present values and capital recovery."
+    )
+
+    @model_validator(mode="after")
+    def _calendar(self) -> Horizon:
+        month = parse_period(self.start, "month")
+        if self.period_length == "quarter" and month.month % 3 != 1:
+            raise ValueError(f"a quarterly horizon starts in January, April, July or October, not {self.start!r}")
+        self.start = str(month)
+        return self
+
+    def calendar(self):
+        """The planning periods as a pandas ``PeriodIndex``."""
+        return planning_periods(self.start, self.periods, self.period_length)
+
+
+class Workload(_Input):
+    """A stream of requests for one model with one latency target."""
+
+    model: str = Field(description="Reference model served, e.g. 'llama-3.1-70b'; fleets list their performance per model.")
+    demand: Name | None = Field(
+        default=None, description="Key of this workload's entry in 'demand'; defaults to the workload's own name."
+    )
+    max_ttft_ms: Positive = Field(description="Latency SLO: longest acceptable time to first token, in milliseconds.")
+    min_tokens_per_s_per_user: NonNegative = Field(
+        description="Latency SLO: slowest acceptable output speed of one user's stream, in tokens per second."
+    )
+    input_output_ratio: Positive = Field(
+        description="Input (prompt) tokens per output token; splits demand into prefill and decode."
+    )
+
+
+class Performance(_Input):
+    """What one unit of a fleet does on one model."""
+
+    prefill_tokens_per_s: Positive = Field(description="Input tokens processed per second per unit (system throughput).")
+    decode_tokens_per_s: Positive = Field(description="Output tokens generated per second per unit (system throughput).")
+    tokens_per_s_per_user: Positive = Field(description="Output tokens per second of one user's stream.")
+    ttft_ms: Positive = Field(description="Time to first token in milliseconds.")
+
+
+class ExistingUnits(_Input):
+    """Units already installed at a site when the plan starts (their capital is sunk)."""
+
+    site: Name = Field(description="Site where the units stand.")
+    units: NonNegative = Field(description="Number of installed units.")
+    retire_after: str | None = Field(
+        default=None, description="Last period the units serve ('YYYY-MM'); omitted: they serve the whole horizon."
+    )
+
+
+_CATALOG_FIELDS = ("vendor", "category", "max_power_kw", "idle_power_kw", "lifetime_years")
+
+
+class Fleet(_Input):
+    """A hardware option: a catalog system (or inline figures) and how it is procured.
+
+    Any figure left out is taken from the catalog system named in ``system``.
+    """
+
+    system: str | None = Field(default=None, description="Catalog system this fleet uses (see `fleets`), e.g. 'dgx-h100'.")
+    procurement: Literal["own", "cloud"] = Field(
+        description="'own': bought, placed at sites under their power caps, capital annualized over its lifetime; "
+        "'cloud': rented by the hour, no site power."
+    )
+    vendor: str | None = Field(default=None, description="Hardware vendor (or cloud provider). Default: the catalog's.")
+    category: Category | None = Field(default=None, description="Hardware family. Default: the catalog's.")
+    capex_usd: NonNegative | None = Field(default=None, description="Purchase price of one unit in USD (own). Default: the catalog's.")
+    opex_usd_per_year: NonNegative = Field(
+        default=0.0, description="Fixed operating cost of one installed unit in USD per year (own): support, space, staff."
+    )
+    hourly_usd: NonNegative | None = Field(default=None, description="Rental price of one unit in USD per hour (cloud). Default: the catalog's.")
+    max_power_kw: Positive | None = Field(default=None, description="Power of one fully busy unit in kW, before PUE. Default: the catalog's.")
+    idle_power_kw: NonNegative | None = Field(default=None, description="Power of one idle unit in kW, before PUE. Default: the catalog's.")
+    lifetime_years: Positive | None = Field(default=None, description="Service life of an owned unit in years. Default: the catalog's.")
+    lead_time_months: NonNegative = Field(
+        default=0.0, description="Months from order to service (own); rounded up to whole periods."
+    )
+    availability: float = Field(
+        default=1.0, gt=0, le=1, description="Fraction of time a unit can serve (maintenance, failures)."
+    )
+    max_build_units_per_period: Schedule | None = Field(
+        default=None, description="Supply: most units that can enter service per period, over all sites (own). Omitted: unlimited."
+    )
+    quota_units: Schedule | None = Field(
+        default=None, description="Most units that can be rented at once (cloud). Omitted: unlimited."
+    )
+    region: Name = Field(default="cloud", description="Label of the cloud region in result tables (cloud).")
+    existing: list[ExistingUnits] = Field(default_factory=list, description="Units already installed at sites (own).")
+    performance: dict[str, Performance] = Field(
+        default_factory=dict,
+        description="Performance per model. Models not listed here are taken from the catalog system.",
+    )
+
+    @model_validator(mode="after")
+    def _resolve(self) -> Fleet:
+        if self.system is not None:
+            try:
+                system = get_system(self.system)
+            except UnknownSystemError as exc:
+                raise ValueError(str(exc)) from None
+            for name in _CATALOG_FIELDS:
+                if getattr(self, name) is None:
+                    figure = getattr(system, name)
+                    setattr(self, name, figure if isinstance(figure, str) else figure.value)
+            if self.capex_usd is None and self.procurement == "own" and system.capex_usd is not None:
+                self.capex_usd = system.capex_usd.value
+            if self.hourly_usd is None and self.procurement == "cloud" and system.hourly_usd is not None:
+                self.hourly_usd = system.hourly_usd.value
+            for model, perf in system.performance.items():
+                if model not in self.performance:
+                    self.performance[model] = Performance(**{k: getattr(perf, k).value for k in Performance.model_fields})
+        needed = ["vendor", "category"]
+        if self.procurement == "own":
+            needed += ["capex_usd", "max_power_kw", "idle_power_kw", "lifetime_years"]
+        else:
+            needed += ["hourly_usd"]
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            source = f"catalog system {self.system!r} has no figure for it" if self.system else "no catalog 'system' is named"
+            raise ValueError(f"missing {', '.join(missing)} ({source}); give the figure(s) in the fleet")
+        if not self.performance:
+            raise ValueError("no performance figures: give 'performance' per model or name a catalog 'system'")
+        if self.idle_power_kw is not None and self.max_power_kw is not None and self.idle_power_kw > self.max_power_kw:
+            raise ValueError(f"idle_power_kw ({self.idle_power_kw}) exceeds max_power_kw ({self.max_power_kw})")
+        if self.procurement == "cloud":
+            wrong = [n for n in ("existing", "max_build_units_per_period") if getattr(self, n)]
+            if wrong:
+                raise ValueError(f"{', '.join(wrong)} apply to owned fleets; a cloud fleet is limited by 'quota_units'")
+        elif self.quota_units is not None:
+            raise ValueError("quota_units applies to cloud fleets; limit an owned fleet with 'max_build_units_per_period'")
+        return self
+
+    def serves(self, workload: Workload) -> str | None:
+        """Why this fleet cannot serve ``workload`` within its SLO, or ``None`` if it can."""
+        perf = self.performance.get(workload.model)
+        if perf is None:
+            return f"no performance figures for model {workload.model!r}"
+        if perf.ttft_ms > workload.max_ttft_ms:
+            return f"time to first token {perf.ttft_ms:g} ms > {workload.max_ttft_ms:g} ms"
+        if perf.tokens_per_s_per_user < workload.min_tokens_per_s_per_user:
+            return f"{perf.tokens_per_s_per_user:g} tokens/s per user < {workload.min_tokens_per_s_per_user:g}"
+        return None
+
+
+class Site(_Input):
+    """A data-centre site with a power cap, where owned fleets are placed."""
+
+    power_mw: Schedule = Field(description="Facility power cap in MW (including cooling: IT load times PUE), over time.")
+    pue: float = Field(ge=1, le=3, description="Power usage effectiveness: facility power per unit of IT power.")
+    electricity_price_usd_per_mwh: Schedule = Field(description="Electricity price in USD per MWh, over time.")
+    fleets: list[Name] = Field(min_length=1, description="Owned fleets that may be placed at this site.")
+
+
+class Policy(_Input):
+    """Budgets and the price of leaving demand unserved."""
+
+    capex_budget_usd_per_year: NonNegative | None = Field(
+        default=None,
+        description="Most capital spent per calendar year, in USD, on owned units entering service that year. Omitted: no limit.",
+    )
+    unserved_penalty_usd_per_mtok: Positive = Field(
+        default=100.0,
+        description="Cost charged per million tokens of demand left unserved, in USD; set it above any serving cost "
+        "so that demand goes unserved only when capacity cannot be had.",
+    )
+
+
+class Scenario(_Input):
+    """One planning question: horizon, workloads and their demand, hardware options, sites and policy.
+
+    Build one with :meth:`from_yaml` (errors then name the file and line) or from a dict with
+    :meth:`from_dict`; both raise :class:`~planner.errors.ScenarioError` listing every problem.
+    """
+
+    name: str = Field(default="scenario", description="Short name shown in reports.")
+    description: str = Field(default="", description="What question this scenario answers.")
+    horizon: Horizon = Field(description="The planning calendar.")
+    workloads: dict[Name, Workload] = Field(min_length=1, description="Workloads by name.")
+    demand: dict[Name, DemandSpec] = Field(min_length=1, description="Token demand (input plus output) per demand key.")
+    fleets: dict[Name, Fleet] = Field(min_length=1, description="Hardware options by name.")
+    sites: dict[Name, Site] = Field(default_factory=dict, description="Sites for owned fleets, by name.")
+    policy: Policy = Field(default_factory=Policy, description="Budgets and penalties.")
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> Scenario:
+        problems = [*self._check_references(), *self._check_calendar(), *self._check_service()]
+        if problems:
+            raise ValidationError.from_exception_data(
+                "Scenario",
+                [
+                    InitErrorDetails(type=PydanticCustomError("scenario", msg.replace("{", "(").replace("}", ")")), loc=loc, input=value)
+                    for loc, msg, value in problems
+                ],
+            )
+        return self
+
+    def demand_key(self, workload: str) -> str:
+        """The ``demand`` entry that feeds ``workload``."""
+        return self.workloads[workload].demand or workload
+
+    def _check_references(self):
+        for name in self.workloads:
+            key = self.demand_key(name)
+            if key not in self.demand:
+                yield ("workloads", name, "demand"), f"no demand entry {key!r}; known: {', '.join(self.demand)}", key
+        placed = set()
+        for site_name, site in self.sites.items():
+            for i, fleet_name in enumerate(site.fleets):
+                fleet = self.fleets.get(fleet_name)
+                if fleet is None:
+                    yield ("sites", site_name, "fleets", i), f"unknown fleet; known: {', '.join(self.fleets)}", fleet_name
+                elif fleet.procurement != "own":
+                    yield ("sites", site_name, "fleets", i), "a cloud fleet is not placed at a site; remove it here", fleet_name
+                placed.add(fleet_name)
+        for fleet_name, fleet in self.fleets.items():
+            if fleet.procurement == "own" and fleet_name not in placed:
+                yield ("fleets", fleet_name), "owned fleet placed at no site; add it to a site's 'fleets'", None
+            for i, existing in enumerate(fleet.existing):
+                site = self.sites.get(existing.site)
+                if site is None:
+                    yield ("fleets", fleet_name, "existing", i, "site"), f"unknown site; known: {', '.join(self.sites) or 'none'}", existing.site
+                elif fleet_name not in site.fleets:
+                    yield ("fleets", fleet_name, "existing", i, "site"), f"site {existing.site!r} does not list this fleet in its 'fleets'", existing.site
+
+    def _check_calendar(self):
+        periods = self.horizon.calendar()
+        first = periods[0]
+        length = self.horizon.period_length
+
+        def steps(value, loc):
+            if not isinstance(value, dict):
+                return
+            if not value:
+                yield loc, "empty schedule; give a number or at least one step", value
+                return
+            labels = []
+            for label in value:
+                try:
+                    labels.append(parse_period(label, length))
+                except ValueError as exc:
+                    yield (*loc, label), str(exc), label
+            if labels and min(labels) > first:
+                yield loc, f"the first step must be at or before the horizon start {first}; add '{first}: 0' if nothing is available before", None
+
+        for name, site in self.sites.items():
+            yield from steps(site.power_mw, ("sites", name, "power_mw"))
+            yield from steps(site.electricity_price_usd_per_mwh, ("sites", name, "electricity_price_usd_per_mwh"))
+        for name, fleet in self.fleets.items():
+            yield from steps(fleet.max_build_units_per_period, ("fleets", name, "max_build_units_per_period"))
+            yield from steps(fleet.quota_units, ("fleets", name, "quota_units"))
+            for i, existing in enumerate(fleet.existing):
+                if existing.retire_after is not None:
+                    try:
+                        parse_period(existing.retire_after, length)
+                    except ValueError as exc:
+                        yield ("fleets", name, "existing", i, "retire_after"), str(exc), existing.retire_after
+        for key, spec in self.demand.items():
+            try:
+                tokens = project(spec, periods)["tokens"]
+            except (ValueError, OverflowError) as exc:
+                yield ("demand", key), str(exc), None
+                continue
+            if not all(math.isfinite(t) for t in tokens):
+                yield ("demand", key), "the projection overflows; check the growth rate and its unit ('per')", None
+
+    def _check_service(self):
+        for name, workload in self.workloads.items():
+            reasons = {fleet_name: fleet.serves(workload) for fleet_name, fleet in self.fleets.items()}
+            if all(reasons.values()):
+                detail = "; ".join(f"{f}: {why}" for f, why in reasons.items())
+                yield ("workloads", name), f"no fleet can serve this workload within its SLO ({detail}); relax the SLO or add a fleet", None
+
+    # ----------------------------------------------------------------- loading
+    @classmethod
+    def from_dict(cls, data: Any, *, base_dir: Path | str = ".", file: Path | None = None, text: str | None = None) -> Scenario:
+        """Validate a scenario given as plain data.
+
+        Parameters
+        ----------
+        data
+            The parsed scenario (a mapping).
+        base_dir
+            Folder against which relative paths (demand CSV files) are resolved.
+        file, text
+            The file and its text, only to locate problems by line.
+
+        Raises
+        ------
+        ScenarioError
+            Listing every problem found.
+        """
+        if not isinstance(data, dict):
+            raise ScenarioError([Problem(path="", message="a scenario is a mapping of sections (horizon, workloads, ...)", value=type(data).__name__, file=str(file) if file else None)])
+        try:
+            return cls.model_validate(data, context={"base_dir": Path(base_dir)})
+        except ValidationError as exc:
+            raise ScenarioError(problems_from_validation(exc, cls, file, text)) from exc
+
+    @classmethod
+    def from_yaml(cls, path: Path | str) -> Scenario:
+        """Load and validate a scenario file; relative paths in it are read from its folder.
+
+        Raises
+        ------
+        ScenarioError
+            Listing every problem found, with file and line.
+        """
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ScenarioError([Problem(path="", message=f"cannot read the scenario file: {exc.strerror}", file=str(path))]) from exc
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ScenarioError([yaml_problem(exc, path)]) from exc
+        return cls.from_dict(data, base_dir=path.parent, file=path, text=text)
+
+    def to_yaml(self) -> str:
+        """The scenario with every default and catalog figure filled in, as YAML."""
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)

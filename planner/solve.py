@@ -1,0 +1,127 @@
+"""Solve a scenario: prepare its data, build the LP, run the solver, read back a ``Result``."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import pulp
+from pulp.apis.coin_api import COIN_CMD, PULP_CBC_CMD
+
+from planner.build import Model, build
+from planner.data import ModelData
+from planner.result import Result, Status
+from planner.scenario import Scenario
+
+SolverName = Literal["cbc"]
+
+
+def solve(
+    scenario: Scenario | str | Path,
+    solver: SolverName = "cbc",
+    time_limit: float | None = None,
+    *,
+    log: bool = False,
+) -> Result:
+    """Find the least-cost build-and-serve plan for a scenario.
+
+    Parameters
+    ----------
+    scenario
+        A validated :class:`Scenario`, or the path of a scenario YAML file.
+    solver
+        ``"cbc"``: the CBC solver installed with PuLP.
+    time_limit
+        Seconds the solver may run; at the limit the best plan found so far is returned with
+        status ``time_limit``.
+    log
+        Show the solver's own log.
+
+    Returns
+    -------
+    Result
+        Its ``status`` says whether the plan is optimal; tables are empty when there is no plan.
+
+    Examples
+    --------
+    >>> from planner import solve, default_scenario_path
+    >>> result = solve(default_scenario_path())
+    >>> result.is_optimal
+    True
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = Scenario.from_yaml(scenario)
+    started = time.perf_counter()
+    model = build(ModelData.from_scenario(scenario))
+    build_seconds = time.perf_counter() - started
+    return solve_model(model, solver=solver, time_limit=time_limit, log=log, build_seconds=build_seconds)
+
+
+def solve_model(
+    model: Model,
+    solver: SolverName = "cbc",
+    time_limit: float | None = None,
+    *,
+    log: bool = False,
+    build_seconds: float = 0.0,
+) -> Result:
+    """Solve a model built with :func:`planner.build.build` (for instance after inspecting it)."""
+    if solver != "cbc":
+        raise ValueError(f"unknown solver {solver!r}; available: cbc")
+    path = cbc_path()
+    info = {"solver": "cbc", "solver_version": cbc_version(path) if path else None, "build_seconds": build_seconds}
+    if path is None:
+        return Result.without_plan(
+            model, Status.SOLVER_ERROR, "the CBC solver was not found: reinstall the project (`make run`) so PuLP brings its CBC binary", **info
+        )
+    command = COIN_CMD(path=path, msg=log, timeLimit=time_limit)
+    started = time.perf_counter()
+    try:
+        model.problem.solve(command)
+    except pulp.PulpSolverError as exc:
+        return Result.without_plan(model, Status.SOLVER_ERROR, f"CBC failed: {exc}", **info, solve_seconds=time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    status, message = _status(model.problem, time_limit)
+    if status in (Status.OPTIMAL, Status.TIME_LIMIT) and model.problem.sol_status != pulp.LpSolutionNoSolutionFound:
+        return Result.from_model(model, status, message, **info, solve_seconds=seconds)
+    return Result.without_plan(model, status, message, **info, solve_seconds=seconds)
+
+
+def _status(problem: pulp.LpProblem, time_limit: float | None) -> tuple[Status, str]:
+    if problem.status == pulp.LpStatusOptimal and problem.sol_status == pulp.LpSolutionOptimal:
+        return Status.OPTIMAL, "optimal plan found"
+    if problem.sol_status == pulp.LpSolutionIntegerFeasible or (time_limit is not None and problem.status == pulp.LpStatusNotSolved):
+        return Status.TIME_LIMIT, f"the solver stopped at the time limit ({time_limit:g} s); the plan shown is the best found, not proven optimal"
+    if problem.status == pulp.LpStatusInfeasible:
+        return Status.INFEASIBLE, (
+            "no plan satisfies every hard constraint: existing units may need more power than a site's cap; "
+            "check sites' power_mw against the fleets' existing units"
+        )
+    if problem.status == pulp.LpStatusUnbounded:
+        return Status.UNBOUNDED, "the model is unbounded: a cost is negative somewhere; check prices and penalties"
+    return Status.NOT_SOLVED, f"the solver returned no solution (status {pulp.LpStatus.get(problem.status, problem.status)})"
+
+
+def cbc_path() -> str | None:
+    """Path of the CBC binary: the one bundled with PuLP, else ``cbc`` on the PATH."""
+    bundled = getattr(PULP_CBC_CMD, "pulp_cbc_path", None)
+    if bundled and os.path.isfile(bundled) and os.access(bundled, os.X_OK):
+        return os.path.realpath(bundled)
+    on_path = COIN_CMD(msg=False).path
+    return on_path if on_path and os.access(on_path, os.X_OK) else None
+
+
+@cache
+def cbc_version(path: str) -> str | None:
+    """CBC's version string, read once per binary from its banner (e.g. ``'2.10.3'``)."""
+    try:
+        banner = subprocess.run([path, "-quit"], capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found = re.search(r"Version:\s*(\S+)", banner)
+    return found.group(1) if found else None
