@@ -327,7 +327,7 @@ def _add_rows(model: Model, family: str, keys: list[str], terms: pd.DataFrame, s
         expressions.setdefault(key, pulp.LpAffineExpression()).addterm(var, coef)
     rows = rhs[[*keys, "rhs"]].reset_index(drop=True)
     has_terms = [key in expressions for key in rows[keys].itertuples(index=False, name=None)]
-    rows = rows[has_terms].reset_index(drop=True)
+    rows = rows.loc[np.array(has_terms, dtype=bool)].reset_index(drop=True)
     names = _names(family, rows, keys, model.data)
     constraints = []
     for key, value, name in zip(rows[keys].itertuples(index=False, name=None), rows["rhs"], names, strict=True):

@@ -219,8 +219,7 @@ def _site_periods(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
         )
         for name, site in scenario.sites.items()
     ]
-    columns = ["site", "t", "cap_mw", "price_usd_per_mwh"]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True) if frames else _empty(site=str, t=int, cap_mw=float, price_usd_per_mwh=float)
 
 
 def _existing(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
@@ -232,6 +231,8 @@ def _existing(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
             for t, period in enumerate(calendar):
                 if period <= last and entry.units > 0:
                     rows.append((name, entry.site, t, entry.units))
+    if not rows:
+        return _empty(fleet=str, site=str, t=int, units=float)
     frame = pd.DataFrame(rows, columns=["fleet", "site", "t", "units"])
     return frame.groupby(["fleet", "site", "t"], as_index=False)["units"].sum()
 
@@ -242,10 +243,15 @@ def _limits(scenario: Scenario, calendar: pd.PeriodIndex, field: str) -> pd.Data
         for name, fleet in scenario.fleets.items()
         if (limit := getattr(fleet, field)) is not None
     ]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["fleet", "t", "units"])
+    return pd.concat(frames, ignore_index=True) if frames else _empty(fleet=str, t=int, units=float)
 
 
 def _budget(scenario: Scenario, periods: pd.DataFrame) -> pd.DataFrame:
     budget = scenario.policy.capex_budget_usd_per_year
     years = sorted(periods["year"].unique()) if budget is not None else []
-    return pd.DataFrame({"year": years, "usd": [budget] * len(years)})
+    return pd.DataFrame({"year": years, "usd": [budget] * len(years)}).astype({"year": int, "usd": float})
+
+
+def _empty(**dtypes: type) -> pd.DataFrame:
+    """An empty table with typed columns, so that joins and position lookups still work on it."""
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in dtypes.items()})

@@ -1,0 +1,162 @@
+"""Hand-checkable plans: each optimum here is worked out on paper in the test's docstring.
+
+Shared set-up (tests/conftest.py): one workload at 10,000 tokens/s (5,000 prefill + 5,000
+decode), January 2026 (744 h), no discounting, units serving 1,000 tokens/s in each phase at
+10 kW busy and 0 kW idle, a one-year life, electricity at $100/MWh and PUE 1. Ten busy units are
+needed; one unit-month of capital costs capex / 12 and one busy unit-month of energy
+10 kW * 744 h * $100/MWh = $744.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from planner import Status, solve
+from tests.conftest import JANUARY_HOURS, JANUARY_SECONDS, cloud_fleet, fleet
+
+ENERGY_PER_BUSY_UNIT_MONTH = 10 * JANUARY_HOURS * 100 / 1000  # $744
+
+
+def test_one_fleet_builds_exactly_what_demand_needs(make_scenario):
+    """10 units * ($1,000 capital + $744 energy) = $17,440."""
+    result = solve(make_scenario())
+    assert result.status is Status.OPTIMAL and result.is_optimal
+    assert result.objective_usd == pytest.approx(10 * (1000 + ENERGY_PER_BUSY_UNIT_MONTH))
+    assert result.builds["units"].sum() == pytest.approx(10)
+    assert result.unserved.empty
+    costs = result.costs.set_index("component")["usd"]
+    assert costs["capital"] == pytest.approx(10_000)
+    assert costs["energy"] == pytest.approx(7_440)
+
+
+def test_marginal_price_is_the_cost_of_one_more_token(make_scenario):
+    """One more Mtok in January needs 1e6 / (1,000 * seconds) more units at $1,744 each."""
+    result = solve(make_scenario())
+    expected = 1e6 / (1000 * JANUARY_SECONDS) * (1000 + ENERGY_PER_BUSY_UNIT_MONTH)
+    assert result.prices["marginal_usd_per_mtok"].to_list() == pytest.approx([expected, expected])
+
+
+def test_cheaper_of_two_fleets_wins(make_scenario):
+    """Same throughput and power, capex $12k vs $6k: all ten units are the cheap ones."""
+    result = solve(make_scenario(fleets={"dear": fleet(12_000), "cheap": fleet(6_000)}))
+    built = result.builds.groupby("fleet")["units"].sum()
+    assert built.to_dict() == pytest.approx({"cheap": 10})
+    assert result.objective_usd == pytest.approx(10 * (500 + ENERGY_PER_BUSY_UNIT_MONTH))
+
+
+def test_power_cap_forces_the_power_efficient_fleet(make_scenario):
+    """Free electricity and a 70 kW cap: x_a + x_b = 10 and 10 x_a + 5 x_b <= 70 give x_a = 4
+    (capex $12k, 10 kW) and x_b = 6 (capex $18k, 5 kW): $13,000. Each extra kW lets 0.2 units
+    switch from b to a, saving 0.2 * $500, so the cap is worth $100 per kW, $100,000 per MW."""
+    fleets = {"a": fleet(12_000), "b": fleet(18_000, max_power_kw=5.0)}
+    result = solve(make_scenario(fleets=fleets, sites={"s": {"power_mw": 0.07, "electricity_price_usd_per_mwh": 0.0}}))
+    installed = result.installed.set_index("fleet")["units"]
+    assert installed["a"] == pytest.approx(4)
+    assert installed["b"] == pytest.approx(6)
+    power = result.power.iloc[0]
+    assert power["used_mw"] == pytest.approx(0.07)
+    # One more MW (1,000 kW) lets 200 units switch from b to a, each saving $1,500 - $1,000.
+    assert power["marginal_usd_per_mw"] == pytest.approx(200 * 500)
+
+
+def test_lead_time_forces_rental_until_owned_units_arrive(make_scenario):
+    """Owned units (capex $6,000: $500 + $672 energy per February unit-month) are cheaper than
+    renting ($2/h: $1,344 per February unit-month) but take a month to arrive, so January is
+    rented (10 * $2 * 744 h) and February served by units ordered in January."""
+    fleets = {"own": fleet(6_000, lead_time_months=1), "rent": cloud_fleet(2.0)}
+    result = solve(make_scenario(tokens_per_s=[10_000.0, 10_000.0], fleets=fleets))
+    served = result.allocation.groupby(["period", "fleet"])["tokens_per_s"].sum()
+    assert served.to_dict() == pytest.approx({("2026-01", "rent"): 10_000, ("2026-02", "own"): 10_000})
+    builds = result.builds.iloc[0]
+    assert (builds["period"], builds["order_period"], builds["units"]) == ("2026-02", "2026-01", pytest.approx(10))
+    feb_hours = 28 * 24
+    energy_feb = 10 * feb_hours * 100 / 1000
+    assert result.objective_usd == pytest.approx(10 * 2.0 * JANUARY_HOURS + 10 * (500 + energy_feb))
+
+
+def test_supply_limit_forces_early_builds(make_scenario):
+    """Demand needs 5 units in January and 30 in February; at most 20 can arrive per month, so 10
+    arrive in January (5 more than January needs) and 20 in February."""
+    fleets = {"a": fleet(max_build_units_per_period=20)}
+    result = solve(make_scenario(tokens_per_s=[5_000.0, 30_000.0], fleets=fleets))
+    builds = result.builds.set_index("period")["units"]
+    assert builds.to_dict() == pytest.approx({"2026-01": 10, "2026-02": 20})
+    assert result.unserved.empty
+
+
+def test_budget_forces_unserved_demand(make_scenario):
+    """A $60,000 budget buys 5 of the 10 units at $12,000: half the tokens go unserved, at the
+    $1,000/Mtok penalty, which is then the marginal price."""
+    result = solve(make_scenario(policy={"capex_budget_usd_per_year": 60_000}))
+    assert result.builds["units"].sum() == pytest.approx(5)
+    demand_tokens = result.demand["tokens"].sum()
+    assert result.unserved["tokens"].sum() == pytest.approx(demand_tokens / 2)
+    assert result.objective_usd == pytest.approx(5 * (1000 + ENERGY_PER_BUSY_UNIT_MONTH) + 1000 * demand_tokens / 2 / 1e6)
+    assert result.prices["marginal_usd_per_mtok"].to_list() == pytest.approx([1000, 1000])
+    assert result.is_optimal  # unserved demand is a valid optimum, reported, not an error
+
+
+def test_slo_excludes_a_fleet_even_when_it_is_cheaper(make_scenario):
+    """'slow' costs half as much but its 2 s time to first token misses the 1 s SLO."""
+    slow = fleet(6_000)
+    slow["performance"]["m"]["ttft_ms"] = 2000.0
+    result = solve(make_scenario(fleets={"fast": fleet(12_000), "slow": slow}))
+    assert set(result.allocation["fleet"]) == {"fast"}
+    assert result.objective_usd == pytest.approx(10 * (1000 + ENERGY_PER_BUSY_UNIT_MONTH))
+
+
+def test_existing_units_serve_and_their_capital_is_sunk(make_scenario):
+    """4 units already stand: build 6; capital is charged for the 6 only, energy for all 10."""
+    result = solve(make_scenario(fleets={"a": fleet(existing=[{"site": "s", "units": 4}])}))
+    assert result.builds["units"].sum() == pytest.approx(6)
+    assert result.installed["units"].sum() == pytest.approx(10)
+    assert result.objective_usd == pytest.approx(6 * 1000 + 10 * ENERGY_PER_BUSY_UNIT_MONTH)
+
+
+def test_units_retire_at_end_of_life_and_are_replaced(make_scenario):
+    """With a one-month life, January's units retire before February: ten are built each month."""
+    result = solve(make_scenario(tokens_per_s=[10_000.0] * 3, fleets={"a": fleet(lifetime_years=1 / 12)}))
+    assert result.builds.set_index("period")["units"].to_dict() == pytest.approx({"2026-01": 10, "2026-02": 10, "2026-03": 10})
+    assert result.installed["units"].to_list() == pytest.approx([10, 10, 10])
+
+
+def test_idle_power_and_availability_are_charged(make_scenario):
+    """Availability 0.8 means 12.5 units for 10 busy; the 2.5 spare units draw 4 kW idle and the
+    busy ones 4 kW idle plus 6 kW more: energy = (12.5 * 4 + 10 * 6) kW * 744 h * $0.1/kWh."""
+    result = solve(make_scenario(fleets={"a": fleet(idle_power_kw=4.0, availability=0.8)}))
+    assert result.installed["units"].sum() == pytest.approx(12.5)
+    energy = result.costs.set_index("component")["usd"]["energy"]
+    assert energy == pytest.approx((12.5 * 4 + 10 * 6) * JANUARY_HOURS * 0.1)
+
+
+def test_discounting_uses_the_period_start(make_scenario):
+    """At 10% a year the second quarter's costs are discounted by 1.1 ** -0.25."""
+    scenario = make_scenario(
+        tokens_per_s=[0.0, 0.0, 0.0, 10_000.0, 10_000.0, 10_000.0],
+        fleets={"rent": cloud_fleet(1.0)},
+        horizon={"discount_rate": 0.1},
+    )
+    result = solve(scenario)
+    costs = result.costs[result.costs["component"] == "cloud_rental"].set_index("period")
+    april = costs.loc["2026-04"]
+    assert april["usd"] == pytest.approx(10 * 30 * 24 * 1.0)
+    assert april["discounted_usd"] == pytest.approx(april["usd"] * 1.1 ** -0.25)
+    assert result.objective_usd == pytest.approx(costs["discounted_usd"].sum())
+
+
+def test_existing_units_above_the_power_cap_make_the_plan_infeasible(make_scenario):
+    scenario = make_scenario(fleets={"a": fleet(existing=[{"site": "s", "units": 100}])}, sites={"s": {"power_mw": 0.5}})
+    result = solve(scenario)
+    assert result.status is Status.INFEASIBLE
+    assert not result.has_plan and result.objective_usd is None
+    assert "power" in result.message
+    assert result.allocation.empty and list(result.allocation.columns)[:2] == ["period", "workload"]
+
+
+def test_solve_accepts_a_path(tmp_path):
+    from planner import default_scenario_path
+
+    assert solve(default_scenario_path()).is_optimal
+    assert math.isfinite(solve(str(default_scenario_path())).objective_usd)
