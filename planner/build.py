@@ -9,8 +9,10 @@ power in MW, hardware in units.
 >>> from planner.build import build
 >>> from planner.data import ModelData
 >>> model = build(ModelData.from_scenario(Scenario.from_yaml(default_scenario_path())))
->>> sorted(model.constraints)[:3]
-['capacity', 'cloud_quota', 'demand_balance']
+>>> list(model.constraints)
+['demand_balance', 'capacity', 'stock', 'power_limit', 'supply', 'cloud_quota', 'budget']
+>>> model.constraints["power_limit"]["name"].iloc[0]
+'power_limit[west,2026-01]'
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -20,6 +21,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+class SolverChoice(StrEnum):
+    """Solvers the command line offers."""
+
+    CBC = "cbc"
+
 
 EXIT_NOT_OPTIMAL = 1
 EXIT_BAD_INPUT = 2
@@ -61,17 +68,15 @@ def solve_command(
     ctx: typer.Context,
     scenario: ScenarioArg = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write every table (CSV), summary.json and the resolved scenario to this folder.")] = None,
-    solver: Annotated[str, typer.Option(help="Solver to use.")] = "cbc",
+    solver: Annotated[SolverChoice, typer.Option(help="Solver to use.")] = SolverChoice.CBC,
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", min=0.0, help="Stop the solver after this many seconds and report the best plan found.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object instead of tables.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace the --out folder if it exists.")] = False,
 ) -> None:
     """Find the least-cost plan. Exit code 0: optimal; 1: not solved to optimality; 2: invalid input."""
-    if solver != "cbc":
-        _fail(ctx, [Problem(path="--solver", message="unknown solver; available: cbc", value=solver)])
     if out is not None and out.exists() and not force:
         _fail(ctx, [Problem(path="--out", message="the folder exists; choose another or add --force to replace it", value=str(out))])
-    result = solve(_load(ctx, scenario), solver=solver, time_limit=time_limit)
+    result = solve(_load(ctx, scenario), solver=solver.value, time_limit=time_limit)
     if out is not None:
         result.to_dir(out, overwrite=force)
     if as_json:

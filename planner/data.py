@@ -108,8 +108,8 @@ def capital_recovery_factor(rate: float, years: float) -> float:
     """
     if rate == 0:
         return 1.0 / years
-    growth = (1.0 + rate) ** years
-    return rate * growth / (growth - 1.0)
+    # rate / (1 - (1 + rate) ** -years), written to stay accurate for rates near zero
+    return rate / -math.expm1(-years * math.log1p(rate))
 
 
 def schedule_values(schedule, calendar: pd.PeriodIndex, length: str) -> np.ndarray:

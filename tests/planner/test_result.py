@@ -1,0 +1,131 @@
+"""Invariants read from the result tables, on the default scenario and on random scenarios."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from planner import Scenario, Status, default_scenario_path, solve
+from planner.result import TABLE_COLUMNS, Result
+from tests.conftest import cloud_fleet, fleet, scenario_dict
+
+
+@pytest.fixture(scope="module")
+def default_result() -> Result:
+    return solve(Scenario.from_yaml(default_scenario_path()))
+
+
+def check_invariants(result: Result) -> None:
+    """What every plan must satisfy, checked from its tables alone."""
+    assert result.has_plan
+    keys = ["period", "workload", "phase"]
+    served = result.allocation.groupby(keys)["tokens_per_s"].sum()
+    unserved = result.unserved.groupby(keys)["tokens_per_s"].sum()
+    demand = result.demand.set_index(keys)["tokens_per_s"]
+    covered = served.reindex(demand.index, fill_value=0.0) + unserved.reindex(demand.index, fill_value=0.0)
+    np.testing.assert_allclose(covered, demand, rtol=1e-6, atol=1e-3)
+
+    power = result.power
+    assert (power["used_mw"] <= power["cap_mw"] * (1 + 1e-7) + 1e-7).all()
+    assert (power["marginal_usd_per_mw"] >= -1e-6).all()
+
+    busy = result.allocation.groupby(["period", "fleet", "site"])["busy_units"].sum()
+    installed = result.installed.set_index(["period", "fleet", "site"])["units"]
+    availability = pd.Series({name: f.availability for name, f in result.scenario.fleets.items()})
+    limit = installed * installed.index.get_level_values("fleet").map(availability).to_numpy()
+    assert (busy <= limit.reindex(busy.index) * (1 + 1e-6) + 1e-6).all()
+
+    costs = result.costs
+    assert costs["discounted_usd"].sum() == pytest.approx(result.objective_usd, rel=1e-9)
+    assert sum(result.summary()["cost_by_component_usd"].values()) == pytest.approx(result.objective_usd, rel=1e-9)
+
+    for name, columns in TABLE_COLUMNS.items():
+        assert list(result.tables[name].columns) == columns
+
+
+def test_default_scenario_is_optimal_and_consistent(default_result):
+    assert default_result.status is Status.OPTIMAL
+    check_invariants(default_result)
+
+
+def test_owned_units_are_existing_plus_builds(default_result):
+    """The default plan's lifetimes (4 years) exceed its horizon, so nothing retires."""
+    installed = default_result.installed
+    own = installed[installed["procurement"] == "own"].pivot_table(index="period", columns=["fleet", "site"], values="units")
+    builds = default_result.builds.pivot_table(index="period", columns=["fleet", "site"], values="units", aggfunc="sum")
+    cumulative = builds.reindex(own.index).fillna(0.0).cumsum().reindex(columns=own.columns, fill_value=0.0)
+    existing = {("h100", "west"): 2000.0, ("cs3", "west"): 600.0}
+    expected = cumulative + pd.Series(existing).reindex(own.columns, fill_value=0.0)
+    # CBC writes its solution with about eight significant digits.
+    np.testing.assert_allclose(own.to_numpy(), expected.to_numpy(), rtol=1e-7, atol=1e-6)
+
+
+def test_prices_are_reported_for_every_demand_row(default_result):
+    prices = default_result.prices
+    assert len(prices) == len(default_result.demand)
+    assert (prices["marginal_usd_per_mtok"] > 0).all()
+    penalty = default_result.scenario.policy.unserved_penalty_usd_per_mtok
+    assert (prices["marginal_usd_per_mtok"] <= penalty * (1 + 1e-6)).all()
+
+
+def test_to_dir_writes_everything_and_refuses_to_overwrite(default_result, tmp_path):
+    out = default_result.to_dir(tmp_path / "plan")
+    assert {p.name for p in out.iterdir()} == {f"{n}.csv" for n in TABLE_COLUMNS} | {"summary.json", "scenario.yaml"}
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "optimal"
+    assert summary["solver"] == "cbc" and summary["solver_version"]
+    allocation = pd.read_csv(out / "allocation.csv")
+    assert allocation["tokens"].sum() == pytest.approx(default_result.allocation["tokens"].sum())
+    assert Scenario.from_yaml(out / "scenario.yaml").fleets["h100"].max_power_kw == 10.2
+    with pytest.raises(FileExistsError):
+        default_result.to_dir(out)
+    (out / "stale.txt").write_text("from an earlier run")
+    default_result.to_dir(out, overwrite=True)
+    assert not (out / "stale.txt").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["plan"]  # no staging folders left behind
+
+
+# --------------------------------------------------------------------------- random scenarios
+@st.composite
+def random_scenarios(draw):
+    periods = draw(st.integers(1, 4))
+    rates = draw(st.lists(st.floats(0.0, 50_000.0), min_size=periods, max_size=periods))
+    fleets = {}
+    for i in range(draw(st.integers(1, 3))):
+        perf = {
+            "prefill_tokens_per_s": draw(st.floats(200.0, 5_000.0)),
+            "decode_tokens_per_s": draw(st.floats(200.0, 5_000.0)),
+            "tokens_per_s_per_user": 50.0,
+            "ttft_ms": 100.0,
+        }
+        if draw(st.booleans()):
+            fleets[f"own{i}"] = fleet(
+                draw(st.floats(1_000.0, 50_000.0)),
+                max_power_kw=draw(st.floats(1.0, 20.0)),
+                idle_power_kw=0.5,
+                lead_time_months=draw(st.sampled_from([0, 1, 2])),
+                availability=draw(st.floats(0.5, 1.0)),
+                existing=[{"site": "s", "units": draw(st.floats(0.0, 5.0))}],
+                performance={"m": perf},
+            )
+        else:
+            fleets[f"cloud{i}"] = cloud_fleet(draw(st.floats(0.5, 10.0)), quota_units=draw(st.floats(1.0, 50.0)), performance={"m": perf})
+    data = scenario_dict(rates, fleets=fleets, horizon={"discount_rate": draw(st.floats(0.0, 0.2))})
+    if "sites" in data:
+        data["sites"]["s"]["power_mw"] = draw(st.floats(0.3, 2.0))  # enough for the existing units (<= 5 * 20 kW * 3)
+    if draw(st.booleans()):
+        data["policy"]["capex_budget_usd_per_year"] = draw(st.floats(0.0, 200_000.0))
+    return Scenario.from_dict(data)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_scenarios())
+def test_random_plans_satisfy_the_invariants(scenario):
+    result = solve(scenario)
+    assert result.status is Status.OPTIMAL
+    check_invariants(result)
