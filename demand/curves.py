@@ -70,15 +70,24 @@ class ExplicitSeries(_Spec):
         """
         length = "quarter" if periods.freqstr.startswith("Q") else "month"
         sums: dict[pd.Period, float] = {}
-        months: dict[pd.Period, int] = {}
+        # The months each planning period has values for, with the label that gave each month:
+        # two labels naming the same month ('2026-01' and '2026-1', or '2026Q1' and '2026-01')
+        # are an error, not two values to add up.
+        covered: dict[pd.Period, dict[pd.Period, str]] = {}
         for label, value in self._table.items():
             period = parse_period(label, length)
+            own = pd.Period(label)
+            months = [own] if own.freqstr[0] == "M" else list(pd.period_range(own.asfreq("M", "s"), periods=3, freq="M"))
+            seen = covered.setdefault(period, {})
+            for month in months:
+                if month in seen:
+                    raise ValueError(f"labels {seen[month]!r} and {label!r} both give tokens for {month}")
+                seen[month] = label
             sums[period] = sums.get(period, 0.0) + value
-            months[period] = months.get(period, 0) + (1 if pd.Period(label).freqstr[0] == "M" else 3)
         missing = [str(p) for p in periods if p not in sums]
         if missing:
             raise ValueError(f"the series has no value for period(s) {', '.join(missing)}")
-        partial = [str(p) for p in periods if length == "quarter" and months[p] != 3]
+        partial = [str(p) for p in periods if length == "quarter" and len(covered[p]) != 3]
         if partial:
             raise ValueError(f"quarter(s) {', '.join(partial)} need all three months (or one quarterly value)")
         return np.array([sums[p] for p in periods], dtype=float)
@@ -95,11 +104,25 @@ def _read_series_csv(path: Path) -> dict[str, float]:
         )
     tokens = pd.to_numeric(frame["tokens"], errors="coerce")
     if tokens.isna().any():
-        rows = [int(i) + 2 for i in np.flatnonzero(tokens.isna())]  # +2: header line, 1-based
+        rows = _file_lines(path, np.flatnonzero(tokens.isna()))
         raise ValueError(f"{path.name}: non-numeric 'tokens' on line(s) {rows}")
+    if frame["period"].isna().any():
+        rows = _file_lines(path, np.flatnonzero(frame["period"].isna()))
+        raise ValueError(f"{path.name}: no 'period' on line(s) {rows}")
     if frame["period"].duplicated().any():
         raise ValueError(f"{path.name}: period(s) listed twice: {sorted(set(frame['period'][frame['period'].duplicated()]))}")
     return dict(zip(frame["period"], tokens.astype(float), strict=True))
+
+
+def _file_lines(path: Path, rows: np.ndarray) -> list[int]:
+    """1-based file line numbers of data ``rows`` (0-based) of a CSV file read by ``pd.read_csv``.
+
+    ``read_csv`` skips blank (and whitespace-only) lines, so a row's line is found by counting
+    the non-blank lines; the first non-blank line is the header.
+    """
+    text = path.read_text(encoding="utf-8", errors="replace")
+    nonblank = [number for number, line in enumerate(text.split("\n"), start=1) if line.strip()]
+    return [nonblank[int(row) + 1] for row in rows]
 
 
 class ExponentialGrowth(_Spec):

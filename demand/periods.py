@@ -35,8 +35,12 @@ def parse_period(label: str, length: PeriodLength) -> pd.Period:
         period = pd.Period(str(label))
     except (ValueError, TypeError):
         period = None
-    if period is None or period.freqstr[0] not in "MQ":
+    # An empty string, 'nan' or 'NaT' parses to NaT, which has no frequency: not a period either.
+    if period is None or period is pd.NaT or period.freqstr[0] not in "MQ":
         raise ValueError(f"{label!r} is not a month ('2026-03') or a quarter ('2026Q1')")
+    # Without a year ('January', 'Mar') pandas silently picks the year 1; ask for the year in full.
+    if f"{period.year:04d}" not in str(label):
+        raise ValueError(f"{label!r} does not give a four-digit year; give a month ('2026-03') or a quarter ('2026Q1')")
     if length == "month" and period.freqstr[0] == "Q":
         raise ValueError(f"{label!r} is a quarter but the horizon is monthly; give a month such as '2026-03'")
     return period.asfreq(_FREQ[length])

@@ -2,8 +2,8 @@
 
 Read ``docs/formulation.md`` beside this file's functions: each family here has the same name and
 its math in the docstring. The LP works in scaled units so that coefficients stay within a few
-orders of magnitude: rates in millions of tokens per second (Mtok/s), money in millions of USD,
-power in MW, hardware in units.
+orders of magnitude: rates in a unit of ``data.rate_unit`` tokens/s chosen from the demand
+(Mtok/s for a large provider), money in millions of USD, power in MW, hardware in units.
 
 >>> from planner import Scenario, default_scenario_path
 >>> from planner.build import build
@@ -26,8 +26,6 @@ import pulp
 
 from planner.data import ModelData
 
-MTOK = 1e6
-"""Tokens per LP rate unit: LP rates are in Mtok/s."""
 MUSD = 1e6
 """USD per LP money unit: the objective is in millions of USD."""
 
@@ -94,10 +92,10 @@ def build(data: ModelData) -> Model:
 def add_variables(model: Model, data: ModelData) -> None:
     """Create the decision variables, all non-negative.
 
-    - ``serve[w,p,f,s,t]`` (Mtok/s): rate of phase ``p`` of workload ``w`` served by fleet ``f``
+    - ``serve[w,p,f,s,t]`` (rate units): rate of phase ``p`` of workload ``w`` served by fleet ``f``
       at site ``s`` in period ``t``; created only for latency-eligible pairs, i.e. where
       ``ttft[f,m(w)] <= max_ttft[w]`` and ``user_speed[f,m(w)] >= min_user_speed[w]``.
-    - ``unserved[w,p,t]`` (Mtok/s): demand left unserved.
+    - ``unserved[w,p,t]`` (rate units): demand left unserved.
     - ``units[f,s,t]`` (units): owned units in service at site ``s``, or cloud units rented in
       region ``s``, during period ``t``.
     - ``build[f,s,t]`` (units): owned units entering service at the start of period ``t``
@@ -125,21 +123,23 @@ def add_variables(model: Model, data: ModelData) -> None:
 def add_demand_balance(model: Model, data: ModelData) -> None:
     """``demand_balance[w,p,t]``: served plus unserved equals demand.
 
-    sum_{f,s} serve[w,p,f,s,t] + unserved[w,p,t] = D[w,p,t] / 1e6
+    sum_{f,s} serve[w,p,f,s,t] + unserved[w,p,t] = D[w,p,t] / u
+
+    with ``u`` the LP's rate unit in tokens/s (``data.rate_unit``).
 
     Its dual, divided by the period's seconds and discount factor, is the marginal cost of one more
     million tokens of that phase in that period ($/Mtok).
     """
     keys = ["workload", "phase", "t"]
     terms = pd.concat([_terms(model.variables["serve"], 1.0), _terms(model.variables["unserved"], 1.0)])
-    rhs = data.demand.assign(rhs=data.demand["tokens_per_s"] / MTOK)
+    rhs = data.demand.assign(rhs=data.demand["tokens_per_s"] / data.rate_unit)
     _add_rows(model, "demand_balance", keys, terms, "==", rhs)
 
 
 def add_capacity(model: Model, data: ModelData) -> None:
     """``capacity[f,s,t]``: the unit-time spent on tokens fits in the available units.
 
-    sum_{w,p} serve[w,p,f,s,t] * 1e6 / r[f,m(w),p] <= a[f] * units[f,s,t]
+    sum_{w,p} serve[w,p,f,s,t] * u / r[f,m(w),p] <= a[f] * units[f,s,t]
 
     where ``r`` is one unit's throughput for that model and phase (tokens/s) and ``a`` the
     availability. The left side is the number of busy units.
@@ -147,7 +147,7 @@ def add_capacity(model: Model, data: ModelData) -> None:
     serve = model.variables["serve"]
     terms = pd.concat(
         [
-            _terms(serve, MTOK / serve["tokens_per_s_per_unit"].to_numpy()),
+            _terms(serve, data.rate_unit / serve["tokens_per_s_per_unit"].to_numpy()),
             _terms(model.variables["units"], -model.variables["units"]["fleet"].map(data.fleets["availability"]).to_numpy()),
         ]
     )
@@ -244,7 +244,7 @@ def add_objective(model: Model, data: ModelData) -> None:
     - energy: hours[t] * PUE[s] * price[s,t] / 1000 * (idle[f] * units[f,s,t]
       + (P[f] - idle[f]) * busy[f,s,t]), busy as in ``capacity``.
     - cloud_rental: units[f,region,t] * hourly[f] * hours[t].
-    - unserved_penalty: unserved[w,p,t] * seconds[t] * penalty.
+    - unserved_penalty: unserved[w,p,t] * u * seconds[t] / 1e6 * penalty (USD per Mtok).
 
     ``delta[t] = (1 + rate) ** -(years from the horizon start to the start of t)``.
     """
@@ -265,7 +265,7 @@ def add_objective(model: Model, data: ModelData) -> None:
     capital_rate = own["fleet"].map(fleets["capital_usd_per_year"]).to_numpy() * per_period(own, "years")
     idle_kw = own["fleet"].map(fleets["idle_power_kw"]).to_numpy()
     busy_kw = (serve_own["fleet"].map(fleets["max_power_kw"]) - serve_own["fleet"].map(fleets["idle_power_kw"])).to_numpy()
-    busy_units = MTOK / serve_own["tokens_per_s_per_unit"].to_numpy()
+    busy_units = data.rate_unit / serve_own["tokens_per_s_per_unit"].to_numpy()
     terms = pd.concat(
         [
             _cost(own, "capital", capital_rate),
@@ -273,7 +273,11 @@ def add_objective(model: Model, data: ModelData) -> None:
             _cost(own, "energy", idle_kw * energy_usd_per_mwh_hour(own)),
             _cost(serve_own, "energy", busy_kw * busy_units * energy_usd_per_mwh_hour(serve_own)),
             _cost(cloud, "cloud_rental", cloud["fleet"].map(fleets["hourly_usd"]).to_numpy() * per_period(cloud, "hours")),
-            _cost(model.variables["unserved"], "unserved_penalty", per_period(model.variables["unserved"], "seconds") * data.penalty_usd_per_mtok),
+            _cost(
+                model.variables["unserved"],
+                "unserved_penalty",
+                per_period(model.variables["unserved"], "seconds") * data.rate_unit / 1e6 * data.penalty_usd_per_mtok,
+            ),
         ],
         ignore_index=True,
     )

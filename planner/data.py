@@ -54,6 +54,10 @@ class ModelData:
         ``year, usd``: capital budget per calendar year (empty when unlimited).
     penalty_usd_per_mtok
         Price of unserved demand.
+    rate_unit
+        Tokens/s per LP rate unit: a power of ten that puts the largest demand rate between 100
+        and 1,000 units (1e6, Mtok/s, for a provider at a few hundred million tokens/s), so that
+        solver tolerances stay small next to every demand.
     """
 
     scenario: Scenario
@@ -69,6 +73,7 @@ class ModelData:
     quota: pd.DataFrame
     budget: pd.DataFrame
     penalty_usd_per_mtok: float
+    rate_unit: float
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> ModelData:
@@ -76,10 +81,11 @@ class ModelData:
         calendar = scenario.horizon.calendar()
         periods = _periods(scenario, calendar)
         placements = _placements(scenario)
+        demand = _demand(scenario, calendar)
         return cls(
             scenario=scenario,
             periods=periods,
-            demand=_demand(scenario, calendar),
+            demand=demand,
             fleets=_fleets(scenario),
             placements=placements,
             routes=_routes(scenario, placements),
@@ -90,6 +96,7 @@ class ModelData:
             quota=_limits(scenario, calendar, "quota_units"),
             budget=_budget(scenario, periods),
             penalty_usd_per_mtok=scenario.policy.unserved_penalty_usd_per_mtok,
+            rate_unit=rate_unit(demand["tokens_per_s"].max()),
         )
 
     @property
@@ -110,6 +117,17 @@ def capital_recovery_factor(rate: float, years: float) -> float:
         return 1.0 / years
     # rate / (1 - (1 + rate) ** -years), written to stay accurate for rates near zero
     return rate / -math.expm1(-years * math.log1p(rate))
+
+
+def rate_unit(largest_tokens_per_s: float) -> float:
+    """The LP's rate unit in tokens/s: a power of ten putting ``largest_tokens_per_s`` in [100, 1000).
+
+    >>> rate_unit(3.5e8), rate_unit(10_000.0), rate_unit(0.0)
+    (1000000.0, 100.0, 1.0)
+    """
+    if not largest_tokens_per_s > 0:
+        return 1.0
+    return 10.0 ** (math.floor(math.log10(largest_tokens_per_s)) - 2)
 
 
 def schedule_values(schedule, calendar: pd.PeriodIndex, length: str) -> np.ndarray:

@@ -87,6 +87,17 @@ def problems_from_validation(
     return problems
 
 
+def locate(loc: tuple, message: str, value: Any = None, file: Path | None = None, text: str | None = None) -> Problem:
+    """A :class:`Problem` at ``loc``, with its line when the file's text is given."""
+    return Problem(
+        path=".".join(str(part) for part in loc),
+        message=message,
+        value=value,
+        file=str(file) if file else None,
+        line=_line_of(_compose(text), loc) if text is not None else None,
+    )
+
+
 def _schema_names(model: type[BaseModel]) -> tuple[list[str], set[str]]:
     """Every field name reachable from ``model`` (for 'did you mean' hints) and every union tag.
 

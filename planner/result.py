@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
+import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from planner.build import MTOK, MUSD, Model
+from planner.build import MUSD, Model
 from planner.scenario import Scenario
 
 COMPONENTS = ("capital", "fixed_opex", "energy", "cloud_rental", "unserved_penalty")
@@ -174,15 +174,17 @@ class Result:
         if target.exists() and not overwrite:
             raise FileExistsError(f"{target} already exists; choose another folder or allow overwriting")
         target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        # mkdir (unlike mkdtemp) honours the umask, so the result gets the user's usual permissions.
+        staging = target.parent / f".{target.name}.{uuid.uuid4().hex[:12]}.partial"
+        staging.mkdir()
         try:
             for name, table in self.tables.items():
                 table.to_csv(staging / f"{name}.csv", index=False)
             (staging / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n", encoding="utf-8")
             (staging / "scenario.yaml").write_text(self.scenario.to_yaml(), encoding="utf-8")
             if target.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-                os.replace(target, old / target.name)
+                old = target.parent / f".{target.name}.{uuid.uuid4().hex[:12]}.old"
+                os.replace(target, old)
                 os.replace(staging, target)
                 shutil.rmtree(old)
             else:
@@ -230,7 +232,7 @@ def _installed(model: Model) -> pd.DataFrame:
 
 def _allocation(model: Model) -> pd.DataFrame:
     serve = model.variables["serve"]
-    rate = _value(serve) * MTOK
+    rate = _value(serve) * model.data.rate_unit
     seconds = model.data.periods["seconds"].to_numpy()[serve["t"].to_numpy()]
     frame = serve[["workload", "phase", "fleet", "site", "t"]].assign(
         tokens_per_s=rate, tokens=rate * seconds, busy_units=rate / serve["tokens_per_s_per_unit"].to_numpy()
@@ -263,14 +265,16 @@ def _prices(model: Model) -> pd.DataFrame:
     rows = model.constraints["demand_balance"]
     pi = np.array([c.pi or 0.0 for c in rows["constraint"]], dtype=float)
     periods = model.data.periods
-    scale = periods["discount"].to_numpy()[rows["t"].to_numpy()] * periods["seconds"].to_numpy()[rows["t"].to_numpy()]
-    frame = rows[["workload", "phase", "t"]].assign(marginal_usd_per_mtok=pi * MUSD / scale + 0.0)
+    t = rows["t"].to_numpy()
+    # One LP rate unit held over period t is rate_unit * seconds / 1e6 million tokens.
+    mtok = model.data.rate_unit * periods["seconds"].to_numpy()[t] / 1e6
+    frame = rows[["workload", "phase", "t"]].assign(marginal_usd_per_mtok=pi * MUSD / (periods["discount"].to_numpy()[t] * mtok) + 0.0)
     return _label(model, frame)[TABLE_COLUMNS["prices"]].reset_index(drop=True)
 
 
 def _unserved(model: Model) -> pd.DataFrame:
     unserved = model.variables["unserved"]
-    rate = _value(unserved) * MTOK
+    rate = _value(unserved) * model.data.rate_unit
     seconds = model.data.periods["seconds"].to_numpy()[unserved["t"].to_numpy()]
     frame = unserved[["workload", "phase", "t"]].assign(tokens_per_s=rate, tokens=rate * seconds)
     frame = frame[frame["tokens_per_s"] > 0]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -22,7 +23,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from demand import DemandSpec, PeriodLength, parse_period, planning_periods, project
 from fleets import Category, UnknownSystemError, get_system
-from planner.errors import Problem, ScenarioError, problems_from_validation, yaml_problem
+from planner.errors import Problem, ScenarioError, locate, problems_from_validation, yaml_problem
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=64)]
 """Names of workloads, fleets and sites: a letter, then letters, digits, '_', '-' or '.'."""
@@ -217,6 +218,49 @@ class Policy(_Input):
     )
 
 
+def reference_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:
+    """Names that point nowhere, as ``(location, message, value)``.
+
+    Works on plain data (a parsed file, or a dumped scenario), tolerating sections that are
+    missing or malformed, so it can run even when other fields failed validation.
+    """
+    def section(name: str) -> dict:
+        value = data.get(name)
+        return value if isinstance(value, dict) else {}
+
+    def entries(mapping: dict):
+        return ((name, entry) for name, entry in mapping.items() if isinstance(entry, dict))
+
+    workloads, demand, fleets, sites = section("workloads"), section("demand"), section("fleets"), section("sites")
+    for name, workload in entries(workloads):
+        key = workload.get("demand") or name
+        if demand and key not in demand:
+            yield ("workloads", name, "demand"), f"no demand entry {key!r}; known: {', '.join(map(str, demand))}", key
+    placed = set()
+    for site_name, site in entries(sites):
+        listed = site.get("fleets")
+        for i, fleet_name in enumerate(listed if isinstance(listed, list) else []):
+            fleet = fleets.get(fleet_name)
+            if fleet is None and fleets:
+                yield ("sites", site_name, "fleets", i), f"unknown fleet; known: {', '.join(map(str, fleets))}", fleet_name
+            elif isinstance(fleet, dict) and fleet.get("procurement") == "cloud":
+                yield ("sites", site_name, "fleets", i), "a cloud fleet is not placed at a site; remove it here", fleet_name
+            placed.add(fleet_name)
+    for fleet_name, fleet in entries(fleets):
+        if fleet.get("procurement") == "own" and fleet_name not in placed:
+            yield ("fleets", fleet_name), "owned fleet placed at no site; add it to a site's 'fleets'", None
+        existing = fleet.get("existing") if fleet.get("procurement") == "own" else None
+        for i, entry in enumerate(existing if isinstance(existing, list) else []):
+            site_name = entry.get("site") if isinstance(entry, dict) else None
+            if site_name is None:
+                continue
+            site = sites.get(site_name)
+            if site is None:
+                yield ("fleets", fleet_name, "existing", i, "site"), f"unknown site; known: {', '.join(map(str, sites)) or 'none'}", site_name
+            elif isinstance(site, dict) and fleet_name not in (site.get("fleets") or []):
+                yield ("fleets", fleet_name, "existing", i, "site"), f"site {site_name!r} does not list this fleet in its 'fleets'", site_name
+
+
 class Scenario(_Input):
     """One planning question: horizon, workloads and their demand, hardware options, sites and policy.
 
@@ -235,7 +279,8 @@ class Scenario(_Input):
 
     @model_validator(mode="after")
     def _cross_check(self) -> Scenario:
-        problems = [*self._check_references(), *self._check_calendar(), *self._check_service()]
+        sections = self.model_dump(include={"workloads", "demand", "fleets", "sites"})
+        problems = [*reference_problems(sections), *self._check_calendar(), *self._check_service()]
         if problems:
             raise ValidationError.from_exception_data(
                 "Scenario",
@@ -249,30 +294,6 @@ class Scenario(_Input):
     def demand_key(self, workload: str) -> str:
         """The ``demand`` entry that feeds ``workload``."""
         return self.workloads[workload].demand or workload
-
-    def _check_references(self):
-        for name in self.workloads:
-            key = self.demand_key(name)
-            if key not in self.demand:
-                yield ("workloads", name, "demand"), f"no demand entry {key!r}; known: {', '.join(self.demand)}", key
-        placed = set()
-        for site_name, site in self.sites.items():
-            for i, fleet_name in enumerate(site.fleets):
-                fleet = self.fleets.get(fleet_name)
-                if fleet is None:
-                    yield ("sites", site_name, "fleets", i), f"unknown fleet; known: {', '.join(self.fleets)}", fleet_name
-                elif fleet.procurement != "own":
-                    yield ("sites", site_name, "fleets", i), "a cloud fleet is not placed at a site; remove it here", fleet_name
-                placed.add(fleet_name)
-        for fleet_name, fleet in self.fleets.items():
-            if fleet.procurement == "own" and fleet_name not in placed:
-                yield ("fleets", fleet_name), "owned fleet placed at no site; add it to a site's 'fleets'", None
-            for i, existing in enumerate(fleet.existing):
-                site = self.sites.get(existing.site)
-                if site is None:
-                    yield ("fleets", fleet_name, "existing", i, "site"), f"unknown site; known: {', '.join(self.sites) or 'none'}", existing.site
-                elif fleet_name not in site.fleets:
-                    yield ("fleets", fleet_name, "existing", i, "site"), f"site {existing.site!r} does not list this fleet in its 'fleets'", existing.site
 
     def _check_calendar(self):
         periods = self.horizon.calendar()
@@ -346,7 +367,17 @@ class Scenario(_Input):
         try:
             return cls.model_validate(data, context={"base_dir": Path(base_dir)})
         except ValidationError as exc:
-            raise ScenarioError(problems_from_validation(exc, cls, file, text)) from exc
+            problems = problems_from_validation(exc, cls, file, text)
+            if not any(error["type"] == "scenario" for error in exc.errors()):
+                # Field errors stop pydantic before the cross-checks; check the names anyway so
+                # that one run reports a misspelt reference together with a bad value.
+                reported = {problem.path for problem in problems}
+                problems += [
+                    problem
+                    for loc, message, value in reference_problems(data)
+                    if (problem := locate(loc, message, value, file, text)).path not in reported
+                ]
+            raise ScenarioError(problems) from exc
 
     @classmethod
     def from_yaml(cls, path: Path | str) -> Scenario:

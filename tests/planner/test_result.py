@@ -129,3 +129,15 @@ def test_random_plans_satisfy_the_invariants(scenario):
     result = solve(scenario)
     assert result.status is Status.OPTIMAL
     check_invariants(result)
+
+
+def test_written_folder_has_the_users_usual_permissions(default_result, tmp_path):
+    import os
+    import stat
+
+    previous = os.umask(0o022)
+    try:
+        out = default_result.to_dir(tmp_path / "plan")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755

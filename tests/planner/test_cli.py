@@ -1,0 +1,276 @@
+"""The ``planner`` command line, driven through typer's CliRunner: exit codes, output and files."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from planner import Scenario, ScenarioError, default_scenario_path
+from planner.cli import app
+from planner.result import TABLE_COLUMNS
+from tests.conftest import fleet, scenario_dict
+
+# A wide terminal so that rich tables do not fold messages mid-sentence; no forced colour codes.
+ENV = {"COLUMNS": "200", "FORCE_COLOR": None, "TTY_COMPATIBLE": None}
+
+BAD_YAML = """\
+name: bad
+horizon:
+  start: "2026-01"
+  periods: 1
+workloads:
+  w:
+    model: m
+    max_ttft_ms: 1000
+    min_tokens_per_s_per_user: -10
+    input_output_ratio: 1
+demand:
+  w:
+    kind: series
+    tokens: {"2026-01": 1.0e+9}
+fleets:
+  a:
+    procurement: own
+    vendor: acme
+    category: gpu
+    capex_usd: -12000
+    capex_usdd: 3
+    max_power_kw: 10
+    idle_power_kw: 0
+    lifetime_years: 1
+    performance:
+      m: {prefill_tokens_per_s: 1000, decode_tokens_per_s: 1000, tokens_per_s_per_user: 50, ttft_ms: 100}
+sites:
+  s:
+    power_mw: 10
+    pue: 1.0
+    electricity_price_usd_per_mwh: 100
+    fleets: [a]
+"""
+BAD_LINES = {"workloads.w.min_tokens_per_s_per_user": 9, "fleets.a.capex_usd": 20, "fleets.a.capex_usdd": 21}
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner(env=ENV)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run in ``tmp_path`` so that file names in messages are short and relative."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _write_scenario(path: Path, data: dict) -> Path:
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------------------- solve
+def test_solve_without_argument_solves_the_default_scenario(runner):
+    result = runner.invoke(app, ["solve"])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert "Scenario" in result.stdout and "default" in result.stdout
+    assert "optimal" in result.stdout
+    assert "Cost by component" in result.stdout
+    for component in ("capital", "fixed_opex", "energy", "cloud_rental", "unserved_penalty"):
+        assert component in result.stdout
+    assert "Total cost (present value)" in result.stdout
+
+
+def test_solve_json_prints_one_object_whose_components_add_up(runner):
+    result = runner.invoke(app, ["solve", "--json"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().count("\n") == 0, "one JSON object on one line"
+    summary = json.loads(result.stdout)
+    assert isinstance(summary, dict)
+    assert summary["scenario"] == "default"
+    assert summary["status"] == "optimal"
+    assert summary["objective_usd"] > 0
+    components = summary["cost_by_component_usd"]
+    assert set(components) == {"capital", "fixed_opex", "energy", "cloud_rental", "unserved_penalty"}
+    assert math.isclose(sum(components.values()), summary["objective_usd"], rel_tol=1e-9)
+
+
+def test_solve_json_of_a_small_scenario_has_the_hand_checked_cost(runner, workdir):
+    """Ten units at $1,000 capital + $744 energy each (see tests/planner/test_solve.py)."""
+    path = _write_scenario(workdir / "small.yaml", scenario_dict())
+    result = runner.invoke(app, ["solve", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["objective_usd"] == pytest.approx(17_440)
+    assert summary["cost_by_component_usd"]["capital"] == pytest.approx(10_000)
+
+
+def test_solve_out_writes_every_table_summary_and_scenario(runner, workdir):
+    path = _write_scenario(workdir / "small.yaml", scenario_dict())
+    out = workdir / "plan"
+    result = runner.invoke(app, ["solve", str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Plan written to" in result.stdout
+
+    expected = {f"{name}.csv" for name in TABLE_COLUMNS} | {"summary.json", "scenario.yaml"}
+    assert {"demand.csv", "builds.csv", "installed.csv", "allocation.csv", "power.csv", "costs.csv", "prices.csv", "unserved.csv"} <= expected
+    assert {p.name for p in out.iterdir()} == expected
+    for name, columns in TABLE_COLUMNS.items():
+        assert list(pd.read_csv(out / f"{name}.csv").columns) == columns, name
+    assert pd.read_csv(out / "builds.csv")["units"].sum() == pytest.approx(10)
+
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["status"] == "optimal"
+    assert summary["objective_usd"] == pytest.approx(17_440)
+
+    # The resolved scenario validates again, both in Python and through the CLI.
+    again = Scenario.from_yaml(out / "scenario.yaml")
+    assert again.fleets["a"].capex_usd == pytest.approx(12_000)
+    check = runner.invoke(app, ["validate", str(out / "scenario.yaml")])
+    assert check.exit_code == 0, check.output
+    assert "valid" in check.stdout
+
+    # Nothing but the scenario and the plan beside the plan: no staging folders left behind.
+    assert {p.name for p in workdir.iterdir()} == {"small.yaml", "plan"}
+
+
+def test_solve_out_refuses_an_existing_folder_unless_forced(runner, workdir):
+    path = _write_scenario(workdir / "small.yaml", scenario_dict())
+    out = workdir / "plan"
+    assert runner.invoke(app, ["solve", str(path), "--out", str(out)]).exit_code == 0
+    first = (out / "summary.json").read_text(encoding="utf-8")
+
+    # Twice the demand: a forced rerun must replace the plan, a refused one must leave it alone.
+    _write_scenario(path, scenario_dict(20_000.0))
+    refused = runner.invoke(app, ["solve", str(path), "--out", str(out)])
+    assert refused.exit_code == 2
+    assert "--force" in refused.output
+    assert "Traceback" not in refused.output
+    assert (out / "summary.json").read_text(encoding="utf-8") == first
+
+    forced = runner.invoke(app, ["solve", str(path), "--out", str(out), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert pd.read_csv(out / "builds.csv")["units"].sum() == pytest.approx(20)
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["objective_usd"] == pytest.approx(34_880)
+    assert {p.name for p in workdir.iterdir()} == {"small.yaml", "plan"}
+    assert {p.name for p in out.iterdir()} == {f"{name}.csv" for name in TABLE_COLUMNS} | {"summary.json", "scenario.yaml"}
+
+
+def test_solve_rejects_an_unknown_solver(runner):
+    result = runner.invoke(app, ["solve", "--solver", "gurobi"])
+    assert result.exit_code == 2
+    assert "'gurobi'" in result.output and "cbc" in result.output
+    assert "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------------------- invalid input
+@pytest.mark.parametrize("command", [["validate"], ["solve"], ["solve", "--json"]])
+def test_an_invalid_scenario_exits_2_listing_every_problem_with_its_line(runner, workdir, command):
+    (workdir / "bad.yaml").write_text(BAD_YAML, encoding="utf-8")
+    result = runner.invoke(app, [*command, "bad.yaml"])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.stdout == "", "problems go to stderr; stdout stays clean for --json consumers"
+    assert f"{len(BAD_LINES)} problems in the scenario" in result.stderr
+    for field_path, line in BAD_LINES.items():
+        assert f"bad.yaml:{line}" in result.stderr, field_path
+        assert field_path in result.stderr
+    assert "did you mean 'capex_usd'?" in result.stderr
+    assert "(got -12000)" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "solve"])
+def test_debug_lets_the_scenario_error_propagate(runner, workdir, command):
+    (workdir / "bad.yaml").write_text(BAD_YAML, encoding="utf-8")
+    result = runner.invoke(app, ["--debug", command, "bad.yaml"])
+    assert isinstance(result.exception, ScenarioError)
+    assert {p.path for p in result.exception.problems} == set(BAD_LINES)
+    assert result.exit_code != 0
+
+
+def test_a_missing_scenario_file_exits_2(runner, workdir):
+    result = runner.invoke(app, ["validate", "nowhere.yaml"])
+    assert result.exit_code == 2
+    assert "nowhere.yaml" in result.stderr
+    assert "cannot read the scenario file" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_an_infeasible_scenario_exits_1_and_explains(runner, workdir):
+    """100 existing units idling at 5 kW need 0.5 MW; the site allows 0.1 MW."""
+    data = scenario_dict(
+        fleets={"a": fleet(idle_power_kw=5.0, existing=[{"site": "s", "units": 100}])}, sites={"s": {"power_mw": 0.1}}
+    )
+    path = _write_scenario(workdir / "tight.yaml", data)
+    result = runner.invoke(app, ["solve", str(path)])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "infeasible" in result.stdout
+    assert "existing units" in result.stdout and "power_mw" in result.stdout
+    assert "Cost by component" not in result.stdout
+
+    as_json = runner.invoke(app, ["solve", str(path), "--json"])
+    assert as_json.exit_code == 1
+    summary = json.loads(as_json.stdout)
+    assert summary["status"] == "infeasible"
+    assert summary["objective_usd"] is None
+
+
+# ---------------------------------------------------------------------------- schema, examples, help, validate
+def test_schema_prints_the_json_schema(runner):
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert {"horizon", "workloads", "demand", "fleets", "sites", "policy"} <= set(schema["properties"])
+    assert schema == Scenario.model_json_schema()
+
+
+def test_example_list_names_the_default(runner):
+    result = runner.invoke(app, ["example", "list"])
+    assert result.exit_code == 0
+    assert "default" in result.stdout.split()
+
+
+def test_example_prints_the_shipped_file(runner):
+    result = runner.invoke(app, ["example", "default"])
+    assert result.exit_code == 0
+    assert result.stdout == default_scenario_path().read_text(encoding="utf-8")
+
+
+def test_example_written_to_a_file_validates(runner, workdir):
+    target = workdir / "new" / "mine.yaml"
+    result = runner.invoke(app, ["example", "default", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert target.read_text(encoding="utf-8") == default_scenario_path().read_text(encoding="utf-8")
+    check = runner.invoke(app, ["validate", str(target)])
+    assert check.exit_code == 0, check.output
+    assert "valid" in check.stdout
+
+
+def test_an_unknown_example_exits_2(runner):
+    result = runner.invoke(app, ["example", "nope"])
+    assert result.exit_code == 2
+    assert "no such example" in result.output
+    assert "default" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_no_arguments_prints_help(runner):
+    result = runner.invoke(app, [])
+    assert result.exit_code in (0, 2)
+    assert "Usage:" in result.output
+    assert "Capacity planning for AI inference" in result.output
+    for command in ("solve", "validate", "schema", "example"):
+        assert command in result.output
+
+
+def test_validate_a_valid_file_names_its_counts(runner):
+    path = default_scenario_path()
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"{path}: valid (3 workloads, 5 fleets, 2 sites, 36 months from 2026-01)"

@@ -1,0 +1,521 @@
+"""The scenario schema: catalog filling, every problem reported at once with file and line,
+cross-section checks, relative CSV paths and a self-describing JSON Schema."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from planner import Problem, Scenario, ScenarioError, default_scenario_path
+from tests.conftest import cloud_fleet, fleet, scenario_dict
+
+
+# ---------------------------------------------------------------------------- helpers
+def _write(path: Path, text: str) -> Path:
+    """Write dedented ``text`` to ``path`` and return it (line 1 is the first line of text)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def _line(path: Path, marker: str) -> int:
+    """1-based number of the only line of ``path`` containing ``marker``."""
+    lines = [i for i, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if marker in text]
+    assert len(lines) == 1, f"marker {marker!r} must occur once, found on lines {lines}"
+    return lines[0]
+
+
+def _problems(data: dict) -> list[Problem]:
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.from_dict(data)
+    return caught.value.problems
+
+
+def _by_path(problems: list[Problem]) -> dict[str, Problem]:
+    by_path = {p.path: p for p in problems}
+    assert len(by_path) == len(problems), f"two problems share a path: {problems}"
+    return by_path
+
+
+def _only(data: dict) -> Problem:
+    problems = _problems(data)
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
+# A scenario small enough to read, with one deliberate mistake per marked line.
+BASE_YAML = """
+name: mistakes
+horizon:
+  start: "2026-01"
+  periods: 3
+workloads:
+  chat:
+    model: m
+    demand: chatt                 # MARK-demand-key: no such demand entry
+    max_ttft_ms: 1000
+    min_tokens_per_s_per_user: 10
+    input_output_ratio: 1
+demand:
+  chat:
+    kind: series
+    tokens: {"2026-01": 1.0e+9, "2026-02": 1.0e+9, "2026-03": 1.0e+9}
+fleets:
+  a:
+    procurement: own
+    vendor: acme
+    category: gpu
+    capex_usd: CAPEX            # MARK-capex
+    EXTRA
+    max_power_kw: 10
+    idle_power_kw: 0
+    lifetime_years: 1
+    performance:
+      m: {prefill_tokens_per_s: 1000, decode_tokens_per_s: 1000, tokens_per_s_per_user: 50, ttft_ms: 100}
+sites:
+  s:
+    power_mw: 10
+    pue: 1.0
+    electricity_price_usd_per_mwh: 100
+    fleets:
+      - a
+      - ghost                     # MARK-ghost: no such fleet
+"""
+
+
+def _base(capex: str = "12000", extra: str = "") -> str:
+    return BASE_YAML.replace("CAPEX", capex).replace("EXTRA", extra)
+
+
+# ---------------------------------------------------------------------------- default scenario and catalog
+def test_default_scenario_loads_with_catalog_figures_filled_in():
+    scenario = Scenario.from_yaml(default_scenario_path())
+    assert scenario.name == "default"
+    assert (scenario.horizon.start, scenario.horizon.periods, scenario.horizon.period_length) == ("2026-01", 36, "month")
+    assert set(scenario.workloads) == {"chat", "coding_agents", "batch"}
+    assert set(scenario.fleets) == {"h100", "b200", "cs3", "trn2", "p5"}
+    assert set(scenario.sites) == {"west", "central"}
+
+    h100 = scenario.fleets["h100"]
+    # Not written in default.yaml: from the catalog's dgx-h100 entry.
+    assert h100.max_power_kw == pytest.approx(10.2)
+    assert h100.idle_power_kw == pytest.approx(2.5)
+    assert h100.capex_usd == pytest.approx(300_000)
+    assert h100.lifetime_years == pytest.approx(4)
+    assert (h100.vendor, h100.category) == ("NVIDIA", "gpu")
+    assert h100.performance["llama-3.1-70b"].decode_tokens_per_s == pytest.approx(16_000)
+    assert h100.performance["llama-3.1-70b"].ttft_ms == pytest.approx(800)
+    # Written in default.yaml: kept as given.
+    assert h100.opex_usd_per_year == pytest.approx(24_000)
+    assert h100.availability == pytest.approx(0.95)
+    assert h100.existing[0].site == "west" and h100.existing[0].units == pytest.approx(2000)
+
+    # A rented catalog system gets its hourly price and no purchase price.
+    trn2 = scenario.fleets["trn2"]
+    assert trn2.hourly_usd is not None and trn2.hourly_usd > 0
+    assert trn2.capex_usd is None
+
+
+def test_inline_figures_override_the_catalog():
+    inline_perf = {"prefill_tokens_per_s": 1.0, "decode_tokens_per_s": 2.0, "tokens_per_s_per_user": 30.0, "ttft_ms": 700.0}
+    data = scenario_dict(
+        fleets={"h": {"system": "dgx-h100", "procurement": "own", "max_power_kw": 9.0, "capex_usd": 250_000.0,
+                      "performance": {"llama-3.1-70b": inline_perf, "m": fleet()["performance"]["m"]}}}
+    )
+    h = Scenario.from_dict(data).fleets["h"]
+    assert h.max_power_kw == pytest.approx(9.0)  # inline, not the catalog's 10.2
+    assert h.capex_usd == pytest.approx(250_000)  # inline, not the catalog's 300,000
+    assert h.idle_power_kw == pytest.approx(2.5)  # not given: the catalog's
+    assert h.lifetime_years == pytest.approx(4)
+    assert h.performance["llama-3.1-70b"].decode_tokens_per_s == pytest.approx(2.0)  # inline model wins
+    assert h.performance["llama-3.1-8b"].decode_tokens_per_s == pytest.approx(110_000)  # other model from the catalog
+    assert h.performance["m"].ttft_ms == pytest.approx(100)
+
+
+# ---------------------------------------------------------------------------- every problem, located
+def test_field_problems_in_one_file_are_reported_together_with_file_line_path_and_value(tmp_path):
+    path = _write(
+        tmp_path / "bad.yaml",
+        """
+        name: bad
+        horizon:
+          start: "2026-01"
+          periods: 0                  # MARK-periods
+        workloads:
+          w:
+            model: m
+            max_ttft_ms: -5           # MARK-ttft
+            min_tokens_per_s_per_user: 10
+            input_output_ratio: 1
+        demand:
+          w:
+            kind: series
+            tokens: {"2026-01": 1.0}
+        fleets:
+          a:
+            procurement: own
+            vendor: acme
+            category: gpu
+            capex_usd: -12000         # MARK-capex
+            capex_usdd: 3             # MARK-typo
+            max_power_kw: 10
+            idle_power_kw: 0
+            lifetime_years: 1
+            performance:
+              m: {prefill_tokens_per_s: 1000, decode_tokens_per_s: 1000, tokens_per_s_per_user: 50, ttft_ms: 100}
+        sites:
+          s:
+            power_mw: 10
+            pue: 0.5                  # MARK-pue
+            electricity_price_usd_per_mwh: 100
+            fleets: [a]
+        """,
+    )
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.from_yaml(path)
+    problems = _by_path(caught.value.problems)
+    assert set(problems) == {
+        "horizon.periods", "workloads.w.max_ttft_ms", "fleets.a.capex_usd", "fleets.a.capex_usdd", "sites.s.pue"
+    }
+    expected = {
+        "horizon.periods": ("MARK-periods", 0),
+        "workloads.w.max_ttft_ms": ("MARK-ttft", -5),
+        "fleets.a.capex_usd": ("MARK-capex", -12000),
+        "fleets.a.capex_usdd": ("MARK-typo", None),
+        "sites.s.pue": ("MARK-pue", 0.5),
+    }
+    for field_path, (marker, value) in expected.items():
+        problem = problems[field_path]
+        assert problem.file == str(path)
+        assert problem.line == _line(path, marker), field_path
+        assert problem.value == value, field_path
+    assert "greater than or equal to 0" in problems["fleets.a.capex_usd"].message
+    assert problems["fleets.a.capex_usdd"].message == "unknown field; did you mean 'capex_usd'?"
+    # The error's text is the whole list, each entry located.
+    text = str(caught.value)
+    assert text.startswith("invalid scenario (5 problems)")
+    assert f"{path}:{_line(path, 'MARK-capex')}: fleets.a.capex_usd:" in text
+    assert "(got -12000)" in text
+
+
+def test_reference_problems_in_one_file_are_reported_together_with_their_lines(tmp_path):
+    path = _write(tmp_path / "refs.yaml", _base())
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.from_yaml(path)
+    problems = _by_path(caught.value.problems)
+    assert set(problems) == {"workloads.chat.demand", "sites.s.fleets.1"}
+
+    demand = problems["workloads.chat.demand"]
+    assert (demand.file, demand.line, demand.value) == (str(path), _line(path, "MARK-demand-key"), "chatt")
+    assert "no demand entry 'chatt'" in demand.message and "known: chat" in demand.message
+
+    ghost = problems["sites.s.fleets.1"]
+    assert (ghost.file, ghost.line, ghost.value) == (str(path), _line(path, "MARK-ghost"), "ghost")
+    assert "unknown fleet" in ghost.message and "known: a" in ghost.message
+
+
+def test_field_and_reference_problems_are_all_reported_at_once(tmp_path):
+    """A negative capex, a misspelt field, a site naming an unknown fleet and a workload whose
+    demand entry is missing: one ScenarioError lists all four, so one edit round fixes the file."""
+    path = _write(tmp_path / "all.yaml", _base("-12000", "capex_usdd: 3             # MARK-typo"))
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.from_yaml(path)
+    problems = _by_path(caught.value.problems)
+    assert set(problems) == {"fleets.a.capex_usd", "fleets.a.capex_usdd", "sites.s.fleets.1", "workloads.chat.demand"}
+    expected = {
+        "fleets.a.capex_usd": ("MARK-capex", -12000),
+        "fleets.a.capex_usdd": ("MARK-typo", None),
+        "sites.s.fleets.1": ("MARK-ghost", "ghost"),
+        "workloads.chat.demand": ("MARK-demand-key", "chatt"),
+    }
+    for field_path, (marker, value) in expected.items():
+        problem = problems[field_path]
+        assert (problem.file, problem.line, problem.value) == (str(path), _line(path, marker), value), field_path
+    assert "did you mean 'capex_usd'" in problems["fleets.a.capex_usdd"].message
+
+
+def test_a_missing_required_field_points_at_its_parent_line(tmp_path):
+    path = _write(
+        tmp_path / "missing.yaml",
+        _base().replace("    model: m\n", "").replace("demand: chatt ", "demand: chat  ")
+        .replace("      - ghost                     # MARK-ghost: no such fleet\n", ""),
+    )
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.from_yaml(path)
+    [problem] = caught.value.problems
+    assert problem.path == "workloads.chat.model"
+    assert problem.value is None
+    assert problem.line == _line(path, "workloads:") + 1  # the line of 'chat:' under 'workloads'
+    assert problem.file == str(path)
+    assert "required" in problem.message.lower()
+
+
+def test_malformed_yaml_is_one_problem_at_its_line(tmp_path):
+    path = _write(
+        tmp_path / "broken.yaml",
+        """
+        name: broken
+        horizon:
+          start: "2026-01"
+           periods: 3
+        """,
+    )
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.from_yaml(path)
+    [problem] = caught.value.problems
+    assert problem.message.startswith("not valid YAML")
+    assert problem.file == str(path)
+    assert problem.line == 4
+    assert f"{path}:4" in str(caught.value)
+
+
+@pytest.mark.parametrize(("text", "kind"), [("- horizon\n- workloads\n", "list"), ("just a sentence\n", "str"), ("", "NoneType")])
+def test_a_file_that_is_not_a_mapping_is_one_problem(tmp_path, text, kind):
+    path = tmp_path / "list.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.from_yaml(path)
+    [problem] = caught.value.problems
+    assert "mapping" in problem.message
+    assert problem.value == kind
+    assert problem.file == str(path)
+
+
+def test_a_missing_file_is_one_problem_naming_it(tmp_path):
+    path = tmp_path / "nowhere.yaml"
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.from_yaml(path)
+    [problem] = caught.value.problems
+    assert problem.file == str(path)
+    assert "cannot read the scenario file" in problem.message
+    assert "No such file" in problem.message
+
+
+def test_from_dict_rejects_non_mappings():
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.from_dict(["horizon"])
+    assert [p.value for p in caught.value.problems] == ["list"]
+
+
+# ---------------------------------------------------------------------------- cross-checks
+def test_an_owned_fleet_placed_at_no_site():
+    problem = _only(scenario_dict(fleets={"a": fleet(), "b": fleet()}, sites={"s": {"fleets": ["a"]}}))
+    assert problem.path == "fleets.b"
+    assert "placed at no site" in problem.message and "'fleets'" in problem.message
+
+
+def test_a_cloud_fleet_listed_at_a_site():
+    problem = _only(scenario_dict(fleets={"a": fleet(), "c": cloud_fleet()}, sites={"s": {"fleets": ["a", "c"]}}))
+    assert problem.path == "sites.s.fleets.1"
+    assert problem.value == "c"
+    assert "cloud fleet is not placed at a site" in problem.message
+
+
+def test_existing_units_at_an_unknown_site():
+    problem = _only(scenario_dict(fleets={"a": fleet(existing=[{"site": "nowhere", "units": 3}])}))
+    assert problem.path == "fleets.a.existing.0.site"
+    assert problem.value == "nowhere"
+    assert "unknown site" in problem.message and "known: s" in problem.message
+
+
+def test_existing_units_at_a_site_that_does_not_list_the_fleet():
+    data = scenario_dict(
+        fleets={"a": fleet(), "b": fleet(existing=[{"site": "s", "units": 3}])},
+        sites={"s": {"fleets": ["a"]}, "t": {"power_mw": 1.0, "pue": 1.0, "electricity_price_usd_per_mwh": 1.0, "fleets": ["b"]}},
+    )
+    problem = _only(data)
+    assert problem.path == "fleets.b.existing.0.site"
+    assert "does not list this fleet" in problem.message
+
+
+def test_a_schedule_starting_after_the_horizon_suggests_a_step_at_the_start():
+    problem = _only(scenario_dict(sites={"s": {"power_mw": {"2026-03": 5.0}}}))
+    assert problem.path == "sites.s.power_mw"
+    assert "first step must be at or before the horizon start 2026-01" in problem.message
+    assert "add '2026-01: 0'" in problem.message
+
+
+def test_a_schedule_step_with_a_bad_label_is_located_at_that_step():
+    problem = _only(scenario_dict(sites={"s": {"electricity_price_usd_per_mwh": {"2026-01": 50.0, "2026-13": 60.0}}}))
+    assert problem.path == "sites.s.electricity_price_usd_per_mwh.2026-13"
+    assert problem.value == "2026-13"
+    assert "is not a month" in problem.message
+
+
+def test_a_schedule_label_without_a_year_is_rejected():
+    """'July' must not be read as July of year 1 (pandas' reading), which would silently drop the step."""
+    problem = _only(scenario_dict(sites={"s": {"electricity_price_usd_per_mwh": {"2026-01": 50.0, "July": 60.0}}}))
+    assert problem.path == "sites.s.electricity_price_usd_per_mwh.July"
+    assert problem.value == "July"
+
+
+def test_a_quarterly_horizon_must_start_a_quarter():
+    problem = _only(scenario_dict(horizon={"start": "2026-02", "period_length": "quarter"}))
+    assert problem.path == "horizon"
+    assert "quarterly horizon starts in January, April, July or October" in problem.message
+    assert "'2026-02'" in problem.message
+    # The same start is fine monthly, and a quarter start is fine quarterly.
+    assert Scenario.from_dict(scenario_dict(horizon={"start": "2026-02"}, demand={"w": {"tokens": {"2026-02": 1.0}}})).horizon.start == "2026-02"
+
+
+def test_a_workload_no_fleet_can_serve_names_each_fleet_and_why():
+    slow_first_token = fleet(performance={"m": {"ttft_ms": 900.0}})
+    slow_stream = cloud_fleet(performance={"m": {"tokens_per_s_per_user": 5.0}})
+    other_model = cloud_fleet()
+    other_model["performance"] = {"other": fleet()["performance"]["m"]}
+    data = scenario_dict(
+        fleets={"ttft": slow_first_token, "stream": slow_stream, "nomodel": other_model},
+        workloads={"w": {"max_ttft_ms": 500.0, "min_tokens_per_s_per_user": 10.0}},
+    )
+    problem = _only(data)
+    assert problem.path == "workloads.w"
+    assert "no fleet can serve this workload within its SLO" in problem.message
+    assert "ttft: time to first token 900 ms > 500 ms" in problem.message
+    assert "stream: 5 tokens/s per user < 10" in problem.message
+    assert "nomodel: no performance figures for model 'm'" in problem.message
+    assert "relax the SLO or add a fleet" in problem.message
+
+
+def test_one_eligible_fleet_is_enough():
+    data = scenario_dict(fleets={"fast": fleet(), "slow": cloud_fleet(performance={"m": {"ttft_ms": 5000.0}})})
+    assert set(Scenario.from_dict(data).fleets) == {"fast", "slow"}
+
+
+def test_an_unknown_catalog_system_suggests_the_close_name():
+    problem = _only(scenario_dict(fleets={"a": {"system": "dgx-h10", "procurement": "own"}}))
+    assert problem.path == "fleets.a"
+    assert "unknown system 'dgx-h10'" in problem.message
+    assert "did you mean 'dgx-h100'" in problem.message
+
+
+def test_an_owned_fleet_without_capex_or_system():
+    data = scenario_dict()
+    del data["fleets"]["a"]["capex_usd"]
+    problem = _only(data)
+    assert problem.path == "fleets.a"
+    assert "missing capex_usd" in problem.message
+    assert "no catalog 'system' is named" in problem.message
+
+
+def test_a_cloud_fleet_without_an_hourly_price_or_system():
+    data = scenario_dict(fleets={"a": fleet(), "c": cloud_fleet()})
+    del data["fleets"]["c"]["hourly_usd"]
+    problem = _only(data)
+    assert problem.path == "fleets.c"
+    assert "missing hourly_usd" in problem.message
+
+
+def test_idle_power_above_max_power():
+    problem = _only(scenario_dict(fleets={"a": fleet(idle_power_kw=12.0)}))
+    assert problem.path == "fleets.a"
+    assert "idle_power_kw (12.0) exceeds max_power_kw (10.0)" in problem.message
+
+
+def test_quota_on_an_owned_fleet():
+    problem = _only(scenario_dict(fleets={"a": fleet(quota_units=5)}))
+    assert problem.path == "fleets.a"
+    assert "quota_units applies to cloud fleets" in problem.message
+    assert "max_build_units_per_period" in problem.message
+
+
+def test_build_limit_or_existing_units_on_a_cloud_fleet():
+    data = scenario_dict(fleets={"a": fleet(), "c": cloud_fleet(max_build_units_per_period=5, existing=[{"site": "s", "units": 1}])})
+    problem = _only(data)
+    assert problem.path == "fleets.c"
+    assert "existing, max_build_units_per_period apply to owned fleets" in problem.message
+
+
+def test_cross_check_problems_from_a_file_carry_their_lines(tmp_path):
+    path = _write(
+        tmp_path / "cross.yaml",
+        """
+        horizon:
+          start: "2026-02"
+          periods: 2
+          period_length: quarter
+        workloads:
+          w: {model: m, max_ttft_ms: 1000, min_tokens_per_s_per_user: 10, input_output_ratio: 1}
+        demand:
+          w: {kind: series, tokens: {"2026Q1": 1.0, "2026Q2": 1.0}}
+        fleets:
+          a:
+            procurement: own
+            vendor: acme
+            category: gpu
+            capex_usd: 1
+            max_power_kw: 10
+            idle_power_kw: 11         # MARK-idle
+            lifetime_years: 1
+            performance:
+              m: {prefill_tokens_per_s: 1000, decode_tokens_per_s: 1000, tokens_per_s_per_user: 50, ttft_ms: 100}
+        """,
+    )
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.from_yaml(path)
+    problems = _by_path(caught.value.problems)
+    assert set(problems) == {"horizon", "fleets.a"}
+    assert problems["horizon"].line == _line(path, "horizon:")
+    assert problems["fleets.a"].line == _line(path, "  a:")
+    assert all(p.file == str(path) for p in problems.values())
+
+
+# ---------------------------------------------------------------------------- relative paths
+def test_a_csv_demand_path_is_read_from_the_scenario_files_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    (folder / "demand.csv").write_text("period,tokens\n2026-01,100\n2026-02,200\n2026-03,300\n", encoding="utf-8")
+    data = scenario_dict([1.0, 1.0, 1.0])
+    data["demand"]["w"] = {"kind": "series", "csv": "demand.csv"}
+    (folder / "scenario.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+
+    for given in (folder / "scenario.yaml", Path("..") / "sub" / "scenario.yaml"):
+        scenario = Scenario.from_yaml(given)
+        spec = scenario.demand["w"]
+        assert spec.csv == (folder / "demand.csv").resolve()
+        assert spec.per_period(scenario.horizon.calendar()).tolist() == [100.0, 200.0, 300.0]
+
+    # The same data without the file's folder looks in the working directory, and says where.
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.from_dict(data)
+    [problem] = caught.value.problems
+    assert problem.path == "demand.w"
+    assert str(elsewhere.resolve() / "demand.csv") in problem.message
+
+
+# ---------------------------------------------------------------------------- JSON Schema
+def _resolve(schema: dict, node: dict) -> dict:
+    ref = node.get("$ref")
+    if ref is None:
+        return node
+    assert ref.startswith("#/$defs/"), ref
+    return schema["$defs"][ref.removeprefix("#/$defs/")]
+
+
+def test_json_schema_describes_every_property_of_every_model():
+    schema = Scenario.model_json_schema()
+    models = {"Scenario": schema, **schema["$defs"]}
+    assert {"Horizon", "Workload", "Fleet", "Performance", "ExistingUnits", "Site", "Policy"} <= set(models)
+    undescribed = []
+    for model_name, model in models.items():
+        assert model.get("description"), f"model {model_name} has no description"
+        assert model["properties"], model_name
+        for prop, node in model["properties"].items():
+            # A property that is only a '$ref' is described by the model it refers to (pydantic drops
+            # a field description equal to that model's docstring as redundant).
+            if not (node.get("description") or _resolve(schema, node).get("description")):
+                undescribed.append(f"{model_name}.{prop}")
+    assert undescribed == []
+
+
+def test_json_schema_forbids_unknown_fields_in_every_model():
+    schema = Scenario.model_json_schema()
+    models = {"Scenario": schema, **schema["$defs"]}
+    allowing = [name for name, model in models.items() if model.get("additionalProperties") is not False]
+    assert allowing == []
+    assert schema["required"] == ["horizon", "workloads", "demand", "fleets"]
