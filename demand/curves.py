@@ -96,7 +96,8 @@ class ExplicitSeries(_Spec):
 def _read_series_csv(path: Path) -> dict[str, float]:
     if not path.is_file():
         raise ValueError(f"demand CSV file not found: {path}")
-    frame = pd.read_csv(path, dtype={"period": str})
+    # '#' starts a comment, so a data file can name its source on its first lines.
+    frame = pd.read_csv(path, dtype={"period": str}, comment="#")
     missing = {"period", "tokens"} - set(frame.columns)
     if missing:
         raise ValueError(
@@ -117,11 +118,11 @@ def _read_series_csv(path: Path) -> dict[str, float]:
 def _file_lines(path: Path, rows: np.ndarray) -> list[int]:
     """1-based file line numbers of data ``rows`` (0-based) of a CSV file read by ``pd.read_csv``.
 
-    ``read_csv`` skips blank (and whitespace-only) lines, so a row's line is found by counting
-    the non-blank lines; the first non-blank line is the header.
+    ``read_csv`` skips blank, whitespace-only and comment lines, so a row's line is found by
+    counting the lines with content before any '#'; the first of them is the header.
     """
     text = path.read_text(encoding="utf-8", errors="replace")
-    nonblank = [number for number, line in enumerate(text.split("\n"), start=1) if line.strip()]
+    nonblank = [number for number, line in enumerate(text.split("\n"), start=1) if line.split("#", 1)[0].strip()]
     return [nonblank[int(row) + 1] for row in rows]
 
 

@@ -252,6 +252,16 @@ def test_example_written_to_a_file_validates(runner, workdir):
     assert "valid" in check.stdout
 
 
+def test_an_example_with_a_demand_csv_is_written_with_its_csv(runner, workdir):
+    target = workdir / "copy" / "regional.yaml"
+    result = runner.invoke(app, ["example", "regional_quarterly", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert (workdir / "copy" / "regional_demand.csv").is_file()
+    solved = runner.invoke(app, ["solve", str(target), "--json"])
+    assert solved.exit_code == 0, solved.output
+    assert json.loads(solved.stdout)["status"] == "optimal"
+
+
 def test_an_unknown_example_exits_2(runner):
     result = runner.invoke(app, ["example", "nope"])
     assert result.exit_code == 2

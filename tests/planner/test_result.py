@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import numpy as np
 import pandas as pd
@@ -132,9 +134,6 @@ def test_random_plans_satisfy_the_invariants(scenario):
 
 
 def test_written_folder_has_the_users_usual_permissions(default_result, tmp_path):
-    import os
-    import stat
-
     previous = os.umask(0o022)
     try:
         out = default_result.to_dir(tmp_path / "plan")

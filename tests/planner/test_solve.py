@@ -9,8 +9,10 @@ needed; one unit-month of capital costs capex / 12 and one busy unit-month of en
 
 from __future__ import annotations
 
+import importlib
 import math
 
+import pulp
 import pytest
 
 from planner import Status, solve
@@ -160,3 +162,33 @@ def test_solve_accepts_a_path(tmp_path):
 
     assert solve(default_scenario_path()).is_optimal
     assert math.isfinite(solve(str(default_scenario_path())).objective_usd)
+
+
+def test_a_missing_solver_is_reported_not_raised(make_scenario, monkeypatch):
+    # The package exports the function `solve`, which hides the module of the same name.
+    solve_module = importlib.import_module("planner.solve")
+    monkeypatch.setattr(solve_module, "cbc_path", lambda: None)
+    result = solve(make_scenario())
+    assert result.status is Status.SOLVER_ERROR
+    assert "CBC" in result.message and not result.has_plan
+    assert len(result.demand) == 2  # the demand is still reported
+
+
+@pytest.mark.parametrize(
+    ("status", "solution", "time_limit", "expected"),
+    [
+        ("Optimal", "Optimal", None, Status.OPTIMAL),
+        ("Optimal", "IntegerFeasible", 5.0, Status.TIME_LIMIT),  # CBC: "Stopped on time - objective value ..."
+        ("NotSolved", "NoSolutionFound", 5.0, Status.TIME_LIMIT),  # stopped on time before any plan
+        ("Infeasible", "Infeasible", None, Status.INFEASIBLE),
+        ("Unbounded", "Unbounded", None, Status.UNBOUNDED),
+        ("NotSolved", "NoSolutionFound", None, Status.NOT_SOLVED),
+    ],
+)
+def test_solver_outcomes_map_to_statuses(status, solution, time_limit, expected):
+    """How PuLP records CBC's outcomes (see pulp.apis.coin_api.COIN_CMD.get_status)."""
+    from planner.solve import _status
+
+    problem = pulp.LpProblem("p", pulp.LpMinimize)
+    problem.assignStatus(getattr(pulp, f"LpStatus{status}"), getattr(pulp, f"LpSolution{solution}"))
+    assert _status(problem, time_limit)[0] is expected
