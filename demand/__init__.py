@@ -1,4 +1,5 @@
-"""Token demand: planning calendars, demand curves and their projection onto planning periods.
+"""Token demand: planning calendars, growth curves, explicit series and their projection onto
+planning periods.
 
 The package knows nothing of the planner: it turns a demand specification into tokens per period.
 
@@ -8,14 +9,23 @@ The package knows nothing of the planner: it turns a demand specification into t
 31000000000000.0
 """
 
+from demand.curves import Bass, DecayingGrowth, ExponentialGrowth, Gompertz, Logistic, Piecewise, Segment, Volume
 from demand.periods import PeriodLength, parse_period, planning_periods, seconds_per_period
-from demand.curves import DemandSpec, ExplicitSeries, ExponentialGrowth, project
+from demand.projection import DemandSpec, project
+from demand.series import ExplicitSeries
 
 __all__ = [
+    "Bass",
+    "DecayingGrowth",
     "DemandSpec",
     "ExplicitSeries",
     "ExponentialGrowth",
+    "Gompertz",
+    "Logistic",
     "PeriodLength",
+    "Piecewise",
+    "Segment",
+    "Volume",
     "parse_period",
     "planning_periods",
     "project",

@@ -1,0 +1,189 @@
+"""Demand given as a table of token counts per interval (day, week, month or quarter).
+
+The table may come inline or from a CSV file; its intervals are resampled onto the planning
+periods by spreading each interval's tokens evenly over its days (a week that straddles two
+months gives each month its share).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
+
+from demand.curves import Volume, period_bounds, to_days
+
+
+class ExplicitSeries(Volume):
+    """Tokens per interval, inline (``tokens``) or from a CSV file (``csv``, columns ``period,tokens``).
+
+    Labels are months (``'2026-03'``), quarters (``'2026Q1'``) or dates (``'2026-03-02'``) that
+    start a day or a week (see ``interval``). Every planning period must be fully covered and no
+    two labels may overlap.
+    """
+
+    kind: Literal["series"] = Field(default="series", description="Selects an explicit table of tokens per interval.")
+    tokens: dict[str, float] | None = Field(
+        default=None, description="Tokens (input plus output) in each interval, keyed by its label."
+    )
+    csv: Path | None = Field(
+        default=None,
+        description="CSV file with columns 'period' and 'tokens' ('#' starts a comment); a relative path is read "
+        "from the scenario file's folder.",
+    )
+    interval: Literal["auto", "day", "week"] = Field(
+        default="auto",
+        description="What a date label ('2026-03-02') covers: one day or the week it starts; 'auto' infers it from "
+        "the spacing of the dates. Month and quarter labels cover their month or quarter.",
+    )
+    _table: dict[str, float] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _load(self, info: ValidationInfo) -> ExplicitSeries:
+        if (self.tokens is None) == (self.csv is None):
+            raise ValueError("give exactly one of 'tokens' (an inline table) or 'csv' (a file path)")
+        if self.tokens is not None:
+            table = self.tokens
+        else:
+            base_dir = Path((info.context or {}).get("base_dir", "."))
+            path = self.csv if self.csv.is_absolute() else base_dir / self.csv
+            self.csv = path.resolve()
+            table = _read_series_csv(self.csv)
+        bad = {label: value for label, value in table.items() if not (math.isfinite(value) and value >= 0)}
+        if bad:
+            raise ValueError(f"token counts must be finite and >= 0; got {bad}")
+        if not table:
+            raise ValueError("the series is empty")
+        self._table = {str(label): float(value) for label, value in table.items()}
+        return self
+
+    def intervals(self) -> pd.DataFrame:
+        """The table as intervals: ``label, first, end`` (days since 1970-01-01), ``tokens``,
+        ``tokens_per_day``, sorted by date.
+
+        Raises
+        ------
+        ValueError
+            If a label is not a month, quarter or date, or two labels overlap.
+        """
+        labels = list(self._table)
+        parsed = [_parse_label(label) for label in labels]
+        dates = sorted(to_days([p.start_time])[0] for p in parsed if p.freqstr == "D")
+        day_length = self._day_label_length(dates)
+        first = np.array([to_days([p.start_time])[0] for p in parsed])
+        end = np.array([to_days([(p + 1).start_time])[0] if p.freqstr != "D" else 0.0 for p in parsed])
+        end = np.where([p.freqstr == "D" for p in parsed], first + day_length, end)
+        frame = pd.DataFrame({"label": labels, "first": first, "end": end, "tokens": [self._table[l] for l in labels]})
+        frame = frame.sort_values("first", ignore_index=True)
+        clash = np.flatnonzero(frame["first"].to_numpy()[1:] < frame["end"].to_numpy()[:-1] - 1e-9)
+        if len(clash):
+            i = clash[0]
+            raise ValueError(f"labels {frame['label'][i]!r} and {frame['label'][i + 1]!r} overlap: both give tokens for the same days")
+        return frame.assign(tokens_per_day=frame["tokens"] / (frame["end"] - frame["first"]))
+
+    def _day_label_length(self, dates: list[float]) -> float:
+        if not dates:
+            return 1.0
+        if self.interval != "auto":
+            return 7.0 if self.interval == "week" else 1.0
+        gaps = set(np.round(np.diff(dates), 6))
+        if gaps == {7.0}:
+            return 7.0
+        if gaps == {1.0}:
+            return 1.0
+        raise ValueError("cannot tell whether the date labels are days or weeks; set interval: day or interval: week")
+
+    def anchor(self) -> pd.Timestamp:
+        return pd.Timestamp("1970-01-01") + pd.Timedelta(days=float(self.intervals()["first"].min()))
+
+    def evaluate(self, times) -> np.ndarray:
+        """Tokens per day at ``times``: the average of the interval holding each time (NaN outside)."""
+        frame = self.intervals()
+        days = to_days(times)
+        index = np.searchsorted(frame["first"].to_numpy(), days, side="right") - 1
+        inside = (index >= 0) & (days < frame["end"].to_numpy()[np.clip(index, 0, None)])
+        return np.where(inside, frame["tokens_per_day"].to_numpy()[np.clip(index, 0, None)], np.nan)
+
+    def between(self, first, end, names: list[str] | None = None) -> np.ndarray:
+        """Tokens between days ``first`` and ``end``, spreading each interval evenly over its days.
+
+        Raises
+        ------
+        ValueError
+            If an interval asked for is not fully covered by the table; it is named by ``names``
+            (default: its first date).
+        """
+        table = self.intervals()
+        first, end = np.atleast_1d(np.asarray(first, float)), np.atleast_1d(np.asarray(end, float))
+        overlap = np.clip(
+            np.minimum(end[:, None], table["end"].to_numpy()[None, :]) - np.maximum(first[:, None], table["first"].to_numpy()[None, :]),
+            0.0,
+            None,
+        )
+        covered = overlap.sum(axis=1)
+        length = end - first
+        if np.any(covered < length - 1e-9):
+            if names is None:
+                names = [str((pd.Timestamp("1970-01-01") + pd.Timedelta(days=float(a))).date()) for a in first]
+            missing = [n for n, c in zip(names, covered, strict=True) if c == 0]
+            partial = [f"{n} ({c:g} of {d:g} days)" for n, c, d in zip(names, covered, length, strict=True) if 0 < c < d - 1e-9]
+            parts = ([f"no value for period(s) {', '.join(missing)}"] if missing else []) + (
+                [f"period(s) {', '.join(partial)} only partly covered"] if partial else []
+            )
+            raise ValueError("the series has " + "; ".join(parts))
+        return overlap @ table["tokens_per_day"].to_numpy()
+
+    def per_period(self, periods: pd.PeriodIndex) -> np.ndarray:
+        """Tokens in each of ``periods``; a gap is reported by the periods' labels."""
+        return self.between(*period_bounds(periods), names=[str(p) for p in periods])
+
+
+def _parse_label(label: str) -> pd.Period:
+    """A series label as a month, quarter or day period."""
+    try:
+        period = pd.Period(str(label))
+    except (ValueError, TypeError):
+        period = None
+    if period is None or period is pd.NaT or period.freqstr[0] not in "MQD":
+        raise ValueError(f"{label!r} is not a month ('2026-03'), a quarter ('2026Q1') or a date ('2026-03-02')")
+    # Without a year ('January', 'Mar') pandas silently picks the year 1; ask for the year in full.
+    if f"{period.year:04d}" not in str(label):
+        raise ValueError(f"{label!r} does not give a four-digit year")
+    return period if period.freqstr[0] != "Q" else period.asfreq("Q")
+def _read_series_csv(path: Path) -> dict[str, float]:
+    if not path.is_file():
+        raise ValueError(f"demand CSV file not found: {path}")
+    # '#' starts a comment, so a data file can name its source on its first lines.
+    frame = pd.read_csv(path, dtype={"period": str}, comment="#")
+    missing = {"period", "tokens"} - set(frame.columns)
+    if missing:
+        raise ValueError(
+            f"{path.name}: missing column(s) {', '.join(sorted(missing))}; expected a header 'period,tokens'"
+        )
+    tokens = pd.to_numeric(frame["tokens"], errors="coerce")
+    if tokens.isna().any():
+        rows = _file_lines(path, np.flatnonzero(tokens.isna()))
+        raise ValueError(f"{path.name}: non-numeric 'tokens' on line(s) {rows}")
+    if frame["period"].isna().any():
+        rows = _file_lines(path, np.flatnonzero(frame["period"].isna()))
+        raise ValueError(f"{path.name}: no 'period' on line(s) {rows}")
+    if frame["period"].duplicated().any():
+        raise ValueError(f"{path.name}: period(s) listed twice: {sorted(set(frame['period'][frame['period'].duplicated()]))}")
+    return dict(zip(frame["period"], tokens.astype(float), strict=True))
+
+
+def _file_lines(path: Path, rows: np.ndarray) -> list[int]:
+    """1-based file line numbers of data ``rows`` (0-based) of a CSV file read by ``pd.read_csv``.
+
+    ``read_csv`` skips blank, whitespace-only and comment lines, so a row's line is found by
+    counting the lines with content before any '#'; the first of them is the header.
+    """
+    text = path.read_text(encoding="utf-8", errors="replace")
+    nonblank = [number for number, line in enumerate(text.split("\n"), start=1) if line.split("#", 1)[0].strip()]
+    return [nonblank[int(row) + 1] for row in rows]
+
+
