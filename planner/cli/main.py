@@ -1,19 +1,18 @@
-"""The ``planner`` command line: solve, validate, print the schema, start from an example."""
+"""Top-level commands: solve, validate, print the schema, start from an example."""
 
 from __future__ import annotations
 
 import json
 import shutil
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 
-from planner import Scenario, ScenarioError, default_scenario_path, example_path, examples, solve
+from planner import Scenario, example_path, examples, solve
+from planner.cli.common import EXIT_NOT_OPTIMAL, SolverChoice, console, fail, load
 from planner.errors import Problem
-from planner.report import problems_report, result_report
+from planner.report import result_report
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -21,15 +20,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-
-class SolverChoice(StrEnum):
-    """Solvers the command line offers."""
-
-    CBC = "cbc"
-
-
-EXIT_NOT_OPTIMAL = 1
-EXIT_BAD_INPUT = 2
 
 
 @app.callback()
@@ -39,25 +29,6 @@ def main(
 ) -> None:
     """Plan inference fleets with a linear program (PuLP + CBC)."""
     ctx.obj = {"debug": debug}
-
-
-def _console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, soft_wrap=False, width=140 if not stderr else None)
-
-
-def _fail(ctx: typer.Context, problems: list[Problem], error: BaseException | None = None) -> None:
-    if error is not None and ctx.obj and ctx.obj.get("debug"):
-        raise error
-    _console(stderr=True).print(problems_report(problems))
-    raise typer.Exit(EXIT_BAD_INPUT)
-
-
-def _load(ctx: typer.Context, path: Path | None) -> Scenario:
-    try:
-        return Scenario.from_yaml(path if path is not None else default_scenario_path())
-    except ScenarioError as exc:
-        _fail(ctx, exc.problems, exc)
-        raise  # unreachable: _fail exits
 
 
 ScenarioArg = Annotated[Optional[Path], typer.Argument(help="Scenario YAML file. Omitted: the built-in default scenario.")]
@@ -75,17 +46,17 @@ def solve_command(
 ) -> None:
     """Find the least-cost plan. Exit code 0: optimal; 1: not solved to optimality; 2: invalid input."""
     if out is not None and out.exists() and not force:
-        _fail(ctx, [Problem(path="--out", message="the folder exists; choose another or add --force to replace it", value=str(out))])
-    result = solve(_load(ctx, scenario), solver=solver.value, time_limit=time_limit)
+        fail(ctx, [Problem(path="--out", message="the folder exists; choose another or add --force to replace it", value=str(out))])
+    result = solve(load(ctx, scenario), solver=solver.value, time_limit=time_limit)
     if out is not None:
         result.to_dir(out, overwrite=force)
     if as_json:
         typer.echo(json.dumps(result.summary()))
     else:
-        console = _console()
-        console.print(result_report(result))
+        out_console = console()
+        out_console.print(result_report(result))
         if out is not None:
-            console.print(f"Plan written to {out}/")
+            out_console.print(f"Plan written to {out}/")
     if not result.is_optimal:
         raise typer.Exit(EXIT_NOT_OPTIMAL)
 
@@ -93,7 +64,7 @@ def solve_command(
 @app.command()
 def validate(ctx: typer.Context, scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) -> None:
     """Check a scenario file and list every problem (exit code 2 if there is any)."""
-    loaded = _load(ctx, scenario)
+    loaded = load(ctx, scenario)
     typer.echo(
         f"{scenario}: valid ({len(loaded.workloads)} workloads, {len(loaded.fleets)} fleets, {len(loaded.sites)} sites, "
         f"{loaded.horizon.periods} {loaded.horizon.period_length}s from {loaded.horizon.start})"
@@ -119,7 +90,7 @@ def example(
     try:
         source = example_path(name)
     except KeyError:
-        _fail(ctx, [Problem(path="NAME", message=f"no such example; known: {', '.join(examples())}", value=name)])
+        fail(ctx, [Problem(path="NAME", message=f"no such example; known: {', '.join(examples())}", value=name)])
     if output is None:
         typer.echo(source.read_text(encoding="utf-8"), nl=False)
         return

@@ -1,0 +1,44 @@
+"""What every command shares: consoles, exit codes, and turning bad input into a clean exit."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+from planner import Scenario, ScenarioError, default_scenario_path
+from planner.errors import Problem
+from planner.report import problems_report
+
+EXIT_NOT_OPTIMAL = 1
+EXIT_BAD_INPUT = 2
+
+
+class SolverChoice(StrEnum):
+    """Solvers the command line offers."""
+
+    CBC = "cbc"
+
+
+def console(stderr: bool = False) -> Console:
+    """A console for results (stdout) or problems (stderr)."""
+    return Console(stderr=stderr, soft_wrap=False, width=140 if not stderr else None)
+
+
+def fail(ctx: typer.Context, problems: list[Problem], error: BaseException | None = None) -> NoReturn:
+    """Print every problem and exit with code 2; with ``--debug``, raise ``error`` instead."""
+    if error is not None and ctx.obj and ctx.obj.get("debug"):
+        raise error
+    console(stderr=True).print(problems_report(problems))
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def load(ctx: typer.Context, path: Path | None) -> Scenario:
+    """Load a scenario file (the built-in default when ``path`` is None), or fail cleanly."""
+    try:
+        return Scenario.from_yaml(path if path is not None else default_scenario_path())
+    except ScenarioError as exc:
+        fail(ctx, exc.problems, exc)
