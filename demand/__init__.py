@@ -10,7 +10,10 @@ The package knows nothing of the planner: it turns a demand specification into t
 """
 
 from demand.curves import Bass, DecayingGrowth, ExponentialGrowth, Gompertz, Logistic, Piecewise, Segment, Volume
+from demand.fit import FAMILIES, FitResult, Fitted, fit
+from demand.mix import Share, mix_table, share_values
 from demand.periods import PeriodLength, parse_period, planning_periods, seconds_per_period
+from demand.profiles import Profile, peak_tokens_per_s
 from demand.projection import DemandSpec, project
 from demand.series import ExplicitSeries
 
@@ -20,14 +23,23 @@ __all__ = [
     "DemandSpec",
     "ExplicitSeries",
     "ExponentialGrowth",
+    "FAMILIES",
+    "FitResult",
+    "Fitted",
     "Gompertz",
     "Logistic",
     "PeriodLength",
     "Piecewise",
+    "Profile",
     "Segment",
+    "Share",
     "Volume",
+    "fit",
+    "mix_table",
     "parse_period",
+    "peak_tokens_per_s",
     "planning_periods",
     "project",
     "seconds_per_period",
+    "share_values",
 ]

@@ -8,11 +8,12 @@ import pandas as pd
 from pydantic import Field
 
 from demand.curves import Bass, DecayingGrowth, ExponentialGrowth, Gompertz, Logistic, Piecewise, Volume
+from demand.fit import Fitted
 from demand.periods import seconds_per_period
 from demand.series import ExplicitSeries
 
 DemandSpec = Annotated[
-    ExplicitSeries | ExponentialGrowth | Logistic | Gompertz | DecayingGrowth | Bass | Piecewise,
+    ExplicitSeries | ExponentialGrowth | Logistic | Gompertz | DecayingGrowth | Bass | Piecewise | Fitted,
     Field(discriminator="kind"),
 ]
 """A demand specification in a scenario file, chosen by its ``kind``."""

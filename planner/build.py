@@ -137,17 +137,18 @@ def add_demand_balance(model: Model, data: ModelData) -> None:
 
 
 def add_capacity(model: Model, data: ModelData) -> None:
-    """``capacity[f,s,t]``: the unit-time spent on tokens fits in the available units.
+    """``capacity[f,s,t]``: the units busy in the peak hour fit in the available units.
 
-    sum_{w,p} serve[w,p,f,s,t] * u / r[f,m(w),p] <= a[f] * units[f,s,t]
+    sum_{w,p} serve[w,p,f,s,t] * k[w] * u / r[f,m(w),p] <= a[f] * units[f,s,t]
 
-    where ``r`` is one unit's throughput for that model and phase (tokens/s) and ``a`` the
-    availability. The left side is the number of busy units.
+    where ``r`` is one unit's throughput for that model and phase (tokens/s), ``k`` the
+    workload's peak-to-average ratio and ``a`` the availability. Peaks of different workloads are
+    taken to coincide, which errs on the side of enough capacity.
     """
     serve = model.variables["serve"]
     terms = pd.concat(
         [
-            _terms(serve, data.rate_unit / serve["tokens_per_s_per_unit"].to_numpy()),
+            _terms(serve, data.rate_unit * serve["peak_factor"].to_numpy() / serve["tokens_per_s_per_unit"].to_numpy()),
             _terms(model.variables["units"], -model.variables["units"]["fleet"].map(data.fleets["availability"]).to_numpy()),
         ]
     )
@@ -242,7 +243,8 @@ def add_objective(model: Model, data: ModelData) -> None:
       serves inside the horizon keeps late builds from looking cheap (no end-of-horizon bias).
     - fixed_opex: units[f,s,t] * O[f] * years[t].
     - energy: hours[t] * PUE[s] * price[s,t] / 1000 * (idle[f] * units[f,s,t]
-      + (P[f] - idle[f]) * busy[f,s,t]), busy as in ``capacity``.
+      + (P[f] - idle[f]) * busy[f,s,t]), with ``busy`` the average busy units (as in
+      ``capacity`` without the peak factor): energy is paid on the average load.
     - cloud_rental: units[f,region,t] * hourly[f] * hours[t].
     - unserved_penalty: unserved[w,p,t] * u * seconds[t] / 1e6 * penalty (USD per Mtok).
 

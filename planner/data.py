@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from demand import parse_period, project, seconds_per_period
+from demand.mix import share_values
 from planner.scenario import Scenario
 
 PHASES = ("prefill", "decode")
@@ -30,7 +31,9 @@ class ModelData:
         years: months / 12), ``year`` (calendar year), ``discount`` (present-value factor at the
         period's start).
     demand
-        ``t, workload, phase, tokens_per_s, tokens``: the average rate each phase must carry.
+        ``t, workload, phase, tokens_per_s, tokens, peak_tokens_per_s``: the average rate of each
+        phase (after the workload's share of its demand entry), its tokens in the period, and the
+        rate in the workload's peak hour.
     fleets
         Indexed by fleet: procurement, vendor, category, prices, power, ``availability``,
         ``lead_periods``, ``life_periods``, ``capital_usd_per_year`` (capex times the capital
@@ -39,8 +42,9 @@ class ModelData:
         ``fleet, site, procurement``: where each fleet can stand (a site for owned fleets, the
         cloud region for rented ones).
     routes
-        ``workload, phase, fleet, site, tokens_per_s_per_unit``: the latency-eligible ways to
-        serve each phase, with one unit's throughput for that phase.
+        ``workload, phase, fleet, site, tokens_per_s_per_unit, peak_factor``: the
+        latency-eligible ways to serve each phase, with one unit's throughput for that phase and
+        the workload's peak-to-average ratio.
     sites
         Indexed by site: ``pue``.
     site_periods
@@ -162,19 +166,23 @@ def _periods(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
 
 
 def _demand(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
+    projected = {key: project(spec, calendar) for key, spec in scenario.demand.items()}
     frames = []
     for name, workload in scenario.workloads.items():
-        projected = project(scenario.demand[scenario.demand_key(name)], calendar)
+        entry = projected[scenario.demand_key(name)]
+        mix = share_values(workload.share, calendar) if workload.share is not None else 1.0
         ratio = workload.input_output_ratio
-        for phase, share in (("prefill", ratio / (1 + ratio)), ("decode", 1 / (1 + ratio))):
+        for phase, split in (("prefill", ratio / (1 + ratio)), ("decode", 1 / (1 + ratio))):
+            rate = entry["tokens_per_s"].to_numpy() * mix * split
             frames.append(
                 pd.DataFrame(
                     {
                         "t": np.arange(len(calendar)),
                         "workload": name,
                         "phase": phase,
-                        "tokens_per_s": projected["tokens_per_s"].to_numpy() * share,
-                        "tokens": projected["tokens"].to_numpy() * share,
+                        "tokens_per_s": rate,
+                        "tokens": entry["tokens"].to_numpy() * mix * split,
+                        "peak_tokens_per_s": rate * workload.profile.peak_factor(),
                     }
                 )
             )
@@ -216,11 +224,12 @@ def _routes(scenario: Scenario, placements: pd.DataFrame) -> pd.DataFrame:
         for fname, fleet in scenario.fleets.items():
             if fleet.serves(workload) is None:
                 perf = fleet.performance[workload.model]
-                rows.append((wname, "prefill", fname, perf.prefill_tokens_per_s))
-                rows.append((wname, "decode", fname, perf.decode_tokens_per_s))
-    eligible = pd.DataFrame(rows, columns=["workload", "phase", "fleet", "tokens_per_s_per_unit"])
+                peak = workload.profile.peak_factor()
+                rows.append((wname, "prefill", fname, perf.prefill_tokens_per_s, peak))
+                rows.append((wname, "decode", fname, perf.decode_tokens_per_s, peak))
+    eligible = pd.DataFrame(rows, columns=["workload", "phase", "fleet", "tokens_per_s_per_unit", "peak_factor"])
     return eligible.merge(placements[["fleet", "site"]], on="fleet")[
-        ["workload", "phase", "fleet", "site", "tokens_per_s_per_unit"]
+        ["workload", "phase", "fleet", "site", "tokens_per_s_per_unit", "peak_factor"]
     ]
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from demand import FitResult
 from planner.errors import Problem
 from planner.result import Result
 
@@ -79,8 +81,8 @@ def result_report(result: Result) -> Group:
 
 
 def problems_report(problems: list[Problem]) -> Table:
-    """Every problem of an invalid scenario, one row each."""
-    table = Table(title=f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in the scenario", title_justify="left", show_lines=False)
+    """Every problem of an invalid input, one row each."""
+    table = Table(title=f"{len(problems)} problem{'s' if len(problems) != 1 else ''}", title_justify="left", show_lines=False)
     table.add_column("where", style="cyan", overflow="fold")
     table.add_column("field", style="bold", overflow="fold")
     table.add_column("problem", overflow="fold")
@@ -89,3 +91,65 @@ def problems_report(problems: list[Problem]) -> Table:
         what = problem.message + ("" if problem.value is None else f" (got {problem.value!r})")
         table.add_row(where, problem.path or "<scenario>", what)
     return table
+
+
+def workload_demand(demand: pd.DataFrame) -> pd.DataFrame:
+    """Per workload and period: tokens, average and peak tokens/s, and growth over the previous period.
+
+    ``demand`` is a result's (or ``ModelData``'s) demand table with prefill and decode rows.
+    """
+    totals = demand.groupby(["workload", "period"], sort=False)[["tokens", "tokens_per_s", "peak_tokens_per_s"]].sum().reset_index()
+    growth = totals.groupby("workload", sort=False)["tokens_per_s"].pct_change()
+    return totals.assign(growth_pct=100.0 * growth)
+
+
+def demand_report(demand: pd.DataFrame) -> Table:
+    """The table behind ``planner demand show``."""
+    table = Table(title="Demand by workload and period (input plus output tokens)", title_justify="left")
+    for column, justify in (("workload", "left"), ("period", "left"), ("tokens", "right"), ("avg tokens/s", "right"), ("peak tokens/s", "right"), ("growth", "right")):
+        table.add_column(column, justify=justify)
+    for row in workload_demand(demand).itertuples(index=False):
+        growth = "" if pd.isna(row.growth_pct) else f"{row.growth_pct:+.1f}%"
+        table.add_row(row.workload, row.period, _tokens(row.tokens), _tokens(row.tokens_per_s), _tokens(row.peak_tokens_per_s), growth)
+    return table
+
+
+def fit_report(result: FitResult, bands: pd.DataFrame) -> Group:
+    """What ``planner demand fit`` prints: the fit, the family comparison, the band and a YAML snippet."""
+    summary = result.summary()
+    head = Table.grid(padding=(0, 2))
+    head.add_row("Family", summary["family"])
+    head.add_row("Observations", str(summary["n_points"]))
+    head.add_row("Fit", f"RMSE {summary['rmse_log']:.3g} in log tokens, R^2 {summary['r2_log']:.3f}")
+    head.add_row("Parameters", ", ".join(f"{k} = {v:.4g}" for k, v in summary["params"].items()))
+    head.add_row(f"Growth in the year after {summary['growth_at']}", f"{summary['annual_growth_factor']:,.2f}x")
+    doubling = summary["doubling_time_days"]
+    head.add_row("Doubling time", "not growing" if doubling == float("inf") else f"{doubling:,.0f} days")
+    parts = [head]
+    if summary["warning"]:
+        parts.append(Text(f"Warning: {summary['warning']}", style="bold red"))
+
+    if len(result.comparison) > 1:
+        comparison = Table(title="Families compared on the held-out end of the history", title_justify="left")
+        for column in ("family", "holdout RMSE", "in-sample RMSE", "growth in a year", "note"):
+            comparison.add_column(column, justify="left" if column in ("family", "note") else "right")
+        for row in result.comparison.itertuples(index=False):
+            chosen = " (chosen)" if row.family == result.family else ""
+            comparison.add_row(
+                row.family + chosen,
+                f"{row.holdout_rmse_log:.3g}" if pd.notna(row.holdout_rmse_log) else "",
+                f"{row.rmse_log:.3g}" if pd.notna(row.rmse_log) else "",
+                f"{row.annual_growth_factor:,.2f}x" if pd.notna(row.annual_growth_factor) else "",
+                str(row.note or ""),
+            )
+        parts.append(comparison)
+
+    band = Table(title="Tokens per period (low, high: bootstrap band)", title_justify="left")
+    for column in ("period", "low", "base", "high"):
+        band.add_column(column, justify="left" if column == "period" else "right")
+    for row in bands.itertuples(index=False):
+        band.add_row(row.period, _tokens(row.low), _tokens(row.base), _tokens(row.high))
+    parts.append(band)
+    parts.append(Text("Paste under a demand entry of a scenario:", style="bold"))
+    parts.append(Text(result.yaml_snippet()))
+    return Group(*parts)

@@ -22,10 +22,10 @@ COMPONENTS = ("capital", "fixed_opex", "energy", "cloud_rental", "unserved_penal
 _TINY = 1e-9
 
 TABLE_COLUMNS: dict[str, list[str]] = {
-    "demand": ["period", "workload", "phase", "tokens_per_s", "tokens"],
+    "demand": ["period", "workload", "phase", "tokens_per_s", "peak_tokens_per_s", "tokens"],
     "builds": ["period", "order_period", "site", "fleet", "units"],
     "installed": ["period", "site", "fleet", "procurement", "units"],
-    "allocation": ["period", "workload", "phase", "fleet", "site", "tokens_per_s", "tokens", "busy_units"],
+    "allocation": ["period", "workload", "phase", "fleet", "site", "tokens_per_s", "tokens", "busy_units", "peak_busy_units"],
     "power": ["period", "site", "used_mw", "cap_mw", "marginal_usd_per_mw"],
     "costs": ["period", "component", "usd", "discounted_usd"],
     "prices": ["period", "workload", "phase", "marginal_usd_per_mtok"],
@@ -234,8 +234,9 @@ def _allocation(model: Model) -> pd.DataFrame:
     serve = model.variables["serve"]
     rate = _value(serve) * model.data.rate_unit
     seconds = model.data.periods["seconds"].to_numpy()[serve["t"].to_numpy()]
+    busy = rate / serve["tokens_per_s_per_unit"].to_numpy()
     frame = serve[["workload", "phase", "fleet", "site", "t"]].assign(
-        tokens_per_s=rate, tokens=rate * seconds, busy_units=rate / serve["tokens_per_s_per_unit"].to_numpy()
+        tokens_per_s=rate, tokens=rate * seconds, busy_units=busy, peak_busy_units=busy * serve["peak_factor"].to_numpy()
     )
     frame = frame[frame["tokens_per_s"] > 0]
     return _label(model, frame)[TABLE_COLUMNS["allocation"]].reset_index(drop=True)

@@ -22,6 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from demand import DemandSpec, PeriodLength, parse_period, planning_periods, project
+from demand.mix import Share, mix_table
+from demand.profiles import Profile
 from fleets import Category, UnknownSystemError, get_system
 from planner.errors import Problem, ScenarioError, locate, problems_from_validation, yaml_problem
 
@@ -79,6 +81,16 @@ class Workload(_Input):
     )
     input_output_ratio: Positive = Field(
         description="Input (prompt) tokens per output token; splits demand into prefill and decode."
+    )
+    share: Share | None = Field(
+        default=None,
+        description="Fraction of the demand entry this workload takes: a number, or points {period: fraction} "
+        "interpolated linearly over time (e.g. agents from 0.1 to 0.4). Needed when several workloads share an "
+        "entry, and then summing to one in every period; omitted for a workload that has its entry to itself.",
+    )
+    profile: Profile = Field(
+        default_factory=lambda: Profile(preset="flat"),
+        description="How the load varies over hours and weekdays; capacity is sized for its peak hour.",
     )
 
 
@@ -280,7 +292,7 @@ class Scenario(_Input):
     @model_validator(mode="after")
     def _cross_check(self) -> Scenario:
         sections = self.model_dump(include={"workloads", "demand", "fleets", "sites"})
-        problems = [*reference_problems(sections), *self._check_calendar(), *self._check_service()]
+        problems = [*reference_problems(sections), *self._check_calendar(), *self._check_mix(), *self._check_service()]
         if problems:
             raise ValidationError.from_exception_data(
                 "Scenario",
@@ -335,6 +347,23 @@ class Scenario(_Input):
                 continue
             if not all(math.isfinite(t) for t in tokens):
                 yield ("demand", key), "the projection overflows; check the growth rate and its unit ('per')", None
+
+    def _check_mix(self):
+        periods = self.horizon.calendar()
+        users: dict[str, list[str]] = {}
+        for name in self.workloads:
+            users.setdefault(self.demand_key(name), []).append(name)
+        for key, names in users.items():
+            if len(names) == 1:
+                continue
+            missing = [n for n in names if self.workloads[n].share is None]
+            if missing:
+                yield ("workloads", missing[0], "share"), f"demand entry {key!r} feeds {', '.join(names)}: give each of them a 'share'", None
+                continue
+            try:
+                mix_table({n: self.workloads[n].share for n in names}, periods)
+            except ValueError as exc:
+                yield ("workloads",), f"shares of demand entry {key!r} ({', '.join(names)}): {exc}", None
 
     def _check_service(self):
         for name, workload in self.workloads.items():

@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from planner import Scenario, example_path, examples, solve
+from planner.cli import demand
 from planner.cli.common import EXIT_NOT_OPTIMAL, SolverChoice, console, fail, load
 from planner.errors import Problem
 from planner.report import result_report
@@ -20,6 +21,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.add_typer(demand.app, name="demand")
 
 
 @app.callback()

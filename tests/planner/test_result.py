@@ -36,7 +36,7 @@ def check_invariants(result: Result) -> None:
     assert (power["used_mw"] <= power["cap_mw"] * (1 + 1e-7) + 1e-7).all()
     assert (power["marginal_usd_per_mw"] >= -1e-6).all()
 
-    busy = result.allocation.groupby(["period", "fleet", "site"])["busy_units"].sum()
+    busy = result.allocation.groupby(["period", "fleet", "site"])["peak_busy_units"].sum()
     installed = result.installed.set_index(["period", "fleet", "site"])["units"]
     availability = pd.Series({name: f.availability for name, f in result.scenario.fleets.items()})
     limit = installed * installed.index.get_level_values("fleet").map(availability).to_numpy()

@@ -519,3 +519,42 @@ def test_json_schema_forbids_unknown_fields_in_every_model():
     allowing = [name for name, model in models.items() if model.get("additionalProperties") is not False]
     assert allowing == []
     assert schema["required"] == ["horizon", "workloads", "demand", "fleets"]
+
+
+# ---------------------------------------------------------------------------- workload mix
+def _two_workloads(**shares):
+    workload = {"model": "m", "max_ttft_ms": 1000.0, "min_tokens_per_s_per_user": 10.0, "input_output_ratio": 1.0}
+    data = scenario_dict([1.0, 1.0, 1.0])
+    data["workloads"]["v"] = {**workload, "demand": "w"}
+    for name, share in shares.items():
+        data["workloads"][name]["share"] = share
+    return data
+
+
+def test_shares_of_a_demand_entry_must_sum_to_one():
+    problems = _problems(_two_workloads(w={"2026-01": 0.5, "2026-03": 0.7}, v=0.5))
+    assert [p.path for p in problems] == ["workloads"]
+    assert "shares of demand entry 'w'" in problems[0].message
+    assert "2026-02" in problems[0].message and "2026-03" in problems[0].message
+
+
+def test_workloads_sharing_an_entry_each_need_a_share():
+    problems = _problems(_two_workloads(w=0.5))
+    assert [p.path for p in problems] == ["workloads.v.share"]
+    assert "give each of them a 'share'" in problems[0].message
+
+
+def test_changing_shares_that_sum_to_one_are_accepted():
+    scenario = Scenario.from_dict(_two_workloads(w={"2026-01": 0.9, "2026-03": 0.6}, v={"2026-01": 0.1, "2026-03": 0.4}))
+    assert scenario.workloads["v"].share == {"2026-01": 0.1, "2026-03": 0.4}
+
+
+def test_default_demand_comes_from_published_figures_not_a_constant():
+    """The default's total is a decaying-growth curve anchored on OpenRouter's published week of
+    27 trillion tokens and its published 5x growth in six months."""
+    scenario = Scenario.from_yaml(default_scenario_path())
+    (total,) = scenario.demand.values()
+    assert total.kind == "decaying"
+    assert total.tokens_per_day * 7 == pytest.approx(27e12, rel=1e-3)
+    assert (1 + total.rate) ** 6 == pytest.approx(5.0, rel=1e-3)
+    assert {w.demand for w in scenario.workloads.values()} == {"total"}

@@ -192,3 +192,25 @@ def test_solver_outcomes_map_to_statuses(status, solution, time_limit, expected)
     problem = pulp.LpProblem("p", pulp.LpMinimize)
     problem.assignStatus(getattr(pulp, f"LpStatus{status}"), getattr(pulp, f"LpSolution{solution}"))
     assert _status(problem, time_limit)[0] is expected
+
+
+def test_capacity_is_sized_for_the_peak_hour_and_energy_for_the_average(make_scenario):
+    """One hour a day at twice the others: the peak is 2 / (25/24) = 1.92 times the average, so
+    19.2 units are needed for 10 busy on average; capital is paid on 19.2, energy on 10."""
+    scenario = make_scenario(workloads={"w": {"profile": {"hourly": [2.0] + [1.0] * 23}}})
+    result = solve(scenario)
+    assert result.installed["units"].sum() == pytest.approx(19.2)
+    assert result.objective_usd == pytest.approx(19.2 * 1000 + 10 * ENERGY_PER_BUSY_UNIT_MONTH)
+    assert result.demand["peak_tokens_per_s"].sum() == pytest.approx(1.92 * 10_000)
+
+
+def test_workloads_sharing_a_demand_entry_split_it_by_their_shares(make_scenario):
+    """Shares 0.2 and 0.8 of 10,000 tokens/s; the second workload's 8,000 tokens/s need 8 units."""
+    workload = {"model": "m", "max_ttft_ms": 1000.0, "min_tokens_per_s_per_user": 10.0, "input_output_ratio": 1.0}
+    scenario = make_scenario(
+        workloads={"w": {"share": 0.2}, "v": {**workload, "demand": "w", "share": 0.8}},
+    )
+    result = solve(scenario)
+    rates = result.demand.groupby("workload")["tokens_per_s"].sum()
+    assert rates.to_dict() == pytest.approx({"w": 2_000, "v": 8_000})
+    assert result.installed["units"].sum() == pytest.approx(10)

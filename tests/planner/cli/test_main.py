@@ -176,7 +176,7 @@ def test_an_invalid_scenario_exits_2_listing_every_problem_with_its_line(runner,
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert result.stdout == "", "problems go to stderr; stdout stays clean for --json consumers"
-    assert f"{len(BAD_LINES)} problems in the scenario" in result.stderr
+    assert f"{len(BAD_LINES)} problems" in result.stderr
     for field_path, line in BAD_LINES.items():
         assert f"bad.yaml:{line}" in result.stderr, field_path
         assert field_path in result.stderr

@@ -1,0 +1,768 @@
+"""Growth curves fitted to a product's observed token volumes, with uncertainty bands.
+
+:func:`fit` fits a growth family to a history of tokens per day, week, month or quarter by least
+squares on the log scale, or with ``family="auto"`` compares the families on the most recent
+observations held out. The result states what the fitted curve implies (growth over the next year,
+doubling time) so that an implausible extrapolation shows at once, gives bands from a residual
+bootstrap, and writes the curve as YAML for a scenario file. :class:`Fitted` does the same inside
+a scenario: a demand entry of ``kind: fitted`` fits its history when the scenario is loaded.
+
+A decaying-growth curve and a Gompertz curve are the same shape (a Gompertz curve is growth whose
+rate decays exponentially), stated through different figures; on equal holdout errors ``auto``
+reports it as decaying growth, whose rate and half-life are easier to read.
+
+>>> import pandas as pd
+>>> from demand import ExplicitSeries, ExponentialGrowth, fit
+>>> truth = ExponentialGrowth(start="2026-01", tokens_per_day=1e12, rate=0.05)
+>>> months = pd.period_range("2026-01", periods=24, freq="M")
+>>> history = ExplicitSeries(tokens=dict(zip(months.astype(str), truth.per_period(months))))
+>>> result = fit(history, "exponential")
+>>> round(result.params["rate"], 6), round(result.annual_growth_factor, 3)
+(0.05, 1.796)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import Field, PrivateAttr, model_validator
+from scipy.optimize import least_squares
+
+from demand.curves import (
+    UNIT_DAYS,
+    Bass,
+    Curve,
+    DecayingGrowth,
+    ExponentialGrowth,
+    Gompertz,
+    Logistic,
+    Volume,
+    period_bounds,
+    to_days,
+)
+from demand.series import ExplicitSeries
+
+FamilyName = Literal["exponential", "logistic", "decaying", "gompertz", "bass"]
+_EPOCH = pd.Timestamp("1970-01-01")
+_MONTH = UNIT_DAYS["month"]
+_YEAR = UNIT_DAYS["year"]
+# Holdout errors this close are noise, not evidence: the family with fewer parameters is chosen.
+_TIE_RELATIVE, _TIE_ABSOLUTE = 0.01, 1e-6
+# Above this annual growth factor the summary warns that the curve cannot be sustained.
+_IMPLAUSIBLE_GROWTH = 10.0
+# How far a fitted level or ceiling may stray from the observed volumes (a factor either way);
+# far beyond the data but finite, so the optimizer cannot run off to overflow.
+_LEVEL_SPAN = math.log(1e6)
+# Continuous growth per month: rate between -90% and +2,000% a month.
+_GROWTH = (math.log(0.1), math.log(21.0))
+_POSITIVE_GROWTH = (math.log(1e-4), math.log(_GROWTH[1]))
+_HALF_LIFE_MONTHS = (0.25, 240.0)
+# A volume that overflows or vanishes far from the data still gets a finite (huge) misfit, which
+# steers the optimizer back instead of stopping it.
+_LOG_LIMIT = 1e4
+
+
+@dataclass(frozen=True)
+class _Data:
+    """Observations as the optimizer sees them: intervals and their log tokens."""
+
+    start: str
+    a: np.ndarray  # first day of each interval, in days after the start month's first day
+    b: np.ndarray  # its end (exclusive)
+    log_tokens: np.ndarray
+
+    @classmethod
+    def of(cls, table: pd.DataFrame) -> _Data:
+        """The intervals of ``table``, timed from the first day of the month holding the first."""
+        start = pd.Period(_timestamp(table["first"].iloc[0]), freq="M")
+        origin = float(to_days([start.start_time])[0])
+        return cls(
+            str(start),
+            table["first"].to_numpy() - origin,
+            table["end"].to_numpy() - origin,
+            np.log(table["tokens"].to_numpy()),
+        )
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    @property
+    def t_mid(self) -> np.ndarray:
+        """Midpoint of each interval, in days after the start month's first day."""
+        return (self.a + self.b) / 2.0
+
+    @property
+    def log_daily(self) -> np.ndarray:
+        """Log of each interval's average volume, tokens per day."""
+        return self.log_tokens - np.log(self.b - self.a)
+
+    def head(self, count: int) -> _Data:
+        return _Data(self.start, self.a[:count], self.b[:count], self.log_tokens[:count])
+
+    def tail(self, count: int) -> _Data:
+        return _Data(self.start, self.a[-count:], self.b[-count:], self.log_tokens[-count:])
+
+
+class _Family:
+    """One growth family: its parameters in the optimizer's unbounded-ish coordinates ``theta``.
+
+    Positive figures are optimized as logs, so their bounds are plain intervals and the steps are
+    relative; every ``theta`` inside the bounds gives a valid curve.
+    """
+
+    name: str
+    curve: type[Curve]
+    free: tuple[str, ...]  # the curve's figures the fit sets
+
+    @property
+    def n_params(self) -> int:
+        return len(self.free)
+
+    def figures(self, theta: np.ndarray) -> dict[str, float]:
+        """The curve's figures (rates per month) at ``theta``."""
+        raise NotImplementedError
+
+    def spec(self, start: str, theta: np.ndarray) -> Curve:
+        """The validated curve at ``theta``."""
+        return self.curve(start=start, **self.figures(theta))
+
+    def bounds(self, data: _Data) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def starts(self, data: _Data) -> list[np.ndarray]:
+        raise NotImplementedError
+
+    def log_model(self, theta: np.ndarray, data: _Data) -> np.ndarray:
+        """Log of the curve's tokens in each observed interval."""
+        # This is ``between`` on days counted from the start month: ``between`` itself works out
+        # that day from the start label on every call, and validating the thousands of trial
+        # curves would double a fit's time again (every theta inside the bounds is valid).
+        with np.errstate(all="ignore"):
+            curve = self.curve.model_construct(start=data.start, **self.figures(theta))
+            out = np.log(curve._integral(data.a, data.b))
+        return np.nan_to_num(out, nan=_LOG_LIMIT, posinf=_LOG_LIMIT, neginf=-_LOG_LIMIT)
+
+    def solve(self, data: _Data, starts: list[np.ndarray] | None, tight: bool) -> np.ndarray:
+        """Least squares on the log scale from the most promising of ``starts`` (default: the
+        family's own starting values for ``data``).
+
+        Raises
+        ------
+        ValueError
+            If there are too few points or no start converges.
+        """
+        if len(data) < self.n_params + 1:
+            raise ValueError(
+                f"the {self.name} curve has {self.n_params} parameters, so fitting it needs at least "
+                f"{self.n_params + 1} points; got {len(data)}"
+            )
+        if starts is None:
+            starts = self.starts(data)
+        low, high = self.bounds(data)
+        # Starts are clipped just inside the bounds: a bootstrap sample moves the bounds a little.
+        margin = 1e-9 * (high - low)
+        starts = [np.clip(x, low + margin, high - margin) for x in starts]
+
+        def residuals(theta):
+            return data.log_tokens - self.log_model(theta, data)
+
+        # Polishing costs far more than scoring a start: the most promising start is polished,
+        # and the next one only if it does not converge within a budget that keeps a fit well
+        # under a second.
+        tolerance = 1e-10 if tight else 1e-8
+        for x0 in sorted(starts, key=lambda x: float(np.sum(residuals(x) ** 2)))[:2]:
+            result = least_squares(
+                residuals, x0, bounds=(low, high), ftol=tolerance, xtol=tolerance, gtol=tolerance, max_nfev=600
+            )
+            if result.success:
+                return result.x
+        raise ValueError(f"the {self.name} fit did not converge")
+
+    def level_bounds(self, data: _Data) -> tuple[float, float]:
+        """Bounds of a log volume: far beyond the observed daily volumes either way."""
+        return float(data.log_daily.min()) - _LEVEL_SPAN, float(data.log_daily.max()) + _LEVEL_SPAN
+
+    def ceiling_bounds(self, data: _Data) -> tuple[float, float]:
+        """Bounds of a log ceiling: above every observed daily volume."""
+        top = float(data.log_daily.max())
+        return top, top + _LEVEL_SPAN
+
+    def ceilings(self, data: _Data) -> np.ndarray:
+        """Candidate ceilings for the starting values, tokens per day."""
+        return math.exp(data.log_daily.max()) * np.array([1.05, 1.2, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0, 100.0, 1e3])
+
+    def trend(self, data: _Data) -> tuple[float, float]:
+        """Log-linear regression of the daily volume: log tokens per day at the start, growth per day."""
+        slope, intercept = np.polyfit(data.t_mid, data.log_daily, 1)
+        return float(intercept), float(slope)
+
+
+class _Exponential(_Family):
+    name = "exponential"
+    curve = ExponentialGrowth
+    free = ("tokens_per_day", "rate")
+
+    def figures(self, theta):
+        return {
+            "tokens_per_day": math.exp(theta[0]),
+            "rate": math.expm1(theta[1]),
+            "per": "month",
+        }
+
+    def bounds(self, data):
+        level = self.level_bounds(data)
+        return np.array([level[0], _GROWTH[0]]), np.array([level[1], _GROWTH[1]])
+
+    def starts(self, data):
+        level, growth = self.trend(data)
+        return [np.array([level, growth * _MONTH])]
+
+
+class _Logistic(_Family):
+    # theta: log ceiling, log(ceiling / start volume - 1), log continuous growth per month
+    name = "logistic"
+    curve = Logistic
+    free = ("tokens_per_day", "rate", "capacity_tokens_per_day")
+
+    def figures(self, theta):
+        return {
+            "tokens_per_day": math.exp(theta[0] - np.logaddexp(0.0, theta[1])),
+            "rate": math.expm1(math.exp(theta[2])),
+            "per": "month",
+            "capacity_tokens_per_day": math.exp(theta[0]),
+        }
+
+    def bounds(self, data):
+        ceiling = self.ceiling_bounds(data)
+        return np.array([ceiling[0], -30.0, _POSITIVE_GROWTH[0]]), np.array([ceiling[1], 40.0, _POSITIVE_GROWTH[1]])
+
+    def starts(self, data):
+        # For a given ceiling K the logistic is a straight line: log(N / (K - N)) = log(N0 / (K - N0)) + g t.
+        daily = np.exp(data.log_daily)
+        out = []
+        for ceiling in self.ceilings(data):
+            slope, intercept = np.polyfit(data.t_mid, np.log(daily / (ceiling - daily)), 1)
+            out.append(np.array([math.log(ceiling), -intercept, math.log(max(slope * _MONTH, 1e-3))]))
+        return out
+
+
+class _Gompertz(_Family):
+    # theta: log ceiling, log log(ceiling / start volume), log continuous growth per month at the start
+    name = "gompertz"
+    curve = Gompertz
+    free = ("tokens_per_day", "rate", "capacity_tokens_per_day")
+
+    def figures(self, theta):
+        return {
+            "tokens_per_day": math.exp(theta[0] - math.exp(theta[1])),
+            "rate": math.expm1(math.exp(theta[2])),
+            "per": "month",
+            "capacity_tokens_per_day": math.exp(theta[0]),
+        }
+
+    def bounds(self, data):
+        ceiling = self.ceiling_bounds(data)
+        return (
+            np.array([ceiling[0], math.log(1e-6), _POSITIVE_GROWTH[0]]),
+            np.array([ceiling[1], math.log(60.0), _POSITIVE_GROWTH[1]]),
+        )
+
+    def starts(self, data):
+        # For a given ceiling K the Gompertz curve is a straight line: log log(K / N) = log log(K / N0) - b t,
+        # and its growth at the start is b log(K / N0).
+        out = []
+        for ceiling in self.ceilings(data):
+            slope, intercept = np.polyfit(data.t_mid, np.log(math.log(ceiling) - data.log_daily), 1)
+            growth = max(-slope * math.exp(intercept) * _MONTH, 1e-3)
+            out.append(np.array([math.log(ceiling), intercept, math.log(growth)]))
+        return out
+
+
+class _Decaying(_Family):
+    # theta: log volume at the start, continuous growth per month at the start, log half-life in months
+    name = "decaying"
+    curve = DecayingGrowth
+    free = ("tokens_per_day", "rate", "half_life_months")
+
+    def figures(self, theta):
+        return {
+            "tokens_per_day": math.exp(theta[0]),
+            "rate": math.expm1(theta[1]),
+            "per": "month",
+            "half_life_months": math.exp(theta[2]),
+        }
+
+    def bounds(self, data):
+        level = self.level_bounds(data)
+        half_life = np.log(_HALF_LIFE_MONTHS)
+        return np.array([level[0], _GROWTH[0], half_life[0]]), np.array([level[1], _GROWTH[1], half_life[1]])
+
+    def starts(self, data):
+        # For a given half-life H the log volume is linear in u = H / ln 2 * (1 - 2^(-t / H)).
+        out = []
+        for months in np.geomspace(*_HALF_LIFE_MONTHS, 12):
+            days = months * _MONTH
+            u = days / math.log(2) * -np.expm1(-math.log(2) * data.t_mid / days)
+            slope, intercept = np.polyfit(u, data.log_daily, 1)
+            out.append(np.array([intercept, slope * _MONTH, math.log(months)]))
+        return out
+
+
+class _Bass(_Family):
+    # theta: log market, logit of the share adopted at the start, log innovation and log imitation per year
+    name = "bass"
+    curve = Bass
+    free = ("tokens_per_day", "market_tokens_per_day", "innovation_per_year", "imitation_per_year")
+
+    def figures(self, theta):
+        return {
+            "tokens_per_day": math.exp(theta[0] - np.logaddexp(0.0, -theta[1])),
+            "market_tokens_per_day": math.exp(theta[0]),
+            "innovation_per_year": math.exp(theta[2]),
+            "imitation_per_year": math.exp(theta[3]),
+        }
+
+    def bounds(self, data):
+        market = self.ceiling_bounds(data)
+        return (
+            np.array([market[0], -30.0, math.log(1e-6), math.log(1e-6)]),
+            np.array([market[1], 15.0, math.log(10.0), math.log(100.0)]),
+        )
+
+    def starts(self, data):
+        # Early on the volume grows at (p + q F)(1 - F) / F a year with F the share adopted: match
+        # the observed trend with imitation taking a share of it and innovation the rest.
+        level, slope = self.trend(data)
+        growth = max(slope * _YEAR, 0.01)
+        out = []
+        for market in self.ceilings(data):
+            share = min(math.exp(level) / market, 0.9)
+            for imitation_share in (0.0, 0.5, 0.9):
+                innovation = share * growth * (1.0 / (1.0 - share) - imitation_share)
+                imitation = max(imitation_share * growth, 1e-6)
+                out.append(np.array([math.log(market), math.log(share / (1.0 - share)), math.log(innovation), math.log(imitation)]))
+        return out
+
+
+# In this order on ties of holdout error and parameter count.
+_FAMILIES: dict[str, _Family] = {f.name: f for f in (_Exponential(), _Logistic(), _Decaying(), _Gompertz(), _Bass())}
+FAMILIES: tuple[str, ...] = tuple(_FAMILIES)
+"""The growth families :func:`fit` knows, in its order of preference on ties."""
+
+
+class _Solution:
+    """A family fitted to data, with the bootstrap refits behind its bands (made once per seed)."""
+
+    def __init__(self, family: _Family, data: _Data, theta: np.ndarray):
+        self.family, self.data, self.theta = family, data, theta
+        self.spec = family.spec(data.start, theta)
+        self.log_fitted = family.log_model(theta, data)
+        self.residuals = data.log_tokens - self.log_fitted
+        self._bootstraps: dict[tuple[int, int], tuple[list[Curve], int]] = {}
+
+    @classmethod
+    def of(cls, family: _Family, data: _Data) -> _Solution:
+        return cls(family, data, family.solve(data, None, tight=True))
+
+    def bootstrap(self, samples: int, seed: int) -> tuple[list[Curve], int]:
+        """Curves refitted to the fitted values plus resampled residuals, and how many refits failed.
+
+        Raises
+        ------
+        ValueError
+            If every refit fails.
+        """
+        key = (samples, seed)
+        if key not in self._bootstraps:
+            rng = np.random.default_rng(seed)
+            n, k = len(self.data), self.family.n_params
+            # Fitted residuals understate the noise (the fit absorbed k degrees of freedom) and
+            # need not average zero; centred and inflated they resample the noise itself.
+            pool = (self.residuals - self.residuals.mean()) * math.sqrt(n / (n - k))
+            curves, failed = [], 0
+            for _ in range(samples):
+                draw = replace(self.data, log_tokens=self.log_fitted + rng.choice(pool, size=n, replace=True))
+                try:
+                    curves.append(self.family.spec(self.data.start, self.family.solve(draw, [self.theta], tight=False)))
+                except ValueError:
+                    failed += 1
+            if not curves:
+                raise ValueError(f"all {samples} bootstrap refits of the {self.family.name} curve failed")
+            self._bootstraps[key] = (curves, failed)
+        return self._bootstraps[key]
+
+    def quantiles(self, first, end, levels, samples: int, seed: int) -> tuple[np.ndarray, int]:
+        """Quantiles ``levels`` across the bootstrap curves of the tokens between days ``first`` and
+        ``end``, and how many refits failed."""
+        curves, failed = self.bootstrap(samples, seed)
+        draws = np.array([curve.between(first, end) for curve in curves])
+        return np.quantile(draws, levels, axis=0), failed
+
+
+@dataclass(frozen=True, eq=False)
+class FitResult:
+    """A growth curve fitted to a demand history, with its fit quality and what it implies.
+
+    Attributes
+    ----------
+    family
+        The fitted growth family.
+    spec
+        The fitted curve, a demand specification usable in a scenario (rates per month).
+    params
+        The fitted figures of ``spec`` (tokens per day, rate per month, ...).
+    n_points
+        Number of observed intervals fitted.
+    rmse_log
+        Root mean square of the log residuals (0.05: the curve misses by about 5% typically).
+    r2_log
+        Share of the variance of the log daily volume the curve explains.
+    aic
+        Akaike information criterion of the least-squares fit, ``n log(SSR / n) + 2 k``.
+    annual_growth_factor
+        How many times the fitted volume grows in the year after the last observation ends.
+    doubling_time_days
+        Days the fitted volume takes to double at its growth rate when the last observation ends
+        (inf when not growing).
+    history
+        The intervals fitted: ``label, first, end`` (days since 1970-01-01), ``tokens``,
+        ``tokens_per_day`` and the curve's ``fitted_tokens``.
+    comparison
+        One row per family: ``family``, ``fitted``, in-sample ``rmse_log``, ``holdout_rmse_log``,
+        ``annual_growth_factor``, ``doubling_time_days`` and a ``note``. With ``family="auto"`` the
+        figures come from the fits to the history without its held-out end; with a named family
+        the single row repeats the fit and has no holdout error.
+    """
+
+    family: str
+    spec: Curve
+    params: dict[str, float]
+    n_points: int
+    rmse_log: float
+    r2_log: float
+    aic: float
+    annual_growth_factor: float
+    doubling_time_days: float
+    history: pd.DataFrame
+    comparison: pd.DataFrame
+    _solution: _Solution = field(repr=False)
+
+    @property
+    def growth_at(self) -> pd.Timestamp:
+        """The end of the last observation, where the growth figures are evaluated."""
+        return _timestamp(self.history["end"].iloc[-1])
+
+    def summary(self) -> dict:
+        """The fit's figures as plain numbers, with a one-line ``warning`` (or None) when the
+        curve implies more than 10x growth in a year."""
+        return {
+            "family": self.family,
+            "start": self.spec.start,
+            "params": dict(self.params),
+            "n_points": self.n_points,
+            "rmse_log": self.rmse_log,
+            "r2_log": self.r2_log,
+            "aic": self.aic,
+            "growth_at": str(self.growth_at.date()),
+            "annual_growth_factor": self.annual_growth_factor,
+            "doubling_time_days": self.doubling_time_days,
+            "warning": self._warning(),
+        }
+
+    def _warning(self) -> str | None:
+        if self.annual_growth_factor <= _IMPLAUSIBLE_GROWTH:
+            return None
+        return (
+            f"the fitted {self.family} curve implies {_times(self.annual_growth_factor)} growth in the year after "
+            f"{self.growth_at.date()}, which is implausible to sustain; consider a saturating family or a shorter horizon"
+        )
+
+    def bands(
+        self,
+        periods: pd.PeriodIndex,
+        quantiles: tuple[float, float, float] = (0.1, 0.5, 0.9),
+        samples: int = 200,
+        seed: int = 0,
+    ) -> pd.DataFrame:
+        """Tokens per period: the fitted curve and a band from a residual bootstrap.
+
+        Each bootstrap sample adds the log residuals, resampled with replacement, to the fitted
+        log tokens and refits the family; the band is the quantiles of the refitted curves'
+        tokens in each period. The band covers the uncertainty of the curve fitted to this
+        history, not a change of trend the history does not show.
+
+        Parameters
+        ----------
+        periods
+            The periods to project, e.g. from :func:`demand.planning_periods`.
+        quantiles
+            Low, middle and high quantiles (fractions, increasing, within 0 to 1).
+        samples
+            Number of bootstrap refits.
+        seed
+            Seed of the resampling; the same seed gives the same band.
+
+        Returns
+        -------
+        DataFrame
+            One row per period: ``period`` (label), ``low``, ``base`` (the fitted curve's own
+            projection), ``high`` and ``mid`` (the middle quantile), in tokens per period. Refits
+            that fail are left out and counted in ``attrs["failed_samples"]``.
+
+        Raises
+        ------
+        ValueError
+            If the quantiles are not three increasing fractions, or every refit fails.
+        """
+        quantiles = tuple(float(q) for q in quantiles)
+        if len(quantiles) != 3 or not 0.0 < quantiles[0] < quantiles[1] < quantiles[2] < 1.0:
+            raise ValueError(f"quantiles must be three increasing fractions between 0 and 1 (low, middle, high); got {quantiles}")
+        first, end = period_bounds(periods)
+        (low, mid, high), failed = self._solution.quantiles(first, end, quantiles, samples, seed)
+        frame = pd.DataFrame(
+            {"period": periods.astype(str), "low": low, "base": self.spec.per_period(periods), "high": high, "mid": mid}
+        )
+        frame.attrs["failed_samples"] = failed
+        return frame
+
+    def yaml_snippet(self) -> str:
+        """The fitted curve as a YAML mapping to paste under a demand entry of a scenario file,
+        after a comment stating the family, the fit quality and the implied growth."""
+        dumped = self.spec.model_dump(mode="json")
+        mapping = {"kind": dumped.pop("kind"), **dumped}
+        comment = (
+            f"# {self.family} curve fitted to {self.n_points} observations (RMSE {self.rmse_log:.3g} in log tokens, "
+            f"R^2 {self.r2_log:.3f}); implies {_times(self.annual_growth_factor)} growth in the year after {self.growth_at.date()}"
+        )
+        return comment + "\n" + yaml.safe_dump(mapping, sort_keys=False)
+
+
+def fit(
+    history: ExplicitSeries | pd.DataFrame | str | os.PathLike,
+    family: FamilyName | Literal["auto"] = "auto",
+    *,
+    holdout: float = 0.2,
+) -> FitResult:
+    """Fit a growth curve to a history of observed token volumes.
+
+    The curve starts at the first day of the month holding the first observation. Least squares
+    compares the log of each interval's observed tokens with the log of the curve's tokens over
+    the same days, so intervals of any length (days, weeks, months, quarters) count exactly.
+
+    Parameters
+    ----------
+    history
+        An :class:`~demand.series.ExplicitSeries`, a DataFrame with columns ``period`` and
+        ``tokens`` (labels as in a series: months, quarters, or dates starting a day or a week),
+        or the path of a CSV file with those columns. Every count must be positive.
+    family
+        One of :data:`FAMILIES`, or ``"auto"``: fit every family to the history without its last
+        ``holdout`` share, score each by the RMSE of the log tokens held out, choose the smallest
+        (within 1%, the one with fewer parameters) and refit it to the whole history.
+    holdout
+        Share of the most recent observations held out by ``"auto"`` (at least 2 of them).
+
+    Returns
+    -------
+    FitResult
+
+    Raises
+    ------
+    ValueError
+        If the history has zero counts, too few points for the family, or no family fits.
+    """
+    table = _observations(history)
+    data = _Data.of(table)
+    at = _timestamp(table["end"].iloc[-1])
+    if family == "auto":
+        if not 0.0 < holdout < 1.0:
+            raise ValueError(f"holdout must be a share between 0 and 1; got {holdout}")
+        comparison, chosen = _compare(data, max(2, round(holdout * len(data))), at)
+        solution = _Solution.of(_FAMILIES[chosen], data)
+    elif family in _FAMILIES:
+        solution = _Solution.of(_FAMILIES[family], data)
+        comparison = pd.DataFrame([_row(solution, at, math.nan, "the family asked for; not compared with the others")])
+    else:
+        raise ValueError(f"unknown family {family!r}; choose 'auto' or one of {', '.join(FAMILIES)}")
+    return _result(solution, table, comparison, at)
+
+
+def _observations(history) -> pd.DataFrame:
+    """The history's intervals, checked for counts the log scale can take."""
+    if isinstance(history, pd.DataFrame):
+        missing = {"period", "tokens"} - set(history.columns)
+        if missing:
+            raise ValueError(f"the history needs columns 'period' and 'tokens'; missing {', '.join(sorted(missing))}")
+        labels = history["period"].astype(str)
+        if labels.duplicated().any():
+            raise ValueError(f"period(s) listed twice in the history: {sorted(set(labels[labels.duplicated()]))}")
+        history = ExplicitSeries(tokens=dict(zip(labels, history["tokens"].astype(float), strict=True)))
+    elif isinstance(history, str | os.PathLike):
+        history = ExplicitSeries(csv=history)
+    elif not isinstance(history, ExplicitSeries):
+        raise TypeError(f"history must be an ExplicitSeries, a DataFrame or a CSV path; got {type(history).__name__}")
+    table = history.intervals()
+    zero = table.loc[table["tokens"] <= 0, "label"].tolist()
+    if zero:
+        raise ValueError(
+            f"the history has zero tokens for {', '.join(zero)}; growth is fitted on a log scale, which cannot "
+            "take a zero: drop or correct those entries"
+        )
+    return table
+
+
+def _compare(data: _Data, held_out: int, at: pd.Timestamp) -> tuple[pd.DataFrame, str]:
+    """Every family fitted to ``data`` without its last ``held_out`` points and scored on them
+    (growth figures ``at`` the end of the history), and the family chosen."""
+    if held_out >= len(data):
+        raise ValueError(
+            f"the history has {len(data)} observations, too few to hold out {held_out} and fit the others; "
+            "give a longer history or name a family"
+        )
+    train, test = data.head(len(data) - held_out), data.tail(held_out)
+    rows, scores, failures = [], {}, {}
+    for name, family in _FAMILIES.items():
+        try:
+            solution = _Solution.of(family, train)
+        except ValueError as error:
+            failures[name] = str(error)
+            rows.append(
+                {"family": name, "fitted": False, "rmse_log": math.nan, "holdout_rmse_log": math.nan,
+                 "annual_growth_factor": math.nan, "doubling_time_days": math.nan, "note": f"not fitted: {error}"}
+            )
+            continue
+        scores[name] = _rmse(test.log_tokens - family.log_model(solution.theta, test))
+        rows.append(_row(solution, at, scores[name], ""))
+    if not scores:
+        raise ValueError(
+            f"no growth family could be fitted to the first {len(train)} of {len(data)} observations (the last "
+            f"{held_out} are held out to compare the families): " + "; ".join(failures.values())
+        )
+    best = min(scores.values())
+    close = [name for name in scores if scores[name] <= best * (1 + _TIE_RELATIVE) + _TIE_ABSOLUTE]
+    chosen = min(close, key=lambda name: _FAMILIES[name].n_params)
+    comparison = pd.DataFrame(rows)
+    comparison.loc[comparison["family"] == chosen, "note"] = (
+        "chosen: smallest holdout error"
+        if scores[chosen] == best
+        else "chosen: holdout error within 1% of the smallest, and fewer parameters or earlier in the list of families"
+    )
+    return comparison, chosen
+
+
+def _row(solution: _Solution, at: pd.Timestamp, holdout_rmse: float, note: str) -> dict:
+    """A comparison row, with growth figures ``at`` the end of the whole history."""
+    return {
+        "family": solution.family.name,
+        "fitted": True,
+        "rmse_log": _rmse(solution.residuals),
+        "holdout_rmse_log": holdout_rmse,
+        "annual_growth_factor": solution.spec.annual_growth_factor(at),
+        "doubling_time_days": solution.spec.doubling_time_days(at),
+        "note": note,
+    }
+
+
+def _result(solution: _Solution, table: pd.DataFrame, comparison: pd.DataFrame, at: pd.Timestamp) -> FitResult:
+    n, k = len(solution.data), solution.family.n_params
+    ssr = float(np.sum(solution.residuals**2))
+    log_daily = solution.data.log_daily
+    spread = float(np.sum((log_daily - log_daily.mean()) ** 2))
+    spec = solution.spec
+    return FitResult(
+        family=solution.family.name,
+        spec=spec,
+        params={name: float(getattr(spec, name)) for name in solution.family.free},
+        n_points=n,
+        rmse_log=math.sqrt(ssr / n),
+        r2_log=1.0 - ssr / spread if spread > 0 else math.nan,
+        # An exact fit has no residual at all: its likelihood is unbounded.
+        aic=n * math.log(ssr / n) + 2 * k if ssr > 0 else -math.inf,
+        annual_growth_factor=spec.annual_growth_factor(at),
+        doubling_time_days=spec.doubling_time_days(at),
+        history=table.assign(fitted_tokens=np.exp(solution.log_fitted)),
+        comparison=comparison,
+        _solution=solution,
+    )
+
+
+def _rmse(residuals: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(residuals**2)))
+
+
+def _timestamp(days: float) -> pd.Timestamp:
+    return _EPOCH + pd.Timedelta(days=float(days))
+
+
+def _times(factor: float) -> str:
+    """A growth factor for people: '2.59x', '8,370x'."""
+    return f"{factor:,.0f}x" if factor >= 100 else f"{factor:.3g}x"
+
+
+class Fitted(Volume):
+    """Demand from a growth curve fitted to a history when the scenario is loaded.
+
+    The ``base`` band is the fitted curve itself; ``low`` and ``high`` take, for each period, a
+    quantile of its tokens across a residual bootstrap of the fit (see :meth:`FitResult.bands`).
+    """
+
+    kind: Literal["fitted"] = Field(default="fitted", description="Selects a growth curve fitted to a demand history.")
+    history: ExplicitSeries = Field(
+        description="Observed tokens (input plus output) per day, week, month or quarter: an inline 'tokens' table or a "
+        "'csv' file read from the scenario file's folder. Every count must be positive."
+    )
+    family: FamilyName | Literal["auto"] = Field(
+        default="auto",
+        description="Growth family to fit, or 'auto' to choose the one that best predicts the most recent 20% of the "
+        "history from the rest.",
+    )
+    band: Literal["low", "base", "high"] = Field(
+        default="base",
+        description="Which projection to plan for: the fitted curve ('base') or a bootstrap quantile of tokens per period.",
+    )
+    low_quantile: float = Field(default=0.1, gt=0, lt=0.5, description="Quantile (a fraction) of the 'low' band.")
+    high_quantile: float = Field(default=0.9, gt=0.5, lt=1, description="Quantile (a fraction) of the 'high' band.")
+    samples: int = Field(default=200, ge=10, description="Number of bootstrap refits behind the low and high bands.")
+    seed: int = Field(default=0, description="Seed (an integer) of the bootstrap resampling, so bands are reproducible.")
+    _result: FitResult = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _fit_history(self) -> Fitted:
+        try:
+            self._result = fit(self.history, self.family)
+        except ValueError as error:
+            raise ValueError(f"cannot fit a growth curve to the demand history: {error}") from error
+        return self
+
+    @property
+    def result(self) -> FitResult:
+        """The fit behind this demand."""
+        return self._result
+
+    def anchor(self) -> pd.Timestamp:
+        return self._result.spec.anchor()
+
+    def evaluate(self, times) -> np.ndarray:
+        """Tokens per day at ``times``: the fitted curve's, or its band's quantile across the bootstrap."""
+        if self.band == "base":
+            return self._result.spec.evaluate(times)
+        curves, _ = self._result._solution.bootstrap(self.samples, self.seed)
+        return np.quantile([curve.evaluate(times) for curve in curves], self._quantile, axis=0)
+
+    def between(self, first, end) -> np.ndarray:
+        """Tokens between days ``first`` and ``end``: the fitted curve's, or its band's quantile of
+        each interval's tokens across the bootstrap."""
+        if self.band == "base":
+            return self._result.spec.between(first, end)
+        values, _ = self._result._solution.quantiles(first, end, self._quantile, self.samples, self.seed)
+        return values
+
+    @property
+    def _quantile(self) -> float:
+        return self.low_quantile if self.band == "low" else self.high_quantile
