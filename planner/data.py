@@ -14,6 +14,7 @@ import pandas as pd
 
 from demand import parse_period, project, seconds_per_period
 from demand.mix import share_values
+from demand.profiles import peak_tokens_per_s
 from planner.scenario import Scenario
 
 PHASES = ("prefill", "decode")
@@ -182,7 +183,7 @@ def _demand(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
                         "phase": phase,
                         "tokens_per_s": rate,
                         "tokens": entry["tokens"].to_numpy() * mix * split,
-                        "peak_tokens_per_s": rate * workload.profile.peak_factor(),
+                        "peak_tokens_per_s": peak_tokens_per_s(rate, workload.profile),
                     }
                 )
             )

@@ -12,11 +12,14 @@ from __future__ import annotations
 import importlib
 import math
 
+import numpy as np
+import pandas as pd
 import pulp
 import pytest
 
-from planner import Status, solve
-from tests.conftest import JANUARY_HOURS, JANUARY_SECONDS, cloud_fleet, fleet
+from demand import ExponentialGrowth, planning_periods
+from planner import Scenario, Status, solve
+from tests.conftest import JANUARY_HOURS, JANUARY_SECONDS, cloud_fleet, fleet, scenario_dict
 
 ENERGY_PER_BUSY_UNIT_MONTH = 10 * JANUARY_HOURS * 100 / 1000  # $744
 
@@ -214,3 +217,21 @@ def test_workloads_sharing_a_demand_entry_split_it_by_their_shares(make_scenario
     rates = result.demand.groupby("workload")["tokens_per_s"].sum()
     assert rates.to_dict() == pytest.approx({"w": 2_000, "v": 8_000})
     assert result.installed["units"].sum() == pytest.approx(10)
+
+
+def test_fitted_demand_bands_plan_as_scenarios(tmp_path):
+    """A synthetic history (generated here, +4% a month with 5% noise) fitted when the scenario
+    loads: more demand in the high band costs more to serve than the base, and the low band less."""
+    months = planning_periods("2024-01", 24, "month")
+    truth = ExponentialGrowth(start="2024-01", tokens_per_day=5e8, rate=0.04)
+    noisy = truth.per_period(months) * np.random.default_rng(3).lognormal(0.0, 0.05, len(months))
+    pd.DataFrame({"period": months.astype(str), "tokens": noisy}).to_csv(tmp_path / "history.csv", index=False)
+
+    def plan(band):
+        data = scenario_dict([1.0] * 6)
+        data["demand"]["w"] = {"kind": "fitted", "history": {"csv": "history.csv"}, "family": "exponential", "band": band, "samples": 40}
+        return solve(Scenario.from_dict(data, base_dir=tmp_path))
+
+    low, base, high = (plan(band) for band in ("low", "base", "high"))
+    assert low.objective_usd < base.objective_usd < high.objective_usd
+    assert low.demand["tokens"].sum() < base.demand["tokens"].sum() < high.demand["tokens"].sum()
