@@ -148,14 +148,10 @@ class ExponentialGrowth(_Rated):
         return self.tokens_per_day * np.exp(k * a) * np.expm1(k * (b - a)) / k
 
 
-class Logistic(_Rated):
-    """S-shaped growth towards a ceiling: ``K / (1 + (K / N0 - 1) * exp(-g t))``.
+class _Saturating(_Rated):
+    """A curve rising towards a ceiling."""
 
-    ``rate`` is the intrinsic growth rate ``g`` (the growth while far below the capacity ``K``).
-    """
-
-    kind: Literal["logistic"] = Field(default="logistic", description="Selects logistic (saturating) growth.")
-    rate: float = Field(gt=0, allow_inf_nan=False, description="Growth per 'per' while far below capacity, e.g. 0.10 for +10% a month.")
+    rate: float = Field(gt=0, allow_inf_nan=False, description="Growth per 'per' (see the family), e.g. 0.10 for +10% a month.")
     capacity_tokens_per_day: float = Field(gt=0, allow_inf_nan=False, description="Ceiling the volume approaches, in tokens per day.")
 
     @model_validator(mode="after")
@@ -163,6 +159,16 @@ class Logistic(_Rated):
         if self.capacity_tokens_per_day <= self.tokens_per_day:
             raise ValueError("capacity_tokens_per_day must exceed tokens_per_day (the curve starts below its ceiling)")
         return self
+
+
+class Logistic(_Saturating):
+    """S-shaped growth towards a ceiling: ``K / (1 + (K / N0 - 1) * exp(-g t))``.
+
+    ``rate`` is the intrinsic growth rate ``g`` (the growth while far below the capacity ``K``).
+    """
+
+    kind: Literal["logistic"] = Field(default="logistic", description="Selects logistic (saturating) growth.")
+    rate: float = Field(gt=0, allow_inf_nan=False, description="Growth per 'per' while far below capacity, e.g. 0.10 for +10% a month.")
 
     def _log_volume(self, t):
         gap = self.capacity_tokens_per_day / self.tokens_per_day - 1.0
@@ -171,7 +177,7 @@ class Logistic(_Rated):
         return math.log(self.capacity_tokens_per_day) - np.logaddexp(0.0, x)
 
 
-class Gompertz(_Rated):
+class Gompertz(_Saturating):
     """Asymmetric S-curve: ``K * exp(log(N0 / K) * exp(-b t))``, fast early and slow to saturate.
 
     ``rate`` is the growth rate at the start; ``b`` follows from it as ``g0 / log(K / N0)``.
@@ -179,13 +185,6 @@ class Gompertz(_Rated):
 
     kind: Literal["gompertz"] = Field(default="gompertz", description="Selects Gompertz (saturating) growth.")
     rate: float = Field(gt=0, allow_inf_nan=False, description="Growth per 'per' at the start, e.g. 0.10 for +10% a month.")
-    capacity_tokens_per_day: float = Field(gt=0, allow_inf_nan=False, description="Ceiling the volume approaches, in tokens per day.")
-
-    @model_validator(mode="after")
-    def _below_capacity(self):
-        if self.capacity_tokens_per_day <= self.tokens_per_day:
-            raise ValueError("capacity_tokens_per_day must exceed tokens_per_day (the curve starts below its ceiling)")
-        return self
 
     def _log_volume(self, t):
         gap = math.log(self.capacity_tokens_per_day / self.tokens_per_day)

@@ -31,19 +31,36 @@ def parse_period(label: str, length: PeriodLength) -> pd.Period:
     ValueError
         If the label is not a month or quarter.
     """
+    period = parse_label(label, kinds="MQ")
+    if length == "month" and period.freqstr[0] == "Q":
+        raise ValueError(f"{label!r} is a quarter but the horizon is monthly; give a month such as '2026-03'")
+    return period.asfreq(_FREQ[length])
+
+
+_KIND_NAMES = {"M": "a month ('2026-03')", "Q": "a quarter ('2026Q1')", "D": "a date ('2026-03-02')"}
+
+
+def parse_label(label: str, kinds: str = "MQD") -> pd.Period:
+    """Parse a label naming a month, a quarter or a day (only the ``kinds`` given: 'M', 'Q', 'D').
+
+    Raises
+    ------
+    ValueError
+        If the label is none of those, or does not give its year in full.
+    """
     try:
         period = pd.Period(str(label))
     except (ValueError, TypeError):
         period = None
     # An empty string, 'nan' or 'NaT' parses to NaT, which has no frequency: not a period either.
-    if period is None or period is pd.NaT or period.freqstr[0] not in "MQ":
-        raise ValueError(f"{label!r} is not a month ('2026-03') or a quarter ('2026Q1')")
+    if period is None or period is pd.NaT or period.freqstr[0] not in kinds:
+        names = [_KIND_NAMES[k] for k in kinds]
+        choices = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        raise ValueError(f"{label!r} is not {choices}")
     # Without a year ('January', 'Mar') pandas silently picks the year 1; ask for the year in full.
     if f"{period.year:04d}" not in str(label):
-        raise ValueError(f"{label!r} does not give a four-digit year; give a month ('2026-03') or a quarter ('2026Q1')")
-    if length == "month" and period.freqstr[0] == "Q":
-        raise ValueError(f"{label!r} is a quarter but the horizon is monthly; give a month such as '2026-03'")
-    return period.asfreq(_FREQ[length])
+        raise ValueError(f"{label!r} does not give a four-digit year; give {', '.join(_KIND_NAMES[k] for k in kinds)}")
+    return period.asfreq("Q") if period.freqstr[0] == "Q" else period
 
 
 def seconds_per_period(periods: pd.PeriodIndex) -> np.ndarray:

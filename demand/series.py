@@ -16,6 +16,7 @@ import pandas as pd
 from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
 from demand.curves import Volume, period_bounds, to_days
+from demand.periods import parse_label
 
 
 class ExplicitSeries(Volume):
@@ -71,7 +72,7 @@ class ExplicitSeries(Volume):
             If a label is not a month, quarter or date, or two labels overlap.
         """
         labels = list(self._table)
-        parsed = [_parse_label(label) for label in labels]
+        parsed = [parse_label(label) for label in labels]
         dates = sorted(to_days([p.start_time])[0] for p in parsed if p.freqstr == "D")
         day_length = self._day_label_length(dates)
         first = np.array([to_days([p.start_time])[0] for p in parsed])
@@ -142,18 +143,6 @@ class ExplicitSeries(Volume):
         return self.between(*period_bounds(periods), names=[str(p) for p in periods])
 
 
-def _parse_label(label: str) -> pd.Period:
-    """A series label as a month, quarter or day period."""
-    try:
-        period = pd.Period(str(label))
-    except (ValueError, TypeError):
-        period = None
-    if period is None or period is pd.NaT or period.freqstr[0] not in "MQD":
-        raise ValueError(f"{label!r} is not a month ('2026-03'), a quarter ('2026Q1') or a date ('2026-03-02')")
-    # Without a year ('January', 'Mar') pandas silently picks the year 1; ask for the year in full.
-    if f"{period.year:04d}" not in str(label):
-        raise ValueError(f"{label!r} does not give a four-digit year")
-    return period if period.freqstr[0] != "Q" else period.asfreq("Q")
 def _read_series_csv(path: Path) -> dict[str, float]:
     if not path.is_file():
         raise ValueError(f"demand CSV file not found: {path}")
