@@ -38,7 +38,8 @@ RateUnit = Literal["week", "month", "year"]
 
 def to_days(times) -> np.ndarray:
     """Days since 1970-01-01 (floats) of timestamps, dates or date strings."""
-    index = pd.DatetimeIndex(pd.to_datetime(np.atleast_1d(np.asarray(times, dtype=object))))
+    # format="mixed": strings may differ in form ('2026-07-01' beside '2026-06-30 12:00').
+    index = pd.DatetimeIndex(pd.to_datetime(np.atleast_1d(np.asarray(times, dtype=object)), format="mixed"))
     return np.asarray((index - _EPOCH).total_seconds(), dtype=float) / SECONDS_PER_DAY
 
 
@@ -226,16 +227,25 @@ class Bass(Curve):
             raise ValueError("market_tokens_per_day must exceed tokens_per_day (adoption is not complete at the start)")
         return self
 
-    def _log_volume(self, t):
-        p = self.innovation_per_year / UNIT_DAYS["year"]
-        q = self.imitation_per_year / UNIT_DAYS["year"]
-        c = p + q
+    @property
+    def _days_since_launch(self) -> float:
+        """Days from the launch (zero adoption) to the start, where the volume is tokens_per_day."""
+        p, q = self.innovation_per_year / UNIT_DAYS["year"], self.imitation_per_year / UNIT_DAYS["year"]
         y = self.tokens_per_day / self.market_tokens_per_day
-        shift = -math.log((1 - y) / (1 + y * q / p)) / c  # days since launch at the start
-        since_launch = np.maximum(t + shift, 0.0)
-        adopted = -np.expm1(-c * since_launch) / (1 + q / p * np.exp(-c * since_launch))
+        return -math.log((1 - y) / (1 + y * q / p)) / (p + q)
+
+    def _log_volume(self, t):
+        p, q = self.innovation_per_year / UNIT_DAYS["year"], self.imitation_per_year / UNIT_DAYS["year"]
+        since_launch = np.maximum(t + self._days_since_launch, 0.0)
+        adopted = -np.expm1(-(p + q) * since_launch) / (1 + q / p * np.exp(-(p + q) * since_launch))
         with np.errstate(divide="ignore"):  # before the launch the volume is zero: log 0 = -inf
             return math.log(self.market_tokens_per_day) + np.log(adopted)
+
+    def _integral(self, a, b):
+        # The volume has a kink at the launch; integrate only the smooth part after it.
+        launch = -self._days_since_launch
+        a = np.maximum(a, launch)
+        return super()._integral(a, np.maximum(b, a))
 
 
 GrowthCurve = Annotated[ExponentialGrowth | Logistic | Gompertz | DecayingGrowth | Bass, Field(discriminator="kind")]

@@ -7,6 +7,7 @@ months gives each month its share).
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 from typing import Literal
@@ -91,10 +92,12 @@ class ExplicitSeries(Volume):
             return 1.0
         if self.interval != "auto":
             return 7.0 if self.interval == "week" else 1.0
-        gaps = set(np.round(np.diff(dates), 6))
-        if gaps == {7.0}:
+        # Dates a whole number of weeks apart are weeks (with any missing one reported as a gap
+        # later); consecutive days are days.
+        gaps = np.round(np.diff(dates), 6)
+        if len(gaps) and gaps.min() == 7.0 and np.all(gaps % 7 == 0):
             return 7.0
-        if gaps == {1.0}:
+        if len(gaps) and gaps.min() == 1.0 and np.all(gaps == np.round(gaps)):
             return 1.0
         raise ValueError("cannot tell whether the date labels are days or weeks; set interval: day or interval: week")
 
@@ -146,8 +149,10 @@ class ExplicitSeries(Volume):
 def _read_series_csv(path: Path) -> dict[str, float]:
     if not path.is_file():
         raise ValueError(f"demand CSV file not found: {path}")
-    # '#' starts a comment, so a data file can name its source on its first lines.
-    frame = pd.read_csv(path, dtype={"period": str}, comment="#")
+    # '#' starts a comment, so a data file can name its source. Comments are cut here, with the
+    # same rule as _file_lines, keeping every line so that reported line numbers stay right.
+    text = path.read_text(encoding="utf-8", errors="replace")
+    frame = pd.read_csv(io.StringIO("\n".join(_content(line) for line in text.split("\n"))), dtype={"period": str})
     missing = {"period", "tokens"} - set(frame.columns)
     if missing:
         raise ValueError(
@@ -165,6 +170,11 @@ def _read_series_csv(path: Path) -> dict[str, float]:
     return dict(zip(frame["period"], tokens.astype(float), strict=True))
 
 
+def _content(line: str) -> str:
+    """A CSV line without its comment and surrounding blanks."""
+    return line.split("#", 1)[0].strip()
+
+
 def _file_lines(path: Path, rows: np.ndarray) -> list[int]:
     """1-based file line numbers of data ``rows`` (0-based) of a CSV file read by ``pd.read_csv``.
 
@@ -172,7 +182,7 @@ def _file_lines(path: Path, rows: np.ndarray) -> list[int]:
     counting the lines with content before any '#'; the first of them is the header.
     """
     text = path.read_text(encoding="utf-8", errors="replace")
-    nonblank = [number for number, line in enumerate(text.split("\n"), start=1) if line.split("#", 1)[0].strip()]
+    nonblank = [number for number, line in enumerate(text.split("\n"), start=1) if _content(line)]
     return [nonblank[int(row) + 1] for row in rows]
 
 
