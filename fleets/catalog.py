@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from fleets.models import Precision
+
 Category = Literal["gpu", "wafer_scale", "lpu", "cloud_asic"]
 Confidence = Literal["measured", "vendor", "estimate"]
 
@@ -38,13 +40,33 @@ class Figure(_Strict):
     )
 
 
-class ModelPerformance(_Strict):
-    """What one unit of a system does on one reference model at its catalog operating point."""
+class MeasuredPoint(_Strict):
+    """A published measurement of one unit serving one model: an operating point with its source.
 
-    prefill_tokens_per_s: Figure = Field(description="System prompt (input) tokens processed per second per unit.")
-    decode_tokens_per_s: Figure = Field(description="System output tokens generated per second per unit.")
-    tokens_per_s_per_user: Figure = Field(description="Output tokens per second seen by one user stream.")
-    ttft_ms: Figure = Field(description="Time to first token in milliseconds at this operating point.")
+    Figures are per unit of the system (a result on 32 GPUs is divided by four for an 8-GPU unit).
+    """
+
+    model: str = Field(description="Reference model id (see fleets/models.yaml), e.g. 'llama-2-70b'.")
+    precision: Precision = Field(description="Weight precision of the run: fp16 (or bf16), fp8 (or int8), fp4.")
+    concurrency: int | None = Field(
+        default=None, gt=0, description="Concurrent requests per unit; omitted for an offline run at the largest batch that fits."
+    )
+    input_tokens: int | None = Field(default=None, gt=0, description="Prompt tokens per request in the run, where published.")
+    output_tokens: int | None = Field(default=None, gt=0, description="Output tokens per request in the run, where published.")
+    decode_tokens_per_s: float | None = Field(default=None, gt=0, description="System output tokens per second per unit.")
+    tokens_per_s_per_user: float | None = Field(default=None, gt=0, description="Output tokens per second of one request's stream.")
+    ttft_ms: float | None = Field(default=None, gt=0, description="Time to first token in milliseconds.")
+    source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3)] = Field(
+        description="Publication and date of the measurement."
+    )
+    confidence: Confidence = Field(description="measured (independent or audited), vendor (vendor's own run) or estimate.")
+    note: str | None = Field(default=None, description="How the figures were read or converted to one unit.")
+
+    @model_validator(mode="after")
+    def _has_a_figure(self) -> MeasuredPoint:
+        if self.decode_tokens_per_s is None and self.tokens_per_s_per_user is None and self.ttft_ms is None:
+            raise ValueError("a measured point needs decode_tokens_per_s, tokens_per_s_per_user or ttft_ms")
+        return self
 
 
 class System(_Strict):
@@ -54,13 +76,24 @@ class System(_Strict):
     vendor: str = Field(description="Who sells the hardware (or the cloud that rents it).")
     category: Category = Field(description="Hardware family.")
     unit: str = Field(description="What one unit is, e.g. 'one 8-GPU HGX H100 server'.")
+    chips: int = Field(gt=0, description="Accelerator chips in one unit (GPUs, wafers, LPUs, ASICs).")
     max_power_kw: Figure = Field(description="Maximum power draw of one unit in kW (IT load, before PUE).")
     idle_power_kw: Figure = Field(description="Power draw of one idle unit in kW.")
+    memory_gb: Figure = Field(description="Accelerator memory of one unit in GB (HBM, or on-chip SRAM for SRAM-only designs).")
+    memory_kind: Literal["hbm", "sram", "gddr"] = Field(description="Where model weights live: HBM, on-chip SRAM, or GDDR.")
+    memory_bandwidth_tb_s: Figure = Field(description="Aggregate accelerator memory bandwidth of one unit in TB/s.")
+    peak_tflops: dict[Precision, Figure] = Field(
+        min_length=1, description="Peak dense (not sparse) TFLOP/s of one unit, per precision it serves."
+    )
+    interconnect: str = Field(description="How the unit's chips talk to each other and to other units.")
     capex_usd: Figure | None = Field(default=None, description="Purchase price of one unit in USD, where it can be bought.")
     hourly_usd: Figure | None = Field(default=None, description="On-demand rental price of one unit in USD per hour, where it can be rented.")
+    reserved_hourly_usd: Figure | None = Field(
+        default=None, description="Rental price with a commitment (one to three years) in USD per hour, where published."
+    )
     lifetime_years: Figure = Field(description="Economic lifetime of an owned unit in years.")
-    performance: dict[str, ModelPerformance] = Field(
-        default_factory=dict, description="Performance per reference model id (e.g. 'llama-3.1-70b')."
+    measured: list[MeasuredPoint] = Field(
+        default_factory=list, description="Published operating points of one unit on reference models."
     )
 
     @model_validator(mode="after")
@@ -70,6 +103,12 @@ class System(_Strict):
         if self.idle_power_kw.value > self.max_power_kw.value:
             raise ValueError("idle_power_kw exceeds max_power_kw")
         return self
+
+    def figures(self) -> list[tuple[str, Figure]]:
+        """Every figure of the system with its dotted field name, for listing sources."""
+        named = [(name, getattr(self, name)) for name in type(self).model_fields if isinstance(getattr(self, name), Figure)]
+        named += [(f"peak_tflops.{precision}", figure) for precision, figure in self.peak_tflops.items()]
+        return named
 
 
 class UnknownSystemError(KeyError):
