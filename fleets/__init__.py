@@ -1,5 +1,5 @@
-"""Hardware catalog for inference fleets: what one unit of each system is, what it draws,
-what it costs and how fast it serves each reference model, every figure with its source.
+"""Hardware for inference fleets: a catalog of systems with cited figures, reference models, and
+operating points (what one unit delivers at each batch size), measured or roofline-estimated.
 
 The package knows nothing of the planner: it only describes hardware.
 
@@ -18,14 +18,25 @@ from fleets.catalog import (
     get_system,
     load_catalog,
 )
+from fleets.models import ModelSpec, Precision, UnknownModelError, get_model, load_models
+from fleets.points import best_point, operating_points
+from fleets.roofline import DoesNotFitError
 
 __all__ = [
     "Category",
     "Confidence",
+    "DoesNotFitError",
     "Figure",
     "MeasuredPoint",
+    "ModelSpec",
+    "Precision",
     "System",
+    "UnknownModelError",
     "UnknownSystemError",
+    "best_point",
+    "get_model",
     "get_system",
     "load_catalog",
+    "load_models",
+    "operating_points",
 ]

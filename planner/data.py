@@ -43,7 +43,8 @@ class ModelData:
         ``fleet, site, procurement``: where each fleet can stand (a site for owned fleets, the
         cloud region for rented ones).
     routes
-        ``workload, phase, fleet, site, tokens_per_s_per_unit, peak_factor``: the
+        ``workload, phase, fleet, site, tokens_per_s_per_unit, peak_factor`` and the operating
+        point served at (``origin, precision, concurrency, tokens_per_s_per_user, ttft_ms``): the
         latency-eligible ways to serve each phase, with one unit's throughput for that phase and
         the workload's peak-to-average ratio.
     sites
@@ -223,15 +224,30 @@ def _routes(scenario: Scenario, placements: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for wname, workload in scenario.workloads.items():
         for fname, fleet in scenario.fleets.items():
-            if fleet.serves(workload) is None:
-                perf = fleet.performance[workload.model]
-                peak = workload.profile.peak_factor()
-                rows.append((wname, "prefill", fname, perf.prefill_tokens_per_s, peak))
-                rows.append((wname, "decode", fname, perf.decode_tokens_per_s, peak))
-    eligible = pd.DataFrame(rows, columns=["workload", "phase", "fleet", "tokens_per_s_per_unit", "peak_factor"])
-    return eligible.merge(placements[["fleet", "site"]], on="fleet")[
-        ["workload", "phase", "fleet", "site", "tokens_per_s_per_unit", "peak_factor"]
-    ]
+            point = fleet.service_point(workload)
+            if point.performance is None:
+                continue
+            perf = point.performance
+            common = {
+                "workload": wname,
+                "fleet": fname,
+                "peak_factor": workload.profile.peak_factor(),
+                "origin": point.origin,
+                "precision": point.precision,
+                "concurrency": point.concurrency,
+                "tokens_per_s_per_user": perf.tokens_per_s_per_user,
+                "ttft_ms": perf.ttft_ms,
+            }
+            rows.append({**common, "phase": "prefill", "tokens_per_s_per_unit": perf.prefill_tokens_per_s})
+            rows.append({**common, "phase": "decode", "tokens_per_s_per_unit": perf.decode_tokens_per_s})
+    eligible = pd.DataFrame(rows)
+    return eligible.merge(placements[["fleet", "site"]], on="fleet")[ROUTE_COLUMNS]
+
+
+ROUTE_COLUMNS = [
+    "workload", "phase", "fleet", "site", "tokens_per_s_per_unit", "peak_factor",
+    "origin", "precision", "concurrency", "tokens_per_s_per_user", "ttft_ms",
+]
 
 
 def _site_periods(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:

@@ -30,6 +30,10 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "costs": ["period", "component", "usd", "discounted_usd"],
     "prices": ["period", "workload", "phase", "marginal_usd_per_mtok"],
     "unserved": ["period", "workload", "phase", "tokens_per_s", "tokens"],
+    "operating_points": [
+        "workload", "fleet", "origin", "precision", "concurrency",
+        "prefill_tokens_per_s", "decode_tokens_per_s", "tokens_per_s_per_user", "ttft_ms",
+    ],
 }
 """Every result table and its columns, in order."""
 
@@ -103,6 +107,7 @@ class Result:
         """A result that carries only the demand table and why there is no plan."""
         tables = {name: pd.DataFrame(columns=columns) for name, columns in TABLE_COLUMNS.items()}
         tables["demand"] = _demand(model)
+        tables["operating_points"] = _operating_points(model)
         return cls(
             status=status,
             message=message,
@@ -125,6 +130,7 @@ class Result:
             "costs": _costs(model),
             "prices": _prices(model),
             "unserved": _unserved(model),
+            "operating_points": _operating_points(model),
         }
         return cls(
             status=status,
@@ -280,3 +286,13 @@ def _unserved(model: Model) -> pd.DataFrame:
     frame = unserved[["workload", "phase", "t"]].assign(tokens_per_s=rate, tokens=rate * seconds)
     frame = frame[frame["tokens_per_s"] > 0]
     return _label(model, frame)[TABLE_COLUMNS["unserved"]].reset_index(drop=True)
+
+
+def _operating_points(model: Model) -> pd.DataFrame:
+    """The operating point each fleet serves each workload at (one row per pair)."""
+    routes = model.data.routes.drop_duplicates(["workload", "fleet", "phase"])
+    keys = ["workload", "fleet", "origin", "precision", "concurrency", "tokens_per_s_per_user", "ttft_ms"]
+    rates = routes.pivot_table(index=["workload", "fleet"], columns="phase", values="tokens_per_s_per_unit").reset_index()
+    rates = rates.rename(columns={"prefill": "prefill_tokens_per_s", "decode": "decode_tokens_per_s"})
+    frame = routes.drop_duplicates(["workload", "fleet"])[keys].merge(rates, on=["workload", "fleet"])
+    return frame[TABLE_COLUMNS["operating_points"]].reset_index(drop=True)

@@ -13,6 +13,7 @@ problems are reported together.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
@@ -24,7 +25,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from demand import DemandSpec, PeriodLength, parse_period, planning_periods, project
 from demand.mix import Share, mix_table
 from demand.profiles import Profile
-from fleets import Category, UnknownSystemError, get_system
+from fleets import Category, DoesNotFitError, Precision, UnknownModelError, UnknownSystemError, best_point, get_system, operating_points
 from planner.errors import Problem, ScenarioError, locate, problems_from_validation, yaml_problem
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=64)]
@@ -81,6 +82,11 @@ class Workload(_Input):
     )
     input_output_ratio: Positive = Field(
         description="Input (prompt) tokens per output token; splits demand into prefill and decode."
+    )
+    output_tokens_per_request: Positive = Field(
+        default=500.0,
+        description="Average output tokens of one request; with input_output_ratio it sets the prompt length, which "
+        "decides KV-cache memory and time to first token in the catalog's operating points.",
     )
     share: Share | None = Field(
         default=None,
@@ -151,9 +157,14 @@ class Fleet(_Input):
     )
     region: Name = Field(default="cloud", description="Label of the cloud region in result tables (cloud).")
     existing: list[ExistingUnits] = Field(default_factory=list, description="Units already installed at sites (own).")
+    precision: Precision | None = Field(
+        default=None,
+        description="Weight precision the catalog system serves at (fp16, fp8, fp4); default: the model's usual one where "
+        "the hardware computes at it.",
+    )
     performance: dict[str, Performance] = Field(
         default_factory=dict,
-        description="Performance per model. Models not listed here are taken from the catalog system.",
+        description="One operating point per model, overriding the catalog system's estimated operating points.",
     )
 
     @model_validator(mode="after")
@@ -171,9 +182,6 @@ class Fleet(_Input):
                 self.capex_usd = system.capex_usd.value
             if self.hourly_usd is None and self.procurement == "cloud" and system.hourly_usd is not None:
                 self.hourly_usd = system.hourly_usd.value
-            for model, perf in system.performance.items():
-                if model not in self.performance:
-                    self.performance[model] = Performance(**{k: getattr(perf, k).value for k in Performance.model_fields})
         needed = ["vendor", "category"]
         if self.procurement == "own":
             needed += ["capex_usd", "max_power_kw", "idle_power_kw", "lifetime_years"]
@@ -183,8 +191,10 @@ class Fleet(_Input):
         if missing:
             source = f"catalog system {self.system!r} has no figure for it" if self.system else "no catalog 'system' is named"
             raise ValueError(f"missing {', '.join(missing)} ({source}); give the figure(s) in the fleet")
-        if not self.performance:
+        if not self.performance and self.system is None:
             raise ValueError("no performance figures: give 'performance' per model or name a catalog 'system'")
+        if self.precision is not None and self.system is None:
+            raise ValueError("precision applies to a catalog system's estimated operating points; name a 'system'")
         if self.idle_power_kw is not None and self.max_power_kw is not None and self.idle_power_kw > self.max_power_kw:
             raise ValueError(f"idle_power_kw ({self.idle_power_kw}) exceeds max_power_kw ({self.max_power_kw})")
         if self.procurement == "cloud":
@@ -195,16 +205,55 @@ class Fleet(_Input):
             raise ValueError("quota_units applies to cloud fleets; limit an owned fleet with 'max_build_units_per_period'")
         return self
 
-    def serves(self, workload: Workload) -> str | None:
-        """Why this fleet cannot serve ``workload`` within its SLO, or ``None`` if it can."""
+    def service_point(self, workload: Workload) -> ServicePoint:
+        """How this fleet serves ``workload``: its inline figures for the model, else the catalog
+        system's operating point with the most throughput that meets the workload's SLO."""
         perf = self.performance.get(workload.model)
-        if perf is None:
-            return f"no performance figures for model {workload.model!r}"
+        if perf is not None:
+            return ServicePoint(perf, origin="scenario").within(workload)
+        if self.system is None:
+            return ServicePoint(None, reason=f"no performance figures for model {workload.model!r}")
+        try:
+            table = operating_points(
+                self.system,
+                workload.model,
+                self.precision,
+                prompt_tokens=workload.output_tokens_per_request * workload.input_output_ratio,
+                output_tokens=workload.output_tokens_per_request,
+            )
+        except (DoesNotFitError, UnknownModelError) as exc:
+            return ServicePoint(None, reason=str(exc))
+        best = best_point(table, workload.min_tokens_per_s_per_user, workload.max_ttft_ms)
+        if best is None:
+            fastest = table.dropna(subset=["tokens_per_s_per_user"])["tokens_per_s_per_user"].max()
+            quickest = table.dropna(subset=["ttft_ms"])["ttft_ms"].min()
+            return ServicePoint(
+                None,
+                reason=f"no operating point meets the SLO (at best {fastest:.0f} tokens/s per user, {quickest:.0f} ms to first token)",
+            )
+        performance = Performance(**{name: float(best[name]) for name in Performance.model_fields})
+        return ServicePoint(performance, origin=best["origin"], precision=best["precision"], concurrency=int(best["concurrency"]))
+
+
+@dataclass(frozen=True)
+class ServicePoint:
+    """The operating point a fleet serves a workload at, or why it cannot."""
+
+    performance: Performance | None
+    origin: str = ""
+    """'scenario' (inline figures), 'roofline' or 'measured' (from the fleets package)."""
+    precision: str | None = None
+    concurrency: int | None = None
+    reason: str | None = None
+
+    def within(self, workload: Workload) -> ServicePoint:
+        """This point if it meets the workload's SLO, else a point saying why not."""
+        perf = self.performance
         if perf.ttft_ms > workload.max_ttft_ms:
-            return f"time to first token {perf.ttft_ms:g} ms > {workload.max_ttft_ms:g} ms"
+            return ServicePoint(None, reason=f"time to first token {perf.ttft_ms:g} ms > {workload.max_ttft_ms:g} ms")
         if perf.tokens_per_s_per_user < workload.min_tokens_per_s_per_user:
-            return f"{perf.tokens_per_s_per_user:g} tokens/s per user < {workload.min_tokens_per_s_per_user:g}"
-        return None
+            return ServicePoint(None, reason=f"{perf.tokens_per_s_per_user:g} tokens/s per user < {workload.min_tokens_per_s_per_user:g}")
+        return self
 
 
 class Site(_Input):
@@ -367,7 +416,7 @@ class Scenario(_Input):
 
     def _check_service(self):
         for name, workload in self.workloads.items():
-            reasons = {fleet_name: fleet.serves(workload) for fleet_name, fleet in self.fleets.items()}
+            reasons = {fleet_name: fleet.service_point(workload).reason for fleet_name, fleet in self.fleets.items()}
             if all(reasons.values()):
                 detail = "; ".join(f"{f}: {why}" for f, why in reasons.items())
                 yield ("workloads", name), f"no fleet can serve this workload within its SLO ({detail}); relax the SLO or add a fleet", None
