@@ -49,7 +49,10 @@ class MeasuredPoint(_Strict):
     model: str = Field(description="Reference model id (see fleets/models.yaml), e.g. 'llama-2-70b'.")
     precision: Precision = Field(description="Weight precision of the run: fp16 (or bf16), fp8 (or int8), fp4.")
     concurrency: int | None = Field(
-        default=None, gt=0, description="Concurrent requests per unit; omitted for an offline run at the largest batch that fits."
+        default=None,
+        gt=0,
+        description="Concurrent requests per unit. Omitted: a system throughput is taken as an offline run at the largest "
+        "batch that fits, a per-user speed or time to first token as one stream on a lightly loaded service.",
     )
     input_tokens: int | None = Field(default=None, gt=0, description="Prompt tokens per request in the run, where published.")
     output_tokens: int | None = Field(default=None, gt=0, description="Output tokens per request in the run, where published.")

@@ -3,7 +3,7 @@
 >>> from fleets.points import operating_points, best_point
 >>> table = operating_points("dgx-h100", "llama-3.1-70b")
 >>> point = best_point(table, min_tokens_per_s_per_user=20, max_ttft_ms=1000)
->>> point["tokens_per_s_per_user"] >= 20
+>>> bool(point["tokens_per_s_per_user"] >= 20)
 True
 """
 

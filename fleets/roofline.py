@@ -18,7 +18,8 @@ A replica serving ``b`` streams spends the share ``rho = b p / (b p + n step)`` 
 prefills (``p`` the prefill time of one prompt, ``n`` output tokens per request), so a user sees
 ``(1 - rho) / step(b)`` tokens/s and a benchmark counts ``b (1 - rho) / step(b)`` output tokens/s.
 Time to first token is one prompt's prefill, plus waiting behind the other streams' prefills (an
-M/D/1 queue at utilization ``rho``), plus one decode step.
+M/D/1 queue at utilization ``rho``), plus one decode step: a lower bound, without the network and
+scheduling delays a client also sees.
 """
 
 from __future__ import annotations
@@ -186,20 +187,24 @@ class Calibration:
     points
         One row per measured figure: system, model, precision, concurrency, ``metric``
         (decode_tokens_per_s, tokens_per_s_per_user or ttft_ms), ``measured``, ``estimated``,
-        ``error`` (estimated / measured - 1), ``category``.
+        ``error`` (estimated / measured - 1), ``category``, ``calibrated_on`` (whether the fit
+        used it, see :func:`_calibrates`).
     """
 
     efficiencies: dict[str, Efficiency]
     points: pd.DataFrame
 
     def error_by_category(self) -> pd.DataFrame:
-        """Geometric-mean absolute error of the estimates per category (0.1: off by 10% typically)."""
-        frame = self.points.assign(log_error=np.abs(np.log1p(self.points["error"])))
+        """Geometric-mean absolute error of the estimates per category (0.1: off by 10% typically),
+        over the figures the calibration was fitted on."""
+        used = self.points[self.points["calibrated_on"]]
+        frame = used.assign(log_error=np.abs(np.log1p(used["error"])))
         summary = frame.groupby("category")["log_error"].agg(["mean", "count"])
         return pd.DataFrame({"geometric_mean_error": np.expm1(summary["mean"]), "figures": summary["count"]})
 
 
 _METRICS = ("decode_tokens_per_s", "tokens_per_s_per_user", "ttft_ms")
+_PRIOR_SPAN = math.log(3.0)
 
 
 def _observations(systems: list[System]) -> list[tuple[System, ModelSpec, MeasuredPoint, str]]:
@@ -221,19 +226,41 @@ def _predict(system: System, model: ModelSpec, point: MeasuredPoint, metric: str
     largest = max_batch(system, model, point.precision, shape)
     units = replica_units(system, model, point.precision, shape.prompt_tokens + shape.output_tokens)
     # A published concurrency counts requests per unit; a replica spanning several units holds more.
-    batch = min(largest, point.concurrency * units) if point.concurrency else largest
+    # Without one, a system throughput is an offline run at the largest batch, while a per-user
+    # speed or a time to first token was seen by one stream on a lightly loaded service.
+    if point.concurrency:
+        batch = min(largest, point.concurrency * units)
+    else:
+        batch = largest if metric == "decode_tokens_per_s" else 1
     table = estimate(system, model, precision=point.precision, shape=shape, batches=[max(batch, 1)], efficiency=efficiency)
     return float(table[_MEASURED_AS[metric]].iloc[0])
+
+
+def _calibrates(point: MeasuredPoint, metric: str) -> bool:
+    """Whether a measured figure is used to fit the efficiencies.
+
+    Throughput depends strongly on the prompt length (KV memory, prefill time), so only runs that
+    publish it calibrate; guessing it would fit the guess. A single stream's speed hardly depends
+    on it, so it calibrates either way. Times to first token are reported but not fitted: the
+    published ones are measured from a client and include network and scheduling delays that the
+    roofline does not describe, so the estimates are lower bounds. Every figure is reported.
+    """
+    if metric == "ttft_ms":
+        return False
+    single_stream = metric == "tokens_per_s_per_user" and (point.concurrency or 1) == 1
+    return point.input_tokens is not None or single_stream
 
 
 def calibrate(systems: list[System]) -> Calibration:
     """Fit efficiencies and step overhead per category to the systems' measured points.
 
     Least squares on log(estimated / measured) of system tokens/s, per-user tokens/s and time to
-    first token, with both efficiencies in [0.01, 1] and the overhead in [0, 50] ms. Categories
-    without measurements use the fit over all.
+    first token (those :func:`_calibrates` accepts), with both efficiencies in [0.01, 1] and the
+    overhead in [0, 50] ms, and a weak pull towards :data:`DEFAULT_EFFICIENCY` for what the
+    figures leave open. Categories without such figures use the fit over all.
     """
     observations = [o for o in _observations(systems) if o[2].precision in o[0].peak_tflops]
+    fitted = [o for o in observations if _calibrates(o[2], o[3])]
 
     def fit(group) -> Efficiency:
         if not group:
@@ -242,19 +269,25 @@ def calibrate(systems: list[System]) -> Calibration:
         def efficiency(x) -> Efficiency:
             return Efficiency(math.exp(x[0]), math.exp(x[1]), x[2])
 
-        def residuals(x):
-            return [math.log(_predict(s, m, p, metric, efficiency(x)) / getattr(p, metric)) for s, m, p, metric in group]
-
         d = DEFAULT_EFFICIENCY
+
+        def residuals(x):
+            misfit = [math.log(_predict(s, m, p, metric, efficiency(x)) / getattr(p, metric)) for s, m, p, metric in group]
+            # A weak pull towards the defaults (a factor of 3 weighs like one figure off by 3x)
+            # keeps what a category's few figures cannot tell apart at typical values: a single
+            # stream's speed alone cannot say whether compute or the step overhead limits it.
+            prior = [(x[0] - math.log(d.bandwidth)) / _PRIOR_SPAN, (x[1] - math.log(d.compute)) / _PRIOR_SPAN,
+                     math.log((1.0 + x[2]) / (1.0 + d.step_overhead_ms)) / _PRIOR_SPAN]
+            return misfit + prior
+
         start = [math.log(d.bandwidth), math.log(d.compute), d.step_overhead_ms]
         solution = least_squares(residuals, start, bounds=([math.log(0.01), math.log(0.01), 0.0], [0.0, 0.0, 50.0]))
         return efficiency(solution.x)
 
-    overall = fit(observations)
-    categories = {s.category for s in systems}
+    overall = fit(fitted)
     efficiencies = {"all": overall}
-    for category in categories:
-        group = [o for o in observations if o[0].category == category]
+    for category in {s.category for s in systems}:
+        group = [o for o in fitted if o[0].category == category]
         efficiencies[category] = fit(group) if group else overall
     rows = []
     for system, model, point, metric in observations:
@@ -271,6 +304,7 @@ def calibrate(systems: list[System]) -> Calibration:
                 "measured": measured,
                 "estimated": estimated,
                 "error": estimated / measured - 1.0,
+                "calibrated_on": _calibrates(point, metric),
             }
         )
     return Calibration(efficiencies, pd.DataFrame(rows))

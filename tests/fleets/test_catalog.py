@@ -12,31 +12,39 @@ from pydantic import ValidationError
 
 import fleets
 from fleets import catalog as catalog_module
-from fleets.catalog import Figure, System, UnknownSystemError, get_system, load_catalog
+from fleets.catalog import Figure, MeasuredPoint, System, UnknownSystemError, get_system, load_catalog
+from fleets.models import load_models
 
 CATALOG_DIR = Path(fleets.__file__).parent / "catalog"
 CATALOG_FILES = sorted(CATALOG_DIR.glob("*.yaml"))
-EXPECTED_SYSTEMS = {"dgx-h100", "dgx-b200", "cs-3", "trn2-48xlarge", "p5-48xlarge"}
+EXPECTED_SYSTEMS = {
+    "dgx-h100",
+    "dgx-h200",
+    "dgx-b200",
+    "gb200-nvl72",
+    "mi300x-8",
+    "p5-48xlarge",
+    "cs-3",
+    "groq-rack",
+    "tpu-v5e-8",
+    "tpu-v6e-8",
+    "inf2-48xlarge",
+    "trn2-48xlarge",
+}
 ALLOWED_CONFIDENCE = {"measured", "vendor", "estimate"}
+PRECISION_ORDER = ("fp16", "fp8", "fp4")  # shrinking number formats: peak FLOP/s may only grow along it
 
 
 def _raw(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def _figures(system: System) -> Iterator[tuple[str, Figure]]:
-    """Every Figure of a system, with a dotted path naming where it sits."""
-    for field in System.model_fields:
-        value = getattr(system, field)
-        if isinstance(value, Figure):
-            yield field, value
-    for model_id, perf in system.performance.items():
-        for field in type(perf).model_fields:
-            yield f"performance.{model_id}.{field}", getattr(perf, field)
-
-
 def _all_figures() -> list[tuple[str, str, Figure]]:
-    return [(name, where, fig) for name, system in load_catalog().items() for where, fig in _figures(system)]
+    return [(name, where, fig) for name, system in load_catalog().items() for where, fig in system.figures()]
+
+
+def _all_points() -> list[tuple[str, int, MeasuredPoint]]:
+    return [(name, i, point) for name, system in load_catalog().items() for i, point in enumerate(system.measured)]
 
 
 @pytest.fixture
@@ -65,6 +73,13 @@ def test_loader_returns_every_file_keyed_by_name_and_sorted():
         assert system.name == name
 
 
+def test_figures_lists_every_figure_field_and_each_precision():
+    system = get_system("dgx-b200")
+    where = {name for name, _ in system.figures()}
+    assert {"max_power_kw", "idle_power_kw", "memory_gb", "memory_bandwidth_tb_s", "lifetime_years", "capex_usd"} <= where
+    assert {f"peak_tflops.{p}" for p in system.peak_tflops} <= where
+
+
 def test_every_figure_has_a_source_and_an_allowed_confidence():
     figures = _all_figures()
     assert figures
@@ -77,6 +92,9 @@ def test_every_estimate_explains_its_derivation():
     for name, where, fig in _all_figures():
         if fig.confidence == "estimate":
             assert fig.note and fig.note.strip(), f"{name}: {where} is an estimate without a note"
+    for name, i, point in _all_points():
+        if point.confidence == "estimate":
+            assert point.note and point.note.strip(), f"{name}: measured[{i}] is an estimate without a note"
 
 
 def test_every_figure_is_positive():
@@ -84,36 +102,64 @@ def test_every_figure_is_positive():
         assert fig.value > 0, f"{name}: {where} = {fig.value}"
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED_SYSTEMS))
-def test_every_system_serves_the_reference_70b_model(name: str):
-    assert "llama-3.1-70b" in get_system(name).performance
-
-
-def test_system_throughput_is_at_least_per_user_speed():
-    for name, system in load_catalog().items():
-        for model_id, perf in system.performance.items():
-            assert perf.decode_tokens_per_s.value >= perf.tokens_per_s_per_user.value, f"{name}/{model_id}"
-
-
 def test_idle_power_does_not_exceed_max_power():
     for name, system in load_catalog().items():
         assert system.idle_power_kw.value <= system.max_power_kw.value, name
 
 
+def test_peak_flops_grow_or_stay_as_precision_shrinks():
+    for name, system in load_catalog().items():
+        served = [p for p in PRECISION_ORDER if p in system.peak_tflops]
+        values = [system.peak_tflops[p].value for p in served]
+        assert values == sorted(values), f"{name}: peak TFLOP/s {dict(zip(served, values))} fall as precision shrinks"
+
+
+def test_every_measured_point_has_a_source_and_an_allowed_confidence():
+    points = _all_points()
+    assert points
+    for name, i, point in points:
+        assert point.source.strip(), f"{name}: measured[{i}] has an empty source"
+        assert point.confidence in ALLOWED_CONFIDENCE, f"{name}: measured[{i}] confidence {point.confidence!r}"
+
+
+def test_measured_points_name_a_reference_model():
+    models = set(load_models())
+    for name, i, point in _all_points():
+        assert point.model in models, f"{name}: measured[{i}] names unknown model {point.model!r}"
+
+
+def test_per_user_speed_does_not_exceed_system_throughput():
+    # A single stream is the exception: its per-user speed counts decode time only, while the run's
+    # throughput also spends the prefills and the gaps between requests, so it can fall a little below.
+    checked = 0
+    for name, i, point in _all_points():
+        if point.decode_tokens_per_s is None or point.tokens_per_s_per_user is None or point.concurrency == 1:
+            continue
+        assert point.tokens_per_s_per_user <= point.decode_tokens_per_s, f"{name}: measured[{i}]"
+        checked += 1
+    assert checked
+
+
+def test_gpu_servers_carry_published_runs_on_the_reference_70b_models():
+    for name in ("dgx-h100", "dgx-h200", "dgx-b200", "gb200-nvl72", "mi300x-8"):
+        models = {point.model for point in get_system(name).measured}
+        assert models & {"llama-2-70b", "llama-3.1-70b"}, name
+
+
 def test_bought_systems_have_capex_and_rented_ones_an_hourly_price():
-    assert all(get_system(n).capex_usd is not None for n in ("dgx-h100", "dgx-b200", "cs-3"))
+    for name in ("dgx-h100", "dgx-h200", "dgx-b200", "gb200-nvl72", "mi300x-8", "cs-3"):
+        assert get_system(name).capex_usd is not None, name
     for name in ("trn2-48xlarge", "p5-48xlarge"):
         system = get_system(name)
         assert system.hourly_usd is not None and system.capex_usd is None, name
     assert get_system("p5-48xlarge").hourly_usd.value == pytest.approx(98.32)
 
 
-def test_wafer_scale_is_faster_per_user_than_gpus_at_serving_batch():
-    wafer = get_system("cs-3").performance["llama-3.1-70b"]
-    for name in ("dgx-h100", "dgx-b200", "p5-48xlarge"):
-        gpu = get_system(name).performance["llama-3.1-70b"]
-        assert wafer.tokens_per_s_per_user.value > 5 * gpu.tokens_per_s_per_user.value, name
-        assert wafer.ttft_ms.value < gpu.ttft_ms.value, name
+def test_a_reserved_price_undercuts_on_demand():
+    for name, system in load_catalog().items():
+        if system.reserved_hourly_usd is not None:
+            assert system.hourly_usd is not None, name
+            assert system.reserved_hourly_usd.value < system.hourly_usd.value, name
 
 
 def test_unknown_system_suggests_the_closest_name():
@@ -142,6 +188,18 @@ def test_system_with_idle_above_max_power_fails_validation():
 def test_figure_with_unknown_confidence_fails_validation():
     with pytest.raises(ValidationError):
         Figure.model_validate({"value": 1.0, "source": "somewhere (2025)", "confidence": "rumour"})
+
+
+def test_measured_point_without_any_figure_fails_validation():
+    with pytest.raises(ValidationError, match="measured point needs"):
+        MeasuredPoint.model_validate({"model": "llama-3.1-70b", "precision": "fp8", "source": "somewhere (2025)", "confidence": "vendor"})
+
+
+def test_the_old_performance_block_is_rejected():
+    data = _raw(CATALOG_DIR / "dgx-h100.yaml")
+    data["performance"] = {"llama-3.1-70b": {}}
+    with pytest.raises(ValidationError, match="performance"):
+        System.model_validate(data)
 
 
 def test_loader_rejects_a_file_named_differently_from_its_system(tmp_path, monkeypatch, fresh_cache):

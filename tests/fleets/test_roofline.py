@@ -107,11 +107,14 @@ def test_mixture_of_experts_reads_more_experts_as_the_batch_grows():
 
 
 def test_calibration_recovers_the_efficiencies_behind_synthetic_measurements():
-    """Points generated from a known efficiency are reproduced exactly by the calibrated one."""
+    """Runs generated from a known efficiency are reproduced by the calibrated one within 5%. The
+    weak pull towards typical values shifts the efficiencies a little (they partly trade off
+    against each other), by less than a quarter."""
     truth = Efficiency(bandwidth=0.55, compute=0.35, step_overhead_ms=4.0)
     base = make_system()
     points = []
-    for concurrency, shape in ((1, Shape(500.0, 500.0)), (16, Shape(2000.0, 200.0)), (64, Shape(1000.0, 1000.0))):
+    shapes = (Shape(500.0, 500.0), Shape(2000.0, 200.0), Shape(1000.0, 1000.0), Shape(4000.0, 400.0), Shape(200.0, 800.0))
+    for concurrency, shape in [(c, shape) for c in (1, 64) for shape in shapes]:
         row = estimate(base, LLAMA_8B, precision="fp8", shape=shape, batches=[concurrency], efficiency=truth).iloc[0]
         points.append(
             MeasuredPoint(
@@ -124,6 +127,7 @@ def test_calibration_recovers_the_efficiencies_behind_synthetic_measurements():
     system = make_system(measured=points)
     calibration = calibrate([system])
     fitted = calibration.efficiencies["gpu"]
-    assert (fitted.bandwidth, fitted.compute, fitted.step_overhead_ms) == pytest.approx((0.55, 0.35, 4.0), rel=1e-4)
-    assert calibration.points["error"].abs().max() < 1e-6
-    assert calibration.error_by_category().loc["gpu", "figures"] == 9
+    assert (fitted.bandwidth, fitted.compute, fitted.step_overhead_ms) == pytest.approx((0.55, 0.35, 4.0), rel=0.25)
+    fitted_figures = calibration.points[calibration.points["calibrated_on"]]
+    assert fitted_figures["error"].abs().max() < 0.05
+    assert calibration.error_by_category().loc["gpu", "figures"] == 20  # times to first token are not fitted

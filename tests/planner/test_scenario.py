@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from planner import Problem, Scenario, ScenarioError, default_scenario_path
+from planner.scenario import Workload
 from tests.conftest import cloud_fleet, fleet, scenario_dict
 
 
@@ -106,8 +107,12 @@ def test_default_scenario_loads_with_catalog_figures_filled_in():
     assert h100.capex_usd == pytest.approx(300_000)
     assert h100.lifetime_years == pytest.approx(4)
     assert (h100.vendor, h100.category) == ("NVIDIA", "gpu")
-    assert h100.performance["llama-3.1-70b"].decode_tokens_per_s == pytest.approx(16_000)
-    assert h100.performance["llama-3.1-70b"].ttft_ms == pytest.approx(800)
+    # Chat is served at the catalog system's best operating point that meets its SLO.
+    chat = scenario.workloads["chat"]
+    point = h100.service_point(chat)
+    assert point.origin == "roofline" and point.precision == "fp8"
+    assert point.performance.tokens_per_s_per_user >= chat.min_tokens_per_s_per_user
+    assert point.performance.ttft_ms <= chat.max_ttft_ms
     # Written in default.yaml: kept as given.
     assert h100.opex_usd_per_year == pytest.approx(24_000)
     assert h100.availability == pytest.approx(0.95)
@@ -130,8 +135,11 @@ def test_inline_figures_override_the_catalog():
     assert h.capex_usd == pytest.approx(250_000)  # inline, not the catalog's 300,000
     assert h.idle_power_kw == pytest.approx(2.5)  # not given: the catalog's
     assert h.lifetime_years == pytest.approx(4)
-    assert h.performance["llama-3.1-70b"].decode_tokens_per_s == pytest.approx(2.0)  # inline model wins
-    assert h.performance["llama-3.1-8b"].decode_tokens_per_s == pytest.approx(110_000)  # other model from the catalog
+    workload = Workload(model="llama-3.1-70b", max_ttft_ms=1000.0, min_tokens_per_s_per_user=10.0, input_output_ratio=2.0)
+    inline = h.service_point(workload)
+    assert (inline.origin, inline.performance.decode_tokens_per_s) == ("scenario", 2.0)  # inline model wins
+    other = h.service_point(workload.model_copy(update={"model": "llama-3.1-8b"}))
+    assert other.origin == "roofline" and other.performance.decode_tokens_per_s > 0  # other model from the catalog
     assert h.performance["m"].ttft_ms == pytest.approx(100)
 
 

@@ -1,0 +1,53 @@
+"""``planner fleets list``, ``show`` and ``compare`` through the CLI runner, on the shipped catalog."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from fleets import load_catalog
+from planner.cli import app
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner(env={"COLUMNS": "250"})
+
+
+def test_list_shows_every_catalog_system(runner):
+    result = runner.invoke(app, ["fleets", "list"])
+    assert result.exit_code == 0, result.output
+    for name in load_catalog():
+        assert name in result.stdout
+
+
+def test_show_lists_every_figure_with_its_source_and_the_operating_points(runner):
+    result = runner.invoke(app, ["fleets", "show", "dgx-h100", "--model", "llama-3.1-70b"])
+    assert result.exit_code == 0, result.output
+    system = load_catalog()["dgx-h100"]
+    for name, figure in system.figures():
+        assert name in result.stdout
+    assert "Operating points for llama-3.1-70b" in result.stdout
+    assert "roofline" in result.stdout
+
+
+def test_show_of_an_unknown_system_suggests_a_name(runner):
+    result = runner.invoke(app, ["fleets", "show", "dgx-h10"])
+    assert result.exit_code == 2
+    assert "dgx-h100" in result.stderr
+
+
+def test_compare_lists_systems_meeting_a_tight_slo_and_explains_the_others(runner):
+    result = runner.invoke(app, ["fleets", "compare", "--model", "llama-3.1-70b", "--slo-tps", "300", "--slo-ttft-ms", "500"])
+    assert result.exit_code == 0, result.output
+    meeting = [line.split("│")[1].strip() for line in result.stdout.splitlines() if line.startswith("│")]
+    explained = [line.split(":")[0] for line in result.stdout.splitlines() if "no operating point meets the SLO" in line or "needs" in line]
+    assert "cs-3" in meeting  # wafer-scale serves hundreds of tokens/s per user
+    assert "dgx-h100" in explained
+    assert set(meeting) | set(explained) == set(load_catalog())
+
+
+def test_an_unknown_model_exits_2(runner):
+    result = runner.invoke(app, ["fleets", "compare", "--model", "llama-4"])
+    assert result.exit_code == 2
+    assert "unknown model" in result.stderr
