@@ -151,7 +151,7 @@ def compare(
         table.add_column(column, justify="left" if column in ("system", "category") else "right")
     for row in meeting.itertuples(index=False):
         cost = "" if pd.isna(row.usd_per_mtok) else f"{row.usd_per_mtok:,.3f}"
-        table.add_row(row.system, row.category, str(row.concurrency), f"{row.tokens_per_s_per_user:,.0f}", f"{row.ttft_ms:,.0f}",
+        table.add_row(row.system, row.category, f"{row.concurrency:,.0f}", f"{row.tokens_per_s_per_user:,.0f}", f"{row.ttft_ms:,.0f}",
                       f"{row.tokens_per_s:,.0f}", f"{row.tokens_per_s_per_kw:,.0f}", cost)
     out = console()
     out.print(table)
