@@ -9,8 +9,8 @@ orders of magnitude: rates in a unit of ``data.rate_unit`` tokens/s chosen from 
 >>> from planner.build import build
 >>> from planner.data import ModelData
 >>> model = build(ModelData.from_scenario(Scenario.from_yaml(default_scenario_path())))
->>> list(model.constraints)
-['demand_balance', 'capacity', 'stock', 'power_limit', 'supply', 'cloud_quota', 'budget']
+>>> list(model.constraints)[:4]
+['demand_balance', 'colocation', 'prefill_pairing', 'decode_pairing']
 >>> model.constraints["power_limit"]["name"].iloc[0]
 'power_limit[west,2026-01]'
 """
@@ -73,11 +73,14 @@ def build(data: ModelData) -> Model:
     """Build the LP for ``data``; nothing is solved.
 
     The families, in the order of ``docs/formulation.md``: variables (with latency eligibility),
-    demand balance, capacity, stock, power limit, supply, cloud quota, budget, objective.
+    demand balance, colocation, pairing, capacity, stock, power limit, supply, cloud quota,
+    budget, objective.
     """
     model = Model(data=data, problem=pulp.LpProblem(_solver_name(data.scenario.name) or "plan", pulp.LpMinimize))
     add_variables(model, data)
     add_demand_balance(model, data)
+    add_colocation(model, data)
+    add_pairing(model, data)
     add_capacity(model, data)
     add_stock(model, data)
     add_power_limit(model, data)
@@ -100,6 +103,8 @@ def add_variables(model: Model, data: ModelData) -> None:
       region ``s``, during period ``t``.
     - ``build[f,s,t]`` (units): owned units entering service at the start of period ``t``
       (ordered ``lead[f]`` periods earlier), so only for ``t >= lead[f]``.
+    - ``pair[w,s,g,f,t]`` (rate units of output tokens): for a disaggregated workload, the
+      decode served by fleet ``f`` whose prompts were prefilled by fleet ``g`` at the same site.
     """
     t = _periods_frame(data)
     serve = data.routes.merge(t, how="cross")
@@ -107,11 +112,13 @@ def add_variables(model: Model, data: ModelData) -> None:
     units = data.placements.merge(t, how="cross")
     own = units[units["procurement"] == "own"]
     build_rows = own[own["t"] >= own["fleet"].map(data.fleets["lead_periods"])]
+    pairs = data.pairs.merge(t, how="cross")
     for family, frame, dims in (
         ("serve", serve, ["workload", "phase", "fleet", "site", "t"]),
         ("unserved", unserved, ["workload", "phase", "t"]),
         ("units", units, ["fleet", "site", "t"]),
         ("build", build_rows, ["fleet", "site", "t"]),
+        ("pair", pairs, ["workload", "site", "prefill_fleet", "decode_fleet", "t"]),
     ):
         frame = frame.reset_index(drop=True)
         names = _names(family, frame, dims, data)
@@ -134,6 +141,51 @@ def add_demand_balance(model: Model, data: ModelData) -> None:
     terms = pd.concat([_terms(model.variables["serve"], 1.0), _terms(model.variables["unserved"], 1.0)])
     rhs = data.demand.assign(rhs=data.demand["tokens_per_s"] / data.rate_unit)
     _add_rows(model, "demand_balance", keys, terms, "==", rhs)
+
+
+def add_colocation(model: Model, data: ModelData) -> None:
+    """``colocation[w,f,s,t]``: a workload that is not disaggregated has both phases on one fleet.
+
+    serve[w,prefill,f,s,t] = r[w] * serve[w,decode,f,s,t]
+
+    with ``r`` the workload's input:output ratio: each fleet prefills the prompts of the outputs
+    it decodes.
+    """
+    serve = model.variables["serve"]
+    together = serve[~serve["workload"].map(_disaggregated(data))]
+    ratio = together["workload"].map(_ratios(data)).to_numpy()
+    coef = np.where(together["phase"] == "prefill", 1.0, -ratio)
+    keys = ["workload", "fleet", "site", "t"]
+    rhs = together[together["phase"] == "decode"][keys].assign(rhs=0.0)
+    _add_rows(model, "colocation", keys, _terms(together, coef), "==", rhs)
+
+
+def add_pairing(model: Model, data: ModelData) -> None:
+    """``prefill_pairing[w,g,s,t]`` and ``decode_pairing[w,f,s,t]``: a disaggregated workload's
+    prefill and decode are matched through ``pair`` at each site.
+
+    serve[w,prefill,g,s,t] = r[w] * sum_f pair[w,s,g,f,t]
+    serve[w,decode,f,s,t] = sum_g pair[w,s,g,f,t]
+
+    Prefill on a fleet whose site has no decode for it (or the reverse) is thereby zero.
+    """
+    serve = model.variables["serve"]
+    split = serve[serve["workload"].map(_disaggregated(data))]
+    pairs = model.variables["pair"]
+    ratio = pairs["workload"].map(_ratios(data)).to_numpy()
+    keys = ["workload", "fleet", "site", "t"]
+    for phase, family, column, coef in (("prefill", "prefill_pairing", "prefill_fleet", -ratio), ("decode", "decode_pairing", "decode_fleet", -1.0)):
+        served = split[split["phase"] == phase]
+        terms = pd.concat([_terms(served, 1.0), _terms(pairs.rename(columns={column: "fleet"}), coef)])
+        _add_rows(model, family, keys, terms, "==", served[keys].assign(rhs=0.0))
+
+
+def _disaggregated(data: ModelData) -> dict[str, bool]:
+    return {name: w.disaggregate for name, w in data.scenario.workloads.items()}
+
+
+def _ratios(data: ModelData) -> dict[str, float]:
+    return {name: w.input_output_ratio for name, w in data.scenario.workloads.items()}
 
 
 def add_capacity(model: Model, data: ModelData) -> None:
@@ -247,6 +299,8 @@ def add_objective(model: Model, data: ModelData) -> None:
       ``capacity`` without the peak factor): energy is paid on the average load.
     - cloud_rental: units[f,region,t] * hourly[f] * hours[t].
     - unserved_penalty: unserved[w,p,t] * u * seconds[t] / 1e6 * penalty (USD per Mtok).
+    - kv_transfer: pair[w,s,g,f,t] * r[w] * u * seconds[t] / 1e6 * kv cost (USD per Mtok of
+      prompt) for pairs of different fleets.
 
     ``delta[t] = (1 + rate) ** -(years from the horizon start to the start of t)``.
     """
@@ -256,6 +310,8 @@ def add_objective(model: Model, data: ModelData) -> None:
     cloud = units[units["procurement"] == "cloud"]
     serve = model.variables["serve"]
     serve_own = serve[serve["fleet"].map(fleets["procurement"]) == "own"]
+    pairs = model.variables["pair"]
+    pairs = pairs[pairs["kv_usd_per_mtok"] > 0]
 
     def per_period(frame, column):
         return periods[column].to_numpy()[frame["t"].to_numpy()]
@@ -279,6 +335,11 @@ def add_objective(model: Model, data: ModelData) -> None:
                 model.variables["unserved"],
                 "unserved_penalty",
                 per_period(model.variables["unserved"], "seconds") * data.rate_unit / 1e6 * data.penalty_usd_per_mtok,
+            ),
+            _cost(
+                pairs,
+                "kv_transfer",
+                (pairs["input_output_ratio"] * pairs["kv_usd_per_mtok"]).to_numpy() * per_period(pairs, "seconds") * data.rate_unit / 1e6,
             ),
         ],
         ignore_index=True,

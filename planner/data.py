@@ -47,6 +47,10 @@ class ModelData:
         point served at (``origin, precision, concurrency, tokens_per_s_per_user, ttft_ms``): the
         latency-eligible ways to serve each phase, with one unit's throughput for that phase and
         the workload's peak-to-average ratio.
+    pairs
+        ``workload, site, prefill_fleet, decode_fleet, input_output_ratio, kv_usd_per_mtok``:
+        for disaggregated workloads, which fleet's decode may follow which fleet's prefill (same
+        site), and the cost of moving the KV cache of a million prompt tokens between them.
     sites
         Indexed by site: ``pue``.
     site_periods
@@ -72,6 +76,7 @@ class ModelData:
     fleets: pd.DataFrame
     placements: pd.DataFrame
     routes: pd.DataFrame
+    pairs: pd.DataFrame
     sites: pd.DataFrame
     site_periods: pd.DataFrame
     existing: pd.DataFrame
@@ -88,13 +93,15 @@ class ModelData:
         periods = _periods(scenario, calendar)
         placements = _placements(scenario)
         demand = _demand(scenario, calendar)
+        routes = _routes(scenario, placements)
         return cls(
             scenario=scenario,
             periods=periods,
             demand=demand,
             fleets=_fleets(scenario),
             placements=placements,
-            routes=_routes(scenario, placements),
+            routes=routes,
+            pairs=_pairs(scenario, routes),
             sites=pd.DataFrame({"pue": {name: site.pue for name, site in scenario.sites.items()}}, dtype=float),
             site_periods=_site_periods(scenario, calendar),
             existing=_existing(scenario, calendar),
@@ -224,24 +231,42 @@ def _routes(scenario: Scenario, placements: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for wname, workload in scenario.workloads.items():
         for fname, fleet in scenario.fleets.items():
-            point = fleet.service_point(workload)
-            if point.performance is None:
-                continue
-            perf = point.performance
-            common = {
-                "workload": wname,
-                "fleet": fname,
-                "peak_factor": workload.profile.peak_factor(),
-                "origin": point.origin,
-                "precision": point.precision,
-                "concurrency": point.concurrency,
-                "tokens_per_s_per_user": perf.tokens_per_s_per_user,
-                "ttft_ms": perf.ttft_ms,
-            }
-            rows.append({**common, "phase": "prefill", "tokens_per_s_per_unit": perf.prefill_tokens_per_s})
-            rows.append({**common, "phase": "decode", "tokens_per_s_per_unit": perf.decode_tokens_per_s})
-    eligible = pd.DataFrame(rows)
-    return eligible.merge(placements[["fleet", "site"]], on="fleet")[ROUTE_COLUMNS]
+            for phase in PHASES:
+                point = fleet.service_point(workload, phase if workload.disaggregate else "both")
+                if point.performance is None:
+                    continue
+                perf = point.performance
+                rows.append(
+                    {
+                        "workload": wname,
+                        "phase": phase,
+                        "fleet": fname,
+                        "tokens_per_s_per_unit": perf.prefill_tokens_per_s if phase == "prefill" else perf.decode_tokens_per_s,
+                        "peak_factor": workload.profile.peak_factor(),
+                        "origin": point.origin,
+                        "precision": point.precision,
+                        "concurrency": point.concurrency,
+                        "tokens_per_s_per_user": perf.tokens_per_s_per_user,
+                        "ttft_ms": perf.ttft_ms,
+                    }
+                )
+    return pd.DataFrame(rows).merge(placements[["fleet", "site"]], on="fleet")[ROUTE_COLUMNS]
+
+
+def _pairs(scenario: Scenario, routes: pd.DataFrame) -> pd.DataFrame:
+    """Where a disaggregated workload's decode may follow its prefill: any prefill and decode
+    placement at the same site, charged for moving the KV cache when the fleets differ."""
+    split = [name for name, w in scenario.workloads.items() if w.disaggregate]
+    prefill = routes[(routes["phase"] == "prefill") & routes["workload"].isin(split)][["workload", "fleet", "site"]]
+    decode = routes[(routes["phase"] == "decode") & routes["workload"].isin(split)][["workload", "fleet", "site"]]
+    pairs = prefill.merge(decode, on=["workload", "site"], suffixes=("_prefill", "_decode"))
+    pairs = pairs.rename(columns={"fleet_prefill": "prefill_fleet", "fleet_decode": "decode_fleet"})
+    moved = pairs["prefill_fleet"] != pairs["decode_fleet"]
+    cost = pairs["workload"].map({name: w.kv_transfer_usd_per_mtok for name, w in scenario.workloads.items()})
+    ratio = pairs["workload"].map({name: w.input_output_ratio for name, w in scenario.workloads.items()})
+    return pairs.assign(input_output_ratio=ratio, kv_usd_per_mtok=np.where(moved, cost, 0.0))[
+        ["workload", "site", "prefill_fleet", "decode_fleet", "input_output_ratio", "kv_usd_per_mtok"]
+    ].reset_index(drop=True)
 
 
 ROUTE_COLUMNS = [

