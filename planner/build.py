@@ -74,7 +74,7 @@ def build(data: ModelData) -> Model:
 
     The families, in the order of ``docs/formulation.md``: variables (with latency eligibility),
     demand balance, colocation, pairing, capacity, stock, power limit, supply, cloud quota,
-    budget, objective.
+    budget, vendor share, category share, contract, objective.
     """
     model = Model(data=data, problem=pulp.LpProblem(_solver_name(data.scenario.name) or "plan", pulp.LpMinimize))
     add_variables(model, data)
@@ -87,6 +87,9 @@ def build(data: ModelData) -> Model:
     add_supply(model, data)
     add_cloud_quota(model, data)
     add_budget(model, data)
+    add_vendor_share(model, data)
+    add_category_share(model, data)
+    add_contract(model, data)
     add_objective(model, data)
     return model
 
@@ -283,6 +286,54 @@ def add_budget(model: Model, data: ModelData) -> None:
     terms = _terms(builds, coef).assign(year=data.periods["year"].to_numpy()[builds["t"].to_numpy()])
     rhs = data.budget.assign(rhs=data.budget["usd"] / MUSD)
     _add_rows(model, "budget", ["year"], terms, "<=", rhs)
+
+
+def add_vendor_share(model: Model, data: ModelData) -> None:
+    """``vendor_share[v,t]``: one vendor's hardware serves at most its share of the tokens served.
+
+    sum_{w,p,(f,s): vendor(f)=v} serve[w,p,f,s,t] <= L[v] * sum_{w,p,f,s} serve[w,p,f,s,t]
+    """
+    _share_rows(model, data, "vendor_share", data.fleets["vendor"])
+
+
+def add_category_share(model: Model, data: ModelData) -> None:
+    """``category_share[c,t]``: one hardware category serves at most its share of the tokens served.
+
+    sum_{w,p,(f,s): category(f)=c} serve[w,p,f,s,t] <= L[c] * sum_{w,p,f,s} serve[w,p,f,s,t]
+    """
+    _share_rows(model, data, "category_share", data.fleets["category"])
+
+
+def _share_rows(model: Model, data: ModelData, family: str, group_of_fleet: pd.Series) -> None:
+    limits = data.share_limits[data.share_limits["family"] == family]
+    serve = model.variables["serve"]
+    group = serve["fleet"].map(group_of_fleet)
+    # Each row holds every serve variable: -L on all of them, +1 more on the group's own.
+    frames = [
+        _terms(serve, np.where(group == name, 1.0, 0.0) - limit).assign(group=name)
+        for name, limit in zip(limits["group"], limits["limit"], strict=True)
+    ]
+    terms = pd.concat(frames, ignore_index=True) if frames else _terms(serve, 0.0).assign(group="")[:0]
+    rhs = limits[["group"]].merge(_periods_frame(data), how="cross").assign(rhs=0.0)
+    _add_rows(model, family, ["group", "t"], terms, "<=", rhs)
+
+
+def add_contract(model: Model, data: ModelData) -> None:
+    """``contract[c,t]``: committed capacity stays in service (take-or-pay: it is paid for
+    whether it serves or not).
+
+    sum_{(f,s) in c} units[f,s,t] * P[f] / 1000 >= M[c,t]   (a commitment in MW of IT power)
+    sum_{(f,s) in c} units[f,s,t] >= N[c,t]                 (a commitment in units)
+    """
+    units = model.variables["units"]
+    frames = []
+    for name, measure, fleets in data.contracts.drop_duplicates("contract")[["contract", "measure", "fleets"]].itertuples(index=False):
+        covered = units[units["fleet"].isin(fleets)]
+        coef = covered["fleet"].map(data.fleets["max_power_kw"]).to_numpy() / 1000.0 if measure == "mw" else 1.0
+        frames.append(_terms(covered, coef).assign(contract=name))
+    terms = pd.concat(frames, ignore_index=True) if frames else _terms(units, 0.0).assign(contract="")[:0]
+    rhs = data.contracts.assign(rhs=data.contracts["minimum"])
+    _add_rows(model, "contract", ["contract", "t"], terms, ">=", rhs)
 
 
 def add_objective(model: Model, data: ModelData) -> None:

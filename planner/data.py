@@ -62,6 +62,12 @@ class ModelData:
         where limited).
     budget
         ``year, usd``: capital budget per calendar year (empty when unlimited).
+    share_limits
+        ``family`` (``vendor_share`` or ``category_share``), ``group`` (the vendor or category),
+        ``limit``: largest share of tokens served per period.
+    contracts
+        ``contract, t, measure`` (``mw`` or ``units``), ``minimum``, and ``fleets`` (the fleets
+        that count towards it, a tuple).
     penalty_usd_per_mtok
         Price of unserved demand.
     rate_unit
@@ -83,6 +89,8 @@ class ModelData:
     supply: pd.DataFrame
     quota: pd.DataFrame
     budget: pd.DataFrame
+    share_limits: pd.DataFrame
+    contracts: pd.DataFrame
     penalty_usd_per_mtok: float
     rate_unit: float
 
@@ -108,6 +116,8 @@ class ModelData:
             supply=_limits(scenario, calendar, "max_build_units_per_period"),
             quota=_limits(scenario, calendar, "quota_units"),
             budget=_budget(scenario, periods),
+            share_limits=_share_limits(scenario),
+            contracts=_contracts(scenario, calendar),
             penalty_usd_per_mtok=scenario.policy.unserved_penalty_usd_per_mtok,
             rate_unit=rate_unit(demand["tokens_per_s"].max()),
         )
@@ -319,6 +329,26 @@ def _budget(scenario: Scenario, periods: pd.DataFrame) -> pd.DataFrame:
     budget = scenario.policy.capex_budget_usd_per_year
     years = sorted(periods["year"].unique()) if budget is not None else []
     return pd.DataFrame({"year": years, "usd": [budget] * len(years)}).astype({"year": int, "usd": float})
+
+
+def _share_limits(scenario: Scenario) -> pd.DataFrame:
+    policy = scenario.policy
+    vendors = {fleet.vendor for fleet in scenario.fleets.values()}
+    rows = [("vendor_share", v, policy.vendor_share_limits.get(v, policy.max_vendor_share)) for v in sorted(vendors)]
+    rows += [("category_share", c, limit) for c, limit in policy.category_share_limits.items()]
+    return pd.DataFrame([r for r in rows if r[2] is not None], columns=["family", "group", "limit"])
+
+
+def _contracts(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
+    frames = []
+    for name, contract in scenario.contracts.items():
+        measure = "mw" if contract.min_mw is not None else "units"
+        fleets = tuple(f for f, fleet in scenario.fleets.items() if contract.covers(f, fleet) and (measure == "units" or fleet.procurement == "own"))
+        minimum = schedule_values(contract.min_mw if measure == "mw" else contract.min_units, calendar, _length(scenario))
+        frames.append(pd.DataFrame({"contract": name, "t": np.arange(len(calendar)), "measure": measure, "minimum": minimum, "fleets": [fleets] * len(calendar)}))
+    if not frames:
+        return _empty(contract=str, t=int, measure=str, minimum=float, fleets=object)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _empty(**dtypes: type) -> pd.DataFrame:

@@ -35,6 +35,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
         "tokens_per_s_per_unit", "tokens_per_s_per_user", "ttft_ms",
     ],
     "transfers": ["period", "workload", "site", "prefill_fleet", "decode_fleet", "prompt_tokens_per_s", "usd"],
+    "policy": ["period", "policy", "subject", "limit", "actual", "unit", "binding", "marginal_usd_per_unit"],
 }
 """Every result table and its columns, in order."""
 
@@ -133,6 +134,7 @@ class Result:
             "unserved": _unserved(model),
             "operating_points": _operating_points(model),
             "transfers": _transfers(model),
+            "policy": _policy(model),
         }
         return cls(
             status=status,
@@ -315,3 +317,77 @@ def _transfers(model: Model) -> pd.DataFrame:
     )
     frame = frame[(frame["prompt_tokens_per_s"] > 0) & (frame["prefill_fleet"] != frame["decode_fleet"])]
     return _label(model, frame)[TABLE_COLUMNS["transfers"]].reset_index(drop=True)
+
+
+def _policy(model: Model) -> pd.DataFrame:
+    """Every policy row (vendor and category shares, contracts, budgets): its limit, the actual
+    value, whether it binds, and what relaxing it by one unit would save (its marginal cost).
+
+    Shares are per percentage point of tokens served, contracts per MW or unit committed, budgets
+    per USD (in present value); the others in the period's own dollars.
+    """
+    frames = []
+    discount = model.data.periods["discount"].to_numpy()
+    served = model.variables["serve"].assign(value=_value(model.variables["serve"]))
+    total = served.groupby("t")["value"].sum()
+    for family in ("vendor_share", "category_share"):
+        rows = model.constraints[family]
+        if rows.empty:
+            continue
+        group_of = model.data.fleets["vendor" if family == "vendor_share" else "category"]
+        mine = served.assign(group=served["fleet"].map(group_of)).groupby(["group", "t"])["value"].sum()
+        t = rows["t"].to_numpy()
+        totals = total.reindex(t).fillna(0.0).to_numpy()
+        own = mine.reindex(list(zip(rows["group"], t, strict=True))).fillna(0.0).to_numpy()
+        limit = model.data.share_limits.set_index(["family", "group"])["limit"]
+        pi = _duals(rows)
+        frames.append(
+            rows[["t"]].assign(
+                policy=family,
+                subject=rows["group"].to_numpy(),
+                limit=[limit[(family, g)] for g in rows["group"]],
+                actual=np.divide(own, totals, out=np.zeros_like(own), where=totals > 0),
+                unit="share of tokens served",
+                binding=np.abs(pi) > 1e-9,
+                marginal_usd_per_unit=-pi * totals * MUSD / discount[t] / 100.0 + 0.0,
+            )
+        )
+    contracts = model.constraints["contract"]
+    if not contracts.empty:
+        pi = _duals(contracts)
+        t = contracts["t"].to_numpy()
+        measures = model.data.contracts.set_index(["contract", "t"])["measure"]
+        frames.append(
+            contracts[["t"]].assign(
+                policy="contract",
+                subject=contracts["contract"].to_numpy(),
+                limit=contracts["rhs"].to_numpy(),
+                actual=[c.value() - c.constant for c in contracts["constraint"]],
+                unit=["MW" if measures[(c, p)] == "mw" else "units" for c, p in zip(contracts["contract"], t, strict=True)],
+                binding=np.abs(pi) > 1e-9,
+                marginal_usd_per_unit=pi * MUSD / discount[t] + 0.0,
+            )
+        )
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["t", *TABLE_COLUMNS["policy"][1:]])
+    labelled = _label(model, frame) if len(frame) else frame.rename(columns={"t": "period"})
+    budget = model.constraints["budget"]
+    if not budget.empty:
+        pi = _duals(budget)
+        spent = pd.DataFrame(
+            {
+                "period": budget["year"].astype(str).to_numpy(),
+                "policy": "budget",
+                "subject": "capital",
+                "limit": budget["rhs"].to_numpy() * MUSD,
+                "actual": [(c.value() - c.constant) * MUSD for c in budget["constraint"]],
+                "unit": "USD (present value)",
+                "binding": np.abs(pi) > 1e-9,
+                "marginal_usd_per_unit": -pi + 0.0,
+            }
+        )
+        labelled = pd.concat([labelled, spent], ignore_index=True)
+    return labelled[TABLE_COLUMNS["policy"]].reset_index(drop=True)
+
+
+def _duals(rows: pd.DataFrame) -> np.ndarray:
+    return np.array([c.pi or 0.0 for c in rows["constraint"]], dtype=float)

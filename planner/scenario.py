@@ -32,6 +32,7 @@ Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", ma
 """Names of workloads, fleets and sites: a letter, then letters, digits, '_', '-' or '.'."""
 
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Fraction = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 Schedule = NonNegative | dict[str, NonNegative]
@@ -294,6 +295,46 @@ class Policy(_Input):
         description="Cost charged per million tokens of demand left unserved, in USD; set it above any serving cost "
         "so that demand goes unserved only when capacity cannot be had.",
     )
+    max_vendor_share: Fraction | None = Field(
+        default=None,
+        description="Largest share (fraction) of the tokens served in a period that any one vendor's hardware may serve. "
+        "Omitted: no limit.",
+    )
+    vendor_share_limits: dict[str, Fraction] = Field(
+        default_factory=dict, description="Per-vendor share limits (fraction of tokens served per period), overriding max_vendor_share."
+    )
+    category_share_limits: dict[Category, Fraction] = Field(
+        default_factory=dict,
+        description="Largest share (fraction) of the tokens served in a period per hardware category, e.g. {wafer_scale: 0.5}.",
+    )
+
+
+class Contract(_Input):
+    """A commitment to keep capacity of one vendor, category or fleet in service from given dates.
+
+    Owned units are paid for whether they serve or not, so a commitment is take-or-pay: the plan
+    carries (and pays for) at least the committed capacity even where it would rather not.
+    """
+
+    vendor: str | None = Field(default=None, description="The vendor the commitment is with (fleets of that vendor count).")
+    category: Category | None = Field(default=None, description="The hardware category the commitment covers.")
+    fleet: Name | None = Field(default=None, description="The one fleet the commitment covers.")
+    min_mw: Schedule | None = Field(
+        default=None, description="Owned capacity to keep in service, in MW of IT power (units times max_power_kw), over time."
+    )
+    min_units: Schedule | None = Field(default=None, description="Units (owned or rented) to keep in service, over time.")
+
+    @model_validator(mode="after")
+    def _one_of_each(self) -> Contract:
+        if sum(x is not None for x in (self.vendor, self.category, self.fleet)) != 1:
+            raise ValueError("name exactly one of vendor, category or fleet")
+        if (self.min_mw is None) == (self.min_units is None):
+            raise ValueError("give exactly one of min_mw or min_units")
+        return self
+
+    def covers(self, name: str, fleet: Fleet) -> bool:
+        """Whether ``fleet`` (called ``name``) counts towards this commitment."""
+        return name == self.fleet or fleet.vendor == self.vendor or fleet.category == self.category
 
 
 def reference_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:
@@ -353,7 +394,8 @@ class Scenario(_Input):
     demand: dict[Name, DemandSpec] = Field(min_length=1, description="Token demand (input plus output) per demand key.")
     fleets: dict[Name, Fleet] = Field(min_length=1, description="Hardware options by name.")
     sites: dict[Name, Site] = Field(default_factory=dict, description="Sites for owned fleets, by name.")
-    policy: Policy = Field(default_factory=Policy, description="Budgets and penalties.")
+    policy: Policy = Field(default_factory=Policy, description="Budgets, penalties and limits on vendors and categories.")
+    contracts: dict[Name, Contract] = Field(default_factory=dict, description="Capacity commitments, by name.")
 
     @model_validator(mode="after")
     def _cross_check(self) -> Scenario:
@@ -405,6 +447,11 @@ class Scenario(_Input):
                         parse_period(existing.retire_after, length)
                     except ValueError as exc:
                         yield ("fleets", name, "existing", i, "retire_after"), str(exc), existing.retire_after
+        for name, contract in self.contracts.items():
+            for field in ("min_mw", "min_units"):
+                yield from steps(getattr(contract, field), ("contracts", name, field))
+            if not any(contract.covers(f, fleet) for f, fleet in self.fleets.items()):
+                yield ("contracts", name), "no fleet is covered by this commitment; check its vendor, category or fleet", None
         for key, spec in self.demand.items():
             try:
                 tokens = project(spec, periods)["tokens"]

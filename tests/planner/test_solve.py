@@ -290,3 +290,40 @@ def test_a_disaggregated_workload_checks_ttft_on_prefill_and_speed_on_decode(mak
     assert result.unserved.empty
     with pytest.raises(ScenarioError, match="no fleet can serve this workload"):
         make_scenario(fleets=fleets)
+
+
+def test_a_vendor_cap_binds_and_its_marginal_cost_is_the_forced_reallocation(make_scenario):
+    """Vendor A's units cost $500 a month, B's $1,000. With at most 60% of tokens on A, A gets
+    6 units and B 4: 6 x $1,244 + 4 x $1,744. Each percentage point more for A moves 0.1 unit
+    from B to A, saving $50: the policy's marginal cost."""
+    fleets = {"a": fleet(6_000, vendor="A"), "b": fleet(12_000, vendor="B")}
+    result = solve(make_scenario(fleets=fleets, policy={"max_vendor_share": 0.6}))
+    assert result.objective_usd == pytest.approx(6 * (500 + ENERGY_PER_BUSY_UNIT_MONTH) + 4 * (1000 + ENERGY_PER_BUSY_UNIT_MONTH))
+    policy = result.policy.set_index(["policy", "subject"])
+    assert policy.loc[("vendor_share", "A"), "actual"] == pytest.approx(0.6)
+    assert bool(policy.loc[("vendor_share", "A"), "binding"])
+    assert policy.loc[("vendor_share", "A"), "marginal_usd_per_unit"] == pytest.approx(50)
+    assert not bool(policy.loc[("vendor_share", "B"), "binding"])
+
+
+def test_a_category_cap_limits_a_hardware_family(make_scenario):
+    fleets = {"gpu": fleet(6_000, category="gpu"), "wafer": fleet(12_000, category="wafer_scale")}
+    result = solve(make_scenario(fleets=fleets, policy={"category_share_limits": {"gpu": 0.3}}))
+    served = result.allocation.groupby("fleet")["tokens_per_s"].sum()
+    assert served["gpu"] / served.sum() == pytest.approx(0.3)
+
+
+def test_a_capacity_commitment_is_take_or_pay(make_scenario):
+    """A commitment to 0.15 MW (15 units of 10 kW) where 10 are needed: 15 units are paid for,
+    and each committed unit beyond need costs its $1,000 a month."""
+    result = solve(make_scenario(contracts={"deal": {"fleet": "a", "min_mw": 0.15}}))
+    assert result.installed["units"].sum() == pytest.approx(15)
+    assert result.objective_usd == pytest.approx(15 * 1000 + 10 * ENERGY_PER_BUSY_UNIT_MONTH)
+    row = result.policy.set_index("policy").loc["contract"]
+    assert (row["limit"], row["actual"], row["unit"]) == (pytest.approx(0.15), pytest.approx(0.15), "MW")
+    assert row["marginal_usd_per_unit"] == pytest.approx(1000 / 0.01)  # per MW: 100 units
+
+
+def test_a_commitment_must_cover_some_fleet(make_scenario):
+    with pytest.raises(ScenarioError, match="no fleet is covered by this commitment"):
+        make_scenario(contracts={"deal": {"vendor": "nobody", "min_units": 5}})
