@@ -11,6 +11,8 @@ orders of magnitude: rates in a unit of ``data.rate_unit`` tokens/s chosen from 
 >>> model = build(ModelData.from_scenario(Scenario.from_yaml(default_scenario_path())))
 >>> list(model.constraints)[:4]
 ['demand_balance', 'colocation', 'prefill_pairing', 'decode_pairing']
+>>> "min_term" in model.constraints and "quota" in model.constraints
+True
 >>> model.constraints["power_limit"]["name"].iloc[0]
 'power_limit[west,2026-01]'
 """
@@ -73,7 +75,7 @@ def build(data: ModelData) -> Model:
     """Build the LP for ``data``; nothing is solved.
 
     The families, in the order of ``docs/formulation.md``: variables (with latency eligibility),
-    demand balance, colocation, pairing, capacity, stock, power limit, supply, cloud quota,
+    demand balance, colocation, pairing, capacity, stock, power limit, supply, quota, min term,
     budget, vendor share, category share, contract, objective.
     """
     model = Model(data=data, problem=pulp.LpProblem(_solver_name(data.scenario.name) or "plan", pulp.LpMinimize))
@@ -85,7 +87,8 @@ def build(data: ModelData) -> Model:
     add_stock(model, data)
     add_power_limit(model, data)
     add_supply(model, data)
-    add_cloud_quota(model, data)
+    add_quota(model, data)
+    add_min_term(model, data)
     add_budget(model, data)
     add_vendor_share(model, data)
     add_category_share(model, data)
@@ -102,10 +105,12 @@ def add_variables(model: Model, data: ModelData) -> None:
       at site ``s`` in period ``t``; created only for latency-eligible pairs, i.e. where
       ``ttft[f,m(w)] <= max_ttft[w]`` and ``user_speed[f,m(w)] >= min_user_speed[w]``.
     - ``unserved[w,p,t]`` (rate units): demand left unserved.
-    - ``units[f,s,t]`` (units): owned units in service at site ``s``, or cloud units rented in
-      region ``s``, during period ``t``.
+    - ``units[f,s,t]`` (units): owned or leased units in service at site ``s``, or cloud units
+      (on demand or reserved) rented in region ``s``, during period ``t``.
     - ``build[f,s,t]`` (units): owned units entering service at the start of period ``t``
       (ordered ``lead[f]`` periods earlier), so only for ``t >= lead[f]``.
+    - ``start[f,s,t]`` (units): leased or reserved units taken at the start of period ``t``, each
+      paid for at least ``term[f]`` periods.
     - ``pair[w,s,g,f,t]`` (rate units of output tokens): for a disaggregated workload, the
       decode served by fleet ``f`` whose prompts were prefilled by fleet ``g`` at the same site.
     """
@@ -115,12 +120,14 @@ def add_variables(model: Model, data: ModelData) -> None:
     units = data.placements.merge(t, how="cross")
     own = units[units["procurement"] == "own"]
     build_rows = own[own["t"] >= own["fleet"].map(data.fleets["lead_periods"])]
+    starts = units[units["fleet"].map(data.fleets["term_periods"]) > 0]
     pairs = data.pairs.merge(t, how="cross")
     for family, frame, dims in (
         ("serve", serve, ["workload", "phase", "fleet", "site", "t"]),
         ("unserved", unserved, ["workload", "phase", "t"]),
         ("units", units, ["fleet", "site", "t"]),
         ("build", build_rows, ["fleet", "site", "t"]),
+        ("start", starts, ["fleet", "site", "t"]),
         ("pair", pairs, ["workload", "site", "prefill_fleet", "decode_fleet", "t"]),
     ):
         frame = frame.reset_index(drop=True)
@@ -243,7 +250,7 @@ def add_stock(model: Model, data: ModelData) -> None:
 
 
 def add_power_limit(model: Model, data: ModelData) -> None:
-    """``power_limit[s,t]``: installed owned units at full power, times PUE, fit the site's cap.
+    """``power_limit[s,t]``: owned and leased units at full power, times PUE, fit the site's cap.
 
     sum_f units[f,s,t] * P[f] * PUE[s] / 1000 <= C[s,t]
 
@@ -251,7 +258,7 @@ def add_power_limit(model: Model, data: ModelData) -> None:
     value of one more MW in that period.
     """
     units = model.variables["units"]
-    units = units[units["procurement"] == "own"]
+    units = units[units["fleet"].map(data.fleets["at_site"])]
     coef = units["fleet"].map(data.fleets["max_power_kw"]).to_numpy() * units["site"].map(data.sites["pue"]).to_numpy() / 1000.0
     rhs = data.site_periods.assign(rhs=data.site_periods["cap_mw"])
     _add_rows(model, "power_limit", ["site", "t"], _terms(units, coef), "<=", rhs)
@@ -266,14 +273,42 @@ def add_supply(model: Model, data: ModelData) -> None:
     _add_rows(model, "supply", ["fleet", "t"], _terms(model.variables["build"], 1.0), "<=", rhs)
 
 
-def add_cloud_quota(model: Model, data: ModelData) -> None:
-    """``cloud_quota[f,t]``: rented cloud units stay within the provider's quota.
+def add_quota(model: Model, data: ModelData) -> None:
+    """``quota[f,t]``: rented units (leased, cloud or reserved) stay within the provider's quota.
 
-    units[f,region,t] <= Q[f,t]
+    units[f,s,t] <= Q[f,t]
     """
     units = model.variables["units"]
+    rented = units[units["procurement"] != "own"]
     rhs = data.quota.assign(rhs=data.quota["units"])
-    _add_rows(model, "cloud_quota", ["fleet", "t"], _terms(units[units["procurement"] == "cloud"], 1.0), "<=", rhs)
+    _add_rows(model, "quota", ["fleet", "t"], _terms(rented, 1.0), "<=", rhs)
+
+
+def add_min_term(model: Model, data: ModelData) -> None:
+    """``term_growth[f,s,t]`` and ``min_term[f,s,t]``: leased and reserved units are taken in
+    cohorts (``start``) and each is kept at least ``T[f]`` periods.
+
+    units[f,s,t] - units[f,s,t-1] - start[f,s,t] <= 0          (units only grow by taking more)
+    units[f,s,t] - sum_{k=0}^{T[f]-1} start[f,s,t-k] >= 0      (the recent cohorts are still held)
+
+    Each ``min_term`` row has ``T[f] + 1`` nonzeros: linear in the horizon for a given term.
+    """
+    keys = ["fleet", "site", "t"]
+    starts = model.variables["start"]
+    units = model.variables["units"]
+    termed = units[units["fleet"].map(data.fleets["term_periods"]) > 0]
+    horizon = len(data.periods)
+    growth = pd.concat([_terms(termed, 1.0), _terms(termed.assign(t=termed["t"] + 1), -1.0), _terms(starts, -1.0)])
+    growth = growth[growth["t"] < horizon]
+    _add_rows(model, "term_growth", keys, growth, "<=", termed[keys].assign(rhs=0.0))
+    term = starts["fleet"].map(data.fleets["term_periods"]).to_numpy()
+    held = [_terms(termed, 1.0)]
+    for k in range(int(term.max()) if len(term) else 0):
+        # start[t-k] counts in row t while k < T[f]
+        lagged = starts[term > k]
+        held.append(_terms(lagged.assign(t=lagged["t"] + k), -1.0))
+    terms = pd.concat(held)
+    _add_rows(model, "min_term", keys, terms[terms["t"] < horizon], ">=", termed[keys].assign(rhs=0.0))
 
 
 def add_budget(model: Model, data: ModelData) -> None:
@@ -339,16 +374,16 @@ def add_contract(model: Model, data: ModelData) -> None:
 def add_objective(model: Model, data: ModelData) -> None:
     """Minimize the present value of all costs, in millions of USD.
 
-    sum_t delta[t] * (capital + fixed_opex + energy + cloud_rental + unserved_penalty)[t] / 1e6
+    sum_t delta[t] * (capital + fixed_opex + energy + rental + kv_transfer + unserved_penalty)[t] / 1e6
 
     - capital: units[f,s,t] * K[f] * CRF(rate, life[f]) * years[t], minus the same for existing
       units (their capital is sunk). Charging the annualized cost only for the periods a unit
       serves inside the horizon keeps late builds from looking cheap (no end-of-horizon bias).
-    - fixed_opex: units[f,s,t] * O[f] * years[t].
-    - energy: hours[t] * PUE[s] * price[s,t] / 1000 * (idle[f] * units[f,s,t]
+    - fixed_opex: units[f,s,t] * O[f] * years[t] (owned and leased units at sites).
+    - energy: for units at sites, hours[t] * PUE[s] * price[s,t] / 1000 * (idle[f] * units[f,s,t]
       + (P[f] - idle[f]) * busy[f,s,t]), with ``busy`` the average busy units (as in
       ``capacity`` without the peak factor): energy is paid on the average load.
-    - cloud_rental: units[f,region,t] * hourly[f] * hours[t].
+    - rental: units[f,s,t] * hourly[f] * hours[t] (leased, cloud and reserved units).
     - unserved_penalty: unserved[w,p,t] * u * seconds[t] / 1e6 * penalty (USD per Mtok).
     - kv_transfer: pair[w,s,g,f,t] * r[w] * u * seconds[t] / 1e6 * kv cost (USD per Mtok of
       prompt) for pairs of different fleets.
@@ -358,9 +393,10 @@ def add_objective(model: Model, data: ModelData) -> None:
     fleets, periods = data.fleets, data.periods
     units = model.variables["units"]
     own = units[units["procurement"] == "own"]
-    cloud = units[units["procurement"] == "cloud"]
+    at_site = units[units["fleet"].map(fleets["at_site"])]
+    rented = units[units["procurement"] != "own"]
     serve = model.variables["serve"]
-    serve_own = serve[serve["fleet"].map(fleets["procurement"]) == "own"]
+    serve_at_site = serve[serve["fleet"].map(fleets["at_site"])]
     pairs = model.variables["pair"]
     pairs = pairs[pairs["kv_usd_per_mtok"] > 0]
 
@@ -372,16 +408,16 @@ def add_objective(model: Model, data: ModelData) -> None:
         return per_period(frame, "hours") * frame["site"].map(data.sites["pue"]).to_numpy() * prices / 1000.0
 
     capital_rate = own["fleet"].map(fleets["capital_usd_per_year"]).to_numpy() * per_period(own, "years")
-    idle_kw = own["fleet"].map(fleets["idle_power_kw"]).to_numpy()
-    busy_kw = (serve_own["fleet"].map(fleets["max_power_kw"]) - serve_own["fleet"].map(fleets["idle_power_kw"])).to_numpy()
-    busy_units = data.rate_unit / serve_own["tokens_per_s_per_unit"].to_numpy()
+    idle_kw = at_site["fleet"].map(fleets["idle_power_kw"]).to_numpy()
+    busy_kw = (serve_at_site["fleet"].map(fleets["max_power_kw"]) - serve_at_site["fleet"].map(fleets["idle_power_kw"])).to_numpy()
+    busy_units = data.rate_unit / serve_at_site["tokens_per_s_per_unit"].to_numpy()
     terms = pd.concat(
         [
             _cost(own, "capital", capital_rate),
-            _cost(own, "fixed_opex", own["fleet"].map(fleets["opex_usd_per_year"]).to_numpy() * per_period(own, "years")),
-            _cost(own, "energy", idle_kw * energy_usd_per_mwh_hour(own)),
-            _cost(serve_own, "energy", busy_kw * busy_units * energy_usd_per_mwh_hour(serve_own)),
-            _cost(cloud, "cloud_rental", cloud["fleet"].map(fleets["hourly_usd"]).to_numpy() * per_period(cloud, "hours")),
+            _cost(at_site, "fixed_opex", at_site["fleet"].map(fleets["opex_usd_per_year"]).to_numpy() * per_period(at_site, "years")),
+            _cost(at_site, "energy", idle_kw * energy_usd_per_mwh_hour(at_site)),
+            _cost(serve_at_site, "energy", busy_kw * busy_units * energy_usd_per_mwh_hour(serve_at_site)),
+            _cost(rented, "rental", rented["fleet"].map(fleets["hourly_usd"]).to_numpy() * per_period(rented, "hours")),
             _cost(
                 model.variables["unserved"],
                 "unserved_penalty",

@@ -15,7 +15,7 @@ import pandas as pd
 from demand import parse_period, project, seconds_per_period
 from demand.mix import share_values
 from demand.profiles import peak_tokens_per_s
-from planner.scenario import Scenario
+from planner.scenario import AT_SITES, Scenario
 
 PHASES = ("prefill", "decode")
 _HOURS = 3600.0
@@ -36,12 +36,13 @@ class ModelData:
         phase (after the workload's share of its demand entry), its tokens in the period, and the
         rate in the workload's peak hour.
     fleets
-        Indexed by fleet: procurement, vendor, category, prices, power, ``availability``,
-        ``lead_periods``, ``life_periods``, ``capital_usd_per_year`` (capex times the capital
+        Indexed by fleet: procurement, ``at_site`` (own or lease: under a site's power cap),
+        vendor, category, prices, power, ``availability``, ``lead_periods``, ``life_periods``,
+        ``term_periods`` (lease and reserved), ``capital_usd_per_year`` (capex times the capital
         recovery factor).
     placements
-        ``fleet, site, procurement``: where each fleet can stand (a site for owned fleets, the
-        cloud region for rented ones).
+        ``fleet, site, procurement``: where each fleet can stand (a site for owned and leased
+        fleets, the cloud region for cloud and reserved ones).
     routes
         ``workload, phase, fleet, site, tokens_per_s_per_unit, peak_factor`` and the operating
         point served at (``origin, precision, concurrency, tokens_per_s_per_user, ttft_ms``): the
@@ -214,26 +215,31 @@ def _fleets(scenario: Scenario) -> pd.DataFrame:
     rows = {}
     for name, fleet in scenario.fleets.items():
         owned = fleet.procurement == "own"
+        at_site = fleet.procurement in AT_SITES
+        termed = fleet.procurement in ("lease", "reserved")
         rows[name] = {
             "procurement": fleet.procurement,
+            "at_site": at_site,
             "vendor": fleet.vendor,
             "category": fleet.category,
             "capex_usd": fleet.capex_usd if owned else 0.0,
-            "opex_usd_per_year": fleet.opex_usd_per_year if owned else 0.0,
+            "opex_usd_per_year": fleet.opex_usd_per_year if at_site else 0.0,
             "hourly_usd": fleet.hourly_usd if not owned else 0.0,
-            "max_power_kw": fleet.max_power_kw if owned else 0.0,
-            "idle_power_kw": fleet.idle_power_kw if owned else 0.0,
+            "max_power_kw": fleet.max_power_kw if at_site else 0.0,
+            "idle_power_kw": fleet.idle_power_kw if at_site else 0.0,
             "availability": fleet.availability,
             "lead_periods": math.ceil(fleet.lead_time_months / months - 1e-9) if owned else 0,
             "life_periods": max(1, round(fleet.lifetime_years * 12 / months)) if owned else 0,
+            "term_periods": max(1, math.ceil(fleet.term_months / months - 1e-9)) if termed else 0,
             "capital_usd_per_year": fleet.capex_usd * capital_recovery_factor(rate, fleet.lifetime_years) if owned else 0.0,
         }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("fleet")
 
 
 def _placements(scenario: Scenario) -> pd.DataFrame:
-    rows = [(fleet, site, "own") for site, s in scenario.sites.items() for fleet in dict.fromkeys(s.fleets)]
-    rows += [(name, fleet.region, "cloud") for name, fleet in scenario.fleets.items() if fleet.procurement == "cloud"]
+    fleets = scenario.fleets
+    rows = [(name, site, fleets[name].procurement) for site, s in scenario.sites.items() for name in dict.fromkeys(s.fleets)]
+    rows += [(name, fleet.region, fleet.procurement) for name, fleet in fleets.items() if fleet.procurement not in AT_SITES]
     return pd.DataFrame(rows, columns=["fleet", "site", "procurement"])
 
 
@@ -343,7 +349,7 @@ def _contracts(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
     frames = []
     for name, contract in scenario.contracts.items():
         measure = "mw" if contract.min_mw is not None else "units"
-        fleets = tuple(f for f, fleet in scenario.fleets.items() if contract.covers(f, fleet) and (measure == "units" or fleet.procurement == "own"))
+        fleets = tuple(f for f, fleet in scenario.fleets.items() if contract.covers(f, fleet) and (measure == "units" or fleet.procurement in AT_SITES))
         minimum = schedule_values(contract.min_mw if measure == "mw" else contract.min_units, calendar, _length(scenario))
         frames.append(pd.DataFrame({"contract": name, "t": np.arange(len(calendar)), "measure": measure, "minimum": minimum, "fleets": [fleets] * len(calendar)}))
     if not frames:

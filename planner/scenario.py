@@ -35,6 +35,10 @@ NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Fraction = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
+Procurement = Literal["own", "lease", "cloud", "reserved"]
+AT_SITES = ("own", "lease")
+"""Procurement modes whose units stand at the user's sites, under their power caps."""
+
 Schedule = NonNegative | dict[str, NonNegative]
 """A value over time: one number for the whole horizon, or steps ``{period label: value}``.
 
@@ -141,9 +145,11 @@ class Fleet(_Input):
     """
 
     system: str | None = Field(default=None, description="Catalog system this fleet uses (see `fleets`), e.g. 'dgx-h100'.")
-    procurement: Literal["own", "cloud"] = Field(
+    procurement: Procurement = Field(
         description="'own': bought, placed at sites under their power caps, capital annualized over its lifetime; "
-        "'cloud': rented by the hour, no site power."
+        "'lease': rented by the hour for at least term_months, placed at sites under their power caps (power paid "
+        "by the site); 'cloud': rented on demand by the hour in a cloud region, no site power; 'reserved': rented "
+        "in a cloud region at a committed hourly price for at least term_months."
     )
     vendor: str | None = Field(default=None, description="Hardware vendor (or cloud provider). Default: the catalog's.")
     category: Category | None = Field(default=None, description="Hardware family. Default: the catalog's.")
@@ -151,7 +157,15 @@ class Fleet(_Input):
     opex_usd_per_year: NonNegative = Field(
         default=0.0, description="Fixed operating cost of one installed unit in USD per year (own): support, space, staff."
     )
-    hourly_usd: NonNegative | None = Field(default=None, description="Rental price of one unit in USD per hour (cloud). Default: the catalog's.")
+    hourly_usd: NonNegative | None = Field(
+        default=None,
+        description="Rental price of one unit in USD per hour (lease, cloud, reserved). Default: the catalog's on-demand "
+        "price (lease, cloud) or committed price (reserved).",
+    )
+    term_months: NonNegative = Field(
+        default=12.0,
+        description="Shortest time a leased or reserved unit is paid for once taken, in months (rounded up to periods).",
+    )
     max_power_kw: Positive | None = Field(default=None, description="Power of one fully busy unit in kW, before PUE. Default: the catalog's.")
     idle_power_kw: NonNegative | None = Field(default=None, description="Power of one idle unit in kW, before PUE. Default: the catalog's.")
     lifetime_years: Positive | None = Field(default=None, description="Service life of an owned unit in years. Default: the catalog's.")
@@ -165,9 +179,9 @@ class Fleet(_Input):
         default=None, description="Supply: most units that can enter service per period, over all sites (own). Omitted: unlimited."
     )
     quota_units: Schedule | None = Field(
-        default=None, description="Most units that can be rented at once (cloud). Omitted: unlimited."
+        default=None, description="Most units that can be rented at once (lease, cloud, reserved). Omitted: unlimited."
     )
-    region: Name = Field(default="cloud", description="Label of the cloud region in result tables (cloud).")
+    region: Name = Field(default="cloud", description="Cloud region the units are rented in (cloud, reserved); a place in result tables.")
     existing: list[ExistingUnits] = Field(default_factory=list, description="Units already installed at sites (own).")
     precision: Precision | None = Field(
         default=None,
@@ -192,11 +206,14 @@ class Fleet(_Input):
                     setattr(self, name, figure if isinstance(figure, str) else figure.value)
             if self.capex_usd is None and self.procurement == "own" and system.capex_usd is not None:
                 self.capex_usd = system.capex_usd.value
-            if self.hourly_usd is None and self.procurement == "cloud" and system.hourly_usd is not None:
-                self.hourly_usd = system.hourly_usd.value
+            price = system.reserved_hourly_usd if self.procurement == "reserved" else system.hourly_usd
+            if self.hourly_usd is None and self.procurement != "own" and price is not None:
+                self.hourly_usd = price.value
         needed = ["vendor", "category"]
         if self.procurement == "own":
             needed += ["capex_usd", "max_power_kw", "idle_power_kw", "lifetime_years"]
+        elif self.procurement == "lease":
+            needed += ["hourly_usd", "max_power_kw", "idle_power_kw"]
         else:
             needed += ["hourly_usd"]
         missing = [name for name in needed if getattr(self, name) is None]
@@ -209,12 +226,12 @@ class Fleet(_Input):
             raise ValueError("precision applies to a catalog system's estimated operating points; name a 'system'")
         if self.idle_power_kw is not None and self.max_power_kw is not None and self.idle_power_kw > self.max_power_kw:
             raise ValueError(f"idle_power_kw ({self.idle_power_kw}) exceeds max_power_kw ({self.max_power_kw})")
-        if self.procurement == "cloud":
+        if self.procurement != "own":
             wrong = [n for n in ("existing", "max_build_units_per_period") if getattr(self, n)]
             if wrong:
-                raise ValueError(f"{', '.join(wrong)} apply to owned fleets; a cloud fleet is limited by 'quota_units'")
+                raise ValueError(f"{', '.join(wrong)} apply to owned fleets; a rented fleet is limited by 'quota_units'")
         elif self.quota_units is not None:
-            raise ValueError("quota_units applies to cloud fleets; limit an owned fleet with 'max_build_units_per_period'")
+            raise ValueError("quota_units applies to rented fleets; limit an owned fleet with 'max_build_units_per_period'")
         return self
 
     def service_point(self, workload: Workload, phase: Literal["both", "prefill", "decode"] = "both") -> ServicePoint:
@@ -280,7 +297,7 @@ class Site(_Input):
     power_mw: Schedule = Field(description="Facility power cap in MW (including cooling: IT load times PUE), over time.")
     pue: float = Field(ge=1, le=3, description="Power usage effectiveness: facility power per unit of IT power.")
     electricity_price_usd_per_mwh: Schedule = Field(description="Electricity price in USD per MWh, over time.")
-    fleets: list[Name] = Field(min_length=1, description="Owned fleets that may be placed at this site.")
+    fleets: list[Name] = Field(min_length=1, description="Owned and leased fleets that may be placed at this site.")
 
 
 class Policy(_Input):
@@ -362,12 +379,12 @@ def reference_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:
             fleet = fleets.get(fleet_name)
             if fleet is None and fleets:
                 yield ("sites", site_name, "fleets", i), f"unknown fleet; known: {', '.join(map(str, fleets))}", fleet_name
-            elif isinstance(fleet, dict) and fleet.get("procurement") == "cloud":
-                yield ("sites", site_name, "fleets", i), "a cloud fleet is not placed at a site; remove it here", fleet_name
+            elif isinstance(fleet, dict) and fleet.get("procurement") in ("cloud", "reserved"):
+                yield ("sites", site_name, "fleets", i), "a cloud fleet is not placed at a site (on demand or reserved, it is rented in its region); remove it here", fleet_name
             placed.add(fleet_name)
     for fleet_name, fleet in entries(fleets):
-        if fleet.get("procurement") == "own" and fleet_name not in placed:
-            yield ("fleets", fleet_name), "owned fleet placed at no site; add it to a site's 'fleets'", None
+        if fleet.get("procurement") in AT_SITES and fleet_name not in placed:
+            yield ("fleets", fleet_name), f"{fleet.get('procurement')} fleet placed at no site; add it to a site's 'fleets'", None
         existing = fleet.get("existing") if fleet.get("procurement") == "own" else None
         for i, entry in enumerate(existing if isinstance(existing, list) else []):
             site_name = entry.get("site") if isinstance(entry, dict) else None

@@ -49,7 +49,7 @@ def scenario_dict(
 ) -> dict[str, Any]:
     """One workload 'w' (model 'm', input:output 1:1) at a constant ``tokens_per_s`` (or one rate
     per month), monthly from January 2026, no discounting, one site 's' of 1,000 MW at PUE 1 and
-    $100/MWh that accepts every owned fleet."""
+    $100/MWh that accepts every owned and leased fleet."""
     rates = tokens_per_s if isinstance(tokens_per_s, list) else [tokens_per_s]
     months = pd.period_range("2026-01", periods=len(rates), freq="M")
     seconds = [(m + 1).start_time.timestamp() - m.start_time.timestamp() for m in months]
@@ -65,7 +65,7 @@ def scenario_dict(
                 "power_mw": 1000.0,
                 "pue": 1.0,
                 "electricity_price_usd_per_mwh": 100.0,
-                "fleets": [name for name, f in fleets.items() if f["procurement"] == "own"],
+                "fleets": [name for name, f in fleets.items() if f["procurement"] in ("own", "lease")],
             }
         },
         "policy": {"unserved_penalty_usd_per_mtok": 1000.0},

@@ -425,7 +425,7 @@ def test_idle_power_above_max_power():
 def test_quota_on_an_owned_fleet():
     problem = _only(scenario_dict(fleets={"a": fleet(quota_units=5)}))
     assert problem.path == "fleets.a"
-    assert "quota_units applies to cloud fleets" in problem.message
+    assert "quota_units applies to rented fleets" in problem.message
     assert "max_build_units_per_period" in problem.message
 
 

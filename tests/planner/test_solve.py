@@ -144,7 +144,7 @@ def test_discounting_uses_the_period_start(make_scenario):
         horizon={"discount_rate": 0.1},
     )
     result = solve(scenario)
-    costs = result.costs[result.costs["component"] == "cloud_rental"].set_index("period")
+    costs = result.costs[result.costs["component"] == "rental"].set_index("period")
     april = costs.loc["2026-04"]
     assert april["usd"] == pytest.approx(10 * 30 * 24 * 1.0)
     assert april["discounted_usd"] == pytest.approx(april["usd"] * 1.1 ** -0.25)
@@ -327,3 +327,39 @@ def test_a_capacity_commitment_is_take_or_pay(make_scenario):
 def test_a_commitment_must_cover_some_fleet(make_scenario):
     with pytest.raises(ScenarioError, match="no fleet is covered by this commitment"):
         make_scenario(contracts={"deal": {"vendor": "nobody", "min_units": 5}})
+
+
+def test_rent_beats_buy_for_a_short_peak(make_scenario):
+    """Ten units needed in January only. Owned units ($500 a month) keep costing for all four
+    months ($20,000 + $7,440 energy); on-demand cloud at $2/h costs 10 x 744 h x $2 = $14,880."""
+    peak = [10_000.0, 0.0, 0.0, 0.0]
+    own_only = solve(make_scenario(tokens_per_s=peak, fleets={"own": fleet(6_000)}))
+    assert own_only.objective_usd == pytest.approx(10 * 500 * 4 + 10 * ENERGY_PER_BUSY_UNIT_MONTH)
+    both = solve(make_scenario(tokens_per_s=peak, fleets={"own": fleet(6_000), "rent": cloud_fleet(2.0)}))
+    assert both.objective_usd == pytest.approx(10 * JANUARY_HOURS * 2.0)
+    assert set(both.allocation["fleet"]) == {"rent"}
+
+
+def test_a_lease_term_decides_lease_or_on_demand(make_scenario):
+    """A lease at $0.90/h pays the site's power too ($744 a busy unit-month). For one month it
+    beats $2/h on demand (10 x 744 x 0.9 + 7,440 = $14,136 < $14,880); held for a three-month
+    term it does not (10 x 2,160 h x 0.9 + 7,440 = $26,880)."""
+    peak = [10_000.0, 0.0, 0.0]
+    lease = {"procurement": "lease", "vendor": "acme", "category": "gpu", "hourly_usd": 0.9, "max_power_kw": 10.0, "idle_power_kw": 0.0,
+             "performance": fleet()["performance"]}
+    short = solve(make_scenario(tokens_per_s=peak, fleets={"lease": {**lease, "term_months": 1}, "rent": cloud_fleet(2.0)}))
+    assert short.objective_usd == pytest.approx(10 * JANUARY_HOURS * 0.9 + 10 * ENERGY_PER_BUSY_UNIT_MONTH)
+    assert set(short.allocation["fleet"]) == {"lease"}
+    long = solve(make_scenario(tokens_per_s=peak, fleets={"lease": {**lease, "term_months": 3}, "rent": cloud_fleet(2.0)}))
+    assert set(long.allocation["fleet"]) == {"rent"}
+    forced = solve(make_scenario(tokens_per_s=peak, fleets={"lease": {**lease, "term_months": 3}}))
+    assert forced.installed["units"].to_list() == pytest.approx([10, 10, 10])  # held for the term, idle after January
+    assert forced.objective_usd == pytest.approx(10 * (31 + 28 + 31) * 24 * 0.9 + 10 * ENERGY_PER_BUSY_UNIT_MONTH)
+
+
+def test_reserved_units_are_cheaper_but_held_for_their_term(make_scenario):
+    """Flat demand for three months: reserved at $1.50/h for three months beats on demand at $2/h."""
+    reserved = cloud_fleet(1.5, procurement="reserved", term_months=3)
+    result = solve(make_scenario(tokens_per_s=[10_000.0] * 3, fleets={"reserved": reserved, "rent": cloud_fleet(2.0)}))
+    assert set(result.allocation["fleet"]) == {"reserved"}
+    assert result.objective_usd == pytest.approx(10 * (31 + 28 + 31) * 24 * 1.5)

@@ -81,7 +81,7 @@ def test_solve_without_argument_solves_the_default_scenario(runner):
     assert "Scenario" in result.stdout and "default" in result.stdout
     assert "optimal" in result.stdout
     assert "Cost by component" in result.stdout
-    for component in ("capital", "fixed_opex", "energy", "cloud_rental", "unserved_penalty"):
+    for component in ("capital", "fixed_opex", "energy", "rental", "unserved_penalty"):
         assert component in result.stdout
     assert "Total cost (present value)" in result.stdout
 
@@ -96,7 +96,7 @@ def test_solve_json_prints_one_object_whose_components_add_up(runner):
     assert summary["status"] == "optimal"
     assert summary["objective_usd"] > 0
     components = summary["cost_by_component_usd"]
-    assert set(components) == {"capital", "fixed_opex", "energy", "cloud_rental", "kv_transfer", "unserved_penalty"}
+    assert set(components) == {"capital", "fixed_opex", "energy", "rental", "kv_transfer", "unserved_penalty"}
     assert math.isclose(sum(components.values()), summary["objective_usd"], rel_tol=1e-9)
 
 
