@@ -44,6 +44,10 @@ def result_report(result: Result) -> Group:
         "Unserved demand",
         Text(f"{_tokens(unserved)} tokens ({share:.2%} of demand)", style="bold red" if unserved > 0 else "green"),
     )
+    total = sum(summary["served_tokens_by_vendor"].values()) or 1.0
+    headline.add_row("Tokens served by vendor", ", ".join(f"{v} {t / total:.0%}" for v, t in sorted(summary["served_tokens_by_vendor"].items())))
+    if summary["binding_policies"]:
+        headline.add_row("Binding rules", ", ".join(f"{b['policy']} {b['subject']} ({b['periods_binding']} periods)" for b in summary["binding_policies"]))
     headline.add_row(
         "Solver", f"{summary['solver']} {summary['solver_version'] or ''} in {summary['solve_seconds']:.2f} s "
         f"({summary['model_size']['variables']} variables, {summary['model_size']['constraints']} constraints)"

@@ -161,12 +161,34 @@ class Result:
             "nominal_cost_by_component_usd": {c: float(nominal.get(c, 0.0)) for c in COMPONENTS} if self.has_plan else None,
             "demand_tokens": float(self.tables["demand"]["tokens"].sum()),
             "unserved_tokens": float(self.tables["unserved"]["tokens"].sum()) if self.has_plan else None,
+            **(self._mix() if self.has_plan else {}),
             "periods": f"{self.scenario.horizon.periods} x {self.scenario.horizon.period_length} from {self.scenario.horizon.start}",
             "solver": self.solver,
             "solver_version": self.solver_version,
             "build_seconds": round(self.build_seconds, 3),
             "solve_seconds": round(self.solve_seconds, 3),
             "model_size": self.model_size,
+        }
+
+    def _mix(self) -> dict[str, Any]:
+        """Who serves the tokens, what the last token of each workload costs, which rules bind."""
+        allocation = self.tables["allocation"]
+        fleets = self.scenario.fleets
+        served = {
+            key: {k: float(v) for k, v in allocation.groupby(allocation["fleet"].map(lambda f, key=key: getattr(fleets[f], key)))["tokens"].sum().items()}
+            for key in ("vendor", "category")
+        }
+        prices = self.tables["prices"]
+        volume = self.tables["demand"].groupby(["period", "workload"], as_index=False)["tokens"].sum()
+        weighted = prices.merge(volume, on=["period", "workload"])
+        average = weighted.assign(cost=weighted["marginal_usd_per_mtok"] * weighted["tokens"]).groupby("workload")[["cost", "tokens"]].sum()
+        policy = self.tables["policy"]
+        binding = policy[policy["binding"].astype(bool)].groupby(["policy", "subject"]).size()
+        return {
+            "served_tokens_by_vendor": served["vendor"],
+            "served_tokens_by_category": served["category"],
+            "average_marginal_usd_per_mtok": {w: float(r.cost / r.tokens) if r.tokens else None for w, r in average.iterrows()},
+            "binding_policies": [{"policy": p, "subject": s, "periods_binding": int(n)} for (p, s), n in binding.items()],
         }
 
     def to_dir(self, path: str | Path, *, overwrite: bool = False) -> Path:

@@ -140,3 +140,13 @@ def test_written_folder_has_the_users_usual_permissions(default_result, tmp_path
     finally:
         os.umask(previous)
     assert stat.S_IMODE(out.stat().st_mode) == 0o755
+
+
+def test_summary_splits_served_tokens_by_vendor_and_category(default_result):
+    summary = default_result.summary()
+    served = default_result.allocation["tokens"].sum()
+    assert sum(summary["served_tokens_by_vendor"].values()) == pytest.approx(served)
+    assert sum(summary["served_tokens_by_category"].values()) == pytest.approx(served)
+    assert set(summary["average_marginal_usd_per_mtok"]) == set(default_result.scenario.workloads)
+    assert all(price > 0 for price in summary["average_marginal_usd_per_mtok"].values())
+    assert {"policy", "subject", "periods_binding"} <= set(summary["binding_policies"][0])
