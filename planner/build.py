@@ -113,6 +113,9 @@ def add_variables(model: Model, data: ModelData) -> None:
       paid for at least ``term[f]`` periods.
     - ``pair[w,s,g,f,t]`` (rate units of output tokens): for a disaggregated workload, the
       decode served by fleet ``f`` whose prompts were prefilled by fleet ``g`` at the same site.
+
+    With ``integer_units`` builds, lease and reservation starts and on-demand cloud units are
+    whole numbers (a mixed-integer program).
     """
     t = _periods_frame(data)
     serve = data.routes.merge(t, how="cross")
@@ -122,6 +125,7 @@ def add_variables(model: Model, data: ModelData) -> None:
     build_rows = own[own["t"] >= own["fleet"].map(data.fleets["lead_periods"])]
     starts = units[units["fleet"].map(data.fleets["term_periods"]) > 0]
     pairs = data.pairs.merge(t, how="cross")
+    whole = data.scenario.integer_units
     for family, frame, dims in (
         ("serve", serve, ["workload", "phase", "fleet", "site", "t"]),
         ("unserved", unserved, ["workload", "phase", "t"]),
@@ -132,7 +136,12 @@ def add_variables(model: Model, data: ModelData) -> None:
     ):
         frame = frame.reset_index(drop=True)
         names = _names(family, frame, dims, data)
-        frame = frame.assign(name=names, var=[model.problem.add_variable(_solver_name(n), lowBound=0) for n in names])
+        # Whole units: what is bought, leased or reserved, and what is rented on demand.
+        integer = whole & ((family in ("build", "start")) | ((family == "units") & (frame.get("procurement") == "cloud")))
+        categories = np.where(integer, pulp.LpInteger, pulp.LpContinuous) if family in ("build", "start", "units") else [pulp.LpContinuous] * len(frame)
+        frame = frame.assign(
+            name=names, var=[model.problem.add_variable(_solver_name(n), lowBound=0, cat=c) for n, c in zip(names, categories, strict=True)]
+        )
         model.variables[family] = frame
 
 

@@ -413,6 +413,11 @@ class Scenario(_Input):
     sites: dict[Name, Site] = Field(default_factory=dict, description="Sites for owned fleets, by name.")
     policy: Policy = Field(default_factory=Policy, description="Budgets, penalties and limits on vendors and categories.")
     contracts: dict[Name, Contract] = Field(default_factory=dict, description="Capacity commitments, by name.")
+    integer_units: bool = Field(
+        default=False,
+        description="Buy, lease, reserve and rent whole units (a mixed-integer program, slower); marginal prices then come "
+        "from the linear program with those decisions fixed.",
+    )
 
     @model_validator(mode="after")
     def _cross_check(self) -> Scenario:

@@ -85,11 +85,29 @@ def solve_model(
         model.problem.solve(command)
     except pulp.PulpSolverError as exc:
         return Result.without_plan(model, Status.SOLVER_ERROR, f"CBC failed: {exc}", **info, solve_seconds=time.perf_counter() - started)
-    seconds = time.perf_counter() - started
     status, message = _status(model.problem, time_limit)
-    if status in (Status.OPTIMAL, Status.TIME_LIMIT) and model.problem.sol_status != pulp.LpSolutionNoSolutionFound:
+    has_plan = status in (Status.OPTIMAL, Status.TIME_LIMIT) and model.problem.sol_status != pulp.LpSolutionNoSolutionFound
+    if has_plan and model.problem.isMIP():
+        try:
+            _resolve_with_integers_fixed(model.problem, COIN_CMD(path=path, msg=log))
+        except pulp.PulpSolverError as exc:
+            return Result.without_plan(model, Status.SOLVER_ERROR, f"CBC failed on the fixed LP: {exc}", **info, solve_seconds=time.perf_counter() - started)
+        message += "; whole units, with marginal prices from the LP with those decisions fixed"
+    seconds = time.perf_counter() - started
+    if has_plan:
         return Result.from_model(model, status, message, **info, solve_seconds=seconds)
     return Result.without_plan(model, status, message, **info, solve_seconds=seconds)
+
+
+def _resolve_with_integers_fixed(problem: pulp.LpProblem, command: COIN_CMD) -> None:
+    """Fix every integer decision at its value and solve the remaining LP: a mixed-integer
+    program has no duals, the LP around its solution does (the usual way to price a MILP)."""
+    for var in problem.variables():
+        if var.cat == pulp.LpInteger:
+            value = round(var.varValue or 0.0)
+            var.lowBound = var.upBound = value
+            var.cat = pulp.LpContinuous
+    problem.solve(command)
 
 
 def _status(problem: pulp.LpProblem, time_limit: float | None) -> tuple[Status, str]:

@@ -363,3 +363,16 @@ def test_reserved_units_are_cheaper_but_held_for_their_term(make_scenario):
     result = solve(make_scenario(tokens_per_s=[10_000.0] * 3, fleets={"reserved": reserved, "rent": cloud_fleet(2.0)}))
     assert set(result.allocation["fleet"]) == {"reserved"}
     assert result.objective_usd == pytest.approx(10 * (31 + 28 + 31) * 24 * 1.5)
+
+
+def test_whole_units_round_purchases_up_and_price_from_the_fixed_lp(make_scenario):
+    """10,500 tokens/s need 10.5 busy units: the MILP buys 11 ($11,000 + 10.5 x $744 energy). With
+    the 11 units fixed, one more token costs only its energy: the fixed LP's marginal price."""
+    result = solve(make_scenario(tokens_per_s=10_500.0, integer_units=True))
+    assert result.is_optimal and "fixed" in result.message
+    assert result.builds["units"].to_list() == [11.0]
+    assert result.objective_usd == pytest.approx(11 * 1000 + 10.5 * ENERGY_PER_BUSY_UNIT_MONTH)
+    energy_only = 1e6 / (1000 * JANUARY_SECONDS) * ENERGY_PER_BUSY_UNIT_MONTH
+    assert result.prices["marginal_usd_per_mtok"].to_list() == pytest.approx([energy_only])
+    relaxed = solve(make_scenario(tokens_per_s=10_500.0))
+    assert relaxed.builds["units"].to_list() == pytest.approx([10.5])
