@@ -22,3 +22,23 @@ def test_example_solves(name):
     result = solve(Scenario.from_yaml(example_path(name)))
     assert result.is_optimal, result.message
     check_invariants(result)
+
+
+def test_the_commitment_example_shows_what_its_document_says():
+    """docs/examples.md: agents decode on wafer-scale, prefill partly on B200 (disaggregation
+    chosen), the commitment and the vendor cap bind, and dropping the cap lowers the cost."""
+    scenario = Scenario.from_yaml(example_path("wafer_scale_commitment"))
+    result = solve(scenario)
+    assert result.is_optimal
+    allocation = result.allocation
+    agents = allocation[allocation["workload"] == "agents"]
+    assert set(agents[agents["phase"] == "decode"]["fleet"]) == {"cs3"}
+    assert "b200" in set(agents[agents["phase"] == "prefill"]["fleet"])
+    assert not result.transfers.empty
+    binding = {(b["policy"], b["subject"]) for b in result.summary()["binding_policies"]}
+    assert {("contract", "wafer_scale_750mw"), ("vendor_share", "NVIDIA")} <= binding
+    wafer = result.installed[result.installed["fleet"] == "cs3"].set_index("period")["units"]
+    assert wafer["2028-12"] * 23.0 / 1000 >= 750 - 1e-6  # MW of IT power, the committed 750
+    uncapped = scenario.model_copy(deep=True)
+    uncapped.policy.max_vendor_share = None
+    assert solve(uncapped).objective_usd < result.objective_usd
