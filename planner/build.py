@@ -76,7 +76,7 @@ def build(data: ModelData) -> Model:
 
     The families, in the order of ``docs/formulation.md``: variables (with latency eligibility),
     demand balance, colocation, pairing, capacity, stock, power limit, supply, quota, min term,
-    budget, vendor share, category share, contract, objective.
+    budget, vendor share, category share, contract, resilience, objective.
     """
     model = Model(data=data, problem=pulp.LpProblem(_solver_name(data.scenario.name) or "plan", pulp.LpMinimize))
     add_variables(model, data)
@@ -93,6 +93,7 @@ def build(data: ModelData) -> Model:
     add_vendor_share(model, data)
     add_category_share(model, data)
     add_contract(model, data)
+    add_resilience(model, data)
     add_objective(model, data)
     return model
 
@@ -378,6 +379,56 @@ def add_contract(model: Model, data: ModelData) -> None:
     terms = pd.concat(frames, ignore_index=True) if frames else _terms(units, 0.0).assign(contract="")[:0]
     rhs = data.contracts.assign(rhs=data.contracts["minimum"])
     _add_rows(model, "contract", ["contract", "t"], terms, ">=", rhs)
+
+
+def add_resilience(model: Model, data: ModelData) -> None:
+    """``resilience_demand[v,w,p,t]`` and ``resilience_capacity[v,f,s,t]``: without any one
+    vendor ``v``, the other vendors' units could still serve a share ``rho`` of what every
+    covered workload is served.
+
+    For each vendor ``v`` a second allocation ``backup[v,w,p,f,s,t]`` over the other vendors'
+    fleets must satisfy
+
+    sum_{(f,s): vendor(f) != v} backup[v,w,p,f,s,t] >= rho * sum_{f,s} serve[w,p,f,s,t]
+    sum_{w,p} backup[v,w,p,f,s,t] * k[w] * u / r[f,m(w),p] <= a[f] * units[f,s,t]
+
+    The backup is a test the installed capacity must pass, not a plan: it costs nothing, and it
+    does not keep a workload's phases on one fleet (slightly optimistic for such workloads).
+    """
+    rho = data.scenario.policy.vendor_loss_coverage
+    if rho is None:
+        model.variables["backup"] = pd.DataFrame(columns=["vendor", "workload", "phase", "fleet", "site", "t", "name", "var"])
+        for family in ("resilience_demand", "resilience_capacity"):
+            model.constraints[family] = pd.DataFrame(columns=["vendor", "name", "constraint"])
+        return
+    exempt = set(data.scenario.policy.vendor_loss_exempt)
+    serve = model.variables["serve"]
+    serve = serve[~serve["workload"].isin(exempt)]
+    vendor_of = serve["fleet"].map(data.fleets["vendor"])
+    vendors = sorted(set(data.fleets["vendor"]))
+    candidates = pd.concat([serve[vendor_of != v].assign(vendor=v) for v in vendors], ignore_index=True)
+    dims = ["vendor", "workload", "phase", "fleet", "site", "t"]
+    names = _names("backup", candidates, dims, data)
+    backup = candidates.drop(columns=["name", "var"]).assign(
+        name=names, var=[model.problem.add_variable(_solver_name(n), lowBound=0) for n in names]
+    )
+    model.variables["backup"] = backup
+    # Measured against what is served, not the demand, so that a shortage the plan cannot avoid
+    # does not also make the rule impossible.
+    served = pd.concat([serve.assign(vendor=v) for v in vendors], ignore_index=True)
+    keys = ["vendor", "workload", "phase", "t"]
+    terms = pd.concat([_terms(backup, 1.0), _terms(served, -rho)])
+    _add_rows(model, "resilience_demand", keys, terms, ">=", served[keys].drop_duplicates().assign(rhs=0.0))
+    units = model.variables["units"]
+    others = pd.concat([units[units["fleet"].map(data.fleets["vendor"]) != v].assign(vendor=v) for v in vendors], ignore_index=True)
+    terms = pd.concat(
+        [
+            _terms(backup, data.rate_unit * backup["peak_factor"].to_numpy() / backup["tokens_per_s_per_unit"].to_numpy()),
+            _terms(others, -others["fleet"].map(data.fleets["availability"]).to_numpy()),
+        ]
+    )
+    keys = ["vendor", "fleet", "site", "t"]
+    _add_rows(model, "resilience_capacity", keys, terms, "<=", others[keys].assign(rhs=0.0))
 
 
 def add_objective(model: Model, data: ModelData) -> None:

@@ -390,6 +390,27 @@ def _policy(model: Model) -> pd.DataFrame:
                 marginal_usd_per_unit=pi * MUSD / discount[t] + 0.0,
             )
         )
+    resilience = model.constraints["resilience_demand"]
+    if not resilience.empty:
+        pi = _duals(resilience)
+        # d(cost)/d(rho): each row's dual times the served rate it scales, summed per lost vendor.
+        rho = model.data.scenario.policy.vendor_loss_coverage
+        keys = ["workload", "phase", "t"]
+        scaled = resilience[keys].merge(served.groupby(keys, as_index=False)["value"].sum(), on=keys, how="left")["value"].fillna(0.0)
+        per_row = resilience.assign(weight=pi * scaled.to_numpy(), bound=np.abs(pi) > 1e-9)
+        grouped = per_row.groupby(["vendor", "t"], as_index=False).agg(weight=("weight", "sum"), binding=("bound", "any"))
+        t = grouped["t"].to_numpy()
+        frames.append(
+            grouped[["t"]].assign(
+                policy="vendor_loss",
+                subject="without " + grouped["vendor"],
+                limit=rho,
+                actual=np.nan,
+                unit="share of demand covered",
+                binding=grouped["binding"].to_numpy(),
+                marginal_usd_per_unit=grouped["weight"].to_numpy() * MUSD / discount[t] / 100.0 + 0.0,
+            )
+        )
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["t", *TABLE_COLUMNS["policy"][1:]])
     labelled = _label(model, frame) if len(frame) else frame.rename(columns={"t": "period"})
     budget = model.constraints["budget"]

@@ -324,6 +324,15 @@ class Policy(_Input):
         default_factory=dict,
         description="Largest share (fraction) of the tokens served in a period per hardware category, e.g. {wafer_scale: 0.5}.",
     )
+    vendor_loss_coverage: Fraction | None = Field(
+        default=None,
+        description="Resilience: for each vendor, the installed and rented capacity of the other vendors alone can serve "
+        "this fraction of every workload's demand in every period. Omitted: no such rule.",
+    )
+    vendor_loss_exempt: list[Name] = Field(
+        default_factory=list,
+        description="Workloads the resilience rule does not cover (e.g. one only a single vendor's hardware can serve).",
+    )
 
 
 class Contract(_Input):
@@ -422,7 +431,7 @@ class Scenario(_Input):
     @model_validator(mode="after")
     def _cross_check(self) -> Scenario:
         sections = self.model_dump(include={"workloads", "demand", "fleets", "sites"})
-        problems = [*reference_problems(sections), *self._check_calendar(), *self._check_mix(), *self._check_service()]
+        problems = [*reference_problems(sections), *self._check_calendar(), *self._check_mix(), *self._check_service(), *self._check_resilience()]
         if problems:
             raise ValidationError.from_exception_data(
                 "Scenario",
@@ -499,6 +508,28 @@ class Scenario(_Input):
                 mix_table({n: self.workloads[n].share for n in names}, periods)
             except ValueError as exc:
                 yield ("workloads",), f"shares of demand entry {key!r} ({', '.join(names)}): {exc}", None
+
+    def _check_resilience(self):
+        if self.policy.vendor_loss_coverage is None:
+            return
+        for i, name in enumerate(self.policy.vendor_loss_exempt):
+            if name not in self.workloads:
+                yield ("policy", "vendor_loss_exempt", i), f"unknown workload; known: {', '.join(self.workloads)}", name
+        for name, workload in self.workloads.items():
+            if name in self.policy.vendor_loss_exempt:
+                continue
+            phases = ("prefill", "decode") if workload.disaggregate else ("both",)
+            for phase in phases:
+                vendors = {fleet.vendor for fleet in self.fleets.values() if fleet.service_point(workload, phase).performance is not None}
+                if len(vendors) == 1:
+                    (only,) = vendors
+                    yield (
+                        ("policy", "vendor_loss_coverage"),
+                        f"workload {name!r} can only be served by {only}'s hardware, so losing {only} leaves nothing to cover it; "
+                        f"add it to vendor_loss_exempt or add a fleet of another vendor that meets its SLO",
+                        None,
+                    )
+                    break
 
     def _check_service(self):
         for name, workload in self.workloads.items():

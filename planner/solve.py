@@ -117,8 +117,8 @@ def _status(problem: pulp.LpProblem, time_limit: float | None) -> tuple[Status, 
         return Status.TIME_LIMIT, f"the solver stopped at the time limit ({time_limit:g} s); the plan shown is the best found, not proven optimal"
     if problem.status == pulp.LpStatusInfeasible:
         return Status.INFEASIBLE, (
-            "no plan satisfies every hard constraint: existing units may need more power than a site's cap; "
-            "check sites' power_mw against the fleets' existing units"
+            "no plan satisfies every hard constraint: check that existing units fit their sites' power_mw, and that "
+            "commitments (contracts) can be built in time within power, supply and budget"
         )
     if problem.status == pulp.LpStatusUnbounded:
         return Status.UNBOUNDED, "the model is unbounded: a cost is negative somewhere; check prices and penalties"

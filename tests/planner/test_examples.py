@@ -36,7 +36,7 @@ def test_the_commitment_example_shows_what_its_document_says():
     assert "b200" in set(agents[agents["phase"] == "prefill"]["fleet"])
     assert not result.transfers.empty
     binding = {(b["policy"], b["subject"]) for b in result.summary()["binding_policies"]}
-    assert {("contract", "wafer_scale_750mw"), ("vendor_share", "NVIDIA")} <= binding
+    assert {("contract", "wafer_scale_750mw"), ("vendor_share", "NVIDIA"), ("vendor_loss", "without NVIDIA")} <= binding
     wafer = result.installed[result.installed["fleet"] == "cs3"].set_index("period")["units"]
     assert wafer["2028-12"] * 23.0 / 1000 >= 750 - 1e-6  # MW of IT power, the committed 750
     uncapped = scenario.model_copy(deep=True)

@@ -376,3 +376,26 @@ def test_whole_units_round_purchases_up_and_price_from_the_fixed_lp(make_scenari
     assert result.prices["marginal_usd_per_mtok"].to_list() == pytest.approx([energy_only])
     relaxed = solve(make_scenario(tokens_per_s=10_500.0))
     assert relaxed.builds["units"].to_list() == pytest.approx([10.5])
+
+
+def test_a_vendor_loss_rule_adds_the_expected_capacity(make_scenario):
+    """Without the rule all ten units would be vendor A's (cheaper). Covering half the demand
+    without either vendor needs five units of each: they serve together (5 x $1,244 + 5 x $1,744,
+    instead of $12,440). One more percentage point of coverage needs 0.1 more unit of each
+    vendor: $50 + $100, the marginal costs of the two loss cases."""
+    fleets = {"a": fleet(6_000, vendor="A"), "b": fleet(12_000, vendor="B")}
+    result = solve(make_scenario(fleets=fleets, policy={"vendor_loss_coverage": 0.5}))
+    installed = result.installed.set_index("fleet")["units"]
+    assert installed.to_dict() == pytest.approx({"a": 5, "b": 5})
+    assert result.objective_usd == pytest.approx(5 * (500 + ENERGY_PER_BUSY_UNIT_MONTH) + 5 * (1000 + ENERGY_PER_BUSY_UNIT_MONTH))
+    rows = result.policy[result.policy["policy"] == "vendor_loss"].set_index("subject")
+    assert rows["binding"].astype(bool).all()
+    assert rows["marginal_usd_per_unit"].sum() == pytest.approx(150)
+
+
+def test_a_workload_only_one_vendor_serves_must_be_exempted_from_the_vendor_loss_rule(make_scenario):
+    fleets = {"a": fleet(vendor="A")}
+    with pytest.raises(ScenarioError, match="can only be served by A's hardware"):
+        make_scenario(fleets=fleets, policy={"vendor_loss_coverage": 0.5})
+    scenario = make_scenario(fleets=fleets, policy={"vendor_loss_coverage": 0.5, "vendor_loss_exempt": ["w"]})
+    assert solve(scenario).is_optimal
