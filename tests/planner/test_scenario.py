@@ -97,7 +97,8 @@ def test_default_scenario_loads_with_catalog_figures_filled_in():
     assert scenario.name == "default"
     assert (scenario.horizon.start, scenario.horizon.periods, scenario.horizon.period_length) == ("2026-01", 36, "month")
     assert set(scenario.workloads) == {"chat", "coding_agents", "batch"}
-    assert set(scenario.fleets) == {"h100", "b200", "cs3", "trn2", "p5"}
+    assert set(scenario.fleets) == {"h100", "b200", "cs3", "cs3_committed", "trn2", "p5"}
+    assert set(scenario.contracts) == {"wafer_scale_750mw"}
     assert set(scenario.sites) == {"west", "central"}
 
     h100 = scenario.fleets["h100"]

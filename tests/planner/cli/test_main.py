@@ -283,4 +283,4 @@ def test_validate_a_valid_file_names_its_counts(runner):
     path = default_scenario_path()
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == f"{path}: valid (3 workloads, 5 fleets, 2 sites, 36 months from 2026-01)"
+    assert result.stdout.strip() == f"{path}: valid (3 workloads, 6 fleets, 2 sites, 36 months from 2026-01)"
