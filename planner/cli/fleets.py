@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from fleets import DoesNotFitError, UnknownModelError, UnknownSystemError, best_point, get_model, get_system, load_catalog, operating_points
-from fleets.economics import Assumptions, cost_per_hour, request_tokens_per_s, usd_per_million_tokens
+from fleets.economics import cost_per_hour, request_tokens_per_s, usd_per_million_tokens
 from planner.cli.common import console, fail
 from planner.errors import Problem
 

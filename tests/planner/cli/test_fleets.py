@@ -27,6 +27,7 @@ def test_show_lists_every_figure_with_its_source_and_the_operating_points(runner
     system = load_catalog()["dgx-h100"]
     for name, figure in system.figures():
         assert name in result.stdout
+        assert figure.confidence in result.stdout
     assert "Operating points for llama-3.1-70b" in result.stdout
     assert "roofline" in result.stdout
 
