@@ -76,7 +76,7 @@ def build(data: ModelData) -> Model:
 
     The families, in the order of ``docs/formulation.md``: variables (with latency eligibility),
     demand balance, colocation, pairing, capacity, stock, power limit, supply, quota, min term,
-    budget, vendor share, category share, contract, resilience, objective.
+    budget, vendor share, category share, contract, resilience, expansion, adoption, objective.
     """
     model = Model(data=data, problem=pulp.LpProblem(_solver_name(data.scenario.name) or "plan", pulp.LpMinimize))
     add_variables(model, data)
@@ -94,6 +94,8 @@ def build(data: ModelData) -> Model:
     add_category_share(model, data)
     add_contract(model, data)
     add_resilience(model, data)
+    add_expansion(model, data)
+    add_adoption(model, data)
     add_objective(model, data)
     return model
 
@@ -115,8 +117,12 @@ def add_variables(model: Model, data: ModelData) -> None:
     - ``pair[w,s,g,f,t]`` (rate units of output tokens): for a disaggregated workload, the
       decode served by fleet ``f`` whose prompts were prefilled by fleet ``g`` at the same site.
 
-    With ``integer_units`` builds, lease and reservation starts and on-demand cloud units are
-    whole numbers (a mixed-integer program).
+    - ``blocks[s,t]`` (blocks): power blocks added to site ``s`` and in service in period ``t``
+      (at most ``max_blocks``; none before the expansion's lead time).
+    - ``adopt[v]`` (0 to 1): whether vendor ``v``'s platform is brought up.
+
+    With ``integer_units`` builds, lease and reservation starts, on-demand cloud units and power
+    blocks are whole numbers and ``adopt`` is binary (a mixed-integer program).
     """
     t = _periods_frame(data)
     serve = data.routes.merge(t, how="cross")
@@ -126,6 +132,9 @@ def add_variables(model: Model, data: ModelData) -> None:
     build_rows = own[own["t"] >= own["fleet"].map(data.fleets["lead_periods"])]
     starts = units[units["fleet"].map(data.fleets["term_periods"]) > 0]
     pairs = data.pairs.merge(t, how="cross")
+    blocks = data.expansions.reset_index()[["site"]].merge(t, how="cross")
+    blocks = blocks[blocks["t"] >= blocks["site"].map(data.expansions["lead_periods"])]
+    adopt = pd.DataFrame({"vendor": list(data.scenario.policy.adoption_usd)})
     whole = data.scenario.integer_units
     for family, frame, dims in (
         ("serve", serve, ["workload", "phase", "fleet", "site", "t"]),
@@ -134,14 +143,19 @@ def add_variables(model: Model, data: ModelData) -> None:
         ("build", build_rows, ["fleet", "site", "t"]),
         ("start", starts, ["fleet", "site", "t"]),
         ("pair", pairs, ["workload", "site", "prefill_fleet", "decode_fleet", "t"]),
+        ("blocks", blocks, ["site", "t"]),
+        ("adopt", adopt, ["vendor"]),
     ):
         frame = frame.reset_index(drop=True)
         names = _names(family, frame, dims, data)
         # Whole units: what is bought, leased or reserved, and what is rented on demand.
-        integer = whole & ((family in ("build", "start")) | ((family == "units") & (frame.get("procurement") == "cloud")))
-        categories = np.where(integer, pulp.LpInteger, pulp.LpContinuous) if family in ("build", "start", "units") else [pulp.LpContinuous] * len(frame)
+        integer = whole & ((family in ("build", "start", "blocks", "adopt")) | ((family == "units") & (frame.get("procurement") == "cloud")))
+        categories = np.broadcast_to(np.where(integer, pulp.LpInteger, pulp.LpContinuous), len(frame))
+        upper = {"blocks": frame["site"].map(data.expansions["max_blocks"]).to_numpy() if family == "blocks" else None, "adopt": np.ones(len(frame))}.get(family)
+        uppers = upper if upper is not None else [None] * len(frame)
         frame = frame.assign(
-            name=names, var=[model.problem.add_variable(_solver_name(n), lowBound=0, cat=c) for n, c in zip(names, categories, strict=True)]
+            name=names,
+            var=[model.problem.add_variable(_solver_name(n), lowBound=0, upBound=u, cat=c) for n, c, u in zip(names, categories, uppers, strict=True)],
         )
         model.variables[family] = frame
 
@@ -262,16 +276,18 @@ def add_stock(model: Model, data: ModelData) -> None:
 def add_power_limit(model: Model, data: ModelData) -> None:
     """``power_limit[s,t]``: owned and leased units at full power, times PUE, fit the site's cap.
 
-    sum_f units[f,s,t] * P[f] * PUE[s] / 1000 <= C[s,t]
+    sum_f units[f,s,t] * P[f] * PUE[s] / 1000 <= C[s,t] + B[s] * blocks[s,t]
 
-    with ``P`` the maximum power of one unit (kW) and ``C`` the cap (MW). The dual is the marginal
-    value of one more MW in that period.
+    with ``P`` the maximum power of one unit (kW), ``C`` the cap (MW) and ``B`` the MW of one
+    expansion block. The dual is the marginal value of one more MW in that period.
     """
     units = model.variables["units"]
     units = units[units["fleet"].map(data.fleets["at_site"])]
     coef = units["fleet"].map(data.fleets["max_power_kw"]).to_numpy() * units["site"].map(data.sites["pue"]).to_numpy() / 1000.0
+    blocks = model.variables["blocks"]
+    terms = pd.concat([_terms(units, coef), _terms(blocks, -blocks["site"].map(data.expansions["block_mw"]).to_numpy())])
     rhs = data.site_periods.assign(rhs=data.site_periods["cap_mw"])
-    _add_rows(model, "power_limit", ["site", "t"], _terms(units, coef), "<=", rhs)
+    _add_rows(model, "power_limit", ["site", "t"], terms, "<=", rhs)
 
 
 def add_supply(model: Model, data: ModelData) -> None:
@@ -431,10 +447,42 @@ def add_resilience(model: Model, data: ModelData) -> None:
     _add_rows(model, "resilience_capacity", keys, terms, "<=", others[keys].assign(rhs=0.0))
 
 
+def add_expansion(model: Model, data: ModelData) -> None:
+    """``expansion[s,t]``: power blocks, once added, stay.
+
+    blocks[s,t] - blocks[s,t-1] >= 0
+    """
+    blocks = model.variables["blocks"]
+    terms = pd.concat([_terms(blocks, 1.0), _terms(blocks.assign(t=blocks["t"] + 1), -1.0)])
+    _add_rows(model, "expansion", ["site", "t"], terms[terms["t"] < len(data.periods)], ">=", blocks[["site", "t"]].assign(rhs=0.0))
+
+
+def add_adoption(model: Model, data: ModelData) -> None:
+    """``adoption[v,t]``: a vendor's fleets serve only if its platform is adopted.
+
+    sum_{w,p,(f,s): vendor(f)=v} serve[w,p,f,s,t] <= (sum_{w,p} D[w,p,t] / u) * adopt[v]
+
+    The total demand bounds what any vendor could serve, so the bound is as tight as it can be.
+    """
+    adopt = model.variables["adopt"]
+    serve = model.variables["serve"]
+    serve = serve[serve["fleet"].map(data.fleets["vendor"]).isin(adopt["vendor"])]
+    total = data.demand.groupby("t")["tokens_per_s"].sum() / data.rate_unit
+    cap = adopt.merge(_periods_frame(data), how="cross")
+    terms = pd.concat(
+        [
+            _terms(serve.assign(vendor=serve["fleet"].map(data.fleets["vendor"])), 1.0),
+            _terms(cap, -cap["t"].map(total).to_numpy()),
+        ]
+    )
+    _add_rows(model, "adoption", ["vendor", "t"], terms, "<=", cap[["vendor", "t"]].assign(rhs=0.0))
+
+
 def add_objective(model: Model, data: ModelData) -> None:
     """Minimize the present value of all costs, in millions of USD.
 
-    sum_t delta[t] * (capital + fixed_opex + energy + rental + kv_transfer + unserved_penalty)[t] / 1e6
+    sum_t delta[t] * (capital + fixed_opex + energy + rental + kv_transfer + expansion + adoption
+                      + unserved_penalty)[t] / 1e6
 
     - capital: units[f,s,t] * K[f] * CRF(rate, life[f]) * years[t], minus the same for existing
       units (their capital is sunk). Charging the annualized cost only for the periods a unit
@@ -447,6 +495,8 @@ def add_objective(model: Model, data: ModelData) -> None:
     - unserved_penalty: unserved[w,p,t] * u * seconds[t] / 1e6 * penalty (USD per Mtok).
     - kv_transfer: pair[w,s,g,f,t] * r[w] * u * seconds[t] / 1e6 * kv cost (USD per Mtok of
       prompt) for pairs of different fleets.
+    - expansion: blocks[s,t] * block cost * CRF(rate, block life) * years[t].
+    - adoption: adopt[v] * one-off cost, in the first period (no discounting).
 
     ``delta[t] = (1 + rate) ** -(years from the horizon start to the start of t)``.
     """
@@ -482,6 +532,17 @@ def add_objective(model: Model, data: ModelData) -> None:
                 model.variables["unserved"],
                 "unserved_penalty",
                 per_period(model.variables["unserved"], "seconds") * data.rate_unit / 1e6 * data.penalty_usd_per_mtok,
+            ),
+            _cost(
+                model.variables["blocks"],
+                "expansion",
+                model.variables["blocks"]["site"].map(data.expansions["capital_usd_per_year"]).to_numpy()
+                * per_period(model.variables["blocks"], "years"),
+            ),
+            _cost(
+                model.variables["adopt"].assign(t=0),
+                "adoption",
+                model.variables["adopt"]["vendor"].map(data.scenario.policy.adoption_usd).to_numpy(),
             ),
             _cost(
                 pairs,

@@ -69,6 +69,9 @@ class ModelData:
     contracts
         ``contract, t, measure`` (``mw`` or ``units``), ``minimum``, and ``fleets`` (the fleets
         that count towards it, a tuple).
+    expansions
+        Indexed by site: ``block_mw``, ``capital_usd_per_year`` (a block's cost times the capital
+        recovery factor), ``max_blocks``, ``lead_periods``.
     penalty_usd_per_mtok
         Price of unserved demand.
     rate_unit
@@ -92,6 +95,7 @@ class ModelData:
     budget: pd.DataFrame
     share_limits: pd.DataFrame
     contracts: pd.DataFrame
+    expansions: pd.DataFrame
     penalty_usd_per_mtok: float
     rate_unit: float
 
@@ -119,6 +123,7 @@ class ModelData:
             budget=_budget(scenario, periods),
             share_limits=_share_limits(scenario),
             contracts=_contracts(scenario, calendar),
+            expansions=_expansions(scenario),
             penalty_usd_per_mtok=scenario.policy.unserved_penalty_usd_per_mtok,
             rate_unit=rate_unit(demand["tokens_per_s"].max()),
         )
@@ -355,6 +360,23 @@ def _contracts(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
     if not frames:
         return _empty(contract=str, t=int, measure=str, minimum=float, fleets=object)
     return pd.concat(frames, ignore_index=True)
+
+
+def _expansions(scenario: Scenario) -> pd.DataFrame:
+    months = 3 if _length(scenario) == "quarter" else 1
+    rate = scenario.horizon.discount_rate
+    rows = {
+        name: {
+            "block_mw": e.block_mw,
+            "capital_usd_per_year": e.capex_usd_per_block * capital_recovery_factor(rate, e.lifetime_years),
+            "max_blocks": e.max_blocks,
+            "lead_periods": math.ceil(e.lead_time_months / months - 1e-9),
+        }
+        for name, site in scenario.sites.items()
+        if (e := site.expansion) is not None
+    }
+    columns = ["block_mw", "capital_usd_per_year", "max_blocks", "lead_periods"]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=columns).rename_axis("site")
 
 
 def _empty(**dtypes: type) -> pd.DataFrame:

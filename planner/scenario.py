@@ -291,6 +291,16 @@ class ServicePoint:
         return self
 
 
+class Expansion(_Input):
+    """Power that can be added to a site in whole blocks (a substation, a hall), each at a fixed cost."""
+
+    block_mw: Positive = Field(description="Facility MW one block adds to the site's cap.")
+    capex_usd_per_block: NonNegative = Field(description="Cost of one block in USD, recovered over its lifetime.")
+    lifetime_years: Positive = Field(default=20.0, description="Years over which a block's cost is recovered.")
+    max_blocks: int = Field(ge=1, le=1000, description="Most blocks the site can add over the horizon.")
+    lead_time_months: NonNegative = Field(default=0.0, description="Months from decision to power; no block serves earlier.")
+
+
 class Site(_Input):
     """A data-centre site with a power cap, where owned fleets are placed."""
 
@@ -298,6 +308,9 @@ class Site(_Input):
     pue: float = Field(ge=1, le=3, description="Power usage effectiveness: facility power per unit of IT power.")
     electricity_price_usd_per_mwh: Schedule = Field(description="Electricity price in USD per MWh, over time.")
     fleets: list[Name] = Field(min_length=1, description="Owned and leased fleets that may be placed at this site.")
+    expansion: Expansion | None = Field(
+        default=None, description="Power the site can add in blocks beyond power_mw. Omitted: the cap is fixed."
+    )
 
 
 class Policy(_Input):
@@ -328,6 +341,11 @@ class Policy(_Input):
         default=None,
         description="Resilience: for each vendor, the installed and rented capacity of the other vendors alone can serve "
         "this fraction of every workload's demand in every period. Omitted: no such rule.",
+    )
+    adoption_usd: dict[str, NonNegative] = Field(
+        default_factory=dict,
+        description="One-off cost in USD of bringing up a vendor's platform (integration, software, staff), paid once if "
+        "any of its fleets serves; needs integer_units (a platform is adopted or not).",
     )
     vendor_loss_exempt: list[Name] = Field(
         default_factory=list,
@@ -431,7 +449,7 @@ class Scenario(_Input):
     @model_validator(mode="after")
     def _cross_check(self) -> Scenario:
         sections = self.model_dump(include={"workloads", "demand", "fleets", "sites"})
-        problems = [*reference_problems(sections), *self._check_calendar(), *self._check_mix(), *self._check_service(), *self._check_resilience()]
+        problems = [*reference_problems(sections), *self._check_calendar(), *self._check_mix(), *self._check_service(), *self._check_resilience(), *self._check_adoption()]
         if problems:
             raise ValidationError.from_exception_data(
                 "Scenario",
@@ -508,6 +526,14 @@ class Scenario(_Input):
                 mix_table({n: self.workloads[n].share for n in names}, periods)
             except ValueError as exc:
                 yield ("workloads",), f"shares of demand entry {key!r} ({', '.join(names)}): {exc}", None
+
+    def _check_adoption(self):
+        if self.policy.adoption_usd and not self.integer_units:
+            yield ("policy", "adoption_usd"), "adoption costs need integer_units: true (a platform is adopted or not)", None
+        vendors = {fleet.vendor for fleet in self.fleets.values()}
+        for vendor in self.policy.adoption_usd:
+            if vendor not in vendors:
+                yield ("policy", "adoption_usd", vendor), f"no fleet of this vendor; vendors: {', '.join(sorted(vendors))}", vendor
 
     def _check_resilience(self):
         if self.policy.vendor_loss_coverage is None:

@@ -403,3 +403,30 @@ def test_a_workload_only_one_vendor_serves_must_be_exempted_from_the_vendor_loss
         make_scenario(fleets=fleets, policy={"vendor_loss_coverage": 0.5})
     scenario = make_scenario(fleets=fleets, policy={"vendor_loss_coverage": 0.5, "vendor_loss_exempt": ["w"]})
     assert solve(scenario).is_optimal
+
+
+def test_a_site_expands_in_whole_power_blocks(make_scenario):
+    """Ten 10 kW units need 0.1 MW; the site has 0.03 MW and can add 0.05 MW blocks at $12,000
+    each over one year at 0% ($1,000 a month): two blocks (not 1.4) with whole units."""
+    sites = {"s": {"power_mw": 0.03, "electricity_price_usd_per_mwh": 0.0,
+                   "expansion": {"block_mw": 0.05, "capex_usd_per_block": 12_000, "lifetime_years": 1, "max_blocks": 3}}}
+    result = solve(make_scenario(sites=sites, integer_units=True))
+    costs = result.costs.set_index("component")["usd"]
+    assert costs["expansion"] == pytest.approx(2 * 1000)
+    assert result.objective_usd == pytest.approx(10 * 1000 + 2 * 1000)
+    relaxed = solve(make_scenario(sites=sites))
+    assert relaxed.costs.set_index("component")["usd"]["expansion"] == pytest.approx(1.4 * 1000)
+
+
+def test_a_platform_is_adopted_only_when_it_pays(make_scenario):
+    """Vendor B's units cost $500 a month less per unit than A's (10 units: $5,000 a month). A
+    one-off $4,000 to adopt B pays within the month; $6,000 does not."""
+    fleets = {"a": fleet(12_000, vendor="A"), "b": fleet(6_000, vendor="B")}
+    cheap = solve(make_scenario(fleets=fleets, integer_units=True, policy={"adoption_usd": {"B": 4_000}}))
+    assert set(cheap.allocation["fleet"]) == {"b"}
+    assert cheap.costs.set_index("component")["usd"]["adoption"] == pytest.approx(4_000)
+    dear = solve(make_scenario(fleets=fleets, integer_units=True, policy={"adoption_usd": {"B": 6_000}}))
+    assert set(dear.allocation["fleet"]) == {"a"}
+    assert dear.costs.set_index("component")["usd"]["adoption"] == pytest.approx(0)
+    with pytest.raises(ScenarioError, match="need integer_units"):
+        make_scenario(fleets=fleets, policy={"adoption_usd": {"B": 6_000}})
