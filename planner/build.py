@@ -125,24 +125,25 @@ def add_variables(model: Model, data: ModelData) -> None:
     blocks are whole numbers and ``adopt`` is binary (a mixed-integer program).
     """
     t = _periods_frame(data)
-    serve = data.routes.merge(t, how="cross")
-    unserved = data.demand[["workload", "phase", "t"]]
+    k = data.slices[["k", "hours_share"]]
+    serve = data.routes.merge(t, how="cross").merge(k, how="cross")
+    unserved = data.demand[["workload", "phase", "t", "k"]].merge(k, on="k")
     units = data.placements.merge(t, how="cross")
     own = units[units["procurement"] == "own"]
     build_rows = own[own["t"] >= own["fleet"].map(data.fleets["lead_periods"])]
     starts = units[units["fleet"].map(data.fleets["term_periods"]) > 0]
-    pairs = data.pairs.merge(t, how="cross")
+    pairs = data.pairs.merge(t, how="cross").merge(k, how="cross")
     blocks = data.expansions.reset_index()[["site"]].merge(t, how="cross")
     blocks = blocks[blocks["t"] >= blocks["site"].map(data.expansions["lead_periods"])]
     adopt = pd.DataFrame({"vendor": list(data.scenario.policy.adoption_usd)})
     whole = data.scenario.integer_units
     for family, frame, dims in (
-        ("serve", serve, ["workload", "phase", "fleet", "site", "t"]),
-        ("unserved", unserved, ["workload", "phase", "t"]),
+        ("serve", serve, ["workload", "phase", "fleet", "site", "t", "k"]),
+        ("unserved", unserved, ["workload", "phase", "t", "k"]),
         ("units", units, ["fleet", "site", "t"]),
         ("build", build_rows, ["fleet", "site", "t"]),
         ("start", starts, ["fleet", "site", "t"]),
-        ("pair", pairs, ["workload", "site", "prefill_fleet", "decode_fleet", "t"]),
+        ("pair", pairs, ["workload", "site", "prefill_fleet", "decode_fleet", "t", "k"]),
         ("blocks", blocks, ["site", "t"]),
         ("adopt", adopt, ["vendor"]),
     ):
@@ -162,16 +163,16 @@ def add_variables(model: Model, data: ModelData) -> None:
 
 # ------------------------------------------------------------------------------ constraint families
 def add_demand_balance(model: Model, data: ModelData) -> None:
-    """``demand_balance[w,p,t]``: served plus unserved equals demand.
+    """``demand_balance[w,p,t,k]``: served plus unserved equals demand, in each slice ``k``.
 
-    sum_{f,s} serve[w,p,f,s,t] + unserved[w,p,t] = D[w,p,t] / u
+    sum_{f,s} serve[w,p,f,s,t,k] + unserved[w,p,t,k] = D[w,p,t,k] / u
 
     with ``u`` the LP's rate unit in tokens/s (``data.rate_unit``).
 
     Its dual, divided by the period's seconds and discount factor, is the marginal cost of one more
     million tokens of that phase in that period ($/Mtok).
     """
-    keys = ["workload", "phase", "t"]
+    keys = ["workload", "phase", "t", "k"]
     terms = pd.concat([_terms(model.variables["serve"], 1.0), _terms(model.variables["unserved"], 1.0)])
     rhs = data.demand.assign(rhs=data.demand["tokens_per_s"] / data.rate_unit)
     _add_rows(model, "demand_balance", keys, terms, "==", rhs)
@@ -189,7 +190,7 @@ def add_colocation(model: Model, data: ModelData) -> None:
     together = serve[~serve["workload"].map(_disaggregated(data))]
     ratio = together["workload"].map(_ratios(data)).to_numpy()
     coef = np.where(together["phase"] == "prefill", 1.0, -ratio)
-    keys = ["workload", "fleet", "site", "t"]
+    keys = ["workload", "fleet", "site", "t", "k"]
     rhs = together[together["phase"] == "decode"][keys].assign(rhs=0.0)
     _add_rows(model, "colocation", keys, _terms(together, coef), "==", rhs)
 
@@ -207,7 +208,7 @@ def add_pairing(model: Model, data: ModelData) -> None:
     split = serve[serve["workload"].map(_disaggregated(data))]
     pairs = model.variables["pair"]
     ratio = pairs["workload"].map(_ratios(data)).to_numpy()
-    keys = ["workload", "fleet", "site", "t"]
+    keys = ["workload", "fleet", "site", "t", "k"]
     for phase, family, column, coef in (("prefill", "prefill_pairing", "prefill_fleet", -ratio), ("decode", "decode_pairing", "decode_fleet", -1.0)):
         served = split[split["phase"] == phase]
         terms = pd.concat([_terms(served, 1.0), _terms(pairs.rename(columns={column: "fleet"}), coef)])
@@ -223,23 +224,27 @@ def _ratios(data: ModelData) -> dict[str, float]:
 
 
 def add_capacity(model: Model, data: ModelData) -> None:
-    """``capacity[f,s,t]``: the units busy in the peak hour fit in the available units.
+    """``capacity[f,s,t,k]``: the units busy in each slice (without slices, in each workload's
+    peak hour) fit in the available units.
 
-    sum_{w,p} serve[w,p,f,s,t] * k[w] * u / r[f,m(w),p] <= a[f] * units[f,s,t]
+    sum_{w,p} serve[w,p,f,s,t,k] * kappa[w] * u / r[f,m(w),p] <= a[f] * units[f,s,t]
 
-    where ``r`` is one unit's throughput for that model and phase (tokens/s), ``k`` the
-    workload's peak-to-average ratio and ``a`` the availability. Peaks of different workloads are
-    taken to coincide, which errs on the side of enough capacity.
+    where ``r`` is one unit's throughput for that model and phase (tokens/s), ``kappa`` the
+    workload's peak-to-average ratio (1 with time slices, which carry the shape themselves) and
+    ``a`` the availability. Without slices the peaks of different workloads are taken to
+    coincide, which errs on the side of enough capacity.
     """
     serve = model.variables["serve"]
+    # Units serve every slice: each appears in the row of each slice.
+    units_k = model.variables["units"].merge(data.slices[["k"]], how="cross")
     terms = pd.concat(
         [
             _terms(serve, data.rate_unit * serve["peak_factor"].to_numpy() / serve["tokens_per_s_per_unit"].to_numpy()),
-            _terms(model.variables["units"], -model.variables["units"]["fleet"].map(data.fleets["availability"]).to_numpy()),
+            _terms(units_k, -units_k["fleet"].map(data.fleets["availability"]).to_numpy()),
         ]
     )
-    rhs = model.variables["units"][["fleet", "site", "t"]].assign(rhs=0.0)
-    _add_rows(model, "capacity", ["fleet", "site", "t"], terms, "<=", rhs)
+    rhs = model.variables["units"][["fleet", "site", "t"]].merge(data.slices[["k"]], how="cross").assign(rhs=0.0)
+    _add_rows(model, "capacity", ["fleet", "site", "t", "k"], terms, "<=", rhs)
 
 
 def add_stock(model: Model, data: ModelData) -> None:
@@ -370,8 +375,9 @@ def _share_rows(model: Model, data: ModelData, family: str, group_of_fleet: pd.S
     serve = model.variables["serve"]
     group = serve["fleet"].map(group_of_fleet)
     # Each row holds every serve variable: -L on all of them, +1 more on the group's own.
+    hours = serve["hours_share"].to_numpy()  # tokens served in a slice weigh by its hours
     frames = [
-        _terms(serve, np.where(group == name, 1.0, 0.0) - limit).assign(group=name)
+        _terms(serve, (np.where(group == name, 1.0, 0.0) - limit) * hours).assign(group=name)
         for name, limit in zip(limits["group"], limits["limit"], strict=True)
     ]
     terms = pd.concat(frames, ignore_index=True) if frames else _terms(serve, 0.0).assign(group="")[:0]
@@ -423,7 +429,7 @@ def add_resilience(model: Model, data: ModelData) -> None:
     vendor_of = serve["fleet"].map(data.fleets["vendor"])
     vendors = sorted(set(data.fleets["vendor"]))
     candidates = pd.concat([serve[vendor_of != v].assign(vendor=v) for v in vendors], ignore_index=True)
-    dims = ["vendor", "workload", "phase", "fleet", "site", "t"]
+    dims = ["vendor", "workload", "phase", "fleet", "site", "t", "k"]
     names = _names("backup", candidates, dims, data)
     backup = candidates.drop(columns=["name", "var"]).assign(
         name=names, var=[model.problem.add_variable(_solver_name(n), lowBound=0) for n in names]
@@ -432,10 +438,10 @@ def add_resilience(model: Model, data: ModelData) -> None:
     # Measured against what is served, not the demand, so that a shortage the plan cannot avoid
     # does not also make the rule impossible.
     served = pd.concat([serve.assign(vendor=v) for v in vendors], ignore_index=True)
-    keys = ["vendor", "workload", "phase", "t"]
+    keys = ["vendor", "workload", "phase", "t", "k"]
     terms = pd.concat([_terms(backup, 1.0), _terms(served, -rho)])
     _add_rows(model, "resilience_demand", keys, terms, ">=", served[keys].drop_duplicates().assign(rhs=0.0))
-    units = model.variables["units"]
+    units = model.variables["units"].merge(data.slices[["k"]], how="cross")
     others = pd.concat([units[units["fleet"].map(data.fleets["vendor"]) != v].assign(vendor=v) for v in vendors], ignore_index=True)
     terms = pd.concat(
         [
@@ -443,7 +449,7 @@ def add_resilience(model: Model, data: ModelData) -> None:
             _terms(others, -others["fleet"].map(data.fleets["availability"]).to_numpy()),
         ]
     )
-    keys = ["vendor", "fleet", "site", "t"]
+    keys = ["vendor", "fleet", "site", "t", "k"]
     _add_rows(model, "resilience_capacity", keys, terms, "<=", others[keys].assign(rhs=0.0))
 
 
@@ -458,24 +464,20 @@ def add_expansion(model: Model, data: ModelData) -> None:
 
 
 def add_adoption(model: Model, data: ModelData) -> None:
-    """``adoption[v,t]``: a vendor's fleets serve only if its platform is adopted.
+    """``adoption[v,t,k]``: a vendor's fleets serve only if its platform is adopted.
 
-    sum_{w,p,(f,s): vendor(f)=v} serve[w,p,f,s,t] <= (sum_{w,p} D[w,p,t] / u) * adopt[v]
+    sum_{w,p,(f,s): vendor(f)=v} serve[w,p,f,s,t,k] <= (sum_{w,p} D[w,p,t,k] / u) * adopt[v]
 
     The total demand bounds what any vendor could serve, so the bound is as tight as it can be.
     """
     adopt = model.variables["adopt"]
     serve = model.variables["serve"]
     serve = serve[serve["fleet"].map(data.fleets["vendor"]).isin(adopt["vendor"])]
-    total = data.demand.groupby("t")["tokens_per_s"].sum() / data.rate_unit
-    cap = adopt.merge(_periods_frame(data), how="cross")
-    terms = pd.concat(
-        [
-            _terms(serve.assign(vendor=serve["fleet"].map(data.fleets["vendor"])), 1.0),
-            _terms(cap, -cap["t"].map(total).to_numpy()),
-        ]
-    )
-    _add_rows(model, "adoption", ["vendor", "t"], terms, "<=", cap[["vendor", "t"]].assign(rhs=0.0))
+    total = data.demand.groupby(["t", "k"])["tokens_per_s"].sum() / data.rate_unit
+    cap = adopt.merge(_periods_frame(data), how="cross").merge(data.slices[["k"]], how="cross")
+    bound = total.reindex(list(zip(cap["t"], cap["k"], strict=True))).to_numpy()
+    terms = pd.concat([_terms(serve.assign(vendor=serve["fleet"].map(data.fleets["vendor"])), 1.0), _terms(cap, -bound)])
+    _add_rows(model, "adoption", ["vendor", "t", "k"], terms, "<=", cap[["vendor", "t", "k"]].assign(rhs=0.0))
 
 
 def add_objective(model: Model, data: ModelData) -> None:
@@ -526,12 +528,16 @@ def add_objective(model: Model, data: ModelData) -> None:
             _cost(own, "capital", capital_rate),
             _cost(at_site, "fixed_opex", at_site["fleet"].map(fleets["opex_usd_per_year"]).to_numpy() * per_period(at_site, "years")),
             _cost(at_site, "energy", idle_kw * energy_usd_per_mwh_hour(at_site)),
-            _cost(serve_at_site, "energy", busy_kw * busy_units * energy_usd_per_mwh_hour(serve_at_site)),
+            _cost(serve_at_site, "energy", busy_kw * busy_units * serve_at_site["hours_share"].to_numpy() * energy_usd_per_mwh_hour(serve_at_site)),
             _cost(rented, "rental", rented["fleet"].map(fleets["hourly_usd"]).to_numpy() * per_period(rented, "hours")),
             _cost(
                 model.variables["unserved"],
                 "unserved_penalty",
-                per_period(model.variables["unserved"], "seconds") * data.rate_unit / 1e6 * data.penalty_usd_per_mtok,
+                per_period(model.variables["unserved"], "seconds")
+                * model.variables["unserved"]["hours_share"].to_numpy()
+                * data.rate_unit
+                / 1e6
+                * data.penalty_usd_per_mtok,
             ),
             _cost(
                 model.variables["blocks"],
@@ -547,7 +553,10 @@ def add_objective(model: Model, data: ModelData) -> None:
             _cost(
                 pairs,
                 "kv_transfer",
-                (pairs["input_output_ratio"] * pairs["kv_usd_per_mtok"]).to_numpy() * per_period(pairs, "seconds") * data.rate_unit / 1e6,
+                (pairs["input_output_ratio"] * pairs["kv_usd_per_mtok"] * pairs["hours_share"]).to_numpy()
+                * per_period(pairs, "seconds")
+                * data.rate_unit
+                / 1e6,
             ),
         ],
         ignore_index=True,
@@ -574,8 +583,11 @@ def _periods_frame(data: ModelData) -> pd.DataFrame:
 
 
 def _names(family: str, frame: pd.DataFrame, dims: list[str], data: ModelData) -> list[str]:
-    """Readable names such as ``capacity[h100,phoenix,2026-01]`` (period labels, not positions)."""
-    columns = [frame[d].map(data.labels) if d == "t" else frame[d].astype(str) for d in dims]
+    """Readable names such as ``capacity[h100,phoenix,2026-01]`` (period and slice labels, not
+    positions; the slice only when a period has several)."""
+    slices = data.slices.set_index("k")["slice"]
+    dims = [d for d in dims if d != "k" or len(slices) > 1]
+    columns = [frame[d].map(data.labels) if d == "t" else frame[d].map(slices) if d == "k" else frame[d].astype(str) for d in dims]
     return [f"{family}[{','.join(parts)}]" for parts in zip(*columns, strict=True)]
 
 

@@ -31,10 +31,14 @@ class ModelData:
         One row per period ``t``: ``period`` label, ``seconds``, ``hours``, ``years`` (length in
         years: months / 12), ``year`` (calendar year), ``discount`` (present-value factor at the
         period's start).
+    slices
+        ``k, slice, hours_share``: the slices of each period's hours (one, ``all``, unless the
+        scenario sets ``time_slices``).
     demand
-        ``t, workload, phase, tokens_per_s, tokens, peak_tokens_per_s``: the average rate of each
-        phase (after the workload's share of its demand entry), its tokens in the period, and the
-        rate in the workload's peak hour.
+        ``t, k, workload, phase, tokens_per_s, tokens, peak_tokens_per_s``: the rate of each
+        phase in slice ``k`` (after the workload's share of its demand entry), its tokens in that
+        slice of the period, and the rate capacity must carry (the workload's peak hour without
+        slices, the slice's own rate with them).
     fleets
         Indexed by fleet: procurement, ``at_site`` (own or lease: under a site's power cap),
         vendor, category, prices, power, ``availability``, ``lead_periods``, ``life_periods``,
@@ -82,6 +86,7 @@ class ModelData:
 
     scenario: Scenario
     periods: pd.DataFrame
+    slices: pd.DataFrame
     demand: pd.DataFrame
     fleets: pd.DataFrame
     placements: pd.DataFrame
@@ -105,11 +110,13 @@ class ModelData:
         calendar = scenario.horizon.calendar()
         periods = _periods(scenario, calendar)
         placements = _placements(scenario)
-        demand = _demand(scenario, calendar)
+        slices, loads = _slices(scenario)
+        demand = _demand(scenario, calendar, slices, loads)
         routes = _routes(scenario, placements)
         return cls(
             scenario=scenario,
             periods=periods,
+            slices=slices,
             demand=demand,
             fleets=_fleets(scenario),
             placements=placements,
@@ -190,7 +197,7 @@ def _periods(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
     ).rename_axis("t")
 
 
-def _demand(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
+def _demand(scenario: Scenario, calendar: pd.PeriodIndex, slices: pd.DataFrame, loads: pd.DataFrame) -> pd.DataFrame:
     projected = {key: project(spec, calendar) for key, spec in scenario.demand.items()}
     frames = []
     for name, workload in scenario.workloads.items():
@@ -198,20 +205,59 @@ def _demand(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
         mix = share_values(workload.share, calendar) if workload.share is not None else 1.0
         ratio = workload.input_output_ratio
         for phase, split in (("prefill", ratio / (1 + ratio)), ("decode", 1 / (1 + ratio))):
-            rate = entry["tokens_per_s"].to_numpy() * mix * split
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "t": np.arange(len(calendar)),
-                        "workload": name,
-                        "phase": phase,
-                        "tokens_per_s": rate,
-                        "tokens": entry["tokens"].to_numpy() * mix * split,
-                        "peak_tokens_per_s": peak_tokens_per_s(rate, workload.profile),
-                    }
+            average = entry["tokens_per_s"].to_numpy() * mix * split
+            for k, share in zip(slices["k"], slices["hours_share"], strict=True):
+                level = loads.loc[(name, k), "load_factor"]
+                rate = average * level
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "t": np.arange(len(calendar)),
+                            "k": k,
+                            "workload": name,
+                            "phase": phase,
+                            "tokens_per_s": rate,
+                            "tokens": entry["tokens"].to_numpy() * mix * split * share * level,
+                            "peak_tokens_per_s": rate if scenario.time_slices else peak_tokens_per_s(rate, workload.profile),
+                        }
+                    )
                 )
-            )
     return pd.concat(frames, ignore_index=True)
+
+
+def _slices(scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The slices of the week's hours and each workload's load in them (its average rate times
+    ``load_factor``). Without ``time_slices``: one slice of all hours at load 1.
+
+    The hours are ranked by the load of all workloads together (each weighted by its share of the
+    tokens), busiest first, and cut by the shares given; a cut may fall inside an hour.
+    """
+    names = list(scenario.workloads)
+    if not scenario.time_slices:
+        return pd.DataFrame({"k": [0], "slice": ["all"], "hours_share": [1.0]}), pd.DataFrame(
+            {"workload": names, "k": 0, "load_factor": 1.0}
+        ).set_index(["workload", "k"])
+    shares = np.asarray(scenario.time_slices, dtype=float)
+    labels = ["peak", "shoulder", "offpeak"] if len(shares) == 3 else [f"slice{i + 1}" for i in range(len(shares))]
+    loads = np.array([scenario.workloads[n].profile.load() for n in names])  # workloads x 168, each of mean 1
+    weight = np.array([_horizon_tokens(scenario, n) for n in names])
+    total = weight @ loads / max(weight.sum(), 1e-300)
+    order = np.argsort(-total, kind="stable")
+    edges = np.concatenate([[0.0], np.cumsum(shares)]) * len(order)
+    position = np.arange(len(order))
+    # Membership of ranked hour i in slice k: the overlap of [i, i+1) with [edge_k, edge_k+1).
+    member = np.clip(np.minimum(position[:, None] + 1, edges[None, 1:]) - np.maximum(position[:, None], edges[None, :-1]), 0.0, 1.0)
+    factor = (loads[:, order] @ member) / member.sum(axis=0)
+    frame = pd.DataFrame(factor, index=names, columns=range(len(shares))).stack().rename("load_factor")
+    frame.index.names = ["workload", "k"]
+    return pd.DataFrame({"k": range(len(shares)), "slice": labels, "hours_share": shares}), frame.to_frame()
+
+
+def _horizon_tokens(scenario: Scenario, workload: str) -> float:
+    calendar = scenario.horizon.calendar()
+    tokens = project(scenario.demand[scenario.demand_key(workload)], calendar)["tokens"].to_numpy()
+    share = scenario.workloads[workload].share
+    return float((tokens * (share_values(share, calendar) if share is not None else 1.0)).sum())
 
 
 def _fleets(scenario: Scenario) -> pd.DataFrame:
@@ -263,7 +309,7 @@ def _routes(scenario: Scenario, placements: pd.DataFrame) -> pd.DataFrame:
                         "phase": phase,
                         "fleet": fname,
                         "tokens_per_s_per_unit": perf.prefill_tokens_per_s if phase == "prefill" else perf.decode_tokens_per_s,
-                        "peak_factor": workload.profile.peak_factor(),
+                        "peak_factor": 1.0 if scenario.time_slices else workload.profile.peak_factor(),
                         "origin": point.origin,
                         "precision": point.precision,
                         "concurrency": point.concurrency,

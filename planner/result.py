@@ -243,8 +243,21 @@ def _label(model: Model, frame: pd.DataFrame) -> pd.DataFrame:
     return labelled[["period", *[c for c in labelled.columns if c != "period"]]]
 
 
+def _over_slices(frame: pd.DataFrame, keys: list[str], model: Model, peak: str | None = None) -> pd.DataFrame:
+    """Per-slice rates to a period's average: ``tokens_per_s`` (and other rates) weigh each slice
+    by its share of the hours; ``tokens`` add up; ``peak`` takes the busiest slice."""
+    hours = frame["k"].map(model.data.slices.set_index("k")["hours_share"]).to_numpy()
+    rates = [c for c in ("tokens_per_s", "prompt_tokens_per_s", "busy_units") if c in frame]
+    weighted = frame.assign(**{c: frame[c] * hours for c in rates})
+    sums = {c: "sum" for c in [*rates, *(c for c in ("tokens", "usd") if c in frame)]}
+    if peak:
+        sums[peak] = "max"
+    return weighted.groupby(keys, sort=False, as_index=False).agg(sums)
+
+
 def _demand(model: Model) -> pd.DataFrame:
-    return _label(model, model.data.demand)[TABLE_COLUMNS["demand"]].reset_index(drop=True)
+    frame = _over_slices(model.data.demand, ["workload", "phase", "t"], model, peak="peak_tokens_per_s")
+    return _label(model, frame)[TABLE_COLUMNS["demand"]].reset_index(drop=True)
 
 
 def _builds(model: Model) -> pd.DataFrame:
@@ -267,9 +280,13 @@ def _allocation(model: Model) -> pd.DataFrame:
     rate = _value(serve) * model.data.rate_unit
     seconds = model.data.periods["seconds"].to_numpy()[serve["t"].to_numpy()]
     busy = rate / serve["tokens_per_s_per_unit"].to_numpy()
-    frame = serve[["workload", "phase", "fleet", "site", "t"]].assign(
-        tokens_per_s=rate, tokens=rate * seconds, busy_units=busy, peak_busy_units=busy * serve["peak_factor"].to_numpy()
+    frame = serve[["workload", "phase", "fleet", "site", "t", "k"]].assign(
+        tokens_per_s=rate,
+        tokens=rate * seconds * serve["hours_share"].to_numpy(),
+        busy_units=busy,
+        peak_busy_units=busy * serve["peak_factor"].to_numpy(),
     )
+    frame = _over_slices(frame, ["workload", "phase", "fleet", "site", "t"], model, peak="peak_busy_units")
     frame = frame[frame["tokens_per_s"] > 0]
     return _label(model, frame)[TABLE_COLUMNS["allocation"]].reset_index(drop=True)
 
@@ -305,7 +322,14 @@ def _prices(model: Model) -> pd.DataFrame:
     pi = np.array([c.pi or 0.0 for c in rows["constraint"]], dtype=float)
     ratio = rows["workload"].map({name: w.input_output_ratio for name, w in model.data.scenario.workloads.items()}).to_numpy()
     share = np.where(rows["phase"] == "prefill", ratio / (1 + ratio), 1 / (1 + ratio))
-    frame = rows[["workload", "t"]].assign(weighted=pi * share).groupby(["workload", "t"], sort=False, as_index=False)["weighted"].sum()
+    # One more token per second on average raises each slice's rate by its load factor.
+    demand = model.data.demand
+    average = _over_slices(demand, ["workload", "phase", "t"], model).set_index(["workload", "phase", "t"])["tokens_per_s"]
+    level = demand.set_index(["workload", "phase", "t", "k"])["tokens_per_s"] / average.reindex(
+        list(zip(demand["workload"], demand["phase"], demand["t"], strict=True))
+    ).to_numpy()
+    load = level.fillna(1.0).reindex(list(zip(rows["workload"], rows["phase"], rows["t"], rows["k"], strict=True))).to_numpy()
+    frame = rows[["workload", "t"]].assign(weighted=pi * share * load).groupby(["workload", "t"], sort=False, as_index=False)["weighted"].sum()
     periods = model.data.periods
     t = frame["t"].to_numpy()
     # One LP rate unit held over period t is rate_unit * seconds / 1e6 million tokens.
@@ -318,7 +342,8 @@ def _unserved(model: Model) -> pd.DataFrame:
     unserved = model.variables["unserved"]
     rate = _value(unserved) * model.data.rate_unit
     seconds = model.data.periods["seconds"].to_numpy()[unserved["t"].to_numpy()]
-    frame = unserved[["workload", "phase", "t"]].assign(tokens_per_s=rate, tokens=rate * seconds)
+    frame = unserved[["workload", "phase", "t", "k"]].assign(tokens_per_s=rate, tokens=rate * seconds * unserved["hours_share"].to_numpy())
+    frame = _over_slices(frame, ["workload", "phase", "t"], model)
     frame = frame[frame["tokens_per_s"] > 0]
     return _label(model, frame)[TABLE_COLUMNS["unserved"]].reset_index(drop=True)
 
@@ -334,9 +359,11 @@ def _transfers(model: Model) -> pd.DataFrame:
     pairs = model.variables["pair"]
     rate = _value(pairs) * model.data.rate_unit * pairs["input_output_ratio"].to_numpy()
     seconds = model.data.periods["seconds"].to_numpy()[pairs["t"].to_numpy()]
-    frame = pairs[["workload", "site", "prefill_fleet", "decode_fleet", "t"]].assign(
-        prompt_tokens_per_s=rate, usd=rate * seconds / 1e6 * pairs["kv_usd_per_mtok"].to_numpy()
+    hours = pairs["hours_share"].to_numpy()
+    frame = pairs[["workload", "site", "prefill_fleet", "decode_fleet", "t", "k"]].assign(
+        prompt_tokens_per_s=rate, usd=rate * hours * seconds / 1e6 * pairs["kv_usd_per_mtok"].to_numpy()
     )
+    frame = _over_slices(frame, ["workload", "site", "prefill_fleet", "decode_fleet", "t"], model)
     frame = frame[(frame["prompt_tokens_per_s"] > 0) & (frame["prefill_fleet"] != frame["decode_fleet"])]
     return _label(model, frame)[TABLE_COLUMNS["transfers"]].reset_index(drop=True)
 
@@ -350,7 +377,9 @@ def _policy(model: Model) -> pd.DataFrame:
     """
     frames = []
     discount = model.data.periods["discount"].to_numpy()
-    served = model.variables["serve"].assign(value=_value(model.variables["serve"]))
+    serve = model.variables["serve"]
+    # Tokens served: each slice's rate weighs by its share of the hours.
+    served = serve.assign(value=_value(serve) * serve["hours_share"].to_numpy())
     total = served.groupby("t")["value"].sum()
     for family in ("vendor_share", "category_share"):
         rows = model.constraints[family]
@@ -395,8 +424,9 @@ def _policy(model: Model) -> pd.DataFrame:
         pi = _duals(resilience)
         # d(cost)/d(rho): each row's dual times the served rate it scales, summed per lost vendor.
         rho = model.data.scenario.policy.vendor_loss_coverage
-        keys = ["workload", "phase", "t"]
-        scaled = resilience[keys].merge(served.groupby(keys, as_index=False)["value"].sum(), on=keys, how="left")["value"].fillna(0.0)
+        keys = ["workload", "phase", "t", "k"]
+        rates = serve.assign(value=_value(serve)).groupby(keys, as_index=False)["value"].sum()
+        scaled = resilience[keys].merge(rates, on=keys, how="left")["value"].fillna(0.0)
         per_row = resilience.assign(weight=pi * scaled.to_numpy(), bound=np.abs(pi) > 1e-9)
         grouped = per_row.groupby(["vendor", "t"], as_index=False).agg(weight=("weight", "sum"), binding=("bound", "any"))
         t = grouped["t"].to_numpy()

@@ -440,6 +440,13 @@ class Scenario(_Input):
     sites: dict[Name, Site] = Field(default_factory=dict, description="Sites for owned fleets, by name.")
     policy: Policy = Field(default_factory=Policy, description="Budgets, penalties and limits on vendors and categories.")
     contracts: dict[Name, Contract] = Field(default_factory=dict, description="Capacity commitments, by name.")
+    time_slices: list[Fraction] | None = Field(
+        default=None,
+        min_length=1,
+        description="Plan each period in slices of the week's hours, busiest first, as shares of the hours summing to "
+        "one (e.g. [0.1, 0.5, 0.4]: peak, shoulder, off-peak): capacity must carry every slice, energy is paid per "
+        "slice. Omitted: capacity is sized for each workload's peak hour and energy for the average.",
+    )
     integer_units: bool = Field(
         default=False,
         description="Buy, lease, reserve and rent whole units (a mixed-integer program, slower); marginal prices then come "
@@ -449,7 +456,7 @@ class Scenario(_Input):
     @model_validator(mode="after")
     def _cross_check(self) -> Scenario:
         sections = self.model_dump(include={"workloads", "demand", "fleets", "sites"})
-        problems = [*reference_problems(sections), *self._check_calendar(), *self._check_mix(), *self._check_service(), *self._check_resilience(), *self._check_adoption()]
+        problems = [*reference_problems(sections), *self._check_calendar(), *self._check_mix(), *self._check_service(), *self._check_resilience(), *self._check_adoption(), *self._check_slices()]
         if problems:
             raise ValidationError.from_exception_data(
                 "Scenario",
@@ -526,6 +533,10 @@ class Scenario(_Input):
                 mix_table({n: self.workloads[n].share for n in names}, periods)
             except ValueError as exc:
                 yield ("workloads",), f"shares of demand entry {key!r} ({', '.join(names)}): {exc}", None
+
+    def _check_slices(self):
+        if self.time_slices is not None and abs(sum(self.time_slices) - 1.0) > 1e-6:
+            yield ("time_slices",), f"the shares of the hours must sum to 1, not {sum(self.time_slices):g}", self.time_slices
 
     def _check_adoption(self):
         if self.policy.adoption_usd and not self.integer_units:

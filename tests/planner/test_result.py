@@ -122,6 +122,10 @@ def random_scenarios(draw):
         data["sites"]["s"]["power_mw"] = draw(st.floats(0.3, 2.0))  # enough for the existing units (<= 5 * 20 kW * 3)
     if draw(st.booleans()):
         data["policy"]["capex_budget_usd_per_year"] = draw(st.floats(0.0, 200_000.0))
+    if draw(st.booleans()):
+        data["workloads"]["w"]["profile"] = {"preset": draw(st.sampled_from(["business", "consumer", "flat"]))}
+    if draw(st.booleans()):
+        data["time_slices"] = [0.1, 0.5, 0.4]
     return Scenario.from_dict(data)
 
 

@@ -430,3 +430,37 @@ def test_a_platform_is_adopted_only_when_it_pays(make_scenario):
     assert dear.costs.set_index("component")["usd"]["adoption"] == pytest.approx(0)
     with pytest.raises(ScenarioError, match="need integer_units"):
         make_scenario(fleets=fleets, policy={"adoption_usd": {"B": 6_000}})
+
+
+def _offset_peaks(make_scenario, **overrides):
+    """Two workloads of 5,000 tokens/s each; one is three times busier at midnight, the other at
+    noon. Each hour's load is 72/26 of the average at its peak hour and 24/26 otherwise."""
+    workload = {"model": "m", "max_ttft_ms": 1000.0, "min_tokens_per_s_per_user": 10.0, "input_output_ratio": 1.0}
+    return solve(
+        make_scenario(
+            workloads={
+                "w": {"share": 0.5, "profile": {"hourly": [3.0] + [1.0] * 23}},
+                "v": {**workload, "demand": "w", "share": 0.5, "profile": {"hourly": [1.0] * 12 + [3.0] + [1.0] * 11}},
+            },
+            **overrides,
+        )
+    )
+
+
+def test_time_slices_size_for_the_busiest_hours_of_all_workloads_together(make_scenario):
+    """Sized by each workload's own peak hour, capacity is 10 x 72/26 = 27.7 units (the peaks are
+    taken to coincide). With a peak slice of the two busy hours a day (1/12 of the hours), both
+    workloads run at 48/26 of their average there: 10 x 48/26 = 18.5 units. Energy is paid on
+    the average load either way: 10 busy units."""
+    coincident = _offset_peaks(make_scenario)
+    assert coincident.installed["units"].sum() == pytest.approx(10 * 72 / 26)
+    sliced = _offset_peaks(make_scenario, time_slices=[1 / 12, 11 / 12])
+    assert sliced.installed["units"].sum() == pytest.approx(10 * 48 / 26)
+    assert sliced.objective_usd == pytest.approx(10 * 48 / 26 * 1000 + 10 * ENERGY_PER_BUSY_UNIT_MONTH)
+    assert sliced.allocation["tokens_per_s"].sum() == pytest.approx(10_000)  # averages, as without slices
+    assert sliced.demand["peak_tokens_per_s"].sum() == pytest.approx(10_000 * 48 / 26)
+
+
+def test_time_slices_must_cover_all_hours(make_scenario):
+    with pytest.raises(ScenarioError, match="must sum to 1"):
+        make_scenario(time_slices=[0.1, 0.5])
