@@ -25,7 +25,9 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "demand": ["period", "workload", "phase", "tokens_per_s", "peak_tokens_per_s", "tokens"],
     "builds": ["period", "order_period", "site", "fleet", "units"],
     "installed": ["period", "site", "fleet", "procurement", "units"],
-    "allocation": ["period", "workload", "phase", "fleet", "site", "tokens_per_s", "tokens", "busy_units", "peak_busy_units"],
+    "allocation": [
+        "period", "workload", "phase", "fleet", "site", "tokens_per_s", "tokens", "busy_units", "peak_busy_units", "concurrency",
+    ],
     "power": ["period", "site", "used_mw", "cap_mw", "marginal_usd_per_mw"],
     "costs": ["period", "component", "usd", "discounted_usd"],
     "prices": ["period", "workload", "marginal_usd_per_mtok"],
@@ -288,6 +290,9 @@ def _allocation(model: Model) -> pd.DataFrame:
     )
     frame = _over_slices(frame, ["workload", "phase", "fleet", "site", "t"], model, peak="peak_busy_units")
     frame = frame[frame["tokens_per_s"] > 0]
+    # The operating point served at: requests in flight per replica (empty for inline figures).
+    points = model.data.routes.drop_duplicates(["workload", "phase", "fleet"])[["workload", "phase", "fleet", "concurrency"]]
+    frame = frame.merge(points, on=["workload", "phase", "fleet"], how="left")
     return _label(model, frame)[TABLE_COLUMNS["allocation"]].reset_index(drop=True)
 
 
