@@ -120,6 +120,8 @@ def add_variables(model: Model, data: ModelData) -> None:
     - ``blocks[s,t]`` (blocks): power blocks added to site ``s`` and in service in period ``t``
       (at most ``max_blocks``; none before the expansion's lead time).
     - ``adopt[v]`` (0 to 1): whether vendor ``v``'s platform is brought up.
+    - ``burst[f,s,t,k]`` (units): with several time slices, on-demand cloud units rented during
+      slice ``k`` only; ``units`` is then the most rented in any slice.
 
     With ``integer_units`` builds, lease and reservation starts, on-demand cloud units and power
     blocks are whole numbers and ``adopt`` is binary (a mixed-integer program).
@@ -136,6 +138,11 @@ def add_variables(model: Model, data: ModelData) -> None:
     blocks = data.expansions.reset_index()[["site"]].merge(t, how="cross")
     blocks = blocks[blocks["t"] >= blocks["site"].map(data.expansions["lead_periods"])]
     adopt = pd.DataFrame({"vendor": list(data.scenario.policy.adoption_usd)})
+    # With several slices, on-demand cloud units can follow the load: rented per slice (not those
+    # under a commitment, which are paid for the whole period whatever they serve).
+    committed = {f for fleets in data.contracts["fleets"] for f in fleets}
+    flexible = units[(units["procurement"] == "cloud") & ~units["fleet"].isin(committed)]
+    bursts = flexible.merge(k, how="cross") if len(data.slices) > 1 else units[:0].assign(k=0, hours_share=1.0)
     whole = data.scenario.integer_units
     for family, frame, dims in (
         ("serve", serve, ["workload", "phase", "fleet", "site", "t", "k"]),
@@ -146,11 +153,12 @@ def add_variables(model: Model, data: ModelData) -> None:
         ("pair", pairs, ["workload", "site", "prefill_fleet", "decode_fleet", "t", "k"]),
         ("blocks", blocks, ["site", "t"]),
         ("adopt", adopt, ["vendor"]),
+        ("burst", bursts, ["fleet", "site", "t", "k"]),
     ):
         frame = frame.reset_index(drop=True)
         names = _names(family, frame, dims, data)
         # Whole units: what is bought, leased or reserved, and what is rented on demand.
-        integer = whole & ((family in ("build", "start", "blocks", "adopt")) | ((family == "units") & (frame.get("procurement") == "cloud")))
+        integer = whole & ((family in ("build", "start", "blocks", "adopt", "burst")) | ((family == "units") & (frame.get("procurement") == "cloud")))
         categories = np.broadcast_to(np.where(integer, pulp.LpInteger, pulp.LpContinuous), len(frame))
         upper = {"blocks": frame["site"].map(data.expansions["max_blocks"]).to_numpy() if family == "blocks" else None, "adopt": np.ones(len(frame))}.get(family)
         uppers = upper if upper is not None else [None] * len(frame)
@@ -233,18 +241,30 @@ def add_capacity(model: Model, data: ModelData) -> None:
     workload's peak-to-average ratio (1 with time slices, which carry the shape themselves) and
     ``a`` the availability. Without slices the peaks of different workloads are taken to
     coincide, which errs on the side of enough capacity.
+
+    With several slices on-demand cloud units are rented per slice: ``burst[f,s,t,k]`` replaces
+    ``units`` in that slice's row, and ``burst_limit[f,s,t,k]`` keeps each within the period's
+    ``units`` (burst <= units), which carry the quota and commitments.
     """
     serve = model.variables["serve"]
-    # Units serve every slice: each appears in the row of each slice.
+    # Units serve every slice: each appears in the row of each slice, except on-demand cloud
+    # units rented per slice (bursts), which serve only theirs.
     units_k = model.variables["units"].merge(data.slices[["k"]], how="cross")
+    bursts = model.variables["burst"]
+    held = units_k[~units_k["fleet"].isin(bursts["fleet"])]
+    available = pd.concat([held, bursts.drop(columns=["hours_share"])], ignore_index=True)
     terms = pd.concat(
         [
             _terms(serve, data.rate_unit * serve["peak_factor"].to_numpy() / serve["tokens_per_s_per_unit"].to_numpy()),
-            _terms(units_k, -units_k["fleet"].map(data.fleets["availability"]).to_numpy()),
+            _terms(available, -available["fleet"].map(data.fleets["availability"]).to_numpy()),
         ]
     )
-    rhs = model.variables["units"][["fleet", "site", "t"]].merge(data.slices[["k"]], how="cross").assign(rhs=0.0)
+    rhs = units_k[["fleet", "site", "t", "k"]].assign(rhs=0.0)
     _add_rows(model, "capacity", ["fleet", "site", "t", "k"], terms, "<=", rhs)
+    # A burst is within the period's rented units (which carry quotas and commitments).
+    keys = ["fleet", "site", "t", "k"]
+    cover = pd.concat([_terms(bursts, 1.0), _terms(units_k[units_k["fleet"].isin(bursts["fleet"])], -1.0)])
+    _add_rows(model, "burst_limit", keys, cover, "<=", bursts[keys].assign(rhs=0.0))
 
 
 def add_stock(model: Model, data: ModelData) -> None:
@@ -493,7 +513,8 @@ def add_objective(model: Model, data: ModelData) -> None:
     - energy: for units at sites, hours[t] * PUE[s] * price[s,t] / 1000 * (idle[f] * units[f,s,t]
       + (P[f] - idle[f]) * busy[f,s,t]), with ``busy`` the average busy units (as in
       ``capacity`` without the peak factor): energy is paid on the average load.
-    - rental: units[f,s,t] * hourly[f] * hours[t] (leased, cloud and reserved units).
+    - rental: units[f,s,t] * hourly[f] * hours[t] (leased, cloud and reserved units), or for
+      on-demand cloud units rented per slice, burst[f,s,t,k] * hourly[f] * hours[t] * eta[k].
     - unserved_penalty: unserved[w,p,t] * u * seconds[t] / 1e6 * penalty (USD per Mtok).
     - kv_transfer: pair[w,s,g,f,t] * r[w] * u * seconds[t] / 1e6 * kv cost (USD per Mtok of
       prompt) for pairs of different fleets.
@@ -506,7 +527,9 @@ def add_objective(model: Model, data: ModelData) -> None:
     units = model.variables["units"]
     own = units[units["procurement"] == "own"]
     at_site = units[units["fleet"].map(fleets["at_site"])]
-    rented = units[units["procurement"] != "own"]
+    bursts = model.variables["burst"]
+    # Cloud units rented per slice pay for their slice's hours; the period's units are then free.
+    held_rented = units[(units["procurement"] != "own") & ~units["fleet"].isin(bursts["fleet"])]
     serve = model.variables["serve"]
     serve_at_site = serve[serve["fleet"].map(fleets["at_site"])]
     pairs = model.variables["pair"]
@@ -529,7 +552,12 @@ def add_objective(model: Model, data: ModelData) -> None:
             _cost(at_site, "fixed_opex", at_site["fleet"].map(fleets["opex_usd_per_year"]).to_numpy() * per_period(at_site, "years")),
             _cost(at_site, "energy", idle_kw * energy_usd_per_mwh_hour(at_site)),
             _cost(serve_at_site, "energy", busy_kw * busy_units * serve_at_site["hours_share"].to_numpy() * energy_usd_per_mwh_hour(serve_at_site)),
-            _cost(rented, "rental", rented["fleet"].map(fleets["hourly_usd"]).to_numpy() * per_period(rented, "hours")),
+            _cost(held_rented, "rental", held_rented["fleet"].map(fleets["hourly_usd"]).to_numpy() * per_period(held_rented, "hours")),
+            _cost(
+                bursts,
+                "rental",
+                bursts["fleet"].map(fleets["hourly_usd"]).to_numpy() * per_period(bursts, "hours") * bursts["hours_share"].to_numpy(),
+            ),
             _cost(
                 model.variables["unserved"],
                 "unserved_penalty",

@@ -464,3 +464,21 @@ def test_time_slices_size_for_the_busiest_hours_of_all_workloads_together(make_s
 def test_time_slices_must_cover_all_hours(make_scenario):
     with pytest.raises(ScenarioError, match="must sum to 1"):
         make_scenario(time_slices=[0.1, 0.5])
+
+
+def test_cloud_rented_per_slice_covers_the_peak_while_owned_units_carry_the_base(make_scenario):
+    """One workload three times busier for one hour a day (72/26 of average then, 24/26 else),
+    slices of 1/24 and 23/24 of the hours. An owned unit costs $1,744 a busy month, a cloud unit
+    $3/h ($2,232 a month): owned units carry the off-peak 9.23 busy units, and the peak's extra
+    10 x 48/26 = 18.46 units are rented for the 31 peak hours of January: $1,717.8."""
+    scenario = make_scenario(
+        fleets={"own": fleet(12_000), "rent": cloud_fleet(3.0)},
+        workloads={"w": {"profile": {"hourly": [3.0] + [1.0] * 23}}},
+        time_slices=[1 / 24, 23 / 24],
+    )
+    result = solve(scenario)
+    owned = result.installed.set_index("fleet")["units"]["own"]
+    assert owned == pytest.approx(10 * 24 / 26)
+    burst_hours = JANUARY_HOURS / 24
+    extra = 10 * 72 / 26 - 10 * 24 / 26
+    assert result.costs.set_index("component")["usd"]["rental"] == pytest.approx(extra * burst_hours * 3.0)
