@@ -75,7 +75,7 @@ def build(data: ModelData) -> Model:
     """Build the LP for ``data``; nothing is solved.
 
     The families, in the order of ``docs/formulation.md``: variables (with latency eligibility),
-    demand balance, colocation, pairing, capacity, stock, power limit, supply, quota, min term,
+    demand balance, colocation, pairing, KV bandwidth, capacity, stock, power limit, supply, quota, min term,
     budget, vendor share, category share, contract, resilience, expansion, adoption, objective.
     """
     model = Model(data=data, problem=pulp.LpProblem(_solver_name(data.scenario.name) or "plan", pulp.LpMinimize))
@@ -83,6 +83,7 @@ def build(data: ModelData) -> Model:
     add_demand_balance(model, data)
     add_colocation(model, data)
     add_pairing(model, data)
+    add_kv_bandwidth(model, data)
     add_capacity(model, data)
     add_stock(model, data)
     add_power_limit(model, data)
@@ -114,8 +115,9 @@ def add_variables(model: Model, data: ModelData) -> None:
       (ordered ``lead[f]`` periods earlier), so only for ``t >= lead[f]``.
     - ``start[f,s,t]`` (units): leased or reserved units taken at the start of period ``t``, each
       paid for at least ``term[f]`` periods.
-    - ``pair[w,s,g,f,t]`` (rate units of output tokens): for a disaggregated workload, the
-      decode served by fleet ``f`` whose prompts were prefilled by fleet ``g`` at the same site.
+    - ``pair[w,(g,a),(f,b),t,k]`` (rate units of output tokens): for a disaggregated workload,
+      the decode served by fleet ``f`` at ``b`` whose prompts were prefilled by fleet ``g`` at
+      ``a`` (the same site, or two sites joined by a KV link).
 
     - ``blocks[s,t]`` (blocks): power blocks added to site ``s`` and in service in period ``t``
       (at most ``max_blocks``; none before the expansion's lead time).
@@ -150,7 +152,7 @@ def add_variables(model: Model, data: ModelData) -> None:
         ("units", units, ["fleet", "site", "t"]),
         ("build", build_rows, ["fleet", "site", "t"]),
         ("start", starts, ["fleet", "site", "t"]),
-        ("pair", pairs, ["workload", "site", "prefill_fleet", "decode_fleet", "t", "k"]),
+        ("pair", pairs, ["workload", "prefill_site", "prefill_fleet", "decode_site", "decode_fleet", "t", "k"]),
         ("blocks", blocks, ["site", "t"]),
         ("adopt", adopt, ["vendor"]),
         ("burst", bursts, ["fleet", "site", "t", "k"]),
@@ -204,23 +206,40 @@ def add_colocation(model: Model, data: ModelData) -> None:
 
 
 def add_pairing(model: Model, data: ModelData) -> None:
-    """``prefill_pairing[w,g,s,t]`` and ``decode_pairing[w,f,s,t]``: a disaggregated workload's
-    prefill and decode are matched through ``pair`` at each site.
+    """``prefill_pairing[w,g,a,t,k]`` and ``decode_pairing[w,f,b,t,k]``: a disaggregated
+    workload's prefill and decode are matched through ``pair``.
 
-    serve[w,prefill,g,s,t] = r[w] * sum_f pair[w,s,g,f,t]
-    serve[w,decode,f,s,t] = sum_g pair[w,s,g,f,t]
+    serve[w,prefill,g,a,t,k] = r[w] * sum_{(f,b)} pair[w,(g,a),(f,b),t,k]
+    serve[w,decode,f,b,t,k] = sum_{(g,a)} pair[w,(g,a),(f,b),t,k]
 
-    Prefill on a fleet whose site has no decode for it (or the reverse) is thereby zero.
+    Prefill on a placement that no allowed decode follows (or the reverse) is thereby zero.
     """
     serve = model.variables["serve"]
     split = serve[serve["workload"].map(_disaggregated(data))]
     pairs = model.variables["pair"]
     ratio = pairs["workload"].map(_ratios(data)).to_numpy()
     keys = ["workload", "fleet", "site", "t", "k"]
-    for phase, family, column, coef in (("prefill", "prefill_pairing", "prefill_fleet", -ratio), ("decode", "decode_pairing", "decode_fleet", -1.0)):
+    for phase, coef in (("prefill", -ratio), ("decode", -1.0)):
         served = split[split["phase"] == phase]
-        terms = pd.concat([_terms(served, 1.0), _terms(pairs.rename(columns={column: "fleet"}), coef)])
-        _add_rows(model, family, keys, terms, "==", served[keys].assign(rhs=0.0))
+        ends = pairs.rename(columns={f"{phase}_fleet": "fleet", f"{phase}_site": "site"})
+        terms = pd.concat([_terms(served, 1.0), _terms(ends, coef)])
+        _add_rows(model, f"{phase}_pairing", keys, terms, "==", served[keys].assign(rhs=0.0))
+
+
+def add_kv_bandwidth(model: Model, data: ModelData) -> None:
+    """``kv_bandwidth[a,b,t,k]``: KV caches moved from site ``a`` to site ``b`` fit the link.
+
+    sum_{w,g,f} pair[w,(g,a),(f,b),t,k] * r[w] * u * bytes[w] / 1e9 <= bandwidth[a,b]   (GB/s)
+    """
+    pairs = model.variables["pair"]
+    across = pairs[pairs["prefill_site"] != pairs["decode_site"]]
+    gb = (across["input_output_ratio"] * across["kv_bytes_per_token"]).to_numpy() * data.rate_unit / 1e9
+    links = pd.DataFrame(
+        [(link.from_site, link.to_site, link.bandwidth_gb_s) for link in data.scenario.kv_links],
+        columns=["prefill_site", "decode_site", "rhs"],
+    )
+    rhs = links.merge(_periods_frame(data), how="cross").merge(data.slices[["k"]], how="cross")
+    _add_rows(model, "kv_bandwidth", ["prefill_site", "decode_site", "t", "k"], _terms(across, gb), "<=", rhs)
 
 
 def _disaggregated(data: ModelData) -> dict[str, bool]:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from demand import parse_period, project, seconds_per_period
+from fleets import UnknownModelError, get_model
 from demand.mix import share_values
 from demand.profiles import peak_tokens_per_s
 from planner.scenario import AT_SITES, Scenario
@@ -53,9 +54,10 @@ class ModelData:
         latency-eligible ways to serve each phase, with one unit's throughput for that phase and
         the workload's peak-to-average ratio.
     pairs
-        ``workload, site, prefill_fleet, decode_fleet, input_output_ratio, kv_usd_per_mtok``:
-        for disaggregated workloads, which fleet's decode may follow which fleet's prefill (same
-        site), and the cost of moving the KV cache of a million prompt tokens between them.
+        ``workload, prefill_site, prefill_fleet, decode_site, decode_fleet, input_output_ratio,
+        kv_usd_per_mtok, kv_bytes_per_token``: for disaggregated workloads, which placement's
+        decode may follow which placement's prefill (same site, or across a KV link), the cost of
+        moving the KV cache of a million prompt tokens between them, and its bytes per token.
     sites
         Indexed by site: ``pue``.
     site_periods
@@ -322,18 +324,38 @@ def _routes(scenario: Scenario, placements: pd.DataFrame) -> pd.DataFrame:
 
 def _pairs(scenario: Scenario, routes: pd.DataFrame) -> pd.DataFrame:
     """Where a disaggregated workload's decode may follow its prefill: any prefill and decode
-    placement at the same site, charged for moving the KV cache when the fleets differ."""
+    placement at the same site, or at two sites joined by a KV link; moving the KV cache is
+    charged when the fleets or sites differ."""
     split = [name for name, w in scenario.workloads.items() if w.disaggregate]
     prefill = routes[(routes["phase"] == "prefill") & routes["workload"].isin(split)][["workload", "fleet", "site"]]
     decode = routes[(routes["phase"] == "decode") & routes["workload"].isin(split)][["workload", "fleet", "site"]]
-    pairs = prefill.merge(decode, on=["workload", "site"], suffixes=("_prefill", "_decode"))
-    pairs = pairs.rename(columns={"fleet_prefill": "prefill_fleet", "fleet_decode": "decode_fleet"})
-    moved = pairs["prefill_fleet"] != pairs["decode_fleet"]
-    cost = pairs["workload"].map({name: w.kv_transfer_usd_per_mtok for name, w in scenario.workloads.items()})
-    ratio = pairs["workload"].map({name: w.input_output_ratio for name, w in scenario.workloads.items()})
-    return pairs.assign(input_output_ratio=ratio, kv_usd_per_mtok=np.where(moved, cost, 0.0))[
-        ["workload", "site", "prefill_fleet", "decode_fleet", "input_output_ratio", "kv_usd_per_mtok"]
+    pairs = prefill.merge(decode, on="workload", suffixes=("_prefill", "_decode"))
+    pairs = pairs.rename(
+        columns={"fleet_prefill": "prefill_fleet", "fleet_decode": "decode_fleet", "site_prefill": "prefill_site", "site_decode": "decode_site"}
+    )
+    links = {(link.from_site, link.to_site) for link in scenario.kv_links}
+    allowed = (pairs["prefill_site"] == pairs["decode_site"]) | pd.Series(
+        [(a, b) in links for a, b in zip(pairs["prefill_site"], pairs["decode_site"], strict=True)], index=pairs.index, dtype=bool
+    )
+    pairs = pairs[allowed]
+    moved = (pairs["prefill_fleet"] != pairs["decode_fleet"]) | (pairs["prefill_site"] != pairs["decode_site"])
+    workloads = scenario.workloads
+    cost = pairs["workload"].map({name: w.kv_transfer_usd_per_mtok for name, w in workloads.items()})
+    ratio = pairs["workload"].map({name: w.input_output_ratio for name, w in workloads.items()})
+    kv_bytes = pairs["workload"].map({name: _kv_bytes(w) for name, w in workloads.items() if w.disaggregate})
+    return pairs.assign(input_output_ratio=ratio, kv_usd_per_mtok=np.where(moved, cost, 0.0), kv_bytes_per_token=kv_bytes)[
+        ["workload", "prefill_site", "prefill_fleet", "decode_site", "decode_fleet", "input_output_ratio", "kv_usd_per_mtok", "kv_bytes_per_token"]
     ].reset_index(drop=True)
+
+
+def _kv_bytes(workload) -> float:
+    """KV-cache bytes per prompt token a disaggregated workload moves (NaN when unknown and unused)."""
+    if workload.kv_bytes_per_token is not None:
+        return workload.kv_bytes_per_token
+    try:
+        return get_model(workload.model).kv_cache_bytes_per_token("fp16")
+    except UnknownModelError:
+        return float("nan")
 
 
 ROUTE_COLUMNS = [

@@ -36,7 +36,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
         "workload", "phase", "fleet", "origin", "precision", "concurrency",
         "tokens_per_s_per_unit", "tokens_per_s_per_user", "ttft_ms",
     ],
-    "transfers": ["period", "workload", "site", "prefill_fleet", "decode_fleet", "prompt_tokens_per_s", "usd"],
+    "transfers": ["period", "workload", "prefill_site", "prefill_fleet", "decode_site", "decode_fleet", "prompt_tokens_per_s", "usd"],
     "policy": ["period", "policy", "subject", "limit", "actual", "unit", "binding", "marginal_usd_per_unit"],
 }
 """Every result table and its columns, in order."""
@@ -365,11 +365,11 @@ def _transfers(model: Model) -> pd.DataFrame:
     rate = _value(pairs) * model.data.rate_unit * pairs["input_output_ratio"].to_numpy()
     seconds = model.data.periods["seconds"].to_numpy()[pairs["t"].to_numpy()]
     hours = pairs["hours_share"].to_numpy()
-    frame = pairs[["workload", "site", "prefill_fleet", "decode_fleet", "t", "k"]].assign(
-        prompt_tokens_per_s=rate, usd=rate * hours * seconds / 1e6 * pairs["kv_usd_per_mtok"].to_numpy()
-    )
-    frame = _over_slices(frame, ["workload", "site", "prefill_fleet", "decode_fleet", "t"], model)
-    frame = frame[(frame["prompt_tokens_per_s"] > 0) & (frame["prefill_fleet"] != frame["decode_fleet"])]
+    keys = ["workload", "prefill_site", "prefill_fleet", "decode_site", "decode_fleet", "t"]
+    frame = pairs[[*keys, "k"]].assign(prompt_tokens_per_s=rate, usd=rate * hours * seconds / 1e6 * pairs["kv_usd_per_mtok"].to_numpy())
+    frame = _over_slices(frame, keys, model)
+    moved = (frame["prefill_fleet"] != frame["decode_fleet"]) | (frame["prefill_site"] != frame["decode_site"])
+    frame = frame[(frame["prompt_tokens_per_s"] > 0) & moved]
     return _label(model, frame)[TABLE_COLUMNS["transfers"]].reset_index(drop=True)
 
 

@@ -25,7 +25,17 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from demand import DemandSpec, PeriodLength, parse_period, planning_periods, project
 from demand.mix import Share, mix_table
 from demand.profiles import Profile
-from fleets import Category, DoesNotFitError, Precision, UnknownModelError, UnknownSystemError, best_point, get_system, operating_points
+from fleets import (
+    Category,
+    DoesNotFitError,
+    Precision,
+    UnknownModelError,
+    UnknownSystemError,
+    best_point,
+    get_model,
+    get_system,
+    operating_points,
+)
 from planner.errors import Problem, ScenarioError, locate, problems_from_validation, yaml_problem
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=64)]
@@ -108,6 +118,11 @@ class Workload(_Input):
         description="Allow prefill and decode on different fleets at the same site (time to first token is then checked "
         "on the prefill fleet, per-user speed on the decode fleet). Default: both phases on one fleet, in the "
         "workload's input:output proportion.",
+    )
+    kv_bytes_per_token: Positive | None = Field(
+        default=None,
+        description="KV-cache bytes per prompt token moved between sites (for link bandwidth). Default: the reference "
+        "model's at 16-bit (see fleets/models.yaml).",
     )
     kv_transfer_usd_per_mtok: NonNegative = Field(
         default=0.0,
@@ -353,6 +368,16 @@ class Policy(_Input):
     )
 
 
+class KvLink(_Input):
+    """A network link over which prompts prefilled at one site may be decoded at another."""
+
+    from_site: Name = Field(alias="from", description="Site where the prompts are prefilled.")
+    to_site: Name = Field(alias="to", description="Site where the outputs are decoded.")
+    bandwidth_gb_s: Positive = Field(description="Capacity of the link for KV caches, in GB/s.")
+
+    model_config = ConfigDict(extra="forbid", validate_default=True, populate_by_name=True)
+
+
 class Contract(_Input):
     """A commitment to keep capacity of one vendor, category or fleet in service from given dates.
 
@@ -440,6 +465,11 @@ class Scenario(_Input):
     sites: dict[Name, Site] = Field(default_factory=dict, description="Sites for owned fleets, by name.")
     policy: Policy = Field(default_factory=Policy, description="Budgets, penalties and limits on vendors and categories.")
     contracts: dict[Name, Contract] = Field(default_factory=dict, description="Capacity commitments, by name.")
+    kv_links: list[KvLink] = Field(
+        default_factory=list,
+        description="Links between sites over which disaggregated workloads may move KV caches. Omitted: prefill and "
+        "decode of a request share a site.",
+    )
     time_slices: list[Fraction] | None = Field(
         default=None,
         min_length=1,
@@ -456,7 +486,7 @@ class Scenario(_Input):
     @model_validator(mode="after")
     def _cross_check(self) -> Scenario:
         sections = self.model_dump(include={"workloads", "demand", "fleets", "sites"})
-        problems = [*reference_problems(sections), *self._check_calendar(), *self._check_mix(), *self._check_service(), *self._check_resilience(), *self._check_adoption(), *self._check_slices()]
+        problems = [*reference_problems(sections), *self._check_calendar(), *self._check_mix(), *self._check_service(), *self._check_resilience(), *self._check_adoption(), *self._check_slices(), *self._check_links()]
         if problems:
             raise ValidationError.from_exception_data(
                 "Scenario",
@@ -533,6 +563,19 @@ class Scenario(_Input):
                 mix_table({n: self.workloads[n].share for n in names}, periods)
             except ValueError as exc:
                 yield ("workloads",), f"shares of demand entry {key!r} ({', '.join(names)}): {exc}", None
+
+    def _check_links(self):
+        for i, link in enumerate(self.kv_links):
+            for end in ("from_site", "to_site"):
+                name = getattr(link, end)
+                if name not in self.sites and name not in {f.region for f in self.fleets.values()}:
+                    yield ("kv_links", i, end.removesuffix("_site")), f"unknown site; known: {', '.join(self.sites)}", name
+        for name, workload in self.workloads.items():
+            if workload.disaggregate and self.kv_links and workload.kv_bytes_per_token is None:
+                try:
+                    get_model(workload.model)
+                except UnknownModelError:
+                    yield ("workloads", name, "kv_bytes_per_token"), "needed to move KV caches between sites: the model is not a reference model", None
 
     def _check_slices(self):
         if self.time_slices is not None and abs(sum(self.time_slices) - 1.0) > 1e-6:

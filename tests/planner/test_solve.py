@@ -482,3 +482,20 @@ def test_cloud_rented_per_slice_covers_the_peak_while_owned_units_carry_the_base
     burst_hours = JANUARY_HOURS / 24
     extra = 10 * 72 / 26 - 10 * 24 / 26
     assert result.costs.set_index("component")["usd"]["rental"] == pytest.approx(extra * burst_hours * 3.0)
+
+
+def test_a_kv_link_lets_prefill_and_decode_sit_at_different_sites_up_to_its_bandwidth(make_scenario):
+    """P (prefill-fast) stands at site a, D (decode-fast) at b. Alone each site serves a request
+    in 1/2000 + 1/500 unit-seconds per token pair; split across the link, 1/2000 + 1/2000. At
+    1 MB of KV cache per prompt token a 2 GB/s link moves 2,000 prompt tokens/s: those pairs
+    split, the other 3,000 stay together: 0.001 x 2,000 + 0.0025 x 3,000 = 9.5 units ($9,500)."""
+    data = scenario_dict(fleets=_phase_fleets(), workloads={"w": {"disaggregate": True, "kv_bytes_per_token": 1e6}})
+    site = {"power_mw": 1000.0, "pue": 1.0, "electricity_price_usd_per_mwh": 0.0}
+    data["sites"] = {"a": {**site, "fleets": ["P"]}, "b": {**site, "fleets": ["D"]}}
+    apart = solve(Scenario.from_dict(data))
+    assert apart.objective_usd == pytest.approx(12_500) and apart.transfers.empty
+    data["kv_links"] = [{"from": "a", "to": "b", "bandwidth_gb_s": 2.0}]
+    linked = solve(Scenario.from_dict(data))
+    assert linked.objective_usd == pytest.approx(9_500)
+    moved = linked.transfers.iloc[0]
+    assert (moved["prefill_site"], moved["decode_site"], moved["prompt_tokens_per_s"]) == ("a", "b", pytest.approx(2_000))
