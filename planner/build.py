@@ -76,7 +76,8 @@ def build(data: ModelData) -> Model:
 
     The families, in the order of ``docs/formulation.md``: variables (with latency eligibility),
     demand balance, colocation, pairing, KV bandwidth, capacity, stock, power limit, supply, quota, min term,
-    budget, vendor share, category share, contract, resilience, expansion, adoption, objective.
+    budget, vendor share, category share, contract, resilience, expansion, adoption, cost terms,
+    spend commitment, objective.
     """
     model = Model(data=data, problem=pulp.LpProblem(_solver_name(data.scenario.name) or "plan", pulp.LpMinimize))
     add_variables(model, data)
@@ -97,6 +98,8 @@ def build(data: ModelData) -> Model:
     add_resilience(model, data)
     add_expansion(model, data)
     add_adoption(model, data)
+    add_cost_terms(model, data)
+    add_spend_commitment(model, data)
     add_objective(model, data)
     return model
 
@@ -519,11 +522,9 @@ def add_adoption(model: Model, data: ModelData) -> None:
     _add_rows(model, "adoption", ["vendor", "t", "k"], terms, "<=", cap[["vendor", "t", "k"]].assign(rhs=0.0))
 
 
-def add_objective(model: Model, data: ModelData) -> None:
-    """Minimize the present value of all costs, in millions of USD.
-
-    sum_t delta[t] * (capital + fixed_opex + energy + rental + kv_transfer + expansion + adoption
-                      + unserved_penalty)[t] / 1e6
+def add_cost_terms(model: Model, data: ModelData) -> None:
+    """What each decision costs, per cost component and period (nominal USD per LP unit): the
+    terms of the objective, also read by spend commitments and the result's cost table.
 
     - capital: units[f,s,t] * K[f] * CRF(rate, life[f]) * years[t], minus the same for existing
       units (their capital is sunk). Charging the annualized cost only for the periods a unit
@@ -540,7 +541,6 @@ def add_objective(model: Model, data: ModelData) -> None:
     - expansion: blocks[s,t] * block cost * CRF(rate, block life) * years[t].
     - adoption: adopt[v] * one-off cost, in the first period (no discounting).
 
-    ``delta[t] = (1 + rate) ** -(years from the horizon start to the start of t)``.
     """
     fleets, periods = data.fleets, data.periods
     units = model.variables["units"]
@@ -616,6 +616,48 @@ def add_objective(model: Model, data: ModelData) -> None:
     model.cost_terms = terms
     model.cost_constants = constants
 
+
+def add_spend_commitment(model: Model, data: ModelData) -> None:
+    """``spend_commitment[c,y]``: the covered fleets' costs in calendar year ``y`` (capital
+    recovery, opex, energy, rental), plus a take-or-pay shortfall, reach the committed spend.
+
+    sum_{terms of covered fleets in y} usd * x / 1e6 + shortfall[c,y] >= S[c,y] / 1e6
+
+    The shortfall is paid as the ``take_or_pay`` cost component in the year's first period.
+    """
+    commitments = data.spend_commitments
+    if commitments.empty:
+        model.variables["shortfall"] = commitments.assign(name=[], var=[])
+        model.constraints["spend_commitment"] = pd.DataFrame(columns=["contract", "year", "rhs", "name", "constraint"])
+        return
+    names = _names("shortfall", commitments, ["contract", "year"], data)
+    shortfall = commitments.assign(name=names, var=[model.problem.add_variable(_solver_name(n), lowBound=0) for n in names])
+    model.variables["shortfall"] = shortfall
+    terms = model.cost_terms
+    spend = terms[terms["component"].isin(["capital", "fixed_opex", "energy", "rental"])]
+    frames = []
+    for name, fleets in commitments.drop_duplicates("contract")[["contract", "fleets"]].itertuples(index=False):
+        covered = spend[spend["fleet"].isin(fleets)]
+        frames.append(covered.assign(contract=name, year=data.periods["year"].to_numpy()[covered["t"].to_numpy()], coef=covered["usd"] / MUSD))
+    rows = pd.concat([*frames, shortfall.assign(coef=1.0)], ignore_index=True) if frames else shortfall.assign(coef=1.0)
+    _add_rows(model, "spend_commitment", ["contract", "year"], rows, ">=", commitments.assign(rhs=commitments["usd"] / MUSD))
+    model.cost_terms = pd.concat(
+        [terms, pd.DataFrame({"component": "take_or_pay", "t": shortfall["t"].to_numpy(), "var": shortfall["var"].to_numpy(), "usd": MUSD, "fleet": None})],
+        ignore_index=True,
+    )
+
+
+def add_objective(model: Model, data: ModelData) -> None:
+    """Minimize the present value of all costs, in millions of USD.
+
+    sum_t delta[t] * (capital + fixed_opex + energy + rental + kv_transfer + expansion + adoption
+                      + take_or_pay + unserved_penalty)[t] / 1e6
+
+    with the terms of :func:`add_cost_terms` and :func:`add_spend_commitment`, and
+    ``delta[t] = (1 + rate) ** -(years from the horizon start to the start of t)``.
+    """
+    periods = data.periods
+    terms, constants = model.cost_terms, model.cost_constants
     weight = periods["discount"].to_numpy()[terms["t"].to_numpy()] * terms["usd"].to_numpy() / MUSD
     objective = pulp.LpAffineExpression()
     for var, coef in zip(terms["var"], weight, strict=True):
@@ -649,7 +691,8 @@ def _terms(variables: pd.DataFrame, coef) -> pd.DataFrame:
 
 
 def _cost(variables: pd.DataFrame, component: str, usd) -> pd.DataFrame:
-    return pd.DataFrame({"component": component, "t": variables["t"].to_numpy(), "var": variables["var"].to_numpy(), "usd": usd})
+    fleet = variables["fleet"].to_numpy() if "fleet" in variables else None
+    return pd.DataFrame({"component": component, "t": variables["t"].to_numpy(), "var": variables["var"].to_numpy(), "usd": usd, "fleet": fleet})
 
 
 _SENSES = {"<=": pulp.LpConstraintLE, ">=": pulp.LpConstraintGE, "==": pulp.LpConstraintEQ}

@@ -75,6 +75,9 @@ class ModelData:
     contracts
         ``contract, t, measure`` (``mw`` or ``units``), ``minimum``, and ``fleets`` (the fleets
         that count towards it, a tuple).
+    spend_commitments
+        ``contract, year, t`` (the year's first period), ``usd`` (least spend that year),
+        ``fleets`` (the fleets whose costs count).
     expansions
         Indexed by site: ``block_mw``, ``capital_usd_per_year`` (a block's cost times the capital
         recovery factor), ``max_blocks``, ``lead_periods``.
@@ -103,6 +106,7 @@ class ModelData:
     share_limits: pd.DataFrame
     contracts: pd.DataFrame
     expansions: pd.DataFrame
+    spend_commitments: pd.DataFrame
     penalty_usd_per_mtok: float
     rate_unit: float
 
@@ -133,6 +137,7 @@ class ModelData:
             share_limits=_share_limits(scenario),
             contracts=_contracts(scenario, calendar),
             expansions=_expansions(scenario),
+            spend_commitments=_spend_commitments(scenario, calendar, periods),
             penalty_usd_per_mtok=scenario.policy.unserved_penalty_usd_per_mtok,
             rate_unit=rate_unit(demand["tokens_per_s"].max()),
         )
@@ -421,6 +426,8 @@ def _share_limits(scenario: Scenario) -> pd.DataFrame:
 def _contracts(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
     frames = []
     for name, contract in scenario.contracts.items():
+        if contract.min_spend_usd_per_year is not None:
+            continue
         measure = "mw" if contract.min_mw is not None else "units"
         fleets = tuple(f for f, fleet in scenario.fleets.items() if contract.covers(f, fleet) and (measure == "units" or fleet.procurement in AT_SITES))
         minimum = schedule_values(contract.min_mw if measure == "mw" else contract.min_units, calendar, _length(scenario))
@@ -428,6 +435,18 @@ def _contracts(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
     if not frames:
         return _empty(contract=str, t=int, measure=str, minimum=float, fleets=object)
     return pd.concat(frames, ignore_index=True)
+
+
+def _spend_commitments(scenario: Scenario, calendar: pd.PeriodIndex, periods: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for name, contract in scenario.contracts.items():
+        if contract.min_spend_usd_per_year is None:
+            continue
+        values = schedule_values(contract.min_spend_usd_per_year, calendar, _length(scenario))
+        fleets = tuple(f for f, fleet in scenario.fleets.items() if contract.covers(f, fleet))
+        for year, first in periods.reset_index().groupby("year")["t"].min().items():
+            rows.append((name, int(year), int(first), float(values[first]), fleets))
+    return pd.DataFrame(rows, columns=["contract", "year", "t", "usd", "fleets"])
 
 
 def _expansions(scenario: Scenario) -> pd.DataFrame:

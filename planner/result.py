@@ -18,7 +18,7 @@ import pulp
 from planner.build import MUSD, Model
 from planner.scenario import Scenario
 
-COMPONENTS = ("capital", "fixed_opex", "energy", "rental", "kv_transfer", "expansion", "adoption", "unserved_penalty")
+COMPONENTS = ("capital", "fixed_opex", "energy", "rental", "kv_transfer", "expansion", "adoption", "take_or_pay", "unserved_penalty")
 _TINY = 1e-9
 
 TABLE_COLUMNS: dict[str, list[str]] = {

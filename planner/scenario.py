@@ -392,13 +392,18 @@ class Contract(_Input):
         default=None, description="Owned capacity to keep in service, in MW of IT power (units times max_power_kw), over time."
     )
     min_units: Schedule | None = Field(default=None, description="Units (owned or rented) to keep in service, over time.")
+    min_spend_usd_per_year: Schedule | None = Field(
+        default=None,
+        description="Least spent per calendar year on the covered fleets (capital recovery, opex, energy, rental), in USD; "
+        "a year's value is the schedule's at its first month. Take-or-pay: any shortfall is paid anyway.",
+    )
 
     @model_validator(mode="after")
     def _one_of_each(self) -> Contract:
         if sum(x is not None for x in (self.vendor, self.category, self.fleet)) != 1:
             raise ValueError("name exactly one of vendor, category or fleet")
-        if (self.min_mw is None) == (self.min_units is None):
-            raise ValueError("give exactly one of min_mw or min_units")
+        if sum(x is not None for x in (self.min_mw, self.min_units, self.min_spend_usd_per_year)) != 1:
+            raise ValueError("give exactly one of min_mw, min_units or min_spend_usd_per_year")
         return self
 
     def covers(self, name: str, fleet: Fleet) -> bool:
@@ -534,7 +539,7 @@ class Scenario(_Input):
                     except ValueError as exc:
                         yield ("fleets", name, "existing", i, "retire_after"), str(exc), existing.retire_after
         for name, contract in self.contracts.items():
-            for field in ("min_mw", "min_units"):
+            for field in ("min_mw", "min_units", "min_spend_usd_per_year"):
                 yield from steps(getattr(contract, field), ("contracts", name, field))
             if not any(contract.covers(f, fleet) for f, fleet in self.fleets.items()):
                 yield ("contracts", name), "no fleet is covered by this commitment; check its vendor, category or fleet", None

@@ -499,3 +499,22 @@ def test_a_kv_link_lets_prefill_and_decode_sit_at_different_sites_up_to_its_band
     assert linked.objective_usd == pytest.approx(9_500)
     moved = linked.transfers.iloc[0]
     assert (moved["prefill_site"], moved["decode_site"], moved["prompt_tokens_per_s"]) == ("a", "b", pytest.approx(2_000))
+
+
+def test_a_spend_commitment_is_take_or_pay(make_scenario):
+    """Vendor B (capex $12k, $1,744 a busy month) is dearer than A ($1,244); a commitment to
+    spend $5,000 with B in 2026 moves enough work to B that its capital, opex and energy reach
+    $5,000 only if that is cheaper than paying the shortfall: shifting x units from A to B costs
+    $500 x, a shortfall $1 per $1, so the plan shifts 5,000 / 1,744 = 2.87 units to B."""
+    fleets = {"a": fleet(6_000, vendor="A"), "b": fleet(12_000, vendor="B")}
+    result = solve(make_scenario(fleets=fleets, contracts={"deal": {"vendor": "B", "min_spend_usd_per_year": 5_000}}))
+    units = result.installed.set_index("fleet")["units"]
+    assert units["b"] == pytest.approx(5_000 / 1_744)
+    assert result.costs.set_index("component")["usd"]["take_or_pay"] == pytest.approx(0)
+    assert result.objective_usd == pytest.approx(units["a"] * 1_244 + 5_000)
+    # With B's deliveries capped at half a unit, it can absorb only $872 of the spend: the other
+    # $4,128 is paid for nothing.
+    scarce = {"a": fleet(6_000, vendor="A"), "b": fleet(12_000, vendor="B", max_build_units_per_period=0.5)}
+    paid = solve(make_scenario(fleets=scarce, contracts={"deal": {"vendor": "B", "min_spend_usd_per_year": 5_000}}))
+    assert paid.installed.set_index("fleet")["units"]["b"] == pytest.approx(0.5)
+    assert paid.costs.set_index("component")["usd"]["take_or_pay"] == pytest.approx(5_000 - 0.5 * 1_744)

@@ -96,7 +96,7 @@ def test_solve_json_prints_one_object_whose_components_add_up(runner):
     assert summary["status"] == "optimal"
     assert summary["objective_usd"] > 0
     components = summary["cost_by_component_usd"]
-    assert set(components) == {"capital", "fixed_opex", "energy", "rental", "kv_transfer", "expansion", "adoption", "unserved_penalty"}
+    assert set(components) == {"capital", "fixed_opex", "energy", "rental", "kv_transfer", "expansion", "adoption", "take_or_pay", "unserved_penalty"}
     assert math.isclose(sum(components.values()), summary["objective_usd"], rel_tol=1e-9)
 
 
