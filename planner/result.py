@@ -34,7 +34,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "unserved": ["period", "workload", "phase", "tokens_per_s", "tokens"],
     "operating_points": [
         "workload", "phase", "fleet", "origin", "precision", "concurrency",
-        "tokens_per_s_per_unit", "tokens_per_s_per_user", "ttft_ms",
+        "tokens_per_s_per_unit", "tokens_per_s_per_user", "ttft_ms", "busy_unit_hours",
     ],
     "transfers": ["period", "workload", "prefill_site", "prefill_fleet", "decode_site", "decode_fleet", "prompt_tokens_per_s", "usd"],
     "policy": ["period", "policy", "subject", "limit", "actual", "unit", "binding", "marginal_usd_per_unit"],
@@ -111,7 +111,7 @@ class Result:
         """A result that carries only the demand table and why there is no plan."""
         tables = {name: pd.DataFrame(columns=columns) for name, columns in TABLE_COLUMNS.items()}
         tables["demand"] = _demand(model)
-        tables["operating_points"] = _operating_points(model)
+        tables["operating_points"] = _operating_points(model, solved=False)
         return cls(
             status=status,
             message=message,
@@ -353,10 +353,20 @@ def _unserved(model: Model) -> pd.DataFrame:
     return _label(model, frame)[TABLE_COLUMNS["unserved"]].reset_index(drop=True)
 
 
-def _operating_points(model: Model) -> pd.DataFrame:
-    """The operating point each fleet serves each workload's phase at (one row per triple)."""
-    routes = model.data.routes.drop_duplicates(["workload", "phase", "fleet"])
-    return routes[TABLE_COLUMNS["operating_points"]].reset_index(drop=True)
+def _operating_points(model: Model, solved: bool = True) -> pd.DataFrame:
+    """The operating point each fleet serves each workload's phase at (one row per triple), and
+    the unit-hours the plan spends there over the horizon (empty without a plan)."""
+    keys = ["workload", "phase", "fleet"]
+    routes = model.data.routes.drop_duplicates(keys)
+    hours = pd.Series(dtype=float)
+    if solved:
+        serve = model.variables["serve"]
+        periods = model.data.periods
+        busy = _value(serve) * model.data.rate_unit / serve["tokens_per_s_per_unit"].to_numpy()
+        unit_hours = busy * serve["hours_share"].to_numpy() * periods["hours"].to_numpy()[serve["t"].to_numpy()]
+        hours = serve[keys].assign(busy_unit_hours=unit_hours).groupby(keys)["busy_unit_hours"].sum()
+    frame = routes.assign(busy_unit_hours=hours.reindex(list(zip(*(routes[k] for k in keys), strict=True))).to_numpy() if solved else np.nan)
+    return frame[TABLE_COLUMNS["operating_points"]].reset_index(drop=True)
 
 
 def _transfers(model: Model) -> pd.DataFrame:

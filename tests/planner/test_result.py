@@ -155,3 +155,13 @@ def test_summary_splits_served_tokens_by_vendor_and_category(default_result):
     assert all(price > 0 for price in summary["average_marginal_usd_per_mtok"].values())
     binding = default_result.policy[default_result.policy["binding"].astype(bool)]
     assert sum(b["periods_binding"] for b in summary["binding_policies"]) == len(binding)
+
+
+def test_operating_points_count_the_unit_hours_spent_at_each(default_result):
+    """The hours at each point add up to the busy unit-hours of the allocation."""
+    points = default_result.operating_points
+    allocation = default_result.allocation
+    hours = allocation["period"].map(lambda label: pd.Period(label, freq="M").days_in_month * 24)
+    expected = (allocation["busy_units"] * hours).sum()
+    assert points["busy_unit_hours"].sum() == pytest.approx(expected, rel=1e-9)
+    assert (points["busy_unit_hours"] >= 0).all()
