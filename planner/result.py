@@ -185,12 +185,18 @@ class Result:
         weighted = prices.merge(volume, on=["period", "workload"])
         average = weighted.assign(cost=weighted["marginal_usd_per_mtok"] * weighted["tokens"]).groupby("workload")[["cost", "tokens"]].sum()
         policy = self.tables["policy"]
-        binding = policy[policy["binding"].astype(bool)].groupby(["policy", "subject"]).size()
+        bound = policy[policy["binding"].astype(bool)]
+        binding = bound.groupby(["policy", "subject", "unit"]).agg(periods=("period", "size"), saving=("marginal_usd_per_unit", "sum"))
         return {
             "served_tokens_by_vendor": served["vendor"],
             "served_tokens_by_category": served["category"],
             "average_marginal_usd_per_mtok": {w: float(r.cost / r.tokens) if r.tokens else None for w, r in average.iterrows()},
-            "binding_policies": [{"policy": p, "subject": s, "periods_binding": int(n)} for (p, s), n in binding.items()],
+            # What relaxing each binding rule by one unit (point, MW, unit, USD) in every period it
+            # binds would save, summed: the cost of the rule at the margin.
+            "binding_policies": [
+                {"policy": p, "subject": s, "periods_binding": int(r.periods), "unit": u, "marginal_usd_per_unit_all_periods": float(r.saving)}
+                for (p, s, u), r in binding.iterrows()
+            ],
         }
 
     def to_dir(self, path: str | Path, *, overwrite: bool = False) -> Path:
@@ -413,7 +419,7 @@ def _policy(model: Model) -> pd.DataFrame:
                 subject=rows["group"].to_numpy(),
                 limit=[limit[(family, g)] for g in rows["group"]],
                 actual=np.divide(own, totals, out=np.zeros_like(own), where=totals > 0),
-                unit="share of tokens served",
+                unit="percentage point of tokens served",
                 binding=np.abs(pi) > 1e-9,
                 marginal_usd_per_unit=-pi * totals * MUSD / discount[t] / 100.0 + 0.0,
             )
@@ -451,7 +457,7 @@ def _policy(model: Model) -> pd.DataFrame:
                 subject="without " + grouped["vendor"],
                 limit=rho,
                 actual=np.nan,
-                unit="share of demand covered",
+                unit="percentage point of service covered",
                 binding=grouped["binding"].to_numpy(),
                 marginal_usd_per_unit=grouped["weight"].to_numpy() * MUSD / discount[t] / 100.0 + 0.0,
             )
