@@ -535,12 +535,13 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
       ``capacity`` without the peak factor): energy is paid on the average load.
     - rental: units[f,s,t] * hourly[f] * hours[t] (leased, cloud and reserved units), or for
       on-demand cloud units rented per slice, burst[f,s,t,k] * hourly[f] * hours[t] * eta[k].
-    - unserved_penalty: unserved[w,p,t] * u * seconds[t] / 1e6 * penalty (USD per Mtok).
-    - kv_transfer: pair[w,s,g,f,t] * r[w] * u * seconds[t] / 1e6 * kv cost (USD per Mtok of
-      prompt) for pairs of different fleets.
+    - unserved_penalty: unserved[w,p,t,k] * u * seconds[t] * eta[k] / 1e6 * penalty (USD per Mtok).
+    - kv_transfer: pair[w,(g,a),(f,b),t,k] * r[w] * u * seconds[t] * eta[k] / 1e6 * kv cost
+      (USD per Mtok of prompt) for pairs of different fleets or sites.
     - expansion: blocks[s,t] * block cost * CRF(rate, block life) * years[t].
     - adoption: adopt[v] * one-off cost, in the first period (no discounting).
 
+    Busy units and energy are per slice ``k``, weighted by its share of the hours ``eta[k]``.
     """
     fleets, periods = data.fleets, data.periods
     units = model.variables["units"]
