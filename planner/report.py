@@ -64,8 +64,8 @@ def result_report(result: Result) -> Group:
     installed = result.installed
     last = installed[installed["period"] == installed["period"].iloc[-1]] if len(installed) else installed
     builds = result.builds.groupby(["fleet", "site"])["units"].sum()
-    fleet_table = Table(title="Fleet (units built over the horizon; in service at its end)", title_justify="left")
-    for column in ("fleet", "site", "procurement", "built", f"in service {last['period'].iloc[0] if len(last) else ''}"):
+    fleet_table = Table(title="Fleet (units bought over the horizon; in service, leased or rented at its end)", title_justify="left")
+    for column in ("fleet", "site", "procurement", "bought", f"in service {last['period'].iloc[0] if len(last) else ''}"):
         fleet_table.add_column(column, justify="right" if column not in ("fleet", "site", "procurement") else "left")
     for row in last.itertuples(index=False):
         fleet_table.add_row(row.fleet, row.site, row.procurement, f"{builds.get((row.fleet, row.site), 0.0):,.0f}", f"{row.units:,.0f}")
