@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from planner import Scenario, example_path, examples, solve
-from planner.cli import demand, fleets
+from planner.cli import demand, fleets, sweep
 from planner.cli.common import EXIT_NOT_OPTIMAL, SolverChoice, console, fail, load
 from planner.errors import Problem
 from planner.report import result_report
@@ -23,6 +23,7 @@ app = typer.Typer(
 )
 app.add_typer(demand.app, name="demand")
 app.add_typer(fleets.app, name="fleets")
+app.command("sweep")(sweep.sweep_command)
 
 
 @app.callback()

@@ -1,0 +1,332 @@
+"""Sensitivity sweeps: many solves of one scenario with values changed by dotted path.
+
+A sweep is a list of :class:`Parameter` (a path and the values or distribution it takes) and a
+design: ``oat`` (one at a time around the base, for tornado charts), ``grid`` (every
+combination), ``lhs`` (Latin hypercube) or ``mc`` (Monte Carlo) over stated distributions with a
+seed. Runs go to a local process pool; each finished run is appended to a CSV store at once, so
+a sweep that is stopped loses at most the runs in flight and ``resume`` skips the stored ones.
+
+>>> from planner import Scenario, default_scenario_path
+>>> from planner.sweep import Parameter, design
+>>> runs = design([Parameter.parse("fleets.h100.capex_usd=x0.5,x1.5")], "oat", Scenario.from_yaml(default_scenario_path()))
+>>> runs["fleets.h100.capex_usd"].to_list()
+[300000.0, 150000.0, 450000.0]
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import re
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from planner.errors import Problem, ScenarioError
+from planner.overrides import check_path, get_value, with_values
+from planner.scenario import Scenario
+
+Design = Literal["oat", "grid", "lhs", "mc"]
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One value to vary: its dotted path and either explicit values or a distribution.
+
+    Attributes
+    ----------
+    path
+        Dotted path, e.g. ``fleets.cs3.capex_usd``.
+    values
+        Explicit values; an entry ``("x", 1.3)`` means 1.3 times the base value.
+    distribution
+        For ``lhs`` and ``mc``: ``("uniform", lo, hi)``, ``("triangular", lo, mode, hi)`` or
+        ``("lognormal", mu, sigma)`` of the value itself (bounds may be relative: ``("x", 0.7)``).
+    """
+
+    path: str
+    values: tuple = ()
+    distribution: tuple | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Parameter:
+        """Parse ``path=spec``: ``x0.7,x1,x1.3`` (relative), ``100,200`` (absolute), ``0.05..0.15:5``
+        (five evenly spaced values), ``uniform(x0.7,x1.3)``, ``triangular(a,m,b)``, ``lognormal(mu,sigma)``.
+
+        >>> Parameter.parse("a.b=0.05..0.15:3").values
+        (0.05, 0.1, 0.15)
+        """
+        path, _, spec = text.partition("=")
+        path, spec = path.strip(), spec.strip()
+        if not path or not spec:
+            raise ValueError(f"{text!r}: write PATH=VALUES, e.g. fleets.cs3.capex_usd=x0.7,x1,x1.3")
+        found = re.fullmatch(r"(uniform|triangular|lognormal)\((.*)\)", spec)
+        if found:
+            bounds = tuple(_value(v) for v in found.group(2).split(","))
+            needed = {"uniform": 2, "triangular": 3, "lognormal": 2}[found.group(1)]
+            if len(bounds) != needed:
+                raise ValueError(f"{text!r}: {found.group(1)} takes {needed} numbers")
+            return cls(path, distribution=(found.group(1), *bounds))
+        found = re.fullmatch(rf"({_NUMBER})\.\.({_NUMBER}):(\d+)", spec)
+        if found:
+            lo, hi, n = float(found.group(1)), float(found.group(2)), int(found.group(3))
+            return cls(path, values=tuple(float(v) for v in np.linspace(lo, hi, n)))
+        return cls(path, values=tuple(_value(v) for v in spec.split(",")))
+
+
+def _value(text: str):
+    text = text.strip()
+    if text.startswith("x") and re.fullmatch(_NUMBER, text[1:]):
+        return ("x", float(text[1:]))
+    if re.fullmatch(_NUMBER, text):
+        return float(text)
+    raise ValueError(f"{text!r} is not a number or a relative change such as x1.3")
+
+
+def _resolve(value, base: float) -> float:
+    return base * value[1] if isinstance(value, tuple) else value
+
+
+def check_parameters(scenario: Scenario, parameters: Iterable[Parameter]) -> None:
+    """Reject every path that does not exist (with the closest names) or is not a number."""
+    problems = [p for p in (check_path(scenario, param.path) for param in parameters) if p]
+    if not problems:
+        for param in parameters:
+            if not isinstance(get_value(scenario, param.path), int | float) or isinstance(get_value(scenario, param.path), bool):
+                problems.append(Problem(path=param.path, message="only numbers can be varied", value=get_value(scenario, param.path)))
+    if problems:
+        raise ScenarioError(problems)
+
+
+def design(parameters: list[Parameter], kind: Design, scenario: Scenario, *, samples: int = 20, seed: int = 0) -> pd.DataFrame:
+    """The runs of a sweep: one row per run, one column per path, and ``run`` (an id).
+
+    ``oat`` gives the base run, then each parameter at each of its values with the others at
+    base; ``grid`` every combination; ``lhs`` and ``mc`` ``samples`` draws from the
+    distributions (a Latin hypercube stratifies each one), reproducible for a ``seed``.
+    """
+    check_parameters(scenario, parameters)
+    base = {p.path: float(get_value(scenario, p.path)) for p in parameters}
+    if kind in ("oat", "grid"):
+        missing = [p.path for p in parameters if not p.values]
+        if missing:
+            raise ValueError(f"{kind} needs explicit values for {', '.join(missing)}")
+        values = {p.path: [_resolve(v, base[p.path]) for v in p.values] for p in parameters}
+        if kind == "oat":
+            rows = [dict(base)] + [{**base, path: v} for path, vs in values.items() for v in vs if v != base[path]]
+        else:
+            rows = [dict(zip(values, combo, strict=True)) for combo in _product(list(values.values()))]
+    else:
+        missing = [p.path for p in parameters if not p.distribution]
+        if missing:
+            raise ValueError(f"{kind} needs a distribution for {', '.join(missing)}, e.g. uniform(x0.7,x1.3)")
+        rng = np.random.default_rng(seed)
+        quantiles = _lhs(rng, samples, len(parameters)) if kind == "lhs" else rng.random((samples, len(parameters)))
+        rows = [
+            {p.path: _draw(p.distribution, base[p.path], q) for p, q in zip(parameters, row, strict=True)} for row in quantiles
+        ]
+    frame = pd.DataFrame(rows, columns=list(base)).drop_duplicates(ignore_index=True)
+    return frame.assign(run=[f"run{i:04d}" for i in range(len(frame))])[["run", *base]]
+
+
+def _product(lists: list[list]) -> list[tuple]:
+    if not lists:
+        return [()]
+    return [(v, *rest) for v in lists[0] for rest in _product(lists[1:])]
+
+
+def _lhs(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
+    # One draw in each of n equal strata per dimension, strata shuffled independently.
+    cut = (np.arange(n)[:, None] + rng.random((n, d))) / n
+    for j in range(d):
+        cut[:, j] = rng.permutation(cut[:, j])
+    return cut
+
+
+def _draw(distribution: tuple, base: float, q: float) -> float:
+    from scipy import stats  # imported here: only stochastic designs need it
+
+    kind, *args = distribution
+    args = [_resolve(a, base) for a in args]
+    if kind == "uniform":
+        return float(args[0] + q * (args[1] - args[0]))
+    if kind == "triangular":
+        lo, mode, hi = args
+        return float(stats.triang.ppf(q, (mode - lo) / (hi - lo), loc=lo, scale=hi - lo))
+    return float(stats.lognorm.ppf(q, args[1], scale=math.exp(args[0])))
+
+
+# ------------------------------------------------------------------------------------------ running
+KPI_COLUMNS = ["status", "objective_usd", "unserved_tokens", "average_usd_per_mtok", "solve_seconds", "error"]
+
+
+def evaluate(scenario: Scenario, values: dict[str, float]) -> dict[str, Any]:
+    """Solve one run and return its row: status, objective, cost by component, unserved tokens,
+    units and MW per category at the end of the horizon, share per vendor, average $/Mtok."""
+    from planner.solve import solve  # a worker process imports the solver once
+
+    started = time.perf_counter()
+    try:
+        result = solve(with_values(scenario, values))
+    except (ScenarioError, ValueError) as exc:
+        return {"status": "invalid", "error": str(exc), "solve_seconds": time.perf_counter() - started}
+    summary = result.summary()
+    row: dict[str, Any] = {"status": result.status.value, "objective_usd": result.objective_usd, "solve_seconds": result.solve_seconds, "error": ""}
+    if not result.has_plan:
+        return {**row, "error": result.message}
+    row["unserved_tokens"] = summary["unserved_tokens"]
+    row.update({f"cost_{k}_usd": v for k, v in summary["cost_by_component_usd"].items()})
+    served = sum(summary["served_tokens_by_vendor"].values()) or 1.0
+    row.update({f"share_{vendor}": tokens / served for vendor, tokens in summary["served_tokens_by_vendor"].items()})
+    demand = summary["demand_tokens"]
+    row["average_usd_per_mtok"] = result.objective_usd / (demand / 1e6) if demand else None
+    installed = result.installed
+    last = installed[installed["period"] == installed["period"].iloc[-1]]
+    fleets = result.scenario.fleets
+    for category, group in last.groupby(last["fleet"].map(lambda f: fleets[f].category)):
+        row[f"units_{category}"] = float(group["units"].sum())
+        row[f"mw_{category}"] = float(sum(u * (fleets[f].max_power_kw or 0.0) / 1000 for f, u in zip(group["fleet"], group["units"], strict=True)))
+    return row
+
+
+def _evaluate_task(scenario_data: dict, values: dict[str, float]) -> dict[str, Any]:
+    return evaluate(Scenario.model_validate(scenario_data), values)
+
+
+@dataclass
+class SweepResult:
+    """The runs of a sweep and what each gave.
+
+    Attributes
+    ----------
+    table
+        One row per run: ``run``, the parameter values, status, objective, costs by component,
+        unserved tokens, units and MW per category at the end, vendor shares, average $/Mtok,
+        solve seconds, and ``error`` for runs that failed.
+    parameters
+        The paths varied.
+    """
+
+    table: pd.DataFrame
+    parameters: list[str] = field(default_factory=list)
+
+    def tornado(self, kpi: str = "objective_usd") -> pd.DataFrame:
+        """The swing of ``kpi`` per parameter (one-at-a-time runs around the base), largest first.
+
+        Returns columns ``parameter, low_value, high_value, low_kpi, high_kpi, swing``, with the
+        base run's KPI in ``attrs["base"]``.
+        """
+        base_values = {p: self.table[p].iloc[0] for p in self.parameters}
+        base_kpi = float(self.table[kpi].iloc[0])
+        rows = []
+        for p in self.parameters:
+            others = [q for q in self.parameters if q != p]
+            runs = self.table[np.logical_and.reduce([self.table[q] == base_values[q] for q in others]) if others else slice(None)]
+            runs = runs.dropna(subset=[kpi])
+            if runs.empty:
+                continue
+            low, high = runs.loc[runs[p].idxmin()], runs.loc[runs[p].idxmax()]
+            rows.append({"parameter": p, "low_value": low[p], "high_value": high[p], "low_kpi": low[kpi], "high_kpi": high[kpi],
+                         "swing": abs(float(high[kpi]) - float(low[kpi]))})
+        frame = pd.DataFrame(rows).sort_values("swing", ascending=False, ignore_index=True)
+        frame.attrs["base"] = base_kpi
+        return frame
+
+
+def run_sweep(
+    scenario: Scenario,
+    runs: pd.DataFrame,
+    *,
+    out: str | Path | None = None,
+    resume: bool = False,
+    workers: int | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
+) -> SweepResult:
+    """Solve every run (in a process pool when ``workers`` > 1), storing each as it finishes.
+
+    Parameters
+    ----------
+    out
+        Folder for ``runs.csv`` (one row appended per finished run) and ``sweep.json``.
+    resume
+        Skip the runs already in ``out/runs.csv``.
+    workers
+        Processes to use; default all cores; 1 solves in this process.
+    progress
+        Called with (done, failed, total) after each run.
+    """
+    parameters = [c for c in runs.columns if c != "run"]
+    store = Path(out) / "runs.csv" if out is not None else None
+    done: list[dict] = []
+    if store is not None:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        if store.exists() and not resume:
+            raise FileExistsError(f"{store} exists; resume the sweep or choose another folder")
+        if store.exists():
+            done = pd.read_csv(store).to_dict("records")
+        (store.parent / "sweep.json").write_text(json.dumps({"parameters": parameters, "runs": len(runs)}, indent=2) + "\n")
+    finished = {row["run"] for row in done}
+    todo = runs[~runs["run"].isin(finished)]
+    failed = sum(1 for row in done if row.get("status") not in ("optimal", "time_limit"))
+
+    def record(run: str, values: dict, row: dict) -> None:
+        nonlocal failed
+        entry = {"run": run, **values, **row}
+        done.append(entry)
+        failed += entry.get("status") not in ("optimal", "time_limit")
+        if store is not None:
+            _append(store, entry)
+        if progress:
+            progress(len(done), failed, len(runs))
+
+    tasks = [(r["run"], {p: float(r[p]) for p in parameters}) for r in todo.to_dict("records")]
+    workers = workers or os.cpu_count() or 1
+    if workers == 1 or len(tasks) <= 1:
+        for run, values in tasks:
+            record(run, values, evaluate(scenario, values))
+    else:
+        data = scenario.model_dump(mode="python")
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(_evaluate_task, data, values): (run, values) for run, values in tasks}
+            for future in as_completed(futures):
+                run, values = futures[future]
+                try:
+                    row = future.result()
+                except Exception as exc:  # a crashed worker is one failed run, not a failed sweep
+                    row = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
+                record(run, values, row)
+    table = pd.DataFrame(done)
+    order = {run: i for i, run in enumerate(runs["run"])}
+    table = table.sort_values("run", key=lambda s: s.map(order), ignore_index=True)
+    return SweepResult(table=table, parameters=parameters)
+
+
+def _append(store: Path, entry: dict) -> None:
+    """Append one run to the CSV store, widening the header when a run brings new columns."""
+    if store.exists():
+        existing = pd.read_csv(store)
+        if set(entry) - set(existing.columns):
+            merged = pd.concat([existing, pd.DataFrame([entry])], ignore_index=True)
+            staging = store.with_suffix(".partial")
+            merged.to_csv(staging, index=False)
+            os.replace(staging, store)
+            return
+        columns = list(existing.columns)
+    else:
+        columns = list(entry)
+    with store.open("a", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        if handle.tell() == 0:
+            writer.writeheader()
+        writer.writerow(entry)
+        handle.flush()
+        os.fsync(handle.fileno())

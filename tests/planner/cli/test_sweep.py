@@ -1,0 +1,43 @@
+"""``planner sweep`` through the CLI runner."""
+
+from __future__ import annotations
+
+import pandas as pd
+import yaml
+from typer.testing import CliRunner
+
+from planner.cli import app
+from tests.conftest import fleet, scenario_dict
+
+RUNNER = CliRunner(env={"COLUMNS": "200"})
+
+
+def _scenario(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(scenario_dict(fleets={"a": fleet(1e9, existing=[{"site": "s", "units": 10}])})))
+    return path
+
+
+def test_sweep_prints_the_tornado_and_stores_every_run(tmp_path):
+    path = _scenario(tmp_path)
+    args = ["sweep", str(path), "--vary", "sites.s.electricity_price_usd_per_mwh=x0.5,x2", "--workers", "1", "--out", str(tmp_path / "out")]
+    result = RUNNER.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "3 runs, 0 failed" in result.stdout
+    assert "sites.s.electricity_price_usd_per_mwh" in result.stdout and "Swing of the total cost" in result.stdout
+    assert len(pd.read_csv(tmp_path / "out" / "runs.csv")) == 3
+    again = RUNNER.invoke(app, args)
+    assert again.exit_code == 2 and "--resume" in again.stderr
+    resumed = RUNNER.invoke(app, [*args, "--resume"])
+    assert resumed.exit_code == 0 and "3 runs" in resumed.stdout
+
+
+def test_sweep_rejects_a_bad_path_with_a_suggestion(tmp_path):
+    result = RUNNER.invoke(app, ["sweep", str(_scenario(tmp_path)), "--vary", "sites.s.pu=x2"])
+    assert result.exit_code == 2
+    assert "sites.s.pue" in result.stderr and "Traceback" not in result.output
+
+
+def test_sweep_needs_something_to_vary(tmp_path):
+    result = RUNNER.invoke(app, ["sweep", str(_scenario(tmp_path))])
+    assert result.exit_code == 2 and "--vary" in result.stderr

@@ -1,0 +1,107 @@
+"""Sweeps: paths, designs, analytic answers, failures and resuming."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner import Scenario, ScenarioError
+from planner.overrides import check_path, get_value, with_values
+from planner.sweep import Parameter, design, run_sweep
+from tests.conftest import fleet, scenario_dict
+
+
+@pytest.fixture
+def base():
+    """Ten existing units serve the whole demand; new ones would cost far more than they save,
+    so changing the electricity price changes nothing but the energy bill."""
+    return Scenario.from_dict(scenario_dict(fleets={"a": fleet(1e9, existing=[{"site": "s", "units": 10}])}))
+
+
+def test_paths_resolve_and_bad_ones_suggest_names(base):
+    assert get_value(base, "sites.s.electricity_price_usd_per_mwh") == 100.0
+    assert "fleets holds: a" in check_path(base, "fleets.b.capex_usd").message
+    assert "did you mean 'sites.s.pue'" in check_path(base, "sites.s.pu").message
+    assert "a section, not a value" in check_path(base, "sites.s").message
+    with pytest.raises(ScenarioError, match="only numbers can be varied"):
+        design([Parameter.parse("fleets.a.vendor=x2")], "oat", base)
+
+
+def test_a_changed_value_is_validated_like_the_file(base):
+    assert with_values(base, {"fleets.a.capex_usd": 5.0}).fleets["a"].capex_usd == 5.0
+    with pytest.raises(ScenarioError):
+        with_values(base, {"fleets.a.capex_usd": -5.0})
+
+
+def test_parameter_specs_parse():
+    assert Parameter.parse("a.b=x0.7,x1,x1.3").values == (("x", 0.7), ("x", 1.0), ("x", 1.3))
+    assert Parameter.parse("a.b=100,200").values == (100.0, 200.0)
+    assert Parameter.parse("a.b=0.05..0.15:5").values == pytest.approx((0.05, 0.075, 0.1, 0.125, 0.15))
+    assert Parameter.parse("a.b=triangular(x0.5,x1,x2)").distribution == ("triangular", ("x", 0.5), ("x", 1.0), ("x", 2.0))
+    with pytest.raises(ValueError, match="PATH=VALUES"):
+        Parameter.parse("a.b")
+    with pytest.raises(ValueError, match="not a number"):
+        Parameter.parse("a.b=cheap")
+
+
+def test_designs_yield_the_expected_runs(base):
+    price = Parameter.parse("sites.s.electricity_price_usd_per_mwh=50,200")
+    pue = Parameter.parse("sites.s.pue=1.1,1.2,1.3")
+    oat = design([price, pue], "oat", base)
+    assert len(oat) == 1 + 2 + 3  # the base, then each value of each parameter
+    assert oat.iloc[0][["sites.s.electricity_price_usd_per_mwh", "sites.s.pue"]].to_list() == [100.0, 1.0]
+    assert len(design([price, pue], "grid", base)) == 6
+
+
+def test_latin_hypercube_draws_are_stratified_and_reproducible(base):
+    param = Parameter.parse("sites.s.electricity_price_usd_per_mwh=uniform(50,150)")
+    runs = design([param], "lhs", base, samples=10, seed=4)
+    values = runs["sites.s.electricity_price_usd_per_mwh"].to_numpy()
+    assert sorted(np.floor((values - 50) / 10).astype(int)) == list(range(10))  # one draw per tenth
+    assert runs.equals(design([param], "lhs", base, samples=10, seed=4))
+    assert not runs.equals(design([param], "lhs", base, samples=10, seed=5))
+    mc = design([param], "mc", base, samples=50, seed=1)["sites.s.electricity_price_usd_per_mwh"]
+    assert mc.between(50, 150).all()
+
+
+def test_doubling_the_electricity_price_doubles_the_energy_cost(base):
+    """10 busy units x 10 kW x 744 h: 74.4 MWh; at $100 and $200/MWh, $7,440 and $14,880."""
+    runs = design([Parameter.parse("sites.s.electricity_price_usd_per_mwh=100,200")], "grid", base)
+    table = run_sweep(base, runs, workers=1).table.set_index("sites.s.electricity_price_usd_per_mwh")
+    assert table["cost_energy_usd"].to_dict() == pytest.approx({100.0: 7_440.0, 200.0: 14_880.0})
+    assert table.loc[100.0, "cost_capital_usd"] == table.loc[200.0, "cost_capital_usd"]
+    assert table.loc[200.0, "objective_usd"] - table.loc[100.0, "objective_usd"] == pytest.approx(7_440.0)
+
+
+def test_a_failing_run_is_recorded_and_the_sweep_goes_on(base):
+    runs = design([Parameter.parse("sites.s.pue=0.5,1.5")], "oat", base)  # a PUE below 1 is invalid
+    table = run_sweep(base, runs, workers=1).table.set_index("sites.s.pue")
+    assert table.loc[0.5, "status"] == "invalid" and "pue" in table.loc[0.5, "error"]
+    assert table.loc[1.5, "status"] == "optimal"
+
+
+def test_a_stopped_sweep_resumes_to_the_same_table(base, tmp_path):
+    runs = design([Parameter.parse("sites.s.electricity_price_usd_per_mwh=50,150,250"), Parameter.parse("sites.s.pue=1.1,1.3")], "grid", base)
+    whole = run_sweep(base, runs, workers=1).table
+    run_sweep(base, runs.iloc[:2], out=tmp_path / "sweep", workers=1)  # stopped after two runs
+    with pytest.raises(FileExistsError):
+        run_sweep(base, runs, out=tmp_path / "sweep", workers=1)
+    resumed = run_sweep(base, runs, out=tmp_path / "sweep", resume=True, workers=1).table
+    assert len(pd.read_csv(tmp_path / "sweep" / "runs.csv")) == len(runs)
+    pd.testing.assert_series_equal(resumed["objective_usd"], whole["objective_usd"])
+
+
+def test_a_process_pool_gives_the_same_table(base):
+    runs = design([Parameter.parse("sites.s.electricity_price_usd_per_mwh=50,150,250")], "grid", base)
+    serial = run_sweep(base, runs, workers=1).table
+    pooled = run_sweep(base, runs, workers=2).table
+    pd.testing.assert_series_equal(serial["objective_usd"], pooled["objective_usd"])
+
+
+def test_tornado_ranks_parameters_by_swing(base):
+    runs = design([Parameter.parse("sites.s.electricity_price_usd_per_mwh=x0.5,x2"), Parameter.parse("sites.s.pue=x1.1")], "oat", base)
+    tornado = run_sweep(base, runs, workers=1).tornado()
+    assert tornado["parameter"].to_list() == ["sites.s.electricity_price_usd_per_mwh", "sites.s.pue"]
+    assert tornado.loc[0, "swing"] == pytest.approx(7_440 * 1.5)  # from $3,720 to $14,880 of energy
+    assert tornado.attrs["base"] == pytest.approx(7_440)
