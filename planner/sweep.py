@@ -107,14 +107,27 @@ def check_parameters(scenario: Scenario, parameters: Iterable[Parameter]) -> Non
         raise ScenarioError(problems)
 
 
-def design(parameters: list[Parameter], kind: Design, scenario: Scenario, *, samples: int = 20, seed: int = 0) -> pd.DataFrame:
-    """The runs of a sweep: one row per run, one column per path, and ``run`` (an id).
+def design(
+    parameters: list[Parameter],
+    kind: Design,
+    scenario: Scenario,
+    *,
+    samples: int = 20,
+    seed: int = 0,
+    cases: dict[str, dict[str, Any]] | None = None,
+) -> pd.DataFrame:
+    """The runs of a sweep: one row per run, one column per path, ``run`` (an id) and ``case``.
 
     ``oat`` gives the base run, then each parameter at each of its values with the others at
     base; ``grid`` every combination; ``lhs`` and ``mc`` ``samples`` draws from the
-    distributions (a Latin hypercube stratifies each one), reproducible for a ``seed``.
+    distributions (a Latin hypercube stratifies each one), reproducible for a ``seed``. Each
+    named case (e.g. ``{"high_demand": {"demand.total.band": "high"}}``, the demand bands of a
+    fitted curve) adds a run with its values and the parameters at base.
     """
     check_parameters(scenario, parameters)
+    problems = [p for values in (cases or {}).values() for p in (check_path(scenario, path) for path in values) if p]
+    if problems:
+        raise ScenarioError(problems)
     base = {p.path: float(get_value(scenario, p.path)) for p in parameters}
     if kind in ("oat", "grid"):
         missing = [p.path for p in parameters if not p.values]
@@ -134,8 +147,11 @@ def design(parameters: list[Parameter], kind: Design, scenario: Scenario, *, sam
         rows = [
             {p.path: _draw(p.distribution, base[p.path], q) for p, q in zip(parameters, row, strict=True)} for row in quantiles
         ]
-    frame = pd.DataFrame(rows, columns=list(base)).drop_duplicates(ignore_index=True)
-    return frame.assign(run=[f"run{i:04d}" for i in range(len(frame))])[["run", *base]]
+    frame = pd.DataFrame(rows, columns=list(base)).drop_duplicates(ignore_index=True).assign(case="")
+    named = pd.DataFrame([{**base, "case": name} for name in (cases or {})], columns=[*base, "case"])
+    frame = pd.concat([frame, named], ignore_index=True) if len(named) else frame
+    frame.attrs["cases"] = dict(cases or {})
+    return frame.assign(run=[f"run{i:04d}" for i in range(len(frame))])[["run", "case", *base]]
 
 
 def _product(lists: list[list]) -> list[tuple]:
@@ -225,12 +241,13 @@ class SweepResult:
         Returns columns ``parameter, low_value, high_value, low_kpi, high_kpi, swing``, with the
         base run's KPI in ``attrs["base"]``.
         """
-        base_values = {p: self.table[p].iloc[0] for p in self.parameters}
-        base_kpi = float(self.table[kpi].iloc[0])
+        table = self.table[self.table["case"] == ""] if "case" in self.table else self.table
+        base_values = {p: table[p].iloc[0] for p in self.parameters}
+        base_kpi = float(table[kpi].iloc[0])
         rows = []
         for p in self.parameters:
             others = [q for q in self.parameters if q != p]
-            runs = self.table[np.logical_and.reduce([self.table[q] == base_values[q] for q in others]) if others else slice(None)]
+            runs = table[np.logical_and.reduce([table[q] == base_values[q] for q in others]) if others else slice(None)]
             runs = runs.dropna(subset=[kpi])
             if runs.empty:
                 continue
@@ -249,9 +266,11 @@ def run_sweep(
     out: str | Path | None = None,
     resume: bool = False,
     workers: int | None = None,
+    scheduler: str | Any | None = None,
     progress: Callable[[int, int, int], None] | None = None,
 ) -> SweepResult:
-    """Solve every run (in a process pool when ``workers`` > 1), storing each as it finishes.
+    """Solve every run (in a process pool when ``workers`` > 1, or on a Dask cluster), storing
+    each as it finishes.
 
     Parameters
     ----------
@@ -260,11 +279,15 @@ def run_sweep(
     resume
         Skip the runs already in ``out/runs.csv``.
     workers
-        Processes to use; default all cores; 1 solves in this process.
+        Processes to use locally; default all cores; 1 solves in this process.
+    scheduler
+        A Dask distributed scheduler address (``tcp://HOST:PORT``) or ``Client``: the runs go to
+        that cluster instead (needs the ``dask`` extra).
     progress
         Called with (done, failed, total) after each run.
     """
-    parameters = [c for c in runs.columns if c != "run"]
+    parameters = [c for c in runs.columns if c not in ("run", "case")]
+    cases = runs.attrs.get("cases", {})
     store = Path(out) / "runs.csv" if out is not None else None
     done: list[dict] = []
     if store is not None:
@@ -272,15 +295,17 @@ def run_sweep(
         if store.exists() and not resume:
             raise FileExistsError(f"{store} exists; resume the sweep or choose another folder")
         if store.exists():
-            done = pd.read_csv(store).to_dict("records")
+            done = pd.read_csv(store, dtype={"case": str}).to_dict("records")
         (store.parent / "sweep.json").write_text(json.dumps({"parameters": parameters, "runs": len(runs)}, indent=2) + "\n")
     finished = {row["run"] for row in done}
     todo = runs[~runs["run"].isin(finished)]
     failed = sum(1 for row in done if row.get("status") not in ("optimal", "time_limit"))
 
+    case_of = dict(zip(runs["run"], runs["case"], strict=True)) if "case" in runs else {}
+
     def record(run: str, values: dict, row: dict) -> None:
         nonlocal failed
-        entry = {"run": run, **values, **row}
+        entry = {"run": run, "case": case_of.get(run, ""), **{p: values[p] for p in parameters}, **row}
         done.append(entry)
         failed += entry.get("status") not in ("optimal", "time_limit")
         if store is not None:
@@ -288,9 +313,12 @@ def run_sweep(
         if progress:
             progress(len(done), failed, len(runs))
 
-    tasks = [(r["run"], {p: float(r[p]) for p in parameters}) for r in todo.to_dict("records")]
+    tasks = [(r["run"], {**{p: float(r[p]) for p in parameters}, **cases.get(r.get("case") or "", {})}) for r in todo.to_dict("records")]
     workers = workers or os.cpu_count() or 1
-    if workers == 1 or len(tasks) <= 1:
+    if scheduler is not None:
+        for run, values, row in _on_dask(scenario, tasks, scheduler):
+            record(run, values, row)
+    elif workers == 1 or len(tasks) <= 1:
         for run, values in tasks:
             record(run, values, evaluate(scenario, values))
     else:
@@ -305,9 +333,33 @@ def run_sweep(
                     row = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
                 record(run, values, row)
     table = pd.DataFrame(done)
+    if "case" in table:  # a run without a case was stored as an empty cell
+        table["case"] = [c if isinstance(c, str) else "" for c in table["case"]]
     order = {run: i for i, run in enumerate(runs["run"])}
     table = table.sort_values("run", key=lambda s: s.map(order), ignore_index=True)
     return SweepResult(table=table, parameters=parameters)
+
+
+def _on_dask(scenario: Scenario, tasks: list[tuple[str, dict]], scheduler):
+    """Yield ``(run, values, row)`` as a Dask cluster finishes each run."""
+    try:
+        from distributed import Client, as_completed as dask_completed
+    except ImportError as exc:  # the dask extra is optional
+        raise RuntimeError("running on a Dask cluster needs the dask extra: pip install 'planner[dask]'") from exc
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    try:
+        data = client.scatter(scenario.model_dump(mode="python"), broadcast=True)
+        futures = {client.submit(_evaluate_task, data, values, pure=False): (run, values) for run, values in tasks}
+        for future in dask_completed(futures):
+            run, values = futures[future]
+            try:
+                row = future.result()
+            except Exception as exc:  # a lost worker is one failed run, not a failed sweep
+                row = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
+            yield run, values, row
+    finally:
+        if client is not scheduler:
+            client.close()
 
 
 def _append(store: Path, entry: dict) -> None:
@@ -330,3 +382,49 @@ def _append(store: Path, entry: dict) -> None:
         writer.writerow(entry)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+@dataclass
+class SweepFile:
+    """A sweep described in YAML: a ``sweep:`` section beside a scenario's sections, or beside
+    ``scenario: PATH`` (read from the sweep file's folder).
+
+    ``sweep`` holds ``design``, ``samples``, ``seed``, ``vary`` (path: values, as on the
+    command line) and ``cases`` (name: {path: value}).
+    """
+
+    scenario: Scenario
+    parameters: list[Parameter]
+    design: Design = "oat"
+    samples: int = 20
+    seed: int = 0
+    cases: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> SweepFile:
+        """Read a sweep file.
+
+        Raises
+        ------
+        ScenarioError
+            For a bad scenario, a missing ``sweep`` section, or an unreadable spec.
+        """
+        import yaml  # the loader of every scenario file
+
+        path = Path(path)
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not isinstance(data.get("sweep"), dict):
+            raise ScenarioError([Problem(path="sweep", message="a sweep file has a 'sweep:' section", file=str(path))])
+        spec = data.pop("sweep")
+        unknown = set(spec) - {"design", "samples", "seed", "vary", "cases"}
+        if unknown:
+            raise ScenarioError([Problem(path=f"sweep.{u}", message="unknown field; use design, samples, seed, vary or cases", file=str(path)) for u in sorted(unknown)])
+        if "scenario" in data:
+            scenario = Scenario.from_yaml(path.parent / data.pop("scenario"))
+        else:
+            scenario = Scenario.from_dict(data, base_dir=path.parent, file=path, text=path.read_text(encoding="utf-8"))
+        try:
+            parameters = [Parameter.parse(f"{key}={value}") for key, value in (spec.get("vary") or {}).items()]
+        except ValueError as exc:
+            raise ScenarioError([Problem(path="sweep.vary", message=str(exc), file=str(path))]) from exc
+        return cls(scenario, parameters, spec.get("design", "oat"), int(spec.get("samples", 20)), int(spec.get("seed", 0)), dict(spec.get("cases") or {}))

@@ -6,17 +6,30 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+import yaml
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from planner.cli.common import console, fail, load
 from planner.errors import Problem, ScenarioError
-from planner.sweep import Parameter, design, run_sweep
+from planner.sweep import Parameter, SweepFile, design, run_sweep
+
+
+def _is_sweep_file(path: Path) -> bool:
+    """Whether a YAML file holds a 'sweep:' section (read leniently; the loaders report errors)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and "sweep" in data
 
 
 def sweep_command(
     ctx: typer.Context,
-    scenario: Annotated[Optional[Path], typer.Argument(help="Scenario YAML file. Omitted: the built-in default scenario.")] = None,
+    scenario: Annotated[
+        Optional[Path],
+        typer.Argument(help="Scenario YAML file, or a sweep file (a 'sweep:' section beside a scenario or 'scenario: PATH'). Omitted: the built-in default scenario."),
+    ] = None,
     vary: Annotated[list[str], typer.Option("--vary", "-v", help="PATH=VALUES, e.g. fleets.cs3.capex_usd=x0.7,x1,x1.3 or demand.total.rate=0.1..0.3:5 or uniform(x0.7,x1.3). Repeatable.")] = [],  # noqa: B006 - typer reads the default
     design_name: Annotated[str, typer.Option("--design", help="oat (one at a time), grid, lhs (Latin hypercube) or mc (Monte Carlo).")] = "oat",
     samples: Annotated[int, typer.Option(min=1, help="Runs drawn by lhs and mc.")] = 20,
@@ -24,16 +37,26 @@ def sweep_command(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for runs.csv, written as each run finishes.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Skip the runs already stored in --out.")] = False,
     workers: Annotated[Optional[int], typer.Option(min=1, help="Processes to use; default all cores.")] = None,
+    executor: Annotated[str, typer.Option(help="local (a process pool) or dask (an existing Dask cluster, see --scheduler).")] = "local",
+    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, tcp://HOST:PORT (with --executor dask).")] = None,
 ) -> None:
     """Solve a scenario many times with values varied; print the swing of the total cost per value."""
     if design_name not in ("oat", "grid", "lhs", "mc"):
         fail(ctx, [Problem(path="--design", message="use oat, grid, lhs or mc", value=design_name)])
-    if not vary:
-        fail(ctx, [Problem(path="--vary", message="name at least one value to vary, e.g. --vary fleets.cs3.capex_usd=x0.7,x1.3")])
-    base = load(ctx, scenario)
+    if executor not in ("local", "dask") or (executor == "dask") != (scheduler is not None):
+        fail(ctx, [Problem(path="--executor", message="use --executor local, or --executor dask with --scheduler tcp://HOST:PORT", value=executor)])
+    cases: dict = {}
     try:
-        parameters = [Parameter.parse(text) for text in vary]
-        runs = design(parameters, design_name, base, samples=samples, seed=seed)
+        if scenario is not None and _is_sweep_file(scenario):
+            spec = SweepFile.from_yaml(scenario)
+            base, parameters, cases = spec.scenario, spec.parameters, spec.cases
+            design_name, samples, seed = spec.design, spec.samples, spec.seed
+        else:
+            base, parameters = load(ctx, scenario), []
+        parameters += [Parameter.parse(text) for text in vary]
+        if not parameters and not cases:
+            fail(ctx, [Problem(path="--vary", message="name at least one value to vary, e.g. --vary fleets.cs3.capex_usd=x0.7,x1.3")])
+        runs = design(parameters, design_name, base, samples=samples, seed=seed, cases=cases)
     except ScenarioError as exc:
         fail(ctx, exc.problems, exc)
     except ValueError as exc:
@@ -46,7 +69,7 @@ def sweep_command(
             bar.update(task, completed=done, failed=failed)
 
         try:
-            result = run_sweep(base, runs, out=out, resume=resume, workers=workers, progress=advance)
+            result = run_sweep(base, runs, out=out, resume=resume, workers=workers, scheduler=scheduler, progress=advance)
         except FileExistsError as exc:
             fail(ctx, [Problem(path="--out", message=f"{exc}; add --resume to continue it", value=str(out))], exc)
     table = result.table
@@ -55,7 +78,10 @@ def sweep_command(
     out_console.print(f"{len(table)} runs, {len(failed)} failed" + (f"; stored in {out}/runs.csv" if out else ""))
     for row in failed.itertuples(index=False):
         out_console.print(f"  {row.run}: {row.status}: {getattr(row, 'error', '')}")
-    if design_name == "oat" and "objective_usd" in table:
+    named = table[table["case"] != ""] if "case" in table else table[:0]
+    for row in named.itertuples(index=False):
+        out_console.print(f"  case {row.case}: total cost ${row.objective_usd / 1e9:,.3f}B" if row.objective_usd == row.objective_usd else f"  case {row.case}: {row.status}")
+    if design_name == "oat" and parameters and "objective_usd" in table:
         tornado = result.tornado("objective_usd")
         report = Table(title=f"Swing of the total cost (present value) around the base of ${tornado.attrs['base'] / 1e9:,.3f}B", title_justify="left")
         for column in ("parameter", "low value", "high value", "cost at low", "cost at high", "swing"):

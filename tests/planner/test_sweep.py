@@ -105,3 +105,14 @@ def test_tornado_ranks_parameters_by_swing(base):
     assert tornado["parameter"].to_list() == ["sites.s.electricity_price_usd_per_mwh", "sites.s.pue"]
     assert tornado.loc[0, "swing"] == pytest.approx(7_440 * 1.5)  # from $3,720 to $14,880 of energy
     assert tornado.attrs["base"] == pytest.approx(7_440)
+
+
+def test_a_dask_cluster_gives_the_same_table(base):
+    from distributed import Client, LocalCluster
+
+    runs = design([Parameter.parse("sites.s.electricity_price_usd_per_mwh=50,150,250")], "grid", base)
+    local = run_sweep(base, runs, workers=1).table
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+        remote = run_sweep(base, runs, scheduler=client).table
+    pd.testing.assert_series_equal(local["objective_usd"], remote["objective_usd"])
+    assert list(remote["run"]) == list(local["run"])

@@ -41,3 +41,26 @@ def test_sweep_rejects_a_bad_path_with_a_suggestion(tmp_path):
 def test_sweep_needs_something_to_vary(tmp_path):
     result = RUNNER.invoke(app, ["sweep", str(_scenario(tmp_path))])
     assert result.exit_code == 2 and "--vary" in result.stderr
+
+
+def test_a_sweep_file_with_demand_bands_as_named_cases(tmp_path):
+    """Synthetic history (made up here): the fitted demand's low, base and high bands as cases;
+    more demand costs more to serve."""
+    import numpy as np
+
+    from demand import ExponentialGrowth, planning_periods
+
+    months = planning_periods("2024-01", 24, "month")
+    tokens = ExponentialGrowth(start="2024-01", tokens_per_day=5e8, rate=0.04).per_period(months)
+    noisy = tokens * np.random.default_rng(3).lognormal(0.0, 0.05, len(months))
+    pd.DataFrame({"period": months.astype(str), "tokens": noisy}).to_csv(tmp_path / "history.csv", index=False)
+    data = scenario_dict([1.0] * 3)
+    data["demand"]["w"] = {"kind": "fitted", "history": {"csv": "history.csv"}, "family": "exponential", "samples": 40}
+    data["sweep"] = {"cases": {"low": {"demand.w.band": "low"}, "high": {"demand.w.band": "high"}}}
+    path = tmp_path / "bands.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = RUNNER.invoke(app, ["sweep", str(path), "--workers", "1", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "out" / "runs.csv", dtype={"case": str}).fillna({"case": ""}).set_index("case")
+    assert table.loc["low", "objective_usd"] < table.loc["", "objective_usd"] < table.loc["high", "objective_usd"]
+    assert "case high" in result.stdout
