@@ -24,6 +24,7 @@ reports it as decaying growth, whose rate and half-life are easier to read.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 import os
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -705,6 +706,13 @@ def _times(factor: float) -> str:
     return f"{factor:,.0f}x" if factor >= 100 else f"{factor:.3g}x"
 
 
+@lru_cache(maxsize=64)
+def _fit_once(table: tuple[tuple[str, float], ...], interval: str, family: str) -> FitResult:
+    # A sweep validates its scenario once per run: the same history is fitted (and its bootstrap
+    # drawn) once per process, not once per run. A FitResult does not change once made.
+    return fit(ExplicitSeries(tokens=dict(table), interval=interval), family)
+
+
 class Fitted(Volume):
     """Demand from a growth curve fitted to a history when the scenario is loaded.
 
@@ -735,7 +743,7 @@ class Fitted(Volume):
     @model_validator(mode="after")
     def _fit_history(self) -> Fitted:
         try:
-            self._result = fit(self.history, self.family)
+            self._result = _fit_once(tuple(sorted(self.history._table.items())), self.history.interval, self.family)
         except ValueError as error:
             raise ValueError(f"cannot fit a growth curve to the demand history: {error}") from error
         return self

@@ -116,3 +116,15 @@ def test_a_dask_cluster_gives_the_same_table(base):
         remote = run_sweep(base, runs, scheduler=client).table
     pd.testing.assert_series_equal(local["objective_usd"], remote["objective_usd"])
     assert list(remote["run"]) == list(local["run"])
+
+
+def test_runs_share_the_fit_of_an_unchanged_demand_history(tmp_path):
+    """A sweep revalidates each run's scenario; a fitted demand whose history did not change is
+    not fitted again (synthetic history, made up here)."""
+    months = pd.period_range("2024-01", periods=18, freq="M")
+    tokens = 1e12 * 1.05 ** np.arange(18) * np.random.default_rng(0).lognormal(0.0, 0.03, 18)
+    data = scenario_dict([1.0] * 2)
+    data["demand"]["w"] = {"kind": "fitted", "history": {"tokens": dict(zip(months.astype(str), tokens, strict=True))}, "family": "exponential"}
+    scenario = Scenario.from_dict(data)
+    changed = with_values(scenario, {"sites.s.pue": 1.2})
+    assert changed.demand["w"].result is scenario.demand["w"].result
