@@ -16,8 +16,21 @@ from planner.errors import Problem, ScenarioError
 from planner.result import Result, Status
 from planner.scenario import Scenario
 from planner.solve import solve
+from planner.sweep import SweepResult, sweep
 
-__all__ = ["Problem", "Result", "Scenario", "ScenarioError", "Status", "default_scenario_path", "example_path", "examples", "solve"]
+__all__ = [
+    "Problem",
+    "Result",
+    "Scenario",
+    "ScenarioError",
+    "Status",
+    "SweepResult",
+    "default_scenario_path",
+    "example_path",
+    "examples",
+    "solve",
+    "sweep",
+]
 
 
 def examples() -> list[str]:

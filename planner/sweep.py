@@ -428,3 +428,40 @@ class SweepFile:
         except ValueError as exc:
             raise ScenarioError([Problem(path="sweep.vary", message=str(exc), file=str(path))]) from exc
         return cls(scenario, parameters, spec.get("design", "oat"), int(spec.get("samples", 20)), int(spec.get("seed", 0)), dict(spec.get("cases") or {}))
+
+
+def sweep(
+    scenario: Scenario,
+    vary: pd.DataFrame | list[str | Parameter],
+    kind: Design = "oat",
+    *,
+    samples: int = 20,
+    seed: int = 0,
+    cases: dict[str, dict[str, Any]] | None = None,
+    **options: Any,
+) -> SweepResult:
+    """Run a sweep from a notebook in one call.
+
+    Parameters
+    ----------
+    scenario
+        The base scenario.
+    vary
+        ``PATH=VALUES`` texts or :class:`Parameter` objects (then ``kind``, ``samples``,
+        ``seed`` and ``cases`` make the design), or runs already made by :func:`design`.
+    options
+        Passed to :func:`run_sweep`: ``out``, ``resume``, ``workers``, ``scheduler``, ``progress``.
+
+    Examples
+    --------
+    >>> from planner import Scenario, default_scenario_path, sweep
+    >>> result = sweep(Scenario.from_yaml(default_scenario_path()), ["sites.west.pue=x1.1"], workers=1)
+    >>> len(result.table), list(result.tornado()["parameter"])
+    (2, ['sites.west.pue'])
+    """
+    if isinstance(vary, pd.DataFrame):
+        runs = vary
+    else:
+        parameters = [p if isinstance(p, Parameter) else Parameter.parse(p) for p in vary]
+        runs = design(parameters, kind, scenario, samples=samples, seed=seed, cases=cases)
+    return run_sweep(scenario, runs, **options)
