@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import re
 import subprocess
@@ -18,7 +19,7 @@ from planner.data import ModelData
 from planner.result import Result, Status
 from planner.scenario import Scenario
 
-SolverName = Literal["cbc"]
+SolverName = Literal["cbc", "highs"]
 
 
 def solve(
@@ -35,7 +36,8 @@ def solve(
     scenario
         A validated :class:`Scenario`, or the path of a scenario YAML file.
     solver
-        ``"cbc"``: the CBC solver installed with PuLP.
+        ``"cbc"``: the CBC solver installed with PuLP; ``"highs"``: HiGHS through highspy (the
+        ``highs`` extra), in process, without writing a model file.
     time_limit
         Seconds the solver may run; at the limit the best plan found so far is returned with
         status ``time_limit``.
@@ -71,27 +73,25 @@ def solve_model(
     build_seconds: float = 0.0,
 ) -> Result:
     """Solve a model built with :func:`planner.build.build` (for instance after inspecting it)."""
-    if solver != "cbc":
-        raise ValueError(f"unknown solver {solver!r}; available: cbc")
-    path = cbc_path()
-    info = {"solver": "cbc", "solver_version": cbc_version(path) if path else None, "build_seconds": build_seconds}
-    if path is None:
-        return Result.without_plan(
-            model, Status.SOLVER_ERROR, "the CBC solver was not found: reinstall the project (`make run`) so PuLP brings its CBC binary", **info
-        )
-    command = COIN_CMD(path=path, msg=log, timeLimit=time_limit)
+    if solver not in ("cbc", "highs"):
+        raise ValueError(f"unknown solver {solver!r}; available: cbc, highs")
+    name = "CBC" if solver == "cbc" else "HiGHS"
+    make, version, missing = _solver(solver, log)
+    info = {"solver": solver, "solver_version": version, "build_seconds": build_seconds}
+    if make is None:
+        return Result.without_plan(model, Status.SOLVER_ERROR, missing, **info)
     started = time.perf_counter()
     try:
-        model.problem.solve(command)
+        model.problem.solve(make(time_limit))
     except pulp.PulpSolverError as exc:
-        return Result.without_plan(model, Status.SOLVER_ERROR, f"CBC failed: {exc}", **info, solve_seconds=time.perf_counter() - started)
+        return Result.without_plan(model, Status.SOLVER_ERROR, f"{name} failed: {exc}", **info, solve_seconds=time.perf_counter() - started)
     status, message = _status(model.problem, time_limit)
     has_plan = status in (Status.OPTIMAL, Status.TIME_LIMIT) and model.problem.sol_status != pulp.LpSolutionNoSolutionFound
     if has_plan and model.problem.isMIP():
         try:
-            _resolve_with_integers_fixed(model.problem, COIN_CMD(path=path, msg=log))
+            _resolve_with_integers_fixed(model.problem, make(None))
         except pulp.PulpSolverError as exc:
-            return Result.without_plan(model, Status.SOLVER_ERROR, f"CBC failed on the fixed LP: {exc}", **info, solve_seconds=time.perf_counter() - started)
+            return Result.without_plan(model, Status.SOLVER_ERROR, f"{name} failed on the fixed LP: {exc}", **info, solve_seconds=time.perf_counter() - started)
         message += "; whole units, with marginal prices from the LP with those decisions fixed"
     seconds = time.perf_counter() - started
     if has_plan:
@@ -99,7 +99,21 @@ def solve_model(
     return Result.without_plan(model, status, message, **info, solve_seconds=seconds)
 
 
-def _resolve_with_integers_fixed(problem: pulp.LpProblem, command: COIN_CMD) -> None:
+def _solver(solver: SolverName, log: bool):
+    """``(make(time_limit) -> PuLP solver, version, message if missing)`` for ``solver``."""
+    if solver == "highs":
+        try:
+            version = importlib.metadata.version("highspy")
+        except importlib.metadata.PackageNotFoundError:
+            return None, None, "HiGHS is not installed: pip install 'planner[highs]' (the highspy package)"
+        return (lambda limit: pulp.HiGHS(msg=log, timeLimit=limit)), version, None
+    path = cbc_path()
+    if path is None:
+        return None, None, "the CBC solver was not found: reinstall the project (`make run`) so PuLP brings its CBC binary"
+    return (lambda limit: COIN_CMD(path=path, msg=log, timeLimit=limit)), cbc_version(path), None
+
+
+def _resolve_with_integers_fixed(problem: pulp.LpProblem, command) -> None:
     """Fix every integer decision at its value and solve the remaining LP: a mixed-integer
     program has no duals, the LP around its solution does (the usual way to price a MILP)."""
     for var in problem.variables():

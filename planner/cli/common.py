@@ -21,6 +21,7 @@ class SolverChoice(StrEnum):
     """Solvers the command line offers."""
 
     CBC = "cbc"
+    HIGHS = "highs"
 
 
 def console(stderr: bool = False) -> Console:

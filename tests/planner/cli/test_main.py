@@ -284,3 +284,12 @@ def test_validate_a_valid_file_names_its_counts(runner):
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == f"{path}: valid (3 workloads, 6 fleets, 2 sites, 36 months from 2026-01)"
+
+
+def test_solve_with_highs_matches_cbc(runner):
+    cbc = json.loads(runner.invoke(app, ["solve", "--json"]).stdout)
+    highs_run = runner.invoke(app, ["solve", "--json", "--solver", "highs"])
+    assert highs_run.exit_code == 0, highs_run.output
+    highs = json.loads(highs_run.stdout)
+    assert highs["solver"] == "highs" and highs["solver_version"]
+    assert highs["objective_usd"] == pytest.approx(cbc["objective_usd"], rel=1e-5)
