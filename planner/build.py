@@ -61,6 +61,18 @@ class Model:
     cost_terms: pd.DataFrame | None = None
     cost_constants: pd.DataFrame | None = None
 
+    def ranges(self) -> pd.DataFrame:
+        """Per constraint family (and the objective): rows, nonzeros, and the smallest and
+        largest absolute coefficient and right-hand side, to judge the model's scaling."""
+        rows = []
+        for family, frame in self.constraints.items():
+            coefs = np.array([abs(c) for row in frame["constraint"] for c in row.values() if c != 0], dtype=float)
+            rhs = np.array([abs(c.constant) for c in frame["constraint"] if c.constant != 0], dtype=float)
+            rows.append(_range_row(family, len(frame), coefs, rhs))
+        objective = np.array([abs(c) for c in self.problem.objective.values() if c != 0], dtype=float)
+        rows.append(_range_row("objective", 1, objective, np.array([])))
+        return pd.DataFrame(rows)
+
     def size(self) -> dict[str, int]:
         """Number of variables, constraints and nonzero coefficients."""
         rows = [c for frame in self.constraints.values() for c in frame["constraint"]]
@@ -69,6 +81,18 @@ class Model:
             "constraints": len(rows),
             "nonzeros": int(sum(len(c) for c in rows)),
         }
+
+
+def _range_row(family: str, count: int, coefs: np.ndarray, rhs: np.ndarray) -> dict:
+    return {
+        "family": family,
+        "rows": count,
+        "nonzeros": len(coefs),
+        "min_abs_coef": coefs.min() if len(coefs) else np.nan,
+        "max_abs_coef": coefs.max() if len(coefs) else np.nan,
+        "min_abs_rhs": rhs.min() if len(rhs) else np.nan,
+        "max_abs_rhs": rhs.max() if len(rhs) else np.nan,
+    }
 
 
 def build(data: ModelData) -> Model:

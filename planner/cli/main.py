@@ -8,8 +8,11 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.table import Table
 
 from planner import Scenario, example_path, examples, solve
+from planner.build import build
+from planner.data import ModelData
 from planner.cli import demand, fleets, sweep
 from planner.cli.common import EXIT_NOT_OPTIMAL, SolverChoice, console, fail, load
 from planner.errors import Problem
@@ -105,3 +108,22 @@ def example(
         if csv is not None:
             shutil.copyfile(csv, output.parent / csv.relative_to(source.parent))
     typer.echo(f"wrote {output}")
+
+
+@app.command()
+def inspect(ctx: typer.Context, scenario: ScenarioArg = None) -> None:
+    """Build the LP without solving it and print its size and coefficient ranges per constraint family."""
+    model = build(ModelData.from_scenario(load(ctx, scenario)))
+    size = model.size()
+    out = console()
+    out.print(f"{size['variables']:,} variables, {size['constraints']:,} constraints, {size['nonzeros']:,} nonzeros")
+    ranges = model.ranges()
+    table = Table(title="Coefficients and right-hand sides (absolute values, in the LP's scaled units)", title_justify="left")
+    for column in ("family", "rows", "nonzeros", "smallest coef", "largest coef", "smallest rhs", "largest rhs"):
+        table.add_column(column, justify="left" if column == "family" else "right")
+    for row in ranges[ranges["rows"] > 0].itertuples(index=False):
+        cells = (row.min_abs_coef, row.max_abs_coef, row.min_abs_rhs, row.max_abs_rhs)
+        table.add_row(row.family, f"{row.rows:,}", f"{row.nonzeros:,}", *("" if c != c else f"{c:.3g}" for c in cells))
+    out.print(table)
+    coefs = ranges[["min_abs_coef", "max_abs_coef"]].stack()
+    out.print(f"Coefficients span {coefs.max() / coefs.min():.1e} (largest over smallest).")

@@ -293,3 +293,11 @@ def test_solve_with_highs_matches_cbc(runner):
     highs = json.loads(highs_run.stdout)
     assert highs["solver"] == "highs" and highs["solver_version"]
     assert highs["objective_usd"] == pytest.approx(cbc["objective_usd"], rel=1e-5)
+
+
+def test_inspect_prints_the_model_size_and_a_narrow_coefficient_range(runner):
+    result = runner.invoke(app, ["inspect"])
+    assert result.exit_code == 0, result.output
+    assert "variables" in result.stdout and "power_limit" in result.stdout
+    span = float(result.stdout.split("Coefficients span")[1].split()[0])
+    assert span < 1e7  # the scaling keeps the default scenario within seven orders of magnitude
