@@ -239,6 +239,12 @@ class Fleet(_Input):
             raise ValueError("no performance figures: give 'performance' per model or name a catalog 'system'")
         if self.precision is not None and self.system is None:
             raise ValueError("precision applies to a catalog system's estimated operating points; name a 'system'")
+        if self.max_power_kw is not None and not 0.05 <= self.max_power_kw <= MAX_UNIT_KW:
+            hint = "in kW, not MW" if self.max_power_kw < 0.05 else "in kW, not W"
+            raise ValueError(
+                f"max_power_kw {self.max_power_kw:g} is not a plausible unit (a DGX server draws about 10 kW, a GB200 rack "
+                f"about 130); give the power {hint}"
+            )
         if self.idle_power_kw is not None and self.max_power_kw is not None and self.idle_power_kw > self.max_power_kw:
             raise ValueError(f"idle_power_kw ({self.idle_power_kw}) exceeds max_power_kw ({self.max_power_kw})")
         if self.procurement != "own":
@@ -306,6 +312,12 @@ class ServicePoint:
         return self
 
 
+MAX_UNIT_KW = 2_000.0
+"""Largest plausible draw of one unit (a rack), in kW: anything above is a unit mix-up."""
+MAX_SITE_MW = 20_000.0
+"""Largest plausible site cap, in MW (the largest campuses plan a few GW)."""
+
+
 class Expansion(_Input):
     """Power that can be added to a site in whole blocks (a substation, a hall), each at a fixed cost."""
 
@@ -326,6 +338,16 @@ class Site(_Input):
     expansion: Expansion | None = Field(
         default=None, description="Power the site can add in blocks beyond power_mw. Omitted: the cap is fixed."
     )
+
+    @model_validator(mode="after")
+    def _plausible(self) -> Site:
+        caps = self.power_mw.values() if isinstance(self.power_mw, dict) else [self.power_mw]
+        if max(caps, default=0.0) > MAX_SITE_MW:
+            raise ValueError(
+                f"power_mw {max(caps):g} is more than any data-centre site (the largest plan a few thousand MW); "
+                "give the cap in MW, not kW"
+            )
+        return self
 
 
 class Policy(_Input):

@@ -567,3 +567,16 @@ def test_default_demand_comes_from_published_figures_not_a_constant():
     assert total.tokens_per_day * 7 == pytest.approx(27e12, rel=1e-3)
     assert (1 + total.rate) ** 6 == pytest.approx(5.0, rel=1e-3)
     assert {w.demand for w in scenario.workloads.values()} == {"total"}
+
+
+# ---------------------------------------------------------------------------- units
+def test_a_site_of_750000_mw_is_a_unit_mix_up():
+    problems = _problems(scenario_dict(sites={"s": {"power_mw": 750_000.0}}))
+    assert [p.path for p in problems] == ["sites.s"]
+    assert "MW, not kW" in problems[0].message
+
+
+@pytest.mark.parametrize(("kw", "hint"), [(10_000.0, "in kW, not W"), (0.0102, "in kW, not MW")])
+def test_a_unit_of_10_mw_or_10_w_is_a_unit_mix_up(kw, hint):
+    problems = _problems(scenario_dict(fleets={"a": fleet(max_power_kw=kw)}))
+    assert problems[0].path == "fleets.a" and hint in problems[0].message
