@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from planner import Scenario, example_path, examples, solve
+from planner import Scenario, ScenarioError, example_path, examples, solve
 from planner.build import build
 from planner.data import ModelData
 from planner.cli import demand, fleets, sweep
@@ -127,3 +127,23 @@ def inspect(ctx: typer.Context, scenario: ScenarioArg = None) -> None:
     out.print(table)
     coefs = ranges[["min_abs_coef", "max_abs_coef"]].stack()
     out.print(f"Coefficients span {coefs.max() / coefs.min():.1e} (largest over smallest).")
+
+
+@app.command()
+def verify(ctx: typer.Context, folder: Annotated[Path, typer.Argument(help="A folder written by `planner solve --out`.")]) -> None:
+    """Re-check a written plan against its scenario with code independent of the model builder (exit 1 if any check fails)."""
+    from planner.verify import verify as check_plan
+
+    try:
+        checks = check_plan(folder)
+    except (OSError, ScenarioError) as exc:
+        problems = exc.problems if isinstance(exc, ScenarioError) else [Problem(path=str(folder), message=f"cannot read the plan: {exc}")]
+        fail(ctx, problems, exc)
+    table = Table(title=f"Checks of the plan in {folder}", title_justify="left")
+    for column in ("check", "result", "detail"):
+        table.add_column(column)
+    for check in checks:
+        table.add_row(check.name, "[green]ok[/green]" if check.ok else "[red]FAILED[/red]", check.detail)
+    console().print(table)
+    if not all(check.ok for check in checks):
+        raise typer.Exit(EXIT_NOT_OPTIMAL)

