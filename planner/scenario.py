@@ -449,12 +449,14 @@ def reference_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:
     workloads, demand, fleets, sites = section("workloads"), section("demand"), section("fleets"), section("sites")
     for name, workload in entries(workloads):
         key = workload.get("demand") or name
-        if demand and key not in demand:
+        if demand and isinstance(key, str) and key not in demand:
             yield ("workloads", name, "demand"), f"no demand entry {key!r}; known: {', '.join(map(str, demand))}", key
     placed = set()
     for site_name, site in entries(sites):
         listed = site.get("fleets")
         for i, fleet_name in enumerate(listed if isinstance(listed, list) else []):
+            if not isinstance(fleet_name, str):
+                continue  # reported as a wrong type by the field checks
             fleet = fleets.get(fleet_name)
             if fleet is None and fleets:
                 yield ("sites", site_name, "fleets", i), f"unknown fleet; known: {', '.join(map(str, fleets))}", fleet_name
@@ -469,10 +471,11 @@ def reference_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:
             site_name = entry.get("site") if isinstance(entry, dict) else None
             if site_name is None:
                 continue
-            site = sites.get(site_name)
+            site = sites.get(site_name) if isinstance(site_name, str) else None
+            listed = site.get("fleets") if isinstance(site, dict) else None
             if site is None:
                 yield ("fleets", fleet_name, "existing", i, "site"), f"unknown site; known: {', '.join(map(str, sites)) or 'none'}", site_name
-            elif isinstance(site, dict) and fleet_name not in (site.get("fleets") or []):
+            elif isinstance(listed, list) and fleet_name not in listed:
                 yield ("fleets", fleet_name, "existing", i, "site"), f"site {site_name!r} does not list this fleet in its 'fleets'", site_name
 
 
