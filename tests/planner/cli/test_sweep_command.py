@@ -64,3 +64,35 @@ def test_a_sweep_file_with_demand_bands_as_named_cases(tmp_path):
     table = pd.read_csv(tmp_path / "out" / "runs.csv", dtype={"case": str}).fillna({"case": ""}).set_index("case")
     assert table.loc["low", "objective_usd"] < table.loc["", "objective_usd"] < table.loc["high", "objective_usd"]
     assert "case high" in result.stdout
+
+
+def test_a_sweep_killed_with_sigkill_resumes_without_losing_a_finished_run(tmp_path):
+    """Kill the sweep process outright once some runs are stored; resuming completes the rest,
+    and every run stored before the kill is kept as it was."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = _scenario(tmp_path)
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "planner", "sweep", str(path), "--vary", "sites.s.electricity_price_usd_per_mwh=10..200:12",
+            "--design", "grid", "--workers", "1", "--out", str(out)]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    store = out / "runs.csv"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not store.exists() or len(pd.read_csv(store)) < 3):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    before = pd.read_csv(store)
+    assert 3 <= len(before) < 12  # stopped mid-way
+    result = RUNNER.invoke(app, ["sweep", str(path), "--vary", "sites.s.electricity_price_usd_per_mwh=10..200:12", "--design", "grid",
+                                 "--workers", "1", "--out", str(out), "--resume"])
+    assert result.exit_code == 0, result.output
+    after = pd.read_csv(store).set_index("run")
+    assert len(after) == 12
+    kept = after.loc[before["run"], "objective_usd"].to_numpy()
+    assert list(kept) == list(before["objective_usd"])
