@@ -325,12 +325,7 @@ def run_sweep(
         data = scenario.model_dump(mode="python")
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = {pool.submit(_evaluate_task, data, values): (run, values) for run, values in tasks}
-            for future in as_completed(futures):
-                run, values = futures[future]
-                try:
-                    row = future.result()
-                except Exception as exc:  # a crashed worker is one failed run, not a failed sweep
-                    row = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
+            for run, values, row in _finished(futures, as_completed):
                 record(run, values, row)
     table = pd.DataFrame(done)
     if "case" in table:  # a run without a case was stored as an empty cell
@@ -338,6 +333,17 @@ def run_sweep(
     order = {run: i for i, run in enumerate(runs["run"])}
     table = table.sort_values("run", key=lambda s: s.map(order), ignore_index=True)
     return SweepResult(table=table, parameters=parameters)
+
+
+def _finished(futures: dict, completed) -> Any:
+    """Yield ``(run, values, row)`` for each future as ``completed`` (local or Dask) hands it back."""
+    for future in completed(futures):
+        run, values = futures[future]
+        try:
+            row = future.result()
+        except Exception as exc:  # a crashed or lost worker is one failed run, not a failed sweep
+            row = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
+        yield run, values, row
 
 
 def _on_dask(scenario: Scenario, tasks: list[tuple[str, dict]], scheduler):
@@ -350,13 +356,7 @@ def _on_dask(scenario: Scenario, tasks: list[tuple[str, dict]], scheduler):
     try:
         data = client.scatter(scenario.model_dump(mode="python"), broadcast=True)
         futures = {client.submit(_evaluate_task, data, values, pure=False): (run, values) for run, values in tasks}
-        for future in dask_completed(futures):
-            run, values = futures[future]
-            try:
-                row = future.result()
-            except Exception as exc:  # a lost worker is one failed run, not a failed sweep
-                row = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
-            yield run, values, row
+        yield from _finished(futures, dask_completed)
     finally:
         if client is not scheduler:
             client.close()
