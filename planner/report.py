@@ -9,6 +9,7 @@ from rich.text import Text
 
 from demand import FitResult
 from planner.errors import Problem
+from planner.explain import Explanation
 from planner.result import Result
 
 
@@ -42,7 +43,10 @@ def result_report(result: Result) -> Group:
     share = unserved / summary["demand_tokens"] if summary["demand_tokens"] else 0.0
     headline.add_row(
         "Unserved demand",
-        Text(f"{_tokens(unserved)} tokens ({share:.2%} of demand)", style="bold red" if unserved > 0 else "green"),
+        Text(
+            f"{_tokens(unserved)} tokens ({share:.2%} of demand)" + (": `planner explain` shows what keeps it from being served" if unserved > 0 else ""),
+            style="bold red" if unserved > 0 else "green",
+        ),
     )
     total = sum(summary["served_tokens_by_vendor"].values()) or 1.0
     headline.add_row("Tokens served by vendor", ", ".join(f"{v} {t / total:.0%}" for v, t in sorted(summary["served_tokens_by_vendor"].items())))
@@ -81,6 +85,42 @@ def result_report(result: Result) -> Group:
     for workload, row in served.iterrows():
         mix.add_row(workload, *(_tokens(v) for v in row), Text(_tokens(lost.get(workload, 0.0)), style="red" if lost.get(workload, 0.0) else ""))
     parts.append(mix)
+    return Group(*parts)
+
+
+def explanation_report(explanation: Explanation, every_row: bool = False) -> Group:
+    """What ``planner explain`` prints: the finding, the limits that must give way (per limit and
+    subject over the periods, or ``every_row``), and the demand no limit could serve."""
+    colour = {"feasible": "green", "unserved": "yellow"}.get(explanation.finding, "red")
+    head = Table.grid(padding=(0, 2))
+    head.add_row("Scenario", Text(explanation.result.scenario.name))
+    head.add_row("Plan as given", Text(f"{explanation.result.status.value}: {explanation.result.message}"))
+    head.add_row("Finding", Text(f"{explanation.finding}: {explanation.message}", style=colour))
+    parts = [head]
+    if not explanation.violations.empty:
+        table = Table(title="Limits that must give way (the smallest changes, largest relative first)", title_justify="left")
+        for column in ("constraint" if every_row else "limit", "subject", "periods", "set to", "must give", "would be", "unit", "how to fix"):
+            table.add_column(column, justify="right" if column in ("set to", "must give", "would be") else "left", overflow="fold")
+        # Text cells: constraint names hold brackets that rich would read as markup.
+        if every_row:
+            for row in explanation.violations.itertuples(index=False):
+                cells = (row.constraint, row.subject, row.period, f"{row.value:,.4g}", f"{row.violation:,.4g}", f"{row.relaxed_value:,.4g}", row.unit, row.fix)
+                table.add_row(*map(Text, cells))
+        else:
+            for row in explanation.grouped().itertuples(index=False):
+                periods = row.first if row.periods == 1 else f"{row.first} to {row.last} ({row.periods})"
+                cells = (row.limit, row.subject, periods, f"{row.value:,.4g}", f"{row.largest_violation:,.4g}", f"{row.relaxed_value:,.4g}", row.unit, row.fix)
+                table.add_row(*map(Text, cells))
+        parts.append(table)
+    if not explanation.unservable.empty:
+        lost = Table(title="Demand no change of limits could serve", title_justify="left")
+        for column in ("period", "workload", "phase", "tokens/s", "why"):
+            lost.add_column(column, justify="right" if column == "tokens/s" else "left", overflow="fold")
+        for row in explanation.unservable.itertuples(index=False):
+            lost.add_row(*map(Text, (row.period, row.workload, row.phase, _tokens(row.tokens_per_s), row.reason)))
+        parts.append(lost)
+    if explanation.relaxed_objective_usd is not None:
+        parts.append(Text(f"Least-cost plan with these changes: {_usd(explanation.relaxed_objective_usd)} (present value)."))
     return Group(*parts)
 
 

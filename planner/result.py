@@ -53,6 +53,8 @@ class Status(StrEnum):
     """No plan satisfies the hard constraints."""
     UNBOUNDED = "unbounded"
     """The cost can fall without limit: some cost is negative."""
+    NUMERICAL_TROUBLE = "numerical_trouble"
+    """The solver stopped on numerical difficulties: the model is badly scaled somewhere."""
     NOT_SOLVED = "not_solved"
     """The solver returned without a solution."""
     SOLVER_ERROR = "solver_error"

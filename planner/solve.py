@@ -81,11 +81,16 @@ def solve_model(
     if make is None:
         return Result.without_plan(model, Status.SOLVER_ERROR, missing, **info)
     started = time.perf_counter()
+    command = make(time_limit)
     try:
-        model.problem.solve(make(time_limit))
+        model.problem.solve(command)
     except pulp.PulpSolverError as exc:
         return Result.without_plan(model, Status.SOLVER_ERROR, f"{name} failed: {exc}", **info, solve_seconds=time.perf_counter() - started)
-    status, message = _status(model.problem, time_limit)
+    except (OSError, ValueError, IndexError) as exc:
+        # PuLP could not read what the solver left behind: it crashed, or wrote half a file.
+        message = f"PuLP could not read {name}'s answer ({type(exc).__name__}: {exc}); the solver probably crashed. Rerun with --solver to try the other one"
+        return Result.without_plan(model, Status.SOLVER_ERROR, message, **info, solve_seconds=time.perf_counter() - started)
+    status, message = _status(model.problem, time_limit, _solver_status(model.problem, command))
     has_plan = status in (Status.OPTIMAL, Status.TIME_LIMIT) and model.problem.sol_status != pulp.LpSolutionNoSolutionFound
     if has_plan and model.problem.isMIP():
         try:
@@ -99,6 +104,32 @@ def solve_model(
     return Result.without_plan(model, status, message, **info, solve_seconds=seconds)
 
 
+def solver_command(solver: SolverName, time_limit: float | None = None, *, log: bool = False):
+    """The PuLP solver object for ``solver`` (for solving a model by hand, as ``planner explain`` does).
+
+    Raises
+    ------
+    RuntimeError
+        If the solver is not installed; the message says how to install it.
+    """
+    make, _, missing = _solver(solver, log)
+    if make is None:
+        raise RuntimeError(missing)
+    return make(time_limit)
+
+
+class _CBC(COIN_CMD):
+    """CBC through PuLP, keeping CBC's own status line: PuLP reads every "Stopped ..." as not
+    solved, but only CBC's words tell a time limit from numerical trouble."""
+
+    status_line = ""
+
+    def get_status(self, filename):
+        with open(filename, encoding="utf-8", errors="replace") as f:
+            self.status_line = f.readline().strip()
+        return super().get_status(filename)
+
+
 def _solver(solver: SolverName, log: bool):
     """``(make(time_limit) -> PuLP solver, version, message if missing)`` for ``solver``."""
     if solver == "highs":
@@ -110,7 +141,7 @@ def _solver(solver: SolverName, log: bool):
     path = cbc_path()
     if path is None:
         return None, None, "the CBC solver was not found: reinstall the project (`make run`) so PuLP brings its CBC binary"
-    return (lambda limit: COIN_CMD(path=path, msg=log, timeLimit=limit)), cbc_version(path), None
+    return (lambda limit: _CBC(path=path, msg=log, timeLimit=limit)), cbc_version(path), None
 
 
 def _resolve_with_integers_fixed(problem: pulp.LpProblem, command) -> None:
@@ -124,15 +155,32 @@ def _resolve_with_integers_fixed(problem: pulp.LpProblem, command) -> None:
     problem.solve(command)
 
 
-def _status(problem: pulp.LpProblem, time_limit: float | None) -> tuple[Status, str]:
+_NUMERICAL = ("Stopped on difficulties", "Stopped due to errors", "Status unknown", "kSolveError", "kPostsolveError", "kUnknown")
+"""Solver statuses that mean numerical trouble: CBC's status line (its first words) or HiGHS's model status."""
+
+
+def _solver_status(problem: pulp.LpProblem, command) -> str:
+    """The solver's own word on how it ended: CBC's status line, or HiGHS's model status name."""
+    if isinstance(command, _CBC):
+        return command.status_line
+    model = getattr(problem, "solverModel", None)
+    return model.getModelStatus().name if model is not None else ""
+
+
+def _status(problem: pulp.LpProblem, time_limit: float | None, solver_status: str = "") -> tuple[Status, str]:
+    if solver_status.startswith(_NUMERICAL):
+        return Status.NUMERICAL_TROUBLE, (
+            f"the solver ran into numerical trouble ({solver_status}): run `planner inspect` to see the coefficient ranges "
+            "and look for a figure off by a factor of 1,000 (kW for MW, tokens/s per unit, prices), or try the other solver (--solver)"
+        )
     if problem.status == pulp.LpStatusOptimal and problem.sol_status == pulp.LpSolutionOptimal:
         return Status.OPTIMAL, "optimal plan found"
     if problem.sol_status == pulp.LpSolutionIntegerFeasible or (time_limit is not None and problem.status == pulp.LpStatusNotSolved):
         return Status.TIME_LIMIT, f"the solver stopped at the time limit ({time_limit:g} s); the plan shown is the best found, not proven optimal"
     if problem.status == pulp.LpStatusInfeasible:
         return Status.INFEASIBLE, (
-            "no plan satisfies every hard constraint: check that existing units fit their sites' power_mw, and that "
-            "commitments (contracts) can be built in time within power, supply and budget"
+            "no plan meets every limit; run `planner explain` on the scenario to see which limits (site power, supply, "
+            "quota, budget, commitments) must give way, where and by how much"
         )
     if problem.status == pulp.LpStatusUnbounded:
         return Status.UNBOUNDED, "the model is unbounded: a cost is negative somewhere; check prices and penalties"

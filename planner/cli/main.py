@@ -16,7 +16,7 @@ from planner.data import ModelData
 from planner.cli import demand, fleets, sweep
 from planner.cli.common import EXIT_NOT_OPTIMAL, SolverChoice, console, fail, load
 from planner.errors import Problem
-from planner.report import result_report
+from planner.report import explanation_report, result_report
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -108,6 +108,42 @@ def example(
         if csv is not None:
             shutil.copyfile(csv, output.parent / csv.relative_to(source.parent))
     typer.echo(f"wrote {output}")
+
+
+@app.command()
+def explain(
+    ctx: typer.Context,
+    scenario: ScenarioArg = None,
+    solver: Annotated[SolverChoice, typer.Option(help="Solver to use.")] = SolverChoice.CBC,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", min=0.0, help="Seconds each of the (up to three) solves may run.")] = None,
+    every_row: Annotated[bool, typer.Option("--all", help="List every constraint that must give way, not one line per limit and subject.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the finding, message and tables as one JSON object.")] = False,
+) -> None:
+    """Say why a scenario has no plan, or why its plan leaves demand unserved: which limits must give way, where and by how much.
+
+    Exit code 0: the plan as given is optimal (whether or not it serves all demand); 1: it is not
+    (infeasible, or the solver did not finish); 2: invalid input.
+    """
+    from planner.explain import explain as explain_scenario
+
+    explanation = explain_scenario(load(ctx, scenario), solver=solver.value, time_limit=time_limit)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "finding": explanation.finding,
+                    "message": explanation.message,
+                    "status": explanation.result.status.value,
+                    "relaxed_objective_usd": explanation.relaxed_objective_usd,
+                    "violations": json.loads(explanation.violations.to_json(orient="records")),
+                    "unservable": json.loads(explanation.unservable.to_json(orient="records")),
+                }
+            )
+        )
+    else:
+        console().print(explanation_report(explanation, every_row=every_row))
+    if not explanation.result.is_optimal:
+        raise typer.Exit(EXIT_NOT_OPTIMAL)
 
 
 @app.command()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import sys
 
 import numpy as np
 import pandas as pd
@@ -195,6 +196,53 @@ def test_solver_outcomes_map_to_statuses(status, solution, time_limit, expected)
     problem = pulp.LpProblem("p", pulp.LpMinimize)
     problem.assignStatus(getattr(pulp, f"LpStatus{status}"), getattr(pulp, f"LpSolution{solution}"))
     assert _status(problem, time_limit)[0] is expected
+
+
+FAKE_CBC = """#!{python}
+import sys
+args = sys.argv[1:]
+if "-quit" in args:
+    print("Version: fake")
+elif "-solution" in args:
+    with open(args[args.index("-solution") + 1], "w") as f:
+        f.write({line!r} + "\\n")
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "time_limit", "expected"),
+    [
+        ("Stopped on difficulties - objective value 0", None, Status.NUMERICAL_TROUBLE),
+        ("Stopped due to errors - objective value 0", None, Status.NUMERICAL_TROUBLE),
+        ("Stopped on difficulties - objective value 0", 5.0, Status.NUMERICAL_TROUBLE),  # not the time limit
+        ("Stopped on time - objective value 0", 5.0, Status.TIME_LIMIT),
+        ("Stopped on time", 5.0, Status.SOLVER_ERROR),  # a solution file cut short: CBC crashed writing it
+        ("Infeasible - objective value 0", None, Status.INFEASIBLE),
+    ],
+)
+def test_cbc_status_lines_map_to_statuses(make_scenario, monkeypatch, tmp_path, line, time_limit, expected):
+    """A stand-in CBC that writes only a status line, as CBC does when it gives up."""
+    solve_module = importlib.import_module("planner.solve")
+    fake = tmp_path / "cbc"
+    fake.write_text(FAKE_CBC.format(python=sys.executable, line=line), encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setattr(solve_module, "cbc_path", lambda: str(fake))
+    result = solve(make_scenario(), time_limit=time_limit)
+    assert result.status is expected
+    if expected is Status.NUMERICAL_TROUBLE:
+        assert "numerical trouble" in result.message and "planner inspect" in result.message
+        assert not result.has_plan
+    if expected is Status.SOLVER_ERROR:
+        assert "could not read" in result.message
+
+
+@pytest.mark.parametrize("model_status", ["kSolveError", "kPostsolveError", "kUnknown"])
+def test_highs_numerical_failures_are_numerical_trouble(model_status):
+    from planner.solve import _status
+
+    problem = pulp.LpProblem("p", pulp.LpMinimize)
+    problem.assignStatus(pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound)
+    assert _status(problem, None, model_status)[0] is Status.NUMERICAL_TROUBLE
 
 
 def test_capacity_is_sized_for_the_peak_hour_and_energy_for_the_average(make_scenario):

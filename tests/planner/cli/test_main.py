@@ -201,17 +201,21 @@ def test_a_missing_scenario_file_exits_2(runner, workdir):
     assert "Traceback" not in result.output
 
 
-def test_an_infeasible_scenario_exits_1_and_explains(runner, workdir):
-    """100 existing units idling at 5 kW need 0.5 MW; the site allows 0.1 MW."""
+def _infeasible(workdir: Path) -> Path:
+    """100 existing units of 10 kW need 1 MW at full power; the site allows 0.1 MW."""
     data = scenario_dict(
-        fleets={"a": fleet(idle_power_kw=5.0, existing=[{"site": "s", "units": 100}])}, sites={"s": {"power_mw": 0.1}}
+        [1e4, 1e4], fleets={"a": fleet(idle_power_kw=5.0, existing=[{"site": "s", "units": 100}])}, sites={"s": {"power_mw": 0.1}}
     )
-    path = _write_scenario(workdir / "tight.yaml", data)
+    return _write_scenario(workdir / "tight.yaml", data)
+
+
+def test_an_infeasible_scenario_exits_1_and_points_to_explain(runner, workdir):
+    path = _infeasible(workdir)
     result = runner.invoke(app, ["solve", str(path)])
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     assert "infeasible" in result.stdout
-    assert "existing units" in result.stdout and "power_mw" in result.stdout
+    assert "planner explain" in result.stdout
     assert "Cost by component" not in result.stdout
 
     as_json = runner.invoke(app, ["solve", str(path), "--json"])
@@ -219,6 +223,35 @@ def test_an_infeasible_scenario_exits_1_and_explains(runner, workdir):
     summary = json.loads(as_json.stdout)
     assert summary["status"] == "infeasible"
     assert summary["objective_usd"] is None
+
+
+def test_explain_names_the_site_power_that_must_give_way(runner, workdir):
+    path = _infeasible(workdir)
+    result = runner.invoke(app, ["explain", str(path)])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    words = " ".join(result.stdout.split())  # rich wraps the finding over lines
+    assert "site power s (at most 0.1 MW) over by 0.9 MW (2026-01 to 2026-02, 2 periods)" in words
+    assert "raise sites.s.power_mw" in result.stdout
+    every = runner.invoke(app, ["explain", str(path), "--all"])
+    assert "power_limit[s,2026-01]" in every.stdout and "power_limit[s,2026-02]" in every.stdout
+    as_json = json.loads(runner.invoke(app, ["explain", str(path), "--json"]).stdout)
+    assert as_json["finding"] == "infeasible" and as_json["status"] == "infeasible"
+    assert [v["constraint"] for v in as_json["violations"]] == ["power_limit[s,2026-01]", "power_limit[s,2026-02]"]
+    assert as_json["violations"][0]["violation"] == pytest.approx(0.9, rel=1e-6)
+
+
+def test_explain_of_a_plan_that_serves_everything_exits_0(runner, workdir):
+    path = _write_scenario(workdir / "fine.yaml", scenario_dict())
+    result = runner.invoke(app, ["explain", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "nothing to explain" in result.stdout
+
+
+def test_explain_of_an_invalid_scenario_exits_2(runner, workdir):
+    (workdir / "bad.yaml").write_text(BAD_YAML, encoding="utf-8")
+    result = runner.invoke(app, ["explain", "bad.yaml"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
 
 
 # ---------------------------------------------------------------------------- schema, examples, help, validate

@@ -1,0 +1,412 @@
+"""Explain a scenario that has no plan, or whose plan leaves demand unserved: which limits stand in
+the way, where, and by how much, in their own units.
+
+The method is the elastic re-solve of ``docs/formulation.md`` ("Explaining a plan"): every row of
+the families in :data:`LIMITS` gets a non-negative slack that lets it give way, weighted by one
+over the size of its limit so that violations of different units compare as fractions. A first
+solve finds the smallest weighted violation; a second, holding that fixed, the least-cost plan
+among them, so the violations reported are the cheapest of the smallest.
+
+- An infeasible scenario is relaxed as it is (unserved demand keeps its penalty).
+- A plan that leaves demand unserved is asked to serve it: unserved demand weighs
+  :data:`UNSERVED_WEIGHT` times a limit's full size, so limits give way first, and what still
+  cannot be served (no fleet meets its latency targets, or none can be in service by then) is
+  reported apart. No violation at all means serving it is possible but costs more than the
+  unserved penalty.
+
+The default scenario leaves a little coding-agent demand unserved in its first months; the
+explanation names the site whose power is not there yet:
+
+>>> from planner import Scenario, default_scenario_path
+>>> from planner.explain import explain
+>>> explanation = explain(Scenario.from_yaml(default_scenario_path()))
+>>> explanation.finding
+'unserved'
+>>> explanation.grouped()[["limit", "subject", "unit", "first", "last"]].values.tolist()
+[['site power', 'central', 'MW', '2026-03', '2026-06']]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from planner.build import MUSD, Model, _solver_name, build
+from planner.data import ModelData
+from planner.result import Result, Status
+from planner.scenario import Scenario
+from planner.solve import SolverName, solve_model, solver_command
+
+Finding = Literal["feasible", "infeasible", "unserved", "unexplained"]
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A family of hard limits that the elastic re-solve may relax, and how to speak of it.
+
+    Attributes
+    ----------
+    what
+        The limit in a planner's words.
+    unit
+        Unit of its violations (``None``: per row, from the contract's measure).
+    to_unit
+        Multiplier from the LP's scaled unit to ``unit`` (rate limits use the rate unit instead).
+    floor
+        Smallest size (LP units) a limit is weighed against, so a zero limit weighs as this.
+    fix
+        How to give the limit room; ``{keys}`` are the row's index values and ``{period}``.
+    """
+
+    what: str
+    unit: str | None
+    to_unit: float
+    floor: float
+    fix: str
+
+
+LIMITS: dict[str, Limit] = {
+    "power_limit": Limit("site power", "MW", 1.0, 1.0, "raise sites.{site}.power_mw for {period} (or add an expansion), or install fewer units there"),
+    "supply": Limit("units delivered", "units", 1.0, 1.0, "raise fleets.{fleet}.max_build_units_per_period for {period}, or build earlier"),
+    "quota": Limit("rental quota", "units", 1.0, 1.0, "raise fleets.{fleet}.quota_units for {period}"),
+    "budget": Limit("capital budget", "USD", MUSD, 1.0, "raise policy.capex_budget_usd_per_year for {year}"),
+    "contract": Limit("commitment", None, 1.0, 1.0, "lower contracts.{contract}.{minimum} for {period}, or give it room (site power, supply, quota)"),
+    "kv_bandwidth": Limit("KV link bandwidth", "GB/s", 1.0, 1.0, "raise the bandwidth_gb_s of the kv_link {prefill_site} -> {decode_site}"),
+    "vendor_share": Limit(
+        "vendor share", "points of tokens served", 100.0, 0.0, "raise the share limit of vendor {group} (policy.vendor_share_limits or max_vendor_share)"
+    ),
+    "category_share": Limit("category share", "points of tokens served", 100.0, 0.0, "raise policy.category_share_limits.{group}"),
+    "resilience_demand": Limit(
+        "vendor-loss coverage", "tokens/s", 1.0, 0.0, "lower policy.vendor_loss_coverage, add other vendors' capacity, or exempt {workload}"
+    ),
+}
+"""The relaxable families. Every other family is definitional (stock, pairing, capacity...) and
+holds in every plan."""
+
+UNSERVED_WEIGHT = 1e4
+"""Weight of leaving a demand row wholly unserved, against 1 for a limit exceeded by its own size."""
+
+VIOLATION_COLUMNS = ["family", "limit", "subject", "period", "constraint", "sense", "unit", "value", "violation", "relaxed_value", "relative", "fix"]
+UNSERVABLE_COLUMNS = ["period", "workload", "phase", "tokens_per_s", "reason"]
+
+
+@dataclass
+class Explanation:
+    """Why a scenario has no plan, or why its plan leaves demand unserved.
+
+    Attributes
+    ----------
+    finding
+        ``"feasible"``: an optimal plan that serves all demand, nothing to explain;
+        ``"infeasible"``: no plan meets every limit, ``violations`` says which must give;
+        ``"unserved"``: the plan leaves demand unserved, ``violations`` says which limits keep it
+        from being served (none: serving it costs more than the penalty), ``unservable`` what no
+        limit could change; ``"unexplained"``: the solver did not finish (see ``message``).
+    message
+        The finding in a sentence or two.
+    result
+        The plan of the scenario as given.
+    violations
+        One row per limit that must give way: ``family``, ``limit`` (in words), ``subject`` (the
+        site, fleet, vendor... it applies to), ``period``, ``constraint`` (its readable name),
+        ``sense`` (``"at most"`` or ``"at least"``), ``unit``, ``value`` (the limit as set), ``violation`` (by how much it must give, > 0),
+        ``relaxed_value`` (the limit at which a plan exists), ``relative`` (violation over
+        value), ``fix``.
+    unservable
+        Demand no relaxation can serve: ``period, workload, phase, tokens_per_s, reason``.
+    relaxed_objective_usd
+        Cost (present value, USD) of the least-cost plan with the violations (with the demand
+        served, for ``"unserved"``).
+    """
+
+    finding: Finding
+    message: str
+    result: Result
+    violations: pd.DataFrame
+    unservable: pd.DataFrame
+    relaxed_objective_usd: float | None = None
+
+    def grouped(self) -> pd.DataFrame:
+        """The violations per limit and subject over the periods: ``family, limit, subject, sense,
+        value, unit, periods`` (how many), ``first, last`` (period labels), ``largest_violation``,
+        and where it is largest the limit's ``value``, its ``relaxed_value`` and the ``fix``;
+        the largest relative violations first."""
+        columns = ["family", "limit", "subject", "sense", "value", "unit", "periods", "first", "last", "largest_violation", "relaxed_value", "fix"]
+        if self.violations.empty:
+            return pd.DataFrame(columns=columns)
+        frame = self.violations.reset_index(drop=True)
+        keys = ["family", "limit", "subject", "sense", "unit"]
+        largest = frame.loc[frame.groupby(keys, sort=False)["violation"].idxmax()]
+        spans = frame.groupby(keys, sort=False).agg(periods=("period", "size"), first=("period", "first"), last=("period", "last"))
+        out = largest.merge(spans.reset_index(), on=keys).rename(columns={"violation": "largest_violation"})
+        return out.sort_values("relative", ascending=False, kind="stable")[columns].reset_index(drop=True)
+
+
+def explain(scenario: Scenario, solver: SolverName = "cbc", time_limit: float | None = None) -> Explanation:
+    """Solve ``scenario``; if it has no plan or leaves demand unserved, find the smallest
+    violations of its limits that would give it one (or serve the demand).
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario.
+    solver, time_limit
+        As for :func:`planner.solve`, used for each of the (up to three) solves.
+
+    Returns
+    -------
+    Explanation
+    """
+    data = ModelData.from_scenario(scenario)
+    result = solve_model(build(data), solver=solver, time_limit=time_limit)
+    empty = pd.DataFrame(columns=VIOLATION_COLUMNS), pd.DataFrame(columns=UNSERVABLE_COLUMNS)
+    if result.status is Status.OPTIMAL:
+        unserved = result.unserved
+        if unserved.empty or unserved["tokens"].sum() <= 1e-9 * max(result.demand["tokens"].sum(), 1.0):
+            return Explanation("feasible", "The plan is optimal and serves all demand: nothing to explain.", result, *empty)
+        mode: Finding = "unserved"
+    elif result.status is Status.INFEASIBLE:
+        mode = "infeasible"
+    else:
+        return Explanation("unexplained", f"No explanation: the plan's solve ended with status {result.status.value} ({result.message}).", result, *empty)
+
+    model = build(data)
+    slacks = _relax(model, data)
+    violation = _weighted(slacks)
+    # Asked to serve the demand: leaving it unserved weighs far more than any limit giving way.
+    shortfall = _weighted(_unserved_weights(model, data) if mode == "unserved" else slacks[:0])
+    cost = model.problem.objective
+    model.problem.setObjective(violation + shortfall)
+    command = solver_command(solver, time_limit)
+    model.problem.solve(command)
+    if model.problem.status != pulp.LpStatusOptimal:
+        return Explanation(
+            "unexplained",
+            f"The elastic re-solve ended with status {pulp.LpStatus.get(model.problem.status)}: even with every limit "
+            f"relaxed ({', '.join(LIMITS)}) there is no plan. This points at a fault in the model; please report it with the scenario.",
+            result,
+            *empty,
+        )
+    smallest = {var: var.varValue for var in model.problem.variables()}
+    least = [(expression, float(pulp.value(expression) or 0.0)) for expression in (violation, shortfall)]
+    model.problem.setObjective(cost)
+    # Among the plans with the smallest violation, the cheapest: ties are broken by cost, not by
+    # chance. The bounds leave room for round-off only, widened if the solver's tolerances need it.
+    for room in (1e-8, 1e-6, 1e-4):
+        bounds = [pulp.LpConstraint(e, pulp.LpConstraintLE, f"explain_least_{i}", v * (1 + room) + room) for i, (e, v) in enumerate(least)]
+        for bound in bounds:
+            model.problem.addConstraint(bound)
+        model.problem.solve(command)
+        if model.problem.status == pulp.LpStatusOptimal:
+            break
+        for bound in bounds:
+            del model.problem.constraints[bound.name]
+    else:
+        room = 0.0
+        for var, value in smallest.items():  # report the first solve's plan
+            var.varValue = value
+    # What the room lets the cheapest plan spread over other limits is round-off, not a finding.
+    violations = _violations(model, data, slacks, noise=max(1e-6, 10 * room * (least[0][1] + 1)))
+    unservable = _unservable(model, data) if mode == "unserved" else empty[1]
+    relaxed = float(pulp.value(cost)) * MUSD
+    return Explanation(mode, _message(mode, result, violations, unservable, relaxed), result, violations, unservable, relaxed)
+
+
+def _relax(model: Model, data: ModelData) -> pd.DataFrame:
+    """Give every row of the :data:`LIMITS` families a slack: ``expr - slack <= rhs`` or
+    ``expr + slack >= rhs``. Returns ``family, row, var, weight`` with ``weight`` = 1 / size."""
+    frames = []
+    for family in LIMITS:
+        rows = model.constraints.get(family)
+        if rows is None or rows.empty:
+            continue
+        scale = np.maximum(np.abs(rows["rhs"].to_numpy(dtype=float)), _floor(family, rows, data))
+        slacks = []
+        for name, constraint in zip(rows["name"], rows["constraint"], strict=True):
+            slack = model.problem.add_variable(_solver_name(f"relax_{name}"), lowBound=0)
+            constraint.expr.addterm(slack, 1.0 if constraint.sense == pulp.LpConstraintGE else -1.0)
+            slacks.append(slack)
+        frames.append(pd.DataFrame({"family": family, "row": np.arange(len(rows)), "var": slacks, "weight": 1.0 / scale}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["family", "row", "var", "weight"])
+
+
+def _floor(family: str, rows: pd.DataFrame, data: ModelData) -> np.ndarray:
+    """Size to weigh a row's violation against when its limit is small or zero: for share rules
+    the period's demand (the most that could be served), for vendor-loss coverage the row's demand."""
+    demand = data.demand.assign(rate=data.demand["tokens_per_s"] / data.rate_unit)
+    if family in ("vendor_share", "category_share"):
+        per_period = demand.assign(rate=demand["rate"] * demand["k"].map(data.slices["hours_share"])).groupby("t")["rate"].sum()
+        return np.maximum(per_period.reindex(rows["t"]).fillna(0.0).to_numpy(), 1e-9)
+    if family == "resilience_demand":
+        keys = ["workload", "phase", "t", "k"]
+        rate = rows[keys].merge(demand[[*keys, "rate"]], on=keys, how="left")["rate"].fillna(0.0).to_numpy()
+        return np.maximum(rate, 1e-9)
+    return np.full(len(rows), LIMITS[family].floor)
+
+
+def _weighted(terms: pd.DataFrame) -> pulp.LpAffineExpression:
+    """``sum(weight * var)`` over the rows of ``terms``."""
+    expression = pulp.LpAffineExpression()
+    for var, weight in zip(terms["var"], terms["weight"], strict=True):
+        expression.addterm(var, weight)
+    return expression
+
+
+def _unserved_weights(model: Model, data: ModelData) -> pd.DataFrame:
+    """``var, weight``: each unserved variable weighs :data:`UNSERVED_WEIGHT` over its demand."""
+    unserved = model.variables["unserved"]
+    keys = ["workload", "phase", "t", "k"]
+    rate = unserved[keys].merge(data.demand[[*keys, "tokens_per_s"]], on=keys, how="left")["tokens_per_s"].fillna(0.0).to_numpy() / data.rate_unit
+    positive = rate > 0
+    return pd.DataFrame({"var": unserved["var"].to_numpy()[positive], "weight": UNSERVED_WEIGHT / rate[positive]})
+
+
+def _violations(model: Model, data: ModelData, slacks: pd.DataFrame, noise: float) -> pd.DataFrame:
+    """The slacks above ``noise`` (as a fraction of their limit), in their families' units."""
+    values = np.array([v.varValue or 0.0 for v in slacks["var"]], dtype=float)
+    relative = values * slacks["weight"].to_numpy(dtype=float)
+    real = (values > 1e-9) & (relative > noise)
+    used = slacks[real].assign(slack=values[real])
+    frames = []
+    for family, chosen in used.groupby("family", sort=False):
+        limit = LIMITS[family]
+        rows = model.constraints[family].iloc[chosen["row"].to_numpy()].reset_index(drop=True)
+        slack = chosen["slack"].to_numpy()
+        value = rows["rhs"].to_numpy(dtype=float) * limit.to_unit
+        violation = slack * limit.to_unit
+        unit = np.full(len(rows), limit.unit, dtype=object)
+        if family == "contract":
+            measure = data.contracts.set_index(["contract", "t"])["measure"]
+            unit = np.array(["MW" if measure[(c, t)] == "mw" else "units" for c, t in zip(rows["contract"], rows["t"], strict=True)], dtype=object)
+        elif family in ("vendor_share", "category_share"):
+            limits = data.share_limits.set_index(["family", "group"])["limit"]
+            value = np.array([limits[(family, g)] for g in rows["group"]]) * 100.0
+            violation = 100.0 * slack / _served(model, rows["t"].to_numpy(), data)
+        elif family == "resilience_demand":
+            # The rule asks a backup of rho times what is served: in tokens/s, like its shortfall.
+            violation = slack * data.rate_unit
+            value = float(data.scenario.policy.vendor_loss_coverage or 0.0) * _served_rate(model, rows) * data.rate_unit
+        greater = np.array([c.sense == pulp.LpConstraintGE for c in rows["constraint"]])
+        relaxed = np.where(greater, value - violation, value + violation)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "family": family,
+                    "limit": limit.what,
+                    "subject": _subjects(rows),
+                    "period": _periods(rows, data),
+                    "constraint": rows["name"].to_numpy(),
+                    "sense": np.where(greater, "at least", "at most"),
+                    "unit": unit,
+                    "value": value,
+                    "violation": violation,
+                    "relaxed_value": relaxed,
+                    "relative": chosen["slack"].to_numpy() * chosen["weight"].to_numpy(),
+                    "fix": [limit.fix.format(**_fields(row, data)) for row in rows.to_dict("records")],
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=VIOLATION_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[VIOLATION_COLUMNS]
+
+
+def _served(model: Model, t: np.ndarray, data: ModelData) -> np.ndarray:
+    """Tokens served per period in LP rate units, hours-weighted across slices (the share rows' measure)."""
+    serve = model.variables["serve"]
+    values = np.array([v.varValue or 0.0 for v in serve["var"]], dtype=float) * serve["hours_share"].to_numpy()
+    served = pd.Series(values).groupby(serve["t"].to_numpy()).sum()
+    demand = (data.demand["tokens_per_s"] / data.rate_unit * data.demand["k"].map(data.slices["hours_share"])).groupby(data.demand["t"]).sum()
+    # A share of nothing served is measured against the demand, the most that could be served.
+    return np.where(served.reindex(t).fillna(0.0).to_numpy() > 1e-12, served.reindex(t).fillna(0.0).to_numpy(), demand.reindex(t).to_numpy())
+
+
+def _served_rate(model: Model, rows: pd.DataFrame) -> np.ndarray:
+    """Rate served (LP units) for each row's workload, phase, period and slice."""
+    serve = model.variables["serve"]
+    keys = ["workload", "phase", "t", "k"]
+    rates = serve[keys].assign(rate=[v.varValue or 0.0 for v in serve["var"]]).groupby(keys, as_index=False)["rate"].sum()
+    return rows[keys].merge(rates, on=keys, how="left")["rate"].fillna(0.0).to_numpy()
+
+
+def _subjects(rows: pd.DataFrame) -> list[str]:
+    keys = [c for c in rows.columns if c not in ("t", "k", "year", "rhs", "name", "constraint")]
+    if {"prefill_site", "decode_site"} <= set(keys):
+        return [f"{a} -> {b}" for a, b in zip(rows["prefill_site"], rows["decode_site"], strict=True)]
+    return ["/".join(str(row[c]) for c in keys) or "all" for row in rows.to_dict("records")]
+
+
+def _periods(rows: pd.DataFrame, data: ModelData) -> list[str]:
+    if "year" in rows:
+        return rows["year"].astype(str).tolist()
+    return rows["t"].map(data.labels).astype(str).tolist()
+
+
+def _fields(row: dict, data: ModelData) -> dict:
+    """The row's keys as ``fix`` needs them, with ``period`` as a label."""
+    fields = {k: v for k, v in row.items() if k not in ("rhs", "constraint")}
+    if "contract" in row:
+        measure = data.contracts.set_index(["contract", "t"])["measure"][(row["contract"], row["t"])]
+        fields["minimum"] = "min_mw" if measure == "mw" else "min_units"
+    if "t" in row:
+        fields["period"] = data.labels[row["t"]]
+    elif "year" in row:
+        fields["period"] = str(row["year"])
+    return fields
+
+
+def _unservable(model: Model, data: ModelData) -> pd.DataFrame:
+    """Demand still unserved once the limits may give way, with the reason."""
+    unserved = model.variables["unserved"]
+    rate = np.array([v.varValue or 0.0 for v in unserved["var"]], dtype=float) * data.rate_unit
+    keys = ["workload", "phase", "t", "k"]
+    demand = unserved[keys].merge(data.demand[[*keys, "tokens_per_s"]], on=keys, how="left")["tokens_per_s"].fillna(0.0).to_numpy()
+    left = unserved.assign(tokens_per_s=rate)[rate > 1e-6 * np.maximum(demand, 1.0)]
+    if left.empty:
+        return pd.DataFrame(columns=UNSERVABLE_COLUMNS)
+    routed = set(zip(data.routes["workload"], data.routes["phase"], strict=True))
+    reasons = [
+        "no fleet can be in service by then (owned fleets wait their lead time; no existing or rented units can serve it)"
+        if (w, p) in routed
+        else "no fleet meets the workload's latency targets (max_ttft_ms, min_tokens_per_s_per_user) for this model"
+        for w, p in zip(left["workload"], left["phase"], strict=True)
+    ]
+    # Per period: average over the slices, as in the result's unserved table.
+    frame = left.assign(period=left["t"].map(data.labels), reason=reasons, tokens_per_s=left["tokens_per_s"] * left["hours_share"])
+    out = frame.groupby(["period", "workload", "phase", "reason"], as_index=False, sort=False)["tokens_per_s"].sum()
+    return out[UNSERVABLE_COLUMNS]
+
+
+def _message(mode: Finding, result: Result, violations: pd.DataFrame, unservable: pd.DataFrame, relaxed_usd: float) -> str:
+    grouped = Explanation("infeasible", "", result, violations, unservable).grouped()
+    changes = "; ".join(
+        f"{row.limit} {row.subject} ({row.sense} {_number(row.value)} {row.unit}) {'over' if row.sense == 'at most' else 'short'} "
+        f"by {_number(row.largest_violation)} {row.unit} ({row.first}{'' if row.periods == 1 else f' to {row.last}, {row.periods} periods'})"
+        for row in grouped.head(3).itertuples(index=False)
+    ) + ("; ..." if len(grouped) > 3 else "")
+    if mode == "infeasible":
+        return f"No plan meets every limit. The smallest changes that make one exist: {changes}. The least-cost plan with them costs ${relaxed_usd:,.0f}."
+    tokens = float(result.unserved["tokens"].sum())
+    share = tokens / float(result.demand["tokens"].sum())
+    head = f"The optimal plan leaves {share:.2%} of demand unserved ({tokens:,.0f} tokens)."
+    if violations.empty and unservable.empty:
+        extra = relaxed_usd - float(result.objective_usd or 0.0)
+        return (
+            f"{head} Every limit allows serving it, but that costs more than the unserved penalty of "
+            f"${result.scenario.policy.unserved_penalty_usd_per_mtok:,.2f}/Mtok: the plan that serves it costs ${extra:,.0f} more. "
+            "Raise policy.unserved_penalty_usd_per_mtok if it must be served."
+        )
+    parts = [head]
+    if len(violations):
+        parts.append(f"Serving it needs these limits relaxed: {changes}.")
+    if len(unservable):
+        parts.append(f"{len(unservable)} period-workload-phase rows cannot be served by relaxing any limit (see the reasons).")
+    return " ".join(parts)
+
+
+def _number(value: float) -> str:
+    return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"

@@ -1,0 +1,132 @@
+"""Explaining scenarios without a plan, and plans that leave demand unserved: hand-checked cases.
+
+Every case uses the test fleet (10 kW and 1,000 tokens/s per unit, $12,000, PUE 1), so the
+violations can be worked out on paper.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from planner import Scenario, Status
+from planner.explain import explain
+from tests.conftest import cloud_fleet, fleet, scenario_dict
+
+
+def _explain(**overrides):
+    return explain(Scenario.from_dict(scenario_dict(**overrides)))
+
+
+def test_a_feasible_plan_that_serves_everything_has_nothing_to_explain():
+    explanation = _explain(tokens_per_s=[1e4, 2e4])
+    assert explanation.finding == "feasible"
+    assert explanation.violations.empty and explanation.unservable.empty
+    assert explanation.result.is_optimal
+
+
+def test_a_commitment_larger_than_the_site_is_short_by_the_difference():
+    # 8 MW committed, 5 MW of site: 500 units at 10 kW fit, so the commitment is 3 MW short.
+    explanation = _explain(
+        tokens_per_s=[1e4, 1e4, 1e4], sites={"s": {"power_mw": 5.0}}, contracts={"big": {"fleet": "a", "min_mw": 8.0}}
+    )
+    assert explanation.finding == "infeasible"
+    assert explanation.result.status is Status.INFEASIBLE
+    rows = explanation.violations
+    assert list(rows["constraint"]) == ["contract[big,2026-01]", "contract[big,2026-02]", "contract[big,2026-03]"]
+    assert set(rows["sense"]) == {"at least"} and set(rows["unit"]) == {"MW"}
+    assert rows["violation"].to_numpy() == pytest.approx([3.0] * 3, rel=1e-6)
+    assert rows["relaxed_value"].to_numpy() == pytest.approx([5.0] * 3, rel=1e-6)
+    assert "contracts.big.min_mw" in rows["fix"].iloc[0]
+    grouped = explanation.grouped()
+    assert len(grouped) == 1 and grouped.loc[0, "periods"] == 3
+    assert (grouped.loc[0, "first"], grouped.loc[0, "last"]) == ("2026-01", "2026-03")
+    assert "commitment big (at least 8 MW) short by 3 MW (2026-01 to 2026-03, 3 periods)" in explanation.message
+    # The relaxed plan keeps the 500 units that fit: 500 * $12,000 / 12 per month, 3 months,
+    # plus 1e4 tokens/s of energy at 10 kW per 1,000 tokens/s and $100/MWh (no idle draw).
+    energy = 10 * 0.01 * 100 * (31 + 28 + 31) * 24
+    assert explanation.relaxed_objective_usd == pytest.approx(3 * 500 * 1000 + energy, rel=1e-6)
+
+
+def test_existing_units_beyond_the_site_power_are_reported_in_mw():
+    # 800 existing units draw 8 MW on a 5 MW site, every period: the site's power must give 3 MW.
+    explanation = _explain(
+        tokens_per_s=[1e4, 1e4], fleets={"a": fleet(existing=[{"site": "s", "units": 800}])}, sites={"s": {"power_mw": 5.0}}
+    )
+    assert explanation.finding == "infeasible"
+    rows = explanation.violations
+    assert list(rows["constraint"]) == ["power_limit[s,2026-01]", "power_limit[s,2026-02]"]
+    assert set(rows["unit"]) == {"MW"} and set(rows["sense"]) == {"at most"}
+    assert rows["violation"].to_numpy() == pytest.approx([3.0, 3.0], rel=1e-6)
+    assert rows["relaxed_value"].to_numpy() == pytest.approx([8.0, 8.0], rel=1e-6)
+    assert rows["fix"].iloc[0].startswith("raise sites.s.power_mw for 2026-01")
+
+
+def test_a_commitment_faster_than_supply_is_short_until_deliveries_catch_up():
+    # 250 units committed from the start, 100 delivered per month: short 150, then 50, then met.
+    explanation = _explain(
+        tokens_per_s=[1e4, 1e4, 1e4],
+        fleets={"a": fleet(max_build_units_per_period=100)},
+        contracts={"units": {"fleet": "a", "min_units": 250}},
+    )
+    rows = explanation.violations
+    assert list(rows["constraint"]) == ["contract[units,2026-01]", "contract[units,2026-02]"]
+    assert rows["violation"].to_numpy() == pytest.approx([150.0, 50.0], rel=1e-6)
+    assert set(rows["unit"]) == {"units"}
+    assert "contracts.units.min_units" in rows["fix"].iloc[0]
+
+
+def test_a_budget_below_what_the_demand_needs_gives_way_in_usd():
+    # 1e4 tokens/s needs 10 units of $12,000; a $60,000 budget buys 5: it must give $60,000.
+    explanation = _explain(tokens_per_s=[1e4], policy={"capex_budget_usd_per_year": 60_000.0, "unserved_penalty_usd_per_mtok": 1000.0})
+    assert explanation.finding == "unserved"
+    rows = explanation.violations
+    assert list(rows["constraint"]) == ["budget[2026]"]
+    assert (rows["unit"].iloc[0], rows["period"].iloc[0]) == ("USD", "2026")
+    assert rows["violation"].iloc[0] == pytest.approx(60_000.0, rel=1e-6)
+    assert rows["relaxed_value"].iloc[0] == pytest.approx(120_000.0, rel=1e-6)
+    assert rows["fix"].iloc[0] == "raise policy.capex_budget_usd_per_year for 2026"
+
+
+def test_share_limits_that_cannot_add_up_leave_demand_unserved_and_are_named():
+    # Two vendors, neither above 40% of the tokens served: no plan can serve anything. Serving
+    # it all needs 20 points more in total; the cheaper vendor takes them.
+    fleets = {"a": fleet(capex_usd=6_000.0), "b": fleet(vendor="other")}
+    explanation = _explain(tokens_per_s=[1e4], fleets=fleets, policy={"max_vendor_share": 0.4, "unserved_penalty_usd_per_mtok": 1000.0})
+    assert explanation.result.is_optimal
+    assert explanation.finding == "unserved"
+    rows = explanation.violations
+    assert list(rows["constraint"]) == ["vendor_share[acme,2026-01]"]
+    assert rows["unit"].iloc[0] == "points of tokens served"
+    assert rows["value"].iloc[0] == pytest.approx(40.0)
+    assert rows["violation"].iloc[0] == pytest.approx(20.0, rel=1e-6)
+    assert explanation.unservable.empty
+    assert "leaves 100.00% of demand unserved" in explanation.message
+
+
+def test_demand_left_unserved_because_the_penalty_is_cheap_needs_no_relaxation():
+    explanation = _explain(tokens_per_s=[1e4], policy={"unserved_penalty_usd_per_mtok": 0.001})
+    assert explanation.finding == "unserved"
+    assert explanation.violations.empty and explanation.unservable.empty
+    assert "costs more than the unserved penalty" in explanation.message
+    assert explanation.relaxed_objective_usd > explanation.result.objective_usd
+
+
+def test_demand_no_fleet_can_reach_in_time_is_unservable_with_its_reason():
+    # Owned units take two months to arrive and nothing else serves: January and February are lost.
+    explanation = _explain(tokens_per_s=[1e4, 1e4, 1e4], fleets={"a": fleet(lead_time_months=2)})
+    assert explanation.finding == "unserved"
+    lost = explanation.unservable
+    assert sorted(set(lost["period"])) == ["2026-01", "2026-02"]
+    assert lost.groupby("period")["tokens_per_s"].sum().to_numpy() == pytest.approx([1e4, 1e4], rel=1e-6)
+    assert all("lead time" in reason for reason in lost["reason"])
+    assert explanation.violations.empty
+
+
+def test_a_quota_that_caps_rented_units_is_relaxed_in_units():
+    # 1e4 tokens/s needs 10 cloud units; the quota allows 4.
+    explanation = _explain(tokens_per_s=[1e4], fleets={"c": cloud_fleet(quota_units=4)})
+    assert explanation.finding == "unserved"
+    rows = explanation.violations
+    assert list(rows["constraint"]) == ["quota[c,2026-01]"]
+    assert rows["violation"].iloc[0] == pytest.approx(6.0, rel=1e-6)
+    assert rows["fix"].iloc[0] == "raise fleets.c.quota_units for 2026-01"
