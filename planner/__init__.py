@@ -13,12 +13,14 @@ from importlib import resources
 from pathlib import Path
 
 from planner.errors import Problem, ScenarioError
+from planner.explain import Explanation, explain
 from planner.result import Result, Status
 from planner.scenario import Scenario
 from planner.solve import solve
 from planner.sweep import SweepResult, sweep
 
 __all__ = [
+    "Explanation",
     "Problem",
     "Result",
     "Scenario",
@@ -28,6 +30,7 @@ __all__ = [
     "default_scenario_path",
     "example_path",
     "examples",
+    "explain",
     "solve",
     "sweep",
 ]

@@ -6,10 +6,11 @@ violations can be worked out on paper.
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
-from planner import Scenario, Status
-from planner.explain import explain
+from planner import Scenario, Status, explain
 from tests.conftest import cloud_fleet, fleet, scenario_dict
 
 
@@ -130,3 +131,21 @@ def test_a_quota_that_caps_rented_units_is_relaxed_in_units():
     assert list(rows["constraint"]) == ["quota[c,2026-01]"]
     assert rows["violation"].iloc[0] == pytest.approx(6.0, rel=1e-6)
     assert rows["fix"].iloc[0] == "raise fleets.c.quota_units for 2026-01"
+
+
+def test_whole_units_are_explained_too():
+    # With whole units and power blocks the elastic re-solve is a mixed-integer program; 8 MW
+    # committed on a 5 MW site is still 3 MW short.
+    explanation = _explain(
+        tokens_per_s=[1e4], integer_units=True, sites={"s": {"power_mw": 5.0}}, contracts={"big": {"fleet": "a", "min_mw": 8.0}}
+    )
+    assert explanation.finding == "infeasible"
+    assert explanation.violations["violation"].to_numpy() == pytest.approx([3.0], rel=1e-6)
+
+
+def test_a_solver_that_does_not_finish_leaves_it_unexplained(monkeypatch):
+    solve_module = importlib.import_module("planner.solve")  # `planner.solve` is also the function
+    monkeypatch.setattr(solve_module, "cbc_path", lambda: None)
+    explanation = _explain(tokens_per_s=[1e4])
+    assert explanation.finding == "unexplained"
+    assert "solver_error" in explanation.message and "CBC" in explanation.message
