@@ -3,7 +3,9 @@
 Read ``docs/formulation.md`` beside this file's functions: each family here has the same name and
 its math in the docstring. The LP works in scaled units so that coefficients stay within a few
 orders of magnitude: rates in a unit of ``data.rate_unit`` tokens/s chosen from the demand
-(Mtok/s for a large provider), money in millions of USD, power in MW, hardware in units.
+(Mtok/s for a large provider), the objective in a unit of ``model.money_unit`` USD chosen from its
+cost coefficients, budgets and spend commitments in millions of USD, power in MW, hardware in
+units.
 
 >>> from planner import Scenario, default_scenario_path
 >>> from planner.build import build
@@ -29,7 +31,7 @@ import pulp
 from planner.data import ModelData
 
 MUSD = 1e6
-"""USD per LP money unit: the objective is in millions of USD."""
+"""USD per LP money unit of the budget and spend-commitment rows (millions of USD)."""
 
 
 @dataclass
@@ -52,6 +54,8 @@ class Model:
     cost_constants
         ``component, t, usd``: costs that no decision changes (the sunk capital of existing units
         is subtracted here, their running costs are added).
+    money_unit
+        USD per unit of the objective (see :func:`money_unit`).
     """
 
     data: ModelData
@@ -60,6 +64,7 @@ class Model:
     constraints: dict[str, pd.DataFrame] = field(default_factory=dict)
     cost_terms: pd.DataFrame | None = None
     cost_constants: pd.DataFrame | None = None
+    money_unit: float = 1.0
 
     def ranges(self) -> pd.DataFrame:
         """Per constraint family (and the objective): rows, nonzeros, and the smallest and
@@ -673,22 +678,42 @@ def add_spend_commitment(model: Model, data: ModelData) -> None:
 
 
 def add_objective(model: Model, data: ModelData) -> None:
-    """Minimize the present value of all costs, in millions of USD.
+    """Minimize the present value of all costs, in units of ``M`` USD.
 
     sum_t delta[t] * (capital + fixed_opex + energy + rental + kv_transfer + expansion + adoption
-                      + take_or_pay + unserved_penalty)[t] / 1e6
+                      + take_or_pay + unserved_penalty)[t] / M
 
-    with the terms of :func:`add_cost_terms` and :func:`add_spend_commitment`, and
-    ``delta[t] = (1 + rate) ** -(years from the horizon start to the start of t)``.
+    with the terms of :func:`add_cost_terms` and :func:`add_spend_commitment`,
+    ``delta[t] = (1 + rate) ** -(years from the horizon start to the start of t)`` and
+    ``M = money_unit(...)`` of the discounted coefficients, kept as ``model.money_unit``.
     """
     periods = data.periods
     terms, constants = model.cost_terms, model.cost_constants
-    weight = periods["discount"].to_numpy()[terms["t"].to_numpy()] * terms["usd"].to_numpy() / MUSD
+    usd = periods["discount"].to_numpy()[terms["t"].to_numpy()] * terms["usd"].to_numpy()
+    model.money_unit = money_unit(usd)
     objective = pulp.LpAffineExpression()
-    for var, coef in zip(terms["var"], weight, strict=True):
+    for var, coef in zip(terms["var"], usd / model.money_unit, strict=True):
         objective.addterm(var, coef)
-    objective.constant = float((periods["discount"].to_numpy()[constants["t"].to_numpy()] * constants["usd"]).sum() / MUSD)
+    objective.constant = float((periods["discount"].to_numpy()[constants["t"].to_numpy()] * constants["usd"]).sum() / model.money_unit)
     model.problem.setObjective(objective)
+
+
+def money_unit(usd: np.ndarray) -> float:
+    """USD per unit of the objective: the power of ten nearest the median nonzero cost
+    coefficient, so that coefficients sit around 1 whatever the plan's size. A fixed unit (say
+    millions of USD) would push a small plan's costs below the solvers' optimality tolerance
+    (1e-7), where they stop telling a cheaper plan from a dearer one.
+
+    >>> money_unit(np.array([6_000.0, 12_000.0, 2.7e8])), money_unit(np.array([0.02, 1_000.0, 0.0, 0.03])), money_unit(np.array([]))
+    (10000.0, 0.01, 1.0)
+    >>> money_unit(np.array([1e-300]))
+    0.001
+    """
+    nonzero = np.abs(usd[usd != 0])
+    if not len(nonzero):
+        return 1.0
+    # Within a thousandth of a dollar and a billion: beyond, the plan itself is out of scale.
+    return float(10.0 ** np.clip(np.round(np.log10(np.median(nonzero))), -3, 9))
 
 
 # -------------------------------------------------------------------------------------- helpers

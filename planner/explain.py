@@ -212,7 +212,7 @@ def explain(scenario: Scenario, solver: SolverName = "cbc", time_limit: float | 
     # What the room lets the cheapest plan spread over other limits is round-off, not a finding.
     violations = _violations(model, data, slacks, noise=max(1e-6, 10 * room * (least[0][1] + 1)))
     unservable = _unservable(model, data) if mode == "unserved" else empty[1]
-    relaxed = float(pulp.value(cost)) * MUSD
+    relaxed = float(pulp.value(cost)) * model.money_unit
     return Explanation(mode, _message(mode, result, violations, unservable, relaxed), result, violations, unservable, relaxed)
 
 

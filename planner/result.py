@@ -143,7 +143,7 @@ class Result:
         return cls(
             status=status,
             message=message,
-            objective_usd=float(pulp.value(model.problem.objective)) * MUSD,
+            objective_usd=float(pulp.value(model.problem.objective)) * model.money_unit,
             scenario=model.data.scenario,
             tables=tables,
             model_size=model.size(),
@@ -310,7 +310,7 @@ def _power(model: Model) -> pd.DataFrame:
     pi = np.array([c.pi or 0.0 for c in rows["constraint"]], dtype=float)
     discount = model.data.periods["discount"].to_numpy()[rows["t"].to_numpy()]
     # A <= row's dual is <= 0 when minimizing; a planner reads the saving from one more MW.
-    frame = rows[["site", "t"]].assign(used_mw=used, cap_mw=rows["rhs"], marginal_usd_per_mw=-pi * MUSD / discount + 0.0)
+    frame = rows[["site", "t"]].assign(used_mw=used, cap_mw=rows["rhs"], marginal_usd_per_mw=-pi * model.money_unit / discount + 0.0)
     return _label(model, frame)[TABLE_COLUMNS["power"]].reset_index(drop=True)
 
 
@@ -347,7 +347,7 @@ def _prices(model: Model) -> pd.DataFrame:
     t = frame["t"].to_numpy()
     # One LP rate unit held over period t is rate_unit * seconds / 1e6 million tokens.
     mtok = model.data.rate_unit * periods["seconds"].to_numpy()[t] / 1e6
-    frame = frame.assign(marginal_usd_per_mtok=frame["weighted"] * MUSD / (periods["discount"].to_numpy()[t] * mtok) + 0.0)
+    frame = frame.assign(marginal_usd_per_mtok=frame["weighted"] * model.money_unit / (periods["discount"].to_numpy()[t] * mtok) + 0.0)
     return _label(model, frame)[TABLE_COLUMNS["prices"]].reset_index(drop=True)
 
 
@@ -423,7 +423,7 @@ def _policy(model: Model) -> pd.DataFrame:
                 actual=np.divide(own, totals, out=np.zeros_like(own), where=totals > 0),
                 unit="percentage point of tokens served",
                 binding=np.abs(pi) > 1e-9,
-                marginal_usd_per_unit=-pi * totals * MUSD / discount[t] / 100.0 + 0.0,
+                marginal_usd_per_unit=-pi * totals * model.money_unit / discount[t] / 100.0 + 0.0,
             )
         )
     contracts = model.constraints["contract"]
@@ -439,7 +439,7 @@ def _policy(model: Model) -> pd.DataFrame:
                 actual=[c.value() - c.constant for c in contracts["constraint"]],
                 unit=["MW" if measures[(c, p)] == "mw" else "units" for c, p in zip(contracts["contract"], t, strict=True)],
                 binding=np.abs(pi) > 1e-9,
-                marginal_usd_per_unit=pi * MUSD / discount[t] + 0.0,
+                marginal_usd_per_unit=pi * model.money_unit / discount[t] + 0.0,
             )
         )
     resilience = model.constraints["resilience_demand"]
@@ -461,7 +461,7 @@ def _policy(model: Model) -> pd.DataFrame:
                 actual=np.nan,
                 unit="percentage point of service covered",
                 binding=grouped["binding"].to_numpy(),
-                marginal_usd_per_unit=grouped["weight"].to_numpy() * MUSD / discount[t] / 100.0 + 0.0,
+                marginal_usd_per_unit=grouped["weight"].to_numpy() * model.money_unit / discount[t] / 100.0 + 0.0,
             )
         )
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["t", *TABLE_COLUMNS["policy"][1:]])
@@ -478,7 +478,8 @@ def _policy(model: Model) -> pd.DataFrame:
                 "actual": [(c.value() - c.constant) * MUSD for c in budget["constraint"]],
                 "unit": "USD (present value)",
                 "binding": np.abs(pi) > 1e-9,
-                "marginal_usd_per_unit": -pi + 0.0,
+                # The row counts millions of USD, the objective money units.
+                "marginal_usd_per_unit": -pi * model.money_unit / MUSD + 0.0,
             }
         )
         labelled = pd.concat([labelled, spent], ignore_index=True)
