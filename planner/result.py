@@ -119,7 +119,7 @@ class Result:
             message=message,
             objective_usd=None,
             scenario=model.data.scenario,
-            tables=tables,
+            tables=_typed(tables),
             model_size=model.size(),
             **_defaults(info),
         )
@@ -145,7 +145,7 @@ class Result:
             message=message,
             objective_usd=float(pulp.value(model.problem.objective)) * model.money_unit,
             scenario=model.data.scenario,
-            tables=tables,
+            tables=_typed(tables),
             model_size=model.size(),
             **_defaults(info),
         )
@@ -314,10 +314,24 @@ def _power(model: Model) -> pd.DataFrame:
     return _label(model, frame)[TABLE_COLUMNS["power"]].reset_index(drop=True)
 
 
+_NUMBERS = ("usd", "tokens", "mw", "units", "ms", "hours", "mtok", "unit", "s", "user", "concurrency", "limit", "actual")
+"""Last words of the column names that hold numbers (``tokens_per_s``, ``marginal_usd_per_unit``...);
+the policy table's ``unit`` column itself names a unit."""
+
+
+def _typed(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Number columns as floats, also in empty tables (where pandas would leave them as objects)."""
+    return {
+        name: table.astype({c: float for c in table.columns if c != "unit" and c.split("_")[-1] in _NUMBERS and not pd.api.types.is_numeric_dtype(table[c])})
+        for name, table in tables.items()
+    }
+
+
 def _costs(model: Model) -> pd.DataFrame:
     terms = model.cost_terms
-    variable = terms[["component", "t"]].assign(usd=terms["usd"].to_numpy() * np.array([v.varValue or 0.0 for v in terms["var"]]))
-    frame = pd.concat([variable, model.cost_constants], ignore_index=True).groupby(["t", "component"], as_index=False)["usd"].sum()
+    variable = terms[["component", "t"]].assign(usd=terms["usd"].to_numpy(dtype=float) * np.array([v.varValue or 0.0 for v in terms["var"]]))
+    constants = model.cost_constants.astype({"usd": float})
+    frame = pd.concat([variable, constants], ignore_index=True).groupby(["t", "component"], as_index=False)["usd"].sum()
     grid = pd.MultiIndex.from_product([range(len(model.data.periods)), COMPONENTS], names=["t", "component"]).to_frame(index=False)
     frame = grid.merge(frame, on=["t", "component"], how="left").fillna({"usd": 0.0})
     frame = frame.assign(discounted_usd=frame["usd"] * model.data.periods["discount"].to_numpy()[frame["t"].to_numpy()])

@@ -13,6 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner import Scenario, Status, default_scenario_path, solve
+from planner.build import build
+from planner.data import ModelData
 from planner.result import TABLE_COLUMNS, Result
 from tests.conftest import cloud_fleet, fleet, scenario_dict
 
@@ -165,3 +167,19 @@ def test_operating_points_count_the_unit_hours_spent_at_each(default_result):
     expected = (allocation["busy_units"] * hours).sum()
     assert points["busy_unit_hours"].sum() == pytest.approx(expected, rel=1e-9)
     assert (points["busy_unit_hours"] >= 0).all()
+
+
+def test_columns_with_units_are_numbers(default_result):
+    """A column named for its unit holds floats or integers, never Python objects."""
+    units = ("usd", "tokens", "s", "mw", "units", "ms", "hours", "mtok", "unit", "user")
+    for name, table in default_result.tables.items():
+        for column in table.columns:
+            if column != "unit" and (column.split("_")[-1] in units or column in ("limit", "actual")):
+                assert pd.api.types.is_numeric_dtype(table[column]), (name, column, table[column].dtype)
+
+
+def test_tables_of_a_result_without_a_plan_keep_their_number_columns():
+    result = Result.without_plan(build(ModelData.from_scenario(Scenario.from_yaml(default_scenario_path()))), Status.INFEASIBLE, "test")
+    assert result.allocation.empty
+    assert pd.api.types.is_float_dtype(result.allocation["tokens_per_s"])
+    assert pd.api.types.is_float_dtype(result.costs["discounted_usd"])
