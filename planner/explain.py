@@ -55,7 +55,8 @@ class Limit:
     unit
         Unit of its violations (``None``: per row, from the contract's measure).
     to_unit
-        Multiplier from the LP's scaled unit to ``unit`` (rate limits use the rate unit instead).
+        Multiplier from the LP's scaled unit to ``unit`` (share and coverage rows, measured
+        against what is served, are converted row by row instead).
     floor
         Smallest size (LP units) a limit is weighed against, so a zero limit weighs as this.
     fix
@@ -77,9 +78,9 @@ LIMITS: dict[str, Limit] = {
     "contract": Limit("commitment", None, 1.0, 1.0, "lower contracts.{contract}.{minimum} for {period}, or give it room (site power, supply, quota)"),
     "kv_bandwidth": Limit("KV link bandwidth", "GB/s", 1.0, 1.0, "raise the bandwidth_gb_s of the kv_link {prefill_site} -> {decode_site}"),
     "vendor_share": Limit(
-        "vendor share", "points of tokens served", 100.0, 0.0, "raise the share limit of vendor {group} (policy.vendor_share_limits or max_vendor_share)"
+        "vendor share", "points of tokens served", 1.0, 0.0, "raise the share limit of vendor {group} (policy.vendor_share_limits or max_vendor_share)"
     ),
-    "category_share": Limit("category share", "points of tokens served", 100.0, 0.0, "raise policy.category_share_limits.{group}"),
+    "category_share": Limit("category share", "points of tokens served", 1.0, 0.0, "raise policy.category_share_limits.{group}"),
     "resilience_demand": Limit(
         "vendor-loss coverage", "tokens/s", 1.0, 0.0, "lower policy.vendor_loss_coverage, add other vendors' capacity, or exempt {workload}"
     ),
@@ -237,15 +238,25 @@ def _relax(model: Model, data: ModelData) -> pd.DataFrame:
 def _floor(family: str, rows: pd.DataFrame, data: ModelData) -> np.ndarray:
     """Size to weigh a row's violation against when its limit is small or zero: for share rules
     the period's demand (the most that could be served), for vendor-loss coverage the row's demand."""
-    demand = data.demand.assign(rate=data.demand["tokens_per_s"] / data.rate_unit)
     if family in ("vendor_share", "category_share"):
-        per_period = demand.assign(rate=demand["rate"] * demand["k"].map(data.slices["hours_share"])).groupby("t")["rate"].sum()
-        return np.maximum(per_period.reindex(rows["t"]).fillna(0.0).to_numpy(), 1e-9)
+        return np.maximum(_demand(data).groupby("t")["weighted"].sum().reindex(rows["t"]).fillna(0.0).to_numpy(), 1e-9)
     if family == "resilience_demand":
-        keys = ["workload", "phase", "t", "k"]
-        rate = rows[keys].merge(demand[[*keys, "rate"]], on=keys, how="left")["rate"].fillna(0.0).to_numpy()
-        return np.maximum(rate, 1e-9)
+        return np.maximum(_demand_of(rows, data), 1e-9)
     return np.full(len(rows), LIMITS[family].floor)
+
+
+def _demand(data: ModelData) -> pd.DataFrame:
+    """Demand rows ``workload, phase, t, k`` with ``rate`` in LP rate units and ``weighted``, the
+    rate times its slice's share of the hours (what share rules count)."""
+    demand = data.demand[["workload", "phase", "t", "k", "tokens_per_s"]]
+    rate = demand["tokens_per_s"].to_numpy() / data.rate_unit
+    return demand.assign(rate=rate, weighted=rate * demand["k"].map(data.slices["hours_share"]).to_numpy())
+
+
+def _demand_of(rows: pd.DataFrame, data: ModelData) -> np.ndarray:
+    """The demand rate (LP units) of each row's workload, phase, period and slice."""
+    keys = ["workload", "phase", "t", "k"]
+    return rows[keys].merge(_demand(data)[[*keys, "rate"]], on=keys, how="left")["rate"].fillna(0.0).to_numpy()
 
 
 def _weighted(terms: pd.DataFrame) -> pulp.LpAffineExpression:
@@ -259,8 +270,7 @@ def _weighted(terms: pd.DataFrame) -> pulp.LpAffineExpression:
 def _unserved_weights(model: Model, data: ModelData) -> pd.DataFrame:
     """``var, weight``: each unserved variable weighs :data:`UNSERVED_WEIGHT` over its demand."""
     unserved = model.variables["unserved"]
-    keys = ["workload", "phase", "t", "k"]
-    rate = unserved[keys].merge(data.demand[[*keys, "tokens_per_s"]], on=keys, how="left")["tokens_per_s"].fillna(0.0).to_numpy() / data.rate_unit
+    rate = _demand_of(unserved, data)
     positive = rate > 0
     return pd.DataFrame({"var": unserved["var"].to_numpy()[positive], "weight": UNSERVED_WEIGHT / rate[positive]})
 
@@ -319,10 +329,10 @@ def _served(model: Model, t: np.ndarray, data: ModelData) -> np.ndarray:
     """Tokens served per period in LP rate units, hours-weighted across slices (the share rows' measure)."""
     serve = model.variables["serve"]
     values = np.array([v.varValue or 0.0 for v in serve["var"]], dtype=float) * serve["hours_share"].to_numpy()
-    served = pd.Series(values).groupby(serve["t"].to_numpy()).sum()
-    demand = (data.demand["tokens_per_s"] / data.rate_unit * data.demand["k"].map(data.slices["hours_share"])).groupby(data.demand["t"]).sum()
+    served = pd.Series(values).groupby(serve["t"].to_numpy()).sum().reindex(t).fillna(0.0).to_numpy()
     # A share of nothing served is measured against the demand, the most that could be served.
-    return np.where(served.reindex(t).fillna(0.0).to_numpy() > 1e-12, served.reindex(t).fillna(0.0).to_numpy(), demand.reindex(t).to_numpy())
+    demand = _demand(data).groupby("t")["weighted"].sum().reindex(t).to_numpy()
+    return np.where(served > 1e-12, served, demand)
 
 
 def _served_rate(model: Model, rows: pd.DataFrame) -> np.ndarray:
@@ -363,8 +373,7 @@ def _unservable(model: Model, data: ModelData) -> pd.DataFrame:
     """Demand still unserved once the limits may give way, with the reason."""
     unserved = model.variables["unserved"]
     rate = np.array([v.varValue or 0.0 for v in unserved["var"]], dtype=float) * data.rate_unit
-    keys = ["workload", "phase", "t", "k"]
-    demand = unserved[keys].merge(data.demand[[*keys, "tokens_per_s"]], on=keys, how="left")["tokens_per_s"].fillna(0.0).to_numpy()
+    demand = _demand_of(unserved, data) * data.rate_unit
     left = unserved.assign(tokens_per_s=rate)[rate > 1e-6 * np.maximum(demand, 1.0)]
     if left.empty:
         return pd.DataFrame(columns=UNSERVABLE_COLUMNS)
