@@ -133,7 +133,8 @@ def problems_report(problems: list[Problem]) -> Table:
     for problem in problems:
         where = f"{problem.file}:{problem.line}" if problem.file and problem.line else (problem.file or "")
         what = problem.message + ("" if problem.value is None else f" (got {problem.value!r})")
-        table.add_row(where, problem.path or "<scenario>", what)
+        # Text cells: a hint such as "[h100]" is data, not rich markup.
+        table.add_row(Text(where), Text(problem.path or "<scenario>"), Text(what))
     return table
 
 

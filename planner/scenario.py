@@ -19,11 +19,12 @@ from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from demand import DemandSpec, PeriodLength, parse_period, planning_periods, project
-from demand.mix import Share, mix_table
+from demand import DemandSpec, ExplicitSeries, PeriodLength, parse_period, planning_periods, project
+from demand.mix import mix_table, share_values
+from demand.periods import parse_label
 from demand.profiles import Profile
 from fleets import (
     Category,
@@ -34,9 +35,10 @@ from fleets import (
     best_point,
     get_model,
     get_system,
+    load_models,
     operating_points,
 )
-from planner.errors import Problem, ScenarioError, locate, problems_from_validation, yaml_problem
+from planner.errors import FieldError, ScenarioError, closest, load_yaml_file, locate, problems_from_validation, unknown_name
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=64)]
 """Names of workloads, fleets and sites: a letter, then letters, digits, '_', '-' or '.'."""
@@ -49,12 +51,51 @@ Procurement = Literal["own", "lease", "cloud", "reserved"]
 AT_SITES = ("own", "lease")
 """Procurement modes whose units stand at the user's sites, under their power caps."""
 
-Schedule = NonNegative | dict[str, NonNegative]
+
+def _form(value: Any) -> str | None:
+    """Which form a value over time is written in: one number, a mapping, or neither (None)."""
+    if isinstance(value, dict):
+        return "steps"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return "number"
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return None
+        return "number"
+    return None
+
+
+# The form is chosen from the value itself, so that a value that is neither is one problem with
+# both forms explained, not one problem per form tried.
+Schedule = Annotated[
+    Annotated[NonNegative, Tag("number")] | Annotated[dict[str, NonNegative], Tag("steps")],
+    Discriminator(
+        _form,
+        custom_error_type="schedule",
+        custom_error_message="give one number, or steps as a mapping of period to value, e.g. {'2026-01': 20, '2027-01': 40}",
+    ),
+]
 """A value over time: one number for the whole horizon, or steps ``{period label: value}``.
 
 Each step holds from its period until the next step; the first step must be at or before the
 horizon's first period (write ``{'2026-01': 0, '2026-07': 300}`` for a site that opens in July).
 """
+
+ShareInput = Annotated[
+    Annotated[float, Tag("number")] | Annotated[dict[str, float], Tag("steps")],
+    Discriminator(
+        _form,
+        custom_error_type="share",
+        custom_error_message="give a fraction (0.25 for 25%), or points as a mapping of period to fraction, e.g. {'2026-01': 0.1, '2027-01': 0.4}",
+    ),
+]
+"""A workload's share of its demand entry (see :data:`demand.mix.Share`), checked by form like a schedule."""
+
+
+MAX_HORIZON_YEARS = 50
+"""Longest horizon accepted, in years: beyond it demand and hardware figures are guesswork."""
 
 
 class _Input(BaseModel):
@@ -65,17 +106,36 @@ class Horizon(_Input):
     """The planning calendar."""
 
     start: str = Field(description="First month of the plan, 'YYYY-MM'. A quarterly plan starts in January, April, July or October.")
-    periods: int = Field(ge=1, le=600, description="Number of planning periods.")
+    periods: int = Field(ge=1, description=f"Number of planning periods (at most {MAX_HORIZON_YEARS} years).")
     period_length: PeriodLength = Field(default="month", description="Length of one period: 'month' or 'quarter'.")
     discount_rate: float = Field(
         default=0.08, ge=0, lt=1, description="Annual discount rate (fraction) for present values and capital recovery."
     )
 
+    @field_validator("start")
+    @classmethod
+    def _start_is_a_month(cls, start: str) -> str:
+        parse_period(start, "month")
+        return start
+
     @model_validator(mode="after")
     def _calendar(self) -> Horizon:
+        per_year = 12 if self.period_length == "month" else 4
+        if self.periods > MAX_HORIZON_YEARS * per_year:
+            raise FieldError(
+                f"{self.periods} {self.period_length}s is {self.periods / per_year:g} years, longer than any capacity plan can "
+                f"sensibly look ahead (servers last 4-6 years, sites a few decades); plan at most {MAX_HORIZON_YEARS} years "
+                f"({MAX_HORIZON_YEARS * per_year} {self.period_length}s)",
+                field=("periods",),
+                value=self.periods,
+            )
         month = parse_period(self.start, "month")
         if self.period_length == "quarter" and month.month % 3 != 1:
-            raise ValueError(f"a quarterly horizon starts in January, April, July or October, not {self.start!r}")
+            first = f"{month.year}-{month.month - (month.month - 1) % 3:02d}"
+            raise ValueError(
+                f"a quarterly horizon starts in January, April, July or October, not {self.start!r}; start at {first!r} "
+                "(the quarter holding it), or plan monthly"
+            )
         self.start = str(month)
         return self
 
@@ -103,7 +163,7 @@ class Workload(_Input):
         description="Average output tokens of one request; with input_output_ratio it sets the prompt length, which "
         "decides KV-cache memory and time to first token in the catalog's operating points.",
     )
-    share: Share | None = Field(
+    share: ShareInput | None = Field(
         default=None,
         description="Fraction of the demand entry this workload takes: a number, or points {period: fraction} "
         "interpolated linearly over time (e.g. agents from 0.1 to 0.4). Needed when several workloads share an "
@@ -239,14 +299,14 @@ class Fleet(_Input):
             raise ValueError("no performance figures: give 'performance' per model or name a catalog 'system'")
         if self.precision is not None and self.system is None:
             raise ValueError("precision applies to a catalog system's estimated operating points; name a 'system'")
-        if self.max_power_kw is not None and not 0.05 <= self.max_power_kw <= MAX_UNIT_KW:
-            hint = "in kW, not MW" if self.max_power_kw < 0.05 else "in kW, not W"
-            raise ValueError(
-                f"max_power_kw {self.max_power_kw:g} is not a plausible unit (a DGX server draws about 10 kW, a GB200 rack "
-                f"about 130); give the power {hint}"
-            )
+        implausible = _unit_power_message(self.max_power_kw)
+        if implausible:
+            raise ValueError(implausible)
         if self.idle_power_kw is not None and self.max_power_kw is not None and self.idle_power_kw > self.max_power_kw:
-            raise ValueError(f"idle_power_kw ({self.idle_power_kw}) exceeds max_power_kw ({self.max_power_kw})")
+            raise ValueError(
+                f"idle_power_kw ({self.idle_power_kw}) exceeds max_power_kw ({self.max_power_kw}); an idle unit draws less than a "
+                "busy one: check that both are in kW, for one unit"
+            )
         if self.procurement != "own":
             wrong = [n for n in ("existing", "max_build_units_per_period") if getattr(self, n)]
             if wrong:
@@ -316,6 +376,54 @@ MAX_UNIT_KW = 2_000.0
 """Largest plausible draw of one unit (a rack), in kW: anything above is a unit mix-up."""
 MAX_SITE_MW = 20_000.0
 """Largest plausible site cap, in MW (the largest campuses plan a few GW)."""
+MIN_PRICE_USD_PER_MWH = 1.0
+"""Lowest plausible electricity price above zero, in USD per MWh: anything below is a price per kWh."""
+
+
+def _unit_power_message(kw: Any) -> str | None:
+    """Why ``max_power_kw`` of one unit is a unit mix-up, or None when it is plausible (or not a number)."""
+    if not isinstance(kw, int | float) or isinstance(kw, bool) or not math.isfinite(kw) or 0.05 <= kw <= MAX_UNIT_KW:
+        return None
+    hint = "in kW, not MW" if kw < 0.05 else "in kW, not W"
+    return f"max_power_kw {kw:g} is not a plausible unit (a DGX server draws about 10 kW, a GB200 rack about 130); give the power {hint}"
+
+
+def _site_power_message(power_mw: Any) -> str | None:
+    """Why a site's ``power_mw`` is a unit mix-up, or None when it is plausible (or not numbers)."""
+    caps = power_mw.values() if isinstance(power_mw, dict) else [power_mw]
+    numbers = [c for c in caps if isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c)]
+    if max(numbers, default=0.0) <= MAX_SITE_MW:
+        return None
+    return (
+        f"power_mw {max(numbers):g} is more than any data-centre site (the largest plan a few thousand MW); "
+        "give the cap in MW, not kW"
+    )
+
+
+def entry_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:
+    """Checks of single entries that their validators make only once all their fields are valid,
+    made on plain data, as ``(location, message, value)``.
+
+    A site's cap in kW, a unit's power in W or MW, and an unknown catalog system are then
+    reported in the same run as a wrong value beside them.
+    """
+    sites, fleets = data.get("sites"), data.get("fleets")
+    for name, site in (sites.items() if isinstance(sites, dict) else []):
+        message = _site_power_message(site.get("power_mw")) if isinstance(site, dict) else None
+        if message:
+            yield ("sites", name), message, None
+    for name, fleet in (fleets.items() if isinstance(fleets, dict) else []):
+        if not isinstance(fleet, dict):
+            continue
+        message = _unit_power_message(fleet.get("max_power_kw"))
+        if message:
+            yield ("fleets", name), message, None
+        system = fleet.get("system")
+        if isinstance(system, str):
+            try:
+                get_system(system)
+            except UnknownSystemError as exc:
+                yield ("fleets", name), str(exc), None
 
 
 class Expansion(_Input):
@@ -339,14 +447,25 @@ class Site(_Input):
         default=None, description="Power the site can add in blocks beyond power_mw. Omitted: the cap is fixed."
     )
 
+    @field_validator("electricity_price_usd_per_mwh")
+    @classmethod
+    def _price_per_mwh(cls, price: float | dict[str, float]) -> float | dict[str, float]:
+        steps = price.items() if isinstance(price, dict) else [(None, price)]
+        for label, value in steps:
+            if 0 < value < MIN_PRICE_USD_PER_MWH:
+                raise FieldError(
+                    f"{value:g} USD per MWh is less than any grid charges; the price seems to be per kWh: give it per MWh "
+                    f"({value:g} $/kWh is {value * 1000:g} $/MWh)",
+                    field=() if label is None else (label,),
+                    value=value,
+                )
+        return price
+
     @model_validator(mode="after")
     def _plausible(self) -> Site:
-        caps = self.power_mw.values() if isinstance(self.power_mw, dict) else [self.power_mw]
-        if max(caps, default=0.0) > MAX_SITE_MW:
-            raise ValueError(
-                f"power_mw {max(caps):g} is more than any data-centre site (the largest plan a few thousand MW); "
-                "give the cap in MW, not kW"
-            )
+        implausible = _site_power_message(self.power_mw)
+        if implausible:
+            raise ValueError(implausible)
         return self
 
 
@@ -446,11 +565,26 @@ def reference_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:
     def entries(mapping: dict):
         return ((name, entry) for name, entry in mapping.items() if isinstance(entry, dict))
 
+    def fleet_list(site: Any) -> list[str] | None:
+        listed = site.get("fleets") if isinstance(site, dict) else None
+        ok = isinstance(listed, list) and listed and all(isinstance(name, str) for name in listed)
+        return listed if ok else None
+
     workloads, demand, fleets, sites = section("workloads"), section("demand"), section("fleets"), section("sites")
     for name, workload in entries(workloads):
         key = workload.get("demand") or name
         if demand and isinstance(key, str) and key not in demand:
-            yield ("workloads", name, "demand"), f"no demand entry {key!r}; known: {', '.join(map(str, demand))}", key
+            if workload.get("demand"):
+                close = closest(key, list(map(str, demand)))
+                hint = f"; did you mean {close!r}?" if close else ";"
+                yield ("workloads", name, "demand"), f"no demand entry {key!r}{hint} known: {', '.join(map(str, demand))}", key
+            else:
+                yield (
+                    ("workloads", name, "demand"),
+                    f"no demand entry {key!r} (a workload without 'demand' takes the entry of its own name); "
+                    f"add 'demand:' naming one of: {', '.join(map(str, demand))}",
+                    None,
+                )
     placed = set()
     for site_name, site in entries(sites):
         listed = site.get("fleets")
@@ -459,12 +593,19 @@ def reference_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:
                 continue  # reported as a wrong type by the field checks
             fleet = fleets.get(fleet_name)
             if fleet is None and fleets:
-                yield ("sites", site_name, "fleets", i), f"unknown fleet; known: {', '.join(map(str, fleets))}", fleet_name
+                yield ("sites", site_name, "fleets", i), unknown_name("fleet", fleet_name, list(map(str, fleets))), fleet_name
+                # The fleet a misspelt name stands for is placed there, not also 'placed at no site'.
+                placed.add(closest(fleet_name, list(map(str, fleets))))
             elif isinstance(fleet, dict) and fleet.get("procurement") in ("cloud", "reserved"):
                 yield ("sites", site_name, "fleets", i), "a cloud fleet is not placed at a site (on demand or reserved, it is rented in its region); remove it here", fleet_name
             placed.add(fleet_name)
+    # Where a site's list of fleets is itself wrong (reported by the field checks), which fleets
+    # stand where is unknown: saying a fleet stands nowhere would blame the fleet for the list.
+    sites_readable = ("sites" not in data or isinstance(data.get("sites"), dict)) and all(
+        fleet_list(site) is not None for site in sites.values()
+    )
     for fleet_name, fleet in entries(fleets):
-        if fleet.get("procurement") in AT_SITES and fleet_name not in placed:
+        if sites_readable and fleet.get("procurement") in AT_SITES and fleet_name not in placed:
             yield ("fleets", fleet_name), f"{fleet.get('procurement')} fleet placed at no site; add it to a site's 'fleets'", None
         existing = fleet.get("existing") if fleet.get("procurement") == "own" else None
         for i, entry in enumerate(existing if isinstance(existing, list) else []):
@@ -472,11 +613,15 @@ def reference_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:
             if site_name is None:
                 continue
             site = sites.get(site_name) if isinstance(site_name, str) else None
-            listed = site.get("fleets") if isinstance(site, dict) else None
+            listed = fleet_list(site)
             if site is None:
-                yield ("fleets", fleet_name, "existing", i, "site"), f"unknown site; known: {', '.join(map(str, sites)) or 'none'}", site_name
-            elif isinstance(listed, list) and fleet_name not in listed:
-                yield ("fleets", fleet_name, "existing", i, "site"), f"site {site_name!r} does not list this fleet in its 'fleets'", site_name
+                yield ("fleets", fleet_name, "existing", i, "site"), unknown_name("site", site_name, list(map(str, sites))), site_name
+            elif listed is not None and fleet_name not in listed:
+                yield ("fleets", fleet_name, "existing", i, "site"), f"site {site_name!r} does not list this fleet in its 'fleets'; add it there", site_name
+    for name, contract in entries(section("contracts")):
+        fleet_name = contract.get("fleet")
+        if isinstance(fleet_name, str) and fleets and fleet_name not in fleets:
+            yield ("contracts", name, "fleet"), unknown_name("fleet", fleet_name, list(map(str, fleets))), fleet_name
 
 
 class Scenario(_Input):
@@ -515,8 +660,18 @@ class Scenario(_Input):
 
     @model_validator(mode="after")
     def _cross_check(self) -> Scenario:
-        sections = self.model_dump(include={"workloads", "demand", "fleets", "sites"})
-        problems = [*reference_problems(sections), *self._check_calendar(), *self._check_mix(), *self._check_service(), *self._check_resilience(), *self._check_adoption(), *self._check_slices(), *self._check_links()]
+        sections = self.model_dump(include={"workloads", "demand", "fleets", "sites", "contracts"})
+        problems = [
+            *reference_problems(sections),
+            *self._check_calendar(),
+            *self._check_mix(),
+            *self._check_models(),
+            *self._check_service(),
+            *self._check_resilience(),
+            *self._check_adoption(),
+            *self._check_slices(),
+            *self._check_links(),
+        ]
         if problems:
             raise ValidationError.from_exception_data(
                 "Scenario",
@@ -559,31 +714,92 @@ class Scenario(_Input):
             yield from steps(fleet.quota_units, ("fleets", name, "quota_units"))
             for i, existing in enumerate(fleet.existing):
                 if existing.retire_after is not None:
+                    loc = ("fleets", name, "existing", i, "retire_after")
                     try:
-                        parse_period(existing.retire_after, length)
+                        retired = parse_period(existing.retire_after, length)
                     except ValueError as exc:
-                        yield ("fleets", name, "existing", i, "retire_after"), str(exc), existing.retire_after
+                        yield loc, str(exc), existing.retire_after
+                        continue
+                    if retired < first:
+                        yield loc, (
+                            f"these units retire before the horizon starts ({first}), so they would serve no period; "
+                            "correct the date or remove the entry"
+                        ), existing.retire_after
         for name, contract in self.contracts.items():
             for field in ("min_mw", "min_units", "min_spend_usd_per_year"):
                 yield from steps(getattr(contract, field), ("contracts", name, field))
-            if not any(contract.covers(f, fleet) for f, fleet in self.fleets.items()):
-                yield ("contracts", name), "no fleet is covered by this commitment; check its vendor, category or fleet", None
+            yield from self._check_coverage(name, contract)
         for key, spec in self.demand.items():
-            try:
-                tokens = project(spec, periods)["tokens"]
-            except (ValueError, OverflowError) as exc:
-                yield ("demand", key), str(exc), None
-                continue
-            if not all(math.isfinite(t) for t in tokens):
-                yield ("demand", key), "the projection overflows; check the growth rate and its unit ('per')", None
+            yield from self._check_demand(key, spec, periods)
+
+    def _check_coverage(self, name: str, contract: Contract):
+        if any(contract.covers(f, fleet) for f, fleet in self.fleets.items()):
+            return
+        if contract.fleet is not None:
+            return  # an unknown fleet name: reported by reference_problems
+        field = "vendor" if contract.vendor is not None else "category"
+        given = getattr(contract, field)
+        known = sorted({str(getattr(fleet, field)) for fleet in self.fleets.values()})
+        close = closest(given, known)
+        hint = f"; did you mean {close!r}?" if close else ";"
+        yield (
+            ("contracts", name, field),
+            f"no fleet is covered by this commitment: no fleet has {field} {given!r}{hint} the fleets have: {', '.join(known)}",
+            given,
+        )
+
+    def _check_demand(self, key: str, spec, periods):
+        loc = ("demand", key)
+        series = spec if isinstance(spec, ExplicitSeries) else None
+        if series is not None and series.tokens is not None:
+            bad = False
+            for label in series.tokens:
+                try:
+                    parse_label(label)
+                except ValueError as exc:
+                    bad = True
+                    yield (*loc, "tokens", label), str(exc), label
+            if bad:
+                return
+        source = f"{series.csv.name}: " if series is not None and series.csv is not None else ""
+        try:
+            tokens = project(spec, periods)["tokens"]
+        except (ValueError, OverflowError) as exc:
+            yield loc, source + str(exc) + self._coverage(series, periods), None
+            return
+        if not all(math.isfinite(t) for t in tokens):
+            yield loc, "the projection overflows; check the growth rate and its unit ('per')", None
+
+    @staticmethod
+    def _coverage(series: ExplicitSeries | None, periods) -> str:
+        """What a series covers beside the horizon, when that is why it cannot be projected."""
+        if series is None:
+            return ""
+        try:
+            table = series.intervals()
+        except ValueError:
+            return ""  # the labels themselves are wrong: the message says which
+        return (
+            f"; the series runs from {table['label'].iloc[0]} to {table['label'].iloc[-1]} and the horizon from {periods[0]} "
+            f"to {periods[-1]}: give tokens for every period of the horizon, or move the horizon"
+        )
 
     def _check_mix(self):
         periods = self.horizon.calendar()
         users: dict[str, list[str]] = {}
         for name in self.workloads:
             users.setdefault(self.demand_key(name), []).append(name)
+        broken = set()
+        for name, workload in self.workloads.items():
+            if workload.share is None:
+                continue
+            try:
+                share_values(workload.share, periods)
+            except ValueError as exc:
+                broken.add(name)
+                yield ("workloads", name, "share"), str(exc), None  # the message shows the value
         for key, names in users.items():
-            if len(names) == 1:
+            if len(names) == 1 or broken & set(names):
                 continue
             missing = [n for n in names if self.workloads[n].share is None]
             if missing:
@@ -599,7 +815,7 @@ class Scenario(_Input):
             for end in ("from_site", "to_site"):
                 name = getattr(link, end)
                 if name not in self.sites and name not in {f.region for f in self.fleets.values()}:
-                    yield ("kv_links", i, end.removesuffix("_site")), f"unknown site; known: {', '.join(self.sites)}", name
+                    yield ("kv_links", i, end.removesuffix("_site")), unknown_name("site", name, list(self.sites)), name
         for name, workload in self.workloads.items():
             if workload.disaggregate and self.kv_links and workload.kv_bytes_per_token is None:
                 try:
@@ -614,17 +830,35 @@ class Scenario(_Input):
     def _check_adoption(self):
         if self.policy.adoption_usd and not self.integer_units:
             yield ("policy", "adoption_usd"), "adoption costs need integer_units: true (a platform is adopted or not)", None
-        vendors = {fleet.vendor for fleet in self.fleets.values()}
-        for vendor in self.policy.adoption_usd:
-            if vendor not in vendors:
-                yield ("policy", "adoption_usd", vendor), f"no fleet of this vendor; vendors: {', '.join(sorted(vendors))}", vendor
+        vendors = sorted({str(fleet.vendor) for fleet in self.fleets.values()})
+        # A rule for a vendor no fleet has would bind nothing, silently: a misspelt vendor.
+        for field in ("adoption_usd", "vendor_share_limits"):
+            for vendor in getattr(self.policy, field):
+                if vendor not in vendors:
+                    close = closest(vendor, vendors)
+                    hint = f"; did you mean {close!r}?" if close else ";"
+                    yield ("policy", field, vendor), f"no fleet of this vendor{hint} vendors: {', '.join(vendors)}", vendor
+
+    def _check_models(self):
+        listed = {model for fleet in self.fleets.values() for model in fleet.performance}
+        known = sorted(listed | set(load_models()))
+        for name, workload in self.workloads.items():
+            if workload.model not in known:
+                close = closest(workload.model, known)
+                hint = f"did you mean {close!r}? " if close else ""
+                yield (
+                    ("workloads", name, "model"),
+                    f"unknown model; {hint}No fleet gives 'performance' for it and it is not a reference model "
+                    f"(fleets/models.yaml); known: {', '.join(known)}",
+                    workload.model,
+                )
 
     def _check_resilience(self):
         if self.policy.vendor_loss_coverage is None:
             return
         for i, name in enumerate(self.policy.vendor_loss_exempt):
             if name not in self.workloads:
-                yield ("policy", "vendor_loss_exempt", i), f"unknown workload; known: {', '.join(self.workloads)}", name
+                yield ("policy", "vendor_loss_exempt", i), unknown_name("workload", name, list(self.workloads)), name
         for name, workload in self.workloads.items():
             if name in self.policy.vendor_loss_exempt:
                 continue
@@ -642,7 +876,10 @@ class Scenario(_Input):
                     break
 
     def _check_service(self):
+        known = {model for fleet in self.fleets.values() for model in fleet.performance} | set(load_models())
         for name, workload in self.workloads.items():
+            if workload.model not in known:
+                continue  # an unknown model: reported by _check_models
             phases = ("prefill", "decode") if workload.disaggregate else ("both",)
             for phase in phases:
                 reasons = {fleet_name: fleet.service_point(workload, phase).reason for fleet_name, fleet in self.fleets.items()}
@@ -671,11 +908,12 @@ class Scenario(_Input):
             Listing every problem found.
         """
         if not isinstance(data, dict):
-            raise ScenarioError([Problem(path="", message="a scenario is a mapping of sections (horizon, workloads, ...)", value=type(data).__name__, file=str(file) if file else None)])
+            message = "a scenario is a mapping of sections (horizon, workloads, ...); write each section as a top-level 'name:' line"
+            raise ScenarioError([locate((), message, type(data).__name__, file, text)])
         try:
             return cls.model_validate(data, context={"base_dir": Path(base_dir)})
         except ValidationError as exc:
-            problems = problems_from_validation(exc, cls, file, text)
+            problems = problems_from_validation(exc, cls, file, text, data, Path(base_dir))
             if not any(error["type"] == "scenario" for error in exc.errors()):
                 # Field errors stop pydantic before the cross-checks; check the names anyway so
                 # that one run reports a misspelt reference together with a bad value.
@@ -684,6 +922,12 @@ class Scenario(_Input):
                     problem
                     for loc, message, value in reference_problems(data)
                     if (problem := locate(loc, message, value, file, text)).path not in reported
+                ]
+                said = {(problem.path, problem.message) for problem in problems}
+                problems += [
+                    problem
+                    for loc, message, value in entry_problems(data)
+                    if ((problem := locate(loc, message, value, file, text)).path, problem.message) not in said
                 ]
             raise ScenarioError(problems) from exc
 
@@ -697,14 +941,7 @@ class Scenario(_Input):
             Listing every problem found, with file and line.
         """
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ScenarioError([Problem(path="", message=f"cannot read the scenario file: {exc.strerror}", file=str(path))]) from exc
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ScenarioError([yaml_problem(exc, path)]) from exc
+        data, text = load_yaml_file(path)
         return cls.from_dict(data, base_dir=path.parent, file=path, text=text)
 
     def to_yaml(self) -> str:
