@@ -50,10 +50,8 @@ class Model:
     constraints
         Per constraint family, a frame with its index columns, ``name`` and ``constraint``.
     cost_terms
-        ``component, t, var, usd``: nominal USD in period ``t`` per LP unit of ``var``.
-    cost_constants
-        ``component, t, usd``: costs that no decision changes (the sunk capital of existing units
-        is subtracted here, their running costs are added).
+        ``component, t, var, usd``: nominal USD in period ``t`` per LP unit of ``var`` (a
+        variable may cost in several periods: a build pays its capital in each it serves).
     money_unit
         USD per unit of the objective (see :func:`money_unit`).
     """
@@ -63,7 +61,6 @@ class Model:
     variables: dict[str, pd.DataFrame] = field(default_factory=dict)
     constraints: dict[str, pd.DataFrame] = field(default_factory=dict)
     cost_terms: pd.DataFrame | None = None
-    cost_constants: pd.DataFrame | None = None
     money_unit: float = 1.0
 
     def ranges(self) -> pd.DataFrame:
@@ -555,9 +552,12 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
     """What each decision costs, per cost component and period (nominal USD per LP unit): the
     terms of the objective, also read by spend commitments and the result's cost table.
 
-    - capital: units[f,s,t] * K[f] * CRF(rate, life[f]) * years[t], minus the same for existing
-      units (their capital is sunk). Charging the annualized cost only for the periods a unit
-      serves inside the horizon keeps late builds from looking cheap (no end-of-horizon bias).
+    - capital: build[f,s,tau] * K[f] * CRF(rate, life[f]) * years[t] in each period ``t`` the
+      units serve, ``tau <= t < tau + L[f]``, inside the horizon. Existing units were bought
+      before the plan: their capital is sunk and not counted. Charging the annualized cost only
+      for the periods a unit serves inside the horizon keeps late builds from looking cheap (no
+      end-of-horizon bias). Charging it to the purchase, not to ``units`` minus a constant for
+      the existing units, keeps a small plan's cost from being the difference of two large ones.
     - fixed_opex: units[f,s,t] * O[f] * years[t] (owned and leased units at sites).
     - energy: for units at sites, hours[t] * PUE[s] * price[s,t] / 1000 * (idle[f] * units[f,s,t]
       + (P[f] - idle[f]) * busy[f,s,t]), with ``busy`` the average busy units (as in
@@ -574,7 +574,6 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
     """
     fleets, periods = data.fleets, data.periods
     units = model.variables["units"]
-    own = units[units["procurement"] == "own"]
     at_site = units[units["fleet"].map(fleets["at_site"])]
     bursts = model.variables["burst"]
     # Cloud units rented per slice pay for their slice's hours; the period's units are then free.
@@ -591,13 +590,17 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
         prices = frame[["site", "t"]].merge(data.site_periods, on=["site", "t"], how="left")["price_usd_per_mwh"].to_numpy()
         return per_period(frame, "hours") * frame["site"].map(data.sites["pue"]).to_numpy() * prices / 1000.0
 
-    capital_rate = own["fleet"].map(fleets["capital_usd_per_year"]).to_numpy() * per_period(own, "years")
+    # One row per build and period its units serve: the capital each period's payment recovers.
+    builds = model.variables["build"]
+    serving = builds.loc[builds.index.repeat(builds["fleet"].map(fleets["life_periods"]).to_numpy())]
+    serving = serving.assign(t=serving["t"] + serving.groupby(level=0).cumcount())
+    serving = serving[serving["t"] < len(periods)]
     idle_kw = at_site["fleet"].map(fleets["idle_power_kw"]).to_numpy()
     busy_kw = (serve_at_site["fleet"].map(fleets["max_power_kw"]) - serve_at_site["fleet"].map(fleets["idle_power_kw"])).to_numpy()
     busy_units = data.rate_unit / serve_at_site["tokens_per_s_per_unit"].to_numpy()
     terms = pd.concat(
         [
-            _cost(own, "capital", capital_rate),
+            _cost(serving, "capital", serving["fleet"].map(fleets["capital_usd_per_year"]).to_numpy() * per_period(serving, "years")),
             _cost(at_site, "fixed_opex", at_site["fleet"].map(fleets["opex_usd_per_year"]).to_numpy() * per_period(at_site, "years")),
             _cost(at_site, "energy", idle_kw * energy_usd_per_mwh_hour(at_site)),
             _cost(serve_at_site, "energy", busy_kw * busy_units * serve_at_site["hours_share"].to_numpy() * energy_usd_per_mwh_hour(serve_at_site)),
@@ -638,13 +641,7 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
         ],
         ignore_index=True,
     )
-    existing = data.existing.merge(data.placements[["fleet", "site"]], on=["fleet", "site"])
-    constants = existing.assign(
-        component="capital",
-        usd=-existing["units"] * existing["fleet"].map(fleets["capital_usd_per_year"]) * per_period(existing, "years"),
-    )[["component", "t", "usd"]]
     model.cost_terms = terms
-    model.cost_constants = constants
 
 
 def add_spend_commitment(model: Model, data: ModelData) -> None:
@@ -687,14 +684,12 @@ def add_objective(model: Model, data: ModelData) -> None:
     ``delta[t] = (1 + rate) ** -(years from the horizon start to the start of t)`` and
     ``M = money_unit(...)`` of the discounted coefficients, kept as ``model.money_unit``.
     """
-    periods = data.periods
-    terms, constants = model.cost_terms, model.cost_constants
-    usd = periods["discount"].to_numpy()[terms["t"].to_numpy()] * terms["usd"].to_numpy()
+    terms = model.cost_terms
+    usd = data.periods["discount"].to_numpy()[terms["t"].to_numpy()] * terms["usd"].to_numpy(dtype=float)
     model.money_unit = money_unit(usd)
     objective = pulp.LpAffineExpression()
     for var, coef in zip(terms["var"], usd / model.money_unit, strict=True):
         objective.addterm(var, coef)
-    objective.constant = float((periods["discount"].to_numpy()[constants["t"].to_numpy()] * constants["usd"]).sum() / model.money_unit)
     model.problem.setObjective(objective)
 
 

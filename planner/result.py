@@ -330,8 +330,7 @@ def _typed(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 def _costs(model: Model) -> pd.DataFrame:
     terms = model.cost_terms
     variable = terms[["component", "t"]].assign(usd=terms["usd"].to_numpy(dtype=float) * np.array([v.varValue or 0.0 for v in terms["var"]]))
-    constants = model.cost_constants.astype({"usd": float})
-    frame = pd.concat([variable, constants], ignore_index=True).groupby(["t", "component"], as_index=False)["usd"].sum()
+    frame = variable.groupby(["t", "component"], as_index=False)["usd"].sum()
     grid = pd.MultiIndex.from_product([range(len(model.data.periods)), COMPONENTS], names=["t", "component"]).to_frame(index=False)
     frame = grid.merge(frame, on=["t", "component"], how="left").fillna({"usd": 0.0})
     frame = frame.assign(discounted_usd=frame["usd"] * model.data.periods["discount"].to_numpy()[frame["t"].to_numpy()])

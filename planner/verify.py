@@ -2,8 +2,9 @@
 
 ``verify(folder)`` reads what :meth:`Result.to_dir` wrote (the tables, ``summary.json`` and the
 resolved ``scenario.yaml``) and checks, from the tables and the scenario alone, that demand is
-served or reported unserved, that capacity, power, supply and budget limits hold, and that the
-cost components add up to the reported objective (recomputing capital and rental from the fleet).
+served or reported unserved, that capacity, power, supply, quota and budget limits hold, that the
+policy holds (vendor and category shares of the tokens served, capacity commitments), and that the
+cost components add up to the reported objective (recomputing rental from the fleet).
 """
 
 from __future__ import annotations
@@ -93,8 +94,68 @@ def verify(folder: str | Path) -> list[Check]:
     total = table["costs"]["discounted_usd"].sum()
     checks.append(Check("objective", _close(total, summary["objective_usd"]), f"cost components add up to ${total:,.2f} against ${summary['objective_usd']:,.2f} reported"))
 
+    checks.append(_quota(scenario, table["installed"]))
+    checks.extend(_shares(scenario, table["allocation"]))
+    checks.append(_commitments(scenario, table["installed"]))
     checks.append(_rental(scenario, table))
     return checks
+
+
+def _quota(scenario: Scenario, installed: pd.DataFrame) -> Check:
+    """Rented units of a fleet, over all its places, within its quota."""
+    rented = installed[installed["procurement"] != "own"].groupby(["period", "fleet"])["units"].sum()
+    over = []
+    for (period, fleet), units in rented.items():
+        quota = scenario.fleets[fleet].quota_units
+        if quota is not None and units > _step(quota, period) * (1 + TOLERANCE) + TOLERANCE:
+            over.append((period, fleet))
+    return Check("quota", not over, "rented units within their quotas" if not over else f"beyond the quota at {over[:3]}")
+
+
+def _shares(scenario: Scenario, allocation: pd.DataFrame) -> list[Check]:
+    """Each vendor's and category's share of the tokens served per period within its limit."""
+    policy = scenario.policy
+    checks = []
+    for name, attribute, limits in (
+        ("vendor_share", "vendor", {f.vendor: policy.vendor_share_limits.get(f.vendor, policy.max_vendor_share) for f in scenario.fleets.values()}),
+        ("category_share", "category", dict(policy.category_share_limits)),
+    ):
+        limits = {group: limit for group, limit in limits.items() if limit is not None}
+        if not limits:
+            continue
+        group = allocation["fleet"].map(lambda f, a=attribute: getattr(scenario.fleets[f], a))
+        tokens = allocation.assign(group=group).groupby(["period", "group"])["tokens"].sum()
+        total = allocation.groupby("period")["tokens"].sum()
+        over = [
+            (period, g, round(t / total[period], 6))
+            for (period, g), t in tokens.items()
+            if g in limits and total[period] > 0 and t > (limits[g] + TOLERANCE) * total[period]
+        ]
+        checks.append(Check(name, not over, f"every {attribute} within its share of the tokens served" if not over else f"over the share at {over[:3]}"))
+    return checks
+
+
+def _commitments(scenario: Scenario, installed: pd.DataFrame) -> Check:
+    """Capacity commitments (MW of IT power or units) kept in every period."""
+    short = []
+    for name, contract in scenario.contracts.items():
+        minimum = contract.min_mw if contract.min_mw is not None else contract.min_units
+        if minimum is None:
+            continue  # a spend commitment: any shortfall is paid, nothing to hold
+        fleets = scenario.fleets
+        covered = installed[[f == contract.fleet or fleets[f].vendor == contract.vendor or fleets[f].category == contract.category for f in installed["fleet"]]]
+        if contract.min_mw is not None:
+            # Commitments in MW count power at sites: owned and leased units.
+            covered = covered[covered["procurement"].isin(["own", "lease"])]
+            held = covered.assign(amount=[u * fleets[f].max_power_kw / 1000 for f, u in zip(covered["fleet"], covered["units"], strict=True)])
+        else:
+            held = covered.assign(amount=covered["units"])
+        amounts = held.groupby("period")["amount"].sum()
+        for period in installed["period"].unique():
+            need = _step(minimum, period)
+            if amounts.get(period, 0.0) < need * (1 - TOLERANCE) - TOLERANCE:
+                short.append((period, name))
+    return Check("commitments", not short, "every capacity commitment kept" if not short else f"short of the commitment at {short[:3]}")
 
 
 def _rental(scenario: Scenario, table: dict[str, pd.DataFrame]) -> Check:

@@ -68,3 +68,33 @@ def test_verify_command_exits_1_on_a_failed_check(plan):
     _edit(plan, "costs", lambda f: f.__setitem__("discounted_usd", f["discounted_usd"] * 1.01))
     result = runner.invoke(app, ["verify", str(plan)])
     assert result.exit_code == 1 and "FAILED" in result.stdout
+
+
+@pytest.fixture
+def committed_plan(tmp_path):
+    """The wafer-scale example: a 750 MW commitment, a 60% vendor cap and rented cloud units."""
+    folder = tmp_path / "committed"
+    solve(Scenario.from_yaml(example_path("wafer_scale_commitment"))).to_dir(folder)
+    return folder
+
+
+def test_tokens_moved_to_one_vendor_fail_the_vendor_share_check(committed_plan):
+    scenario = Scenario.from_yaml(committed_plan / "scenario.yaml")
+    cerebras = {name for name, f in scenario.fleets.items() if f.vendor == "Cerebras"}
+    _edit(committed_plan, "allocation", lambda f: f.__setitem__("tokens", f["tokens"].where(f["fleet"].isin(cerebras), f["tokens"] * 0.01)))
+    assert "vendor_share" in _failed(committed_plan)
+
+
+def test_units_below_a_commitment_fail_the_commitments_check(committed_plan):
+    _edit(committed_plan, "installed", lambda f: f.__setitem__("units", f["units"] * 0.5))
+    assert "commitments" in _failed(committed_plan)
+
+
+def test_rented_units_beyond_their_quota_fail_the_quota_check(tmp_path):
+    from tests.conftest import cloud_fleet, scenario_dict
+
+    folder = tmp_path / "rented"
+    solve(Scenario.from_dict(scenario_dict(fleets={"c": cloud_fleet(quota_units=20)}))).to_dir(folder)
+    assert _failed(folder) == set()
+    _edit(folder, "installed", lambda f: f.__setitem__("units", f["units"] + 20))
+    assert "quota" in _failed(folder)
