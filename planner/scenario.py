@@ -274,7 +274,7 @@ class Fleet(_Input):
             try:
                 system = get_system(self.system)
             except UnknownSystemError as exc:
-                raise ValueError(str(exc)) from None
+                raise FieldError(str(exc), field=("system",), value=self.system) from None
             for name in _CATALOG_FIELDS:
                 if getattr(self, name) is None:
                     figure = getattr(system, name)
@@ -301,7 +301,7 @@ class Fleet(_Input):
             raise ValueError("precision applies to a catalog system's estimated operating points; name a 'system'")
         implausible = _unit_power_message(self.max_power_kw)
         if implausible:
-            raise ValueError(implausible)
+            raise FieldError(implausible, field=("max_power_kw",), value=self.max_power_kw)
         if self.idle_power_kw is not None and self.max_power_kw is not None and self.idle_power_kw > self.max_power_kw:
             raise ValueError(
                 f"idle_power_kw ({self.idle_power_kw}) exceeds max_power_kw ({self.max_power_kw}); an idle unit draws less than a "
@@ -411,19 +411,20 @@ def entry_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:
     for name, site in (sites.items() if isinstance(sites, dict) else []):
         message = _site_power_message(site.get("power_mw")) if isinstance(site, dict) else None
         if message:
-            yield ("sites", name), message, None
+            power = site["power_mw"]
+            yield ("sites", name, "power_mw"), message, power if not isinstance(power, dict) else None
     for name, fleet in (fleets.items() if isinstance(fleets, dict) else []):
         if not isinstance(fleet, dict):
             continue
         message = _unit_power_message(fleet.get("max_power_kw"))
         if message:
-            yield ("fleets", name), message, None
+            yield ("fleets", name, "max_power_kw"), message, fleet["max_power_kw"]
         system = fleet.get("system")
         if isinstance(system, str):
             try:
                 get_system(system)
             except UnknownSystemError as exc:
-                yield ("fleets", name), str(exc), None
+                yield ("fleets", name, "system"), str(exc), system
 
 
 class Expansion(_Input):
@@ -465,7 +466,7 @@ class Site(_Input):
     def _plausible(self) -> Site:
         implausible = _site_power_message(self.power_mw)
         if implausible:
-            raise ValueError(implausible)
+            raise FieldError(implausible, field=("power_mw",), value=self.power_mw if not isinstance(self.power_mw, dict) else None)
         return self
 
 

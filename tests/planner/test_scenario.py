@@ -395,7 +395,7 @@ def test_one_eligible_fleet_is_enough():
 
 def test_an_unknown_catalog_system_suggests_the_close_name():
     problem = _only(scenario_dict(fleets={"a": {"system": "dgx-h10", "procurement": "own"}}))
-    assert problem.path == "fleets.a"
+    assert problem.path == "fleets.a.system"
     assert "unknown system 'dgx-h10'" in problem.message
     assert "did you mean 'dgx-h100'" in problem.message
 
@@ -572,11 +572,11 @@ def test_default_demand_comes_from_published_figures_not_a_constant():
 # ---------------------------------------------------------------------------- units
 def test_a_site_of_750000_mw_is_a_unit_mix_up():
     problems = _problems(scenario_dict(sites={"s": {"power_mw": 750_000.0}}))
-    assert [p.path for p in problems] == ["sites.s"]
+    assert [p.path for p in problems] == ["sites.s.power_mw"]
     assert "MW, not kW" in problems[0].message
 
 
 @pytest.mark.parametrize(("kw", "hint"), [(10_000.0, "in kW, not W"), (0.0102, "in kW, not MW")])
 def test_a_unit_of_10_mw_or_10_w_is_a_unit_mix_up(kw, hint):
     problems = _problems(scenario_dict(fleets={"a": fleet(max_power_kw=kw)}))
-    assert problems[0].path == "fleets.a" and hint in problems[0].message
+    assert problems[0].path == "fleets.a.max_power_kw" and hint in problems[0].message
