@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from planner.errors import Problem, ScenarioError
+from planner.errors import Problem, ScenarioError, problems_from_validation
 from planner.scenario import Scenario
 
 
@@ -93,4 +93,4 @@ def with_values(scenario: Scenario, values: dict[str, Any]) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError([Problem(path=".".join(map(str, e["loc"])), message=e["msg"], value=e.get("input")) for e in exc.errors()]) from exc
+        raise ScenarioError(problems_from_validation(exc, Scenario, data=data)) from exc

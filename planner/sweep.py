@@ -101,8 +101,11 @@ def check_parameters(scenario: Scenario, parameters: Iterable[Parameter]) -> Non
     problems = [p for p in (check_path(scenario, param.path) for param in parameters) if p]
     if not problems:
         for param in parameters:
-            if not isinstance(get_value(scenario, param.path), int | float) or isinstance(get_value(scenario, param.path), bool):
-                problems.append(Problem(path=param.path, message="only numbers can be varied", value=get_value(scenario, param.path)))
+            value = get_value(scenario, param.path)
+            if value is None:
+                problems.append(Problem(path=param.path, message="is not set in this scenario; give it a value in the scenario, then vary it"))
+            elif not isinstance(value, int | float) or isinstance(value, bool):
+                problems.append(Problem(path=param.path, message="only numbers can be varied", value=value))
     if problems:
         raise ScenarioError(problems)
 
@@ -148,10 +151,31 @@ def design(
             {p.path: _draw(p.distribution, base[p.path], q) for p, q in zip(parameters, row, strict=True)} for row in quantiles
         ]
     frame = pd.DataFrame(rows, columns=list(base)).drop_duplicates(ignore_index=True).assign(case="")
+    # Every explicit value, and a distribution's smallest and largest draw (limits are ranges).
+    tried = {path: sorted(set(frame[path])) if kind in ("oat", "grid") else [frame[path].min(), frame[path].max()] for path in base}
+    problems = [
+        Problem(path=path, message=f"the sweep sets it to {value:g}: {message}")
+        for path, values in tried.items()
+        for value, message in value_problems(scenario, path, values)
+    ]
+    if problems:
+        raise ScenarioError(problems)
     named = pd.DataFrame([{**base, "case": name} for name in (cases or {})], columns=[*base, "case"])
     frame = pd.concat([frame, named], ignore_index=True) if len(named) else frame
     frame.attrs["cases"] = dict(cases or {})
     return frame.assign(run=[f"run{i:04d}" for i in range(len(frame))])[["run", "case", *base]]
+
+
+def value_problems(scenario: Scenario, path: str, values: Iterable[float]) -> list[tuple[float, str]]:
+    """``(value, why)`` for each value of ``path`` that makes ``scenario`` invalid, so that a
+    sweep stops before its first run rather than failing run by run."""
+    found = []
+    for value in values:
+        try:
+            with_values(scenario, {path: value})
+        except ScenarioError as exc:
+            found.append((value, "; ".join(p.message if p.path == path else f"{p.path}: {p.message}" for p in exc.problems)))
+    return found
 
 
 def _product(lists: list[list]) -> list[tuple]:
@@ -547,6 +571,10 @@ def _check_against(scenario: Scenario, design: Any, parameters: dict[str, Parame
             report(("sweep", "vary", key), f"the {design} design takes explicit values, e.g. x0.7,x1,x1.3; a distribution is for the lhs or mc design")
         elif design in ("lhs", "mc") and parameter.distribution is None:
             report(("sweep", "vary", key), f"the {design} design draws from a distribution, e.g. uniform(x0.7,x1.3); explicit values are for the oat or grid design")
+        elif parameter.values:
+            values = [_resolve(v, float(value)) for v in parameter.values]
+            for bad, why in value_problems(scenario, parameter.path, values):
+                report(("sweep", "vary", key), f"the sweep sets {parameter.path} to {bad:g}: {why}")
     for name, values in cases.items():
         for key, value in values.items():
             problem = check_path(scenario, key)

@@ -74,11 +74,30 @@ def test_doubling_the_electricity_price_doubles_the_energy_cost(base):
     assert table.loc[200.0, "objective_usd"] - table.loc[100.0, "objective_usd"] == pytest.approx(7_440.0)
 
 
+def test_values_the_scenario_rejects_stop_the_sweep_before_any_run(base):
+    with pytest.raises(ScenarioError) as caught:
+        design([Parameter.parse("sites.s.pue=0.5,1.5,x4")], "oat", base)  # PUE is between 1 and 3
+    messages = sorted(p.message for p in caught.value.problems)
+    assert len(messages) == 2
+    assert messages[0].startswith("the sweep sets it to 0.5: ") and "greater than or equal to 1" in messages[0]
+    assert messages[1].startswith("the sweep sets it to 4: ") and "less than or equal to 3" in messages[1]
+    # A distribution is checked at its smallest and largest draw.
+    with pytest.raises(ScenarioError, match="the sweep sets it to 3.") as caught:
+        design([Parameter.parse("sites.s.pue=uniform(1.0,3.5)")], "lhs", base, samples=50)
+    assert [p.path for p in caught.value.problems] == ["sites.s.pue"]
+
+
+def test_an_unset_value_cannot_be_varied(base):
+    with pytest.raises(ScenarioError, match="is not set in this scenario"):
+        design([Parameter.parse("policy.max_vendor_share=0.5")], "oat", base)
+
+
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(base):
-    runs = design([Parameter.parse("sites.s.pue=0.5,1.5")], "oat", base)  # a PUE below 1 is invalid
-    table = run_sweep(base, runs, workers=1).table.set_index("sites.s.pue")
-    assert table.loc[0.5, "status"] == "invalid" and "pue" in table.loc[0.5, "error"]
-    assert table.loc[1.5, "status"] == "optimal"
+    # The ten existing units draw 0.1 MW: a 0.05 MW site makes the run infeasible.
+    runs = design([Parameter.parse("sites.s.power_mw=0.05,2")], "oat", base)
+    table = run_sweep(base, runs, workers=1).table.set_index("sites.s.power_mw")
+    assert table.loc[0.05, "status"] == "infeasible"
+    assert table.loc[2.0, "status"] == "optimal"
 
 
 def test_a_stopped_sweep_resumes_to_the_same_table(base, tmp_path):
