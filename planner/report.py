@@ -54,7 +54,9 @@ def result_report(result: Result) -> Group:
         headline.add_row("Binding rules", ", ".join(f"{b['policy']} {b['subject']} ({b['periods_binding']} periods)" for b in summary["binding_policies"]))
     headline.add_row(
         "Solver", f"{summary['solver']} {summary['solver_version'] or ''} in {summary['solve_seconds']:.2f} s "
-        f"({summary['model_size']['variables']} variables, {summary['model_size']['constraints']} constraints)"
+        f"({summary['model_size']['variables']} variables, {summary['model_size']['constraints']} constraints"
+        + ("" if summary["gap"] is None else f", gap {summary['gap'] * 100:.2g}% to the best bound")
+        + ")"
     )
 
     costs = Table(title="Cost by component", title_justify="left")

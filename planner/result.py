@@ -78,6 +78,10 @@ class Result:
         (``result.allocation``).
     solver, solver_version, solve_seconds, build_seconds, model_size
         How the answer was obtained.
+    gap
+        With whole units (a mixed-integer program): how far the plan's cost may be above the
+        best possible, as a fraction of it (``(cost - bound) / cost``); at a time limit it says
+        how good the plan found is. ``None`` for a linear program, or when the solver did not say.
     """
 
     status: Status
@@ -90,6 +94,7 @@ class Result:
     solve_seconds: float
     build_seconds: float
     model_size: dict[str, int] = field(default_factory=dict)
+    gap: float | None = None
 
     @property
     def is_optimal(self) -> bool:
@@ -171,6 +176,7 @@ class Result:
             "solver_version": self.solver_version,
             "build_seconds": round(self.build_seconds, 3),
             "solve_seconds": round(self.solve_seconds, 3),
+            "gap": self.gap,
             "model_size": self.model_size,
         }
 

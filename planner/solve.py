@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import importlib.metadata
+import math
 import os
 import re
 import subprocess
+import tempfile
 import time
 from functools import cache
 from pathlib import Path
@@ -96,7 +98,13 @@ def solve_model(
         message = f"PuLP could not read {name}'s answer ({type(exc).__name__}: {exc}); the solver probably crashed. Rerun with --solver to try the other one"
         return Result.without_plan(model, Status.SOLVER_ERROR, message, **info, solve_seconds=time.perf_counter() - started)
     status, message = _status(model.problem, time_limit, _solver_status(model.problem, command))
-    has_plan = status in (Status.OPTIMAL, Status.TIME_LIMIT) and model.problem.sol_status != pulp.LpSolutionNoSolutionFound
+    has_plan = status in (Status.OPTIMAL, Status.TIME_LIMIT) and _found_a_plan(model.problem, command)
+    gap = _gap(model.problem, command) if has_plan else None
+    if status is Status.TIME_LIMIT and not has_plan:
+        message = f"the solver stopped at the time limit ({time_limit:g} s) before finding any plan; give it more time (--time-limit)"
+    elif status is Status.TIME_LIMIT and gap is not None:
+        message += f"; its cost is within {gap * 100:.2g}% of the best possible"
+    info["gap"] = gap
     if has_plan and model.problem.isMIP():
         try:
             _resolve_with_integers_fixed(model.problem, make(None))
@@ -124,15 +132,69 @@ def solver_command(solver: SolverName, time_limit: float | None = None, *, log: 
 
 
 class _CBC(COIN_CMD):
-    """CBC through PuLP, keeping CBC's own status line: PuLP reads every "Stopped ..." as not
-    solved, but only CBC's words tell a time limit from numerical trouble."""
+    """CBC through PuLP, keeping what PuLP drops: CBC's own status line (PuLP reads every
+    "Stopped ..." as not solved, but only CBC's words tell a time limit from numerical trouble)
+    and, from its log, the best bound of a mixed-integer solve (for the gap)."""
 
     status_line = ""
+    gap: float | None = None
+
+    def actualSolve(self, lp, **kwargs):
+        if self.msg:  # the log goes to the screen; no gap then
+            return super().actualSolve(lp, **kwargs)
+        with tempfile.TemporaryDirectory() as folder:
+            log = Path(folder) / "cbc.log"
+            self.optionsDict["logPath"] = str(log)
+            try:
+                return super().actualSolve(lp, **kwargs)
+            finally:
+                del self.optionsDict["logPath"]
+                self.gap = _cbc_gap(log.read_text(encoding="utf-8", errors="replace")) if log.exists() else None
 
     def get_status(self, filename):
         with open(filename, encoding="utf-8", errors="replace") as f:
             self.status_line = f.readline().strip()
         return super().get_status(filename)
+
+
+def _cbc_gap(log: str) -> float | None:
+    """The relative gap from the summary CBC prints after a mixed-integer solve.
+
+    >>> _cbc_gap("Result - Stopped on time limit\\nObjective value:   12.0\\nLower bound:   10.5\\nGap: 0.13")
+    0.125
+    >>> _cbc_gap("Result - Optimal solution found\\n\\nObjective value:  3.0"), _cbc_gap("Optimal - objective value 3") is None
+    (0.0, True)
+    """
+    objective = re.search(r"^Objective value:\s*(\S+)", log, re.MULTILINE)
+    bound = re.search(r"^Lower bound:\s*(\S+)", log, re.MULTILINE)
+    if objective and "Result - Optimal solution found" in log:
+        return 0.0  # proven optimal (within CBC's tolerances): no bound is printed
+    if not (objective and bound):
+        return None
+    cost, best = float(objective.group(1)), float(bound.group(1))
+    return max(0.0, cost - best) / max(abs(cost), 1e-9)
+
+
+def _found_a_plan(problem: pulp.LpProblem, command) -> bool:
+    """Whether the solver holds a feasible plan. PuLP takes HiGHS stopping at its time limit for
+    a plan found even when HiGHS has none (its values are then not a plan)."""
+    if problem.sol_status == pulp.LpSolutionNoSolutionFound:
+        return False
+    model = getattr(problem, "solverModel", None)
+    if isinstance(command, _CBC) or model is None:
+        return True
+    return model.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
+
+
+def _gap(problem: pulp.LpProblem, command) -> float | None:
+    """The relative gap of a mixed-integer solve, from CBC's log or HiGHS's info."""
+    if not problem.isMIP():
+        return None
+    if isinstance(command, _CBC):
+        return command.gap
+    model = getattr(problem, "solverModel", None)
+    gap = model.getInfo().mip_gap if model is not None else None
+    return float(gap) if gap is not None and math.isfinite(gap) else None
 
 
 def _solver(solver: SolverName, log: bool):

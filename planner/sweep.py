@@ -220,7 +220,7 @@ def evaluate(scenario: Scenario, values: dict[str, float]) -> dict[str, Any]:
     except (ScenarioError, ValueError) as exc:
         return {"status": "invalid", "error": str(exc), "solve_seconds": time.perf_counter() - started}
     summary = result.summary()
-    row: dict[str, Any] = {"status": result.status.value, "objective_usd": result.objective_usd, "solve_seconds": result.solve_seconds, "error": ""}
+    row: dict[str, Any] = {"status": result.status.value, "objective_usd": result.objective_usd, "gap": result.gap, "solve_seconds": result.solve_seconds, "error": ""}
     if not result.has_plan:
         return {**row, "error": result.message}
     row["unserved_tokens"] = summary["unserved_tokens"]

@@ -204,9 +204,19 @@ args = sys.argv[1:]
 if "-quit" in args:
     print("Version: fake")
 elif "-solution" in args:
+    print({log!r})
     with open(args[args.index("-solution") + 1], "w") as f:
         f.write({line!r} + "\\n")
 """
+
+
+def _fake_cbc(monkeypatch, folder, line, log=""):
+    """A stand-in CBC that prints ``log`` and writes only a status line, as CBC does when it gives up."""
+    solve_module = importlib.import_module("planner.solve")
+    fake = folder / "cbc"
+    fake.write_text(FAKE_CBC.format(python=sys.executable, line=line, log=log), encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setattr(solve_module, "cbc_path", lambda: str(fake))
 
 
 @pytest.mark.parametrize(
@@ -221,12 +231,7 @@ elif "-solution" in args:
     ],
 )
 def test_cbc_status_lines_map_to_statuses(make_scenario, monkeypatch, tmp_path, line, time_limit, expected):
-    """A stand-in CBC that writes only a status line, as CBC does when it gives up."""
-    solve_module = importlib.import_module("planner.solve")
-    fake = tmp_path / "cbc"
-    fake.write_text(FAKE_CBC.format(python=sys.executable, line=line), encoding="utf-8")
-    fake.chmod(0o755)
-    monkeypatch.setattr(solve_module, "cbc_path", lambda: str(fake))
+    _fake_cbc(monkeypatch, tmp_path, line)
     result = solve(make_scenario(), time_limit=time_limit)
     assert result.status is expected
     if expected is Status.NUMERICAL_TROUBLE:
@@ -234,6 +239,23 @@ def test_cbc_status_lines_map_to_statuses(make_scenario, monkeypatch, tmp_path, 
         assert not result.has_plan
     if expected is Status.SOLVER_ERROR:
         assert "could not read" in result.message
+
+
+def test_a_whole_unit_plan_stopped_at_the_time_limit_reports_its_gap(make_scenario, monkeypatch, tmp_path):
+    log = "Result - Stopped on time limit\n\nObjective value:  12.0\nLower bound:  10.0\nGap: 0.17"
+    _fake_cbc(monkeypatch, tmp_path, "Stopped on time - objective value 12.0", log)
+    result = solve(make_scenario(integer_units=True), time_limit=5.0)
+    assert result.status is Status.TIME_LIMIT and result.has_plan
+    assert result.gap == pytest.approx(2.0 / 12.0)
+    assert "within 17% of the best possible" in result.message
+    assert result.summary()["gap"] == pytest.approx(2.0 / 12.0)
+
+
+@pytest.mark.parametrize("solver", ["cbc", "highs"])
+def test_the_gap_of_a_whole_unit_plan_is_small_and_a_linear_plan_has_none(make_scenario, solver):
+    whole = solve(make_scenario(integer_units=True), solver=solver)
+    assert whole.is_optimal and whole.gap is not None and 0.0 <= whole.gap <= 1e-4
+    assert solve(make_scenario(), solver=solver).gap is None
 
 
 @pytest.mark.parametrize("model_status", ["kSolveError", "kPostsolveError", "kUnknown"])
