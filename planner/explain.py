@@ -28,7 +28,7 @@ explanation names the site whose power is not there yet:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -88,6 +88,9 @@ LIMITS: dict[str, Limit] = {
 """The relaxable families. Every other family is definitional (stock, pairing, capacity...) and
 holds in every plan."""
 
+MAX_ALTERNATIVES = 2
+"""Most other ways out an explanation looks for."""
+
 UNSERVED_WEIGHT = 1e4
 """Weight of leaving a demand row wholly unserved, against 1 for a limit exceeded by its own size."""
 
@@ -122,6 +125,9 @@ class Explanation:
     relaxed_objective_usd
         Cost (present value, USD) of the least-cost plan with the violations (with the demand
         served, for ``"unserved"``).
+    alternatives
+        Other ways out, each relaxing none of the limit families an earlier one relaxed (up to
+        :data:`MAX_ALTERNATIVES`): "or else raise this quota".
     """
 
     finding: Finding
@@ -130,21 +136,27 @@ class Explanation:
     violations: pd.DataFrame
     unservable: pd.DataFrame
     relaxed_objective_usd: float | None = None
+    alternatives: list[Relaxation] = field(default_factory=list)
 
     def grouped(self) -> pd.DataFrame:
         """The violations per limit and subject over the periods: ``family, limit, subject, sense,
         value, unit, periods`` (how many), ``first, last`` (period labels), ``largest_violation``,
         and where it is largest the limit's ``value``, its ``relaxed_value`` and the ``fix``;
         the largest relative violations first."""
-        columns = ["family", "limit", "subject", "sense", "value", "unit", "periods", "first", "last", "largest_violation", "relaxed_value", "fix"]
-        if self.violations.empty:
-            return pd.DataFrame(columns=columns)
-        frame = self.violations.reset_index(drop=True)
-        keys = ["family", "limit", "subject", "sense", "unit"]
-        largest = frame.loc[frame.groupby(keys, sort=False)["violation"].idxmax()]
-        spans = frame.groupby(keys, sort=False).agg(periods=("period", "size"), first=("period", "first"), last=("period", "last"))
-        out = largest.merge(spans.reset_index(), on=keys).rename(columns={"violation": "largest_violation"})
-        return out.sort_values("relative", ascending=False, kind="stable")[columns].reset_index(drop=True)
+        return grouped_violations(self.violations)
+
+
+def grouped_violations(violations: pd.DataFrame) -> pd.DataFrame:
+    """Violations per limit and subject over the periods (see :meth:`Explanation.grouped`)."""
+    columns = ["family", "limit", "subject", "sense", "value", "unit", "periods", "first", "last", "largest_violation", "relaxed_value", "fix"]
+    if violations.empty:
+        return pd.DataFrame(columns=columns)
+    frame = violations.reset_index(drop=True)
+    keys = ["family", "limit", "subject", "sense", "unit"]
+    largest = frame.loc[frame.groupby(keys, sort=False)["violation"].idxmax()]
+    spans = frame.groupby(keys, sort=False).agg(periods=("period", "size"), first=("period", "first"), last=("period", "last"))
+    out = largest.merge(spans.reset_index(), on=keys).rename(columns={"violation": "largest_violation"})
+    return out.sort_values("relative", ascending=False, kind="stable")[columns].reset_index(drop=True)
 
 
 def explain(scenario: Scenario, solver: SolverName = "cbc", time_limit: float | None = None) -> Explanation:
@@ -156,7 +168,8 @@ def explain(scenario: Scenario, solver: SolverName = "cbc", time_limit: float | 
     scenario
         A validated scenario.
     solver, time_limit
-        As for :func:`planner.solve`, used for each of the (up to three) solves.
+        As for :func:`planner.solve`, used for each solve: the plan as given, then two per way
+        out (the smallest violation, then the cheapest plan with it).
 
     Returns
     -------
@@ -175,23 +188,67 @@ def explain(scenario: Scenario, solver: SolverName = "cbc", time_limit: float | 
     else:
         return Explanation("unexplained", f"No explanation: the plan's solve ended with status {result.status.value} ({result.message}).", result, *empty)
 
+    command = solver_command(solver, time_limit)
+    first = _elastic(data, mode, command)
+    if first is None:
+        return Explanation(
+            "unexplained",
+            f"The elastic re-solve found no plan even with every limit relaxed ({', '.join(LIMITS)}). This points at a "
+            "fault in the model; please report it with the scenario.",
+            result,
+            *empty,
+        )
+    # Other ways out: forbid the limits each answer relaxed and ask again, while that still serves
+    # as much (or, for an infeasible scenario, still finds a plan).
+    alternatives: list[Relaxation] = []
+    blocked = set(first.violations["family"])
+    while blocked and len(alternatives) < MAX_ALTERNATIVES:
+        other = _elastic(data, mode, command, blocked)
+        if other is None or other.violations.empty or other.unserved_tokens_per_s > first.unserved_tokens_per_s * (1 + 1e-6) + 1e-6:
+            break
+        alternatives.append(other)
+        blocked |= set(other.violations["family"])
+    message = _message(mode, result, first.violations, first.unservable, first.relaxed_objective_usd)
+    return Explanation(mode, message, result, first.violations, first.unservable, first.relaxed_objective_usd, alternatives)
+
+
+@dataclass
+class Relaxation:
+    """One way to make a plan exist (or serve the demand): the limits that give way.
+
+    Attributes
+    ----------
+    violations, unservable, relaxed_objective_usd
+        As in :class:`Explanation`.
+    unserved_tokens_per_s
+        Demand still unserved with these violations (summed over periods and phases).
+    """
+
+    violations: pd.DataFrame
+    unservable: pd.DataFrame
+    relaxed_objective_usd: float
+    unserved_tokens_per_s: float
+
+    def grouped(self) -> pd.DataFrame:
+        """The violations per limit and subject, as :meth:`Explanation.grouped`."""
+        return grouped_violations(self.violations)
+
+
+def _elastic(data: ModelData, mode: Finding, command, blocked: set[str] = frozenset()) -> Relaxation | None:
+    """The smallest violations of the limits (all but the ``blocked`` families) that give a plan
+    (that serve the demand, in ``"unserved"`` mode), the cheapest among them; None if there is none."""
     model = build(data)
     slacks = _relax(model, data)
+    for var in slacks.loc[slacks["family"].isin(blocked), "var"]:
+        var.upBound = 0.0
     violation = _weighted(slacks)
     # Asked to serve the demand: leaving it unserved weighs far more than any limit giving way.
     shortfall = _weighted(_unserved_weights(model, data) if mode == "unserved" else slacks[:0])
     cost = model.problem.objective
     model.problem.setObjective(violation + shortfall)
-    command = solver_command(solver, time_limit)
     model.problem.solve(command)
     if model.problem.status != pulp.LpStatusOptimal:
-        return Explanation(
-            "unexplained",
-            f"The elastic re-solve ended with status {pulp.LpStatus.get(model.problem.status)}: even with every limit "
-            f"relaxed ({', '.join(LIMITS)}) there is no plan. This points at a fault in the model; please report it with the scenario.",
-            result,
-            *empty,
-        )
+        return None
     smallest = {var: var.varValue for var in model.problem.variables()}
     least = [(expression, float(pulp.value(expression) or 0.0)) for expression in (violation, shortfall)]
     model.problem.setObjective(cost)
@@ -212,9 +269,9 @@ def explain(scenario: Scenario, solver: SolverName = "cbc", time_limit: float | 
             var.varValue = value
     # What the room lets the cheapest plan spread over other limits is round-off, not a finding.
     violations = _violations(model, data, slacks, noise=max(1e-6, 10 * room * (least[0][1] + 1)))
-    unservable = _unservable(model, data) if mode == "unserved" else empty[1]
-    relaxed = float(pulp.value(cost)) * model.money_unit
-    return Explanation(mode, _message(mode, result, violations, unservable, relaxed), result, violations, unservable, relaxed)
+    unservable = _unservable(model, data) if mode == "unserved" else pd.DataFrame(columns=UNSERVABLE_COLUMNS)
+    unserved = float(sum(v.varValue or 0.0 for v in model.variables["unserved"]["var"])) * data.rate_unit
+    return Relaxation(violations, unservable, float(pulp.value(cost)) * model.money_unit, unserved)
 
 
 def _relax(model: Model, data: ModelData) -> pd.DataFrame:
@@ -391,7 +448,7 @@ def _unservable(model: Model, data: ModelData) -> pd.DataFrame:
 
 
 def _message(mode: Finding, result: Result, violations: pd.DataFrame, unservable: pd.DataFrame, relaxed_usd: float) -> str:
-    grouped = Explanation("infeasible", "", result, violations, unservable).grouped()
+    grouped = grouped_violations(violations)
     changes = "; ".join(
         f"{row.limit} {row.subject} ({row.sense} {_number(row.value)} {row.unit}) {'over' if row.sense == 'at most' else 'short'} "
         f"by {_number(row.largest_violation)} {row.unit} ({row.first}{'' if row.periods == 1 else f' to {row.last}, {row.periods} periods'})"

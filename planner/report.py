@@ -9,7 +9,7 @@ from rich.text import Text
 
 from demand import FitResult
 from planner.errors import Problem
-from planner.explain import Explanation
+from planner.explain import Explanation, grouped_violations
 from planner.result import Result
 
 
@@ -100,20 +100,7 @@ def explanation_report(explanation: Explanation, every_row: bool = False) -> Gro
     head.add_row("Finding", Text(f"{explanation.finding}: {explanation.message}", style=colour))
     parts = [head]
     if not explanation.violations.empty:
-        table = Table(title="Limits that must give way (the smallest changes, largest relative first)", title_justify="left")
-        for column in ("constraint" if every_row else "limit", "subject", "periods", "set to", "must give", "would be", "unit", "how to fix"):
-            table.add_column(column, justify="right" if column in ("set to", "must give", "would be") else "left", overflow="fold")
-        # Text cells: constraint names hold brackets that rich would read as markup.
-        if every_row:
-            for row in explanation.violations.itertuples(index=False):
-                cells = (row.constraint, row.subject, row.period, f"{row.value:,.4g}", f"{row.violation:,.4g}", f"{row.relaxed_value:,.4g}", row.unit, row.fix)
-                table.add_row(*map(Text, cells))
-        else:
-            for row in explanation.grouped().itertuples(index=False):
-                periods = row.first if row.periods == 1 else f"{row.first} to {row.last} ({row.periods})"
-                cells = (row.limit, row.subject, periods, f"{row.value:,.4g}", f"{row.largest_violation:,.4g}", f"{row.relaxed_value:,.4g}", row.unit, row.fix)
-                table.add_row(*map(Text, cells))
-        parts.append(table)
+        parts.append(_violations_table("Limits that must give way (the smallest changes, largest relative first)", explanation.violations, every_row))
     if not explanation.unservable.empty:
         lost = Table(title="Demand no change of limits could serve", title_justify="left")
         for column in ("period", "workload", "phase", "tokens/s", "why"):
@@ -123,7 +110,28 @@ def explanation_report(explanation: Explanation, every_row: bool = False) -> Gro
         parts.append(lost)
     if explanation.relaxed_objective_usd is not None:
         parts.append(Text(f"Least-cost plan with these changes: {_usd(explanation.relaxed_objective_usd)} (present value)."))
+    for number, other in enumerate(explanation.alternatives, start=1):
+        title = f"Or else, way {number + 1}, relaxing none of the limits above (least-cost plan: {_usd(other.relaxed_objective_usd)})"
+        parts.append(_violations_table(title, other.violations, every_row))
     return Group(*parts)
+
+
+def _violations_table(title: str, violations: pd.DataFrame, every_row: bool) -> Table:
+    """Limits that give way: one row per limit and subject over the periods, or ``every_row``."""
+    table = Table(title=title, title_justify="left")
+    for column in ("constraint" if every_row else "limit", "subject", "periods", "set to", "must give", "would be", "unit", "how to fix"):
+        table.add_column(column, justify="right" if column in ("set to", "must give", "would be") else "left", overflow="fold")
+    # Text cells: constraint names hold brackets that rich would read as markup.
+    if every_row:
+        for row in violations.itertuples(index=False):
+            cells = (row.constraint, row.subject, row.period, f"{row.value:,.4g}", f"{row.violation:,.4g}", f"{row.relaxed_value:,.4g}", row.unit, row.fix)
+            table.add_row(*map(Text, cells))
+    else:
+        for row in grouped_violations(violations).itertuples(index=False):
+            periods = row.first if row.periods == 1 else f"{row.first} to {row.last} ({row.periods})"
+            cells = (row.limit, row.subject, periods, f"{row.value:,.4g}", f"{row.largest_violation:,.4g}", f"{row.relaxed_value:,.4g}", row.unit, row.fix)
+            table.add_row(*map(Text, cells))
+    return table
 
 
 def problems_report(problems: list[Problem]) -> Table:

@@ -137,6 +137,10 @@ def explain(
                     "relaxed_objective_usd": explanation.relaxed_objective_usd,
                     "violations": json.loads(explanation.violations.to_json(orient="records")),
                     "unservable": json.loads(explanation.unservable.to_json(orient="records")),
+                    "alternatives": [
+                        {"violations": json.loads(other.violations.to_json(orient="records")), "relaxed_objective_usd": other.relaxed_objective_usd}
+                        for other in explanation.alternatives
+                    ],
                 }
             )
         )

@@ -149,3 +149,27 @@ def test_a_solver_that_does_not_finish_leaves_it_unexplained(monkeypatch):
     explanation = _explain(tokens_per_s=[1e4])
     assert explanation.finding == "unexplained"
     assert "solver_error" in explanation.message and "CBC" in explanation.message
+
+
+def test_the_other_way_out_is_offered_too():
+    # 8 MW committed on a 5 MW site: lower the commitment by 3 MW, or else give the site 3 MW more.
+    explanation = _explain(
+        tokens_per_s=[1e4], sites={"s": {"power_mw": 5.0}}, contracts={"big": {"fleet": "a", "min_mw": 8.0}}
+    )
+    assert list(explanation.violations["family"]) == ["contract"]
+    assert len(explanation.alternatives) == 1  # with neither allowed to give, there is no plan
+    other = explanation.alternatives[0].violations
+    assert list(other["constraint"]) == ["power_limit[s,2026-01]"]
+    assert other["violation"].iloc[0] == pytest.approx(3.0, rel=1e-6)
+
+
+def test_unserved_demand_lists_each_limit_that_could_serve_it():
+    # 1e4 tokens/s needs 10 units: 5 fit the 0.05 MW site and the cloud quota allows 2. Give the
+    # site 0.03 MW (0.6 of its cap), or else the quota 3 units (1.5 of it): the first is smaller.
+    fleets = {"a": fleet(), "c": cloud_fleet(quota_units=2)}
+    explanation = _explain(tokens_per_s=[1e4], fleets=fleets, sites={"s": {"power_mw": 0.05}})
+    assert explanation.finding == "unserved"
+    assert list(explanation.violations["constraint"]) == ["power_limit[s,2026-01]"]
+    assert explanation.violations["violation"].iloc[0] == pytest.approx(0.03, rel=1e-6)
+    assert [list(a.violations["constraint"]) for a in explanation.alternatives] == [["quota[c,2026-01]"]]
+    assert explanation.alternatives[0].violations["violation"].iloc[0] == pytest.approx(3.0, rel=1e-6)

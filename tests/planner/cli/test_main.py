@@ -334,3 +334,14 @@ def test_inspect_prints_the_model_size_and_a_narrow_coefficient_range(runner):
     assert "variables" in result.stdout and "power_limit" in result.stdout
     span = float(result.stdout.split("Coefficients span")[1].split()[0])
     assert span < 1e7  # the scaling keeps the default scenario within seven orders of magnitude
+
+
+def test_explain_prints_the_other_way_out(runner, workdir):
+    data = scenario_dict([1e4], sites={"s": {"power_mw": 5.0}}, contracts={"big": {"fleet": "a", "min_mw": 8.0}})
+    path = _write_scenario(workdir / "committed.yaml", data)
+    result = runner.invoke(app, ["explain", str(path)])
+    assert result.exit_code == 1, result.output
+    assert "Or else, way 2, relaxing none of the limits above" in result.stdout
+    assert "raise sites.s.power_mw for 2026-01" in result.stdout
+    as_json = json.loads(runner.invoke(app, ["explain", str(path), "--json"]).stdout)
+    assert [v["constraint"] for v in as_json["alternatives"][0]["violations"]] == ["power_limit[s,2026-01]"]
