@@ -86,7 +86,7 @@ class ModelData:
     rate_unit
         Tokens/s per LP rate unit: a power of ten that puts the largest demand rate between 100
         and 1,000 units (1e6, Mtok/s, for a provider at a few hundred million tokens/s), so that
-        solver tolerances stay small next to every demand.
+        solver tolerances stay small next to every demand; at least 1 (see :func:`rate_unit`).
     """
 
     scenario: Scenario
@@ -163,14 +163,18 @@ def capital_recovery_factor(rate: float, years: float) -> float:
 
 
 def rate_unit(largest_tokens_per_s: float) -> float:
-    """The LP's rate unit in tokens/s: a power of ten putting ``largest_tokens_per_s`` in [100, 1000).
+    """The LP's rate unit in tokens/s: a power of ten putting ``largest_tokens_per_s`` in [100, 1000),
+    and at least one token/s.
 
-    >>> rate_unit(3.5e8), rate_unit(10_000.0), rate_unit(0.0)
-    (1000000.0, 100.0, 1.0)
+    Below one token/s the capacity coefficients (rate unit over a unit's tokens/s) would fall
+    under 1e-9, where HiGHS drops matrix entries as zero: a toy demand then stays in [0, 1000).
+
+    >>> rate_unit(3.5e8), rate_unit(10_000.0), rate_unit(0.0), rate_unit(6e-5)
+    (1000000.0, 100.0, 1.0, 1.0)
     """
     if not largest_tokens_per_s > 0:
         return 1.0
-    return 10.0 ** (math.floor(math.log10(largest_tokens_per_s)) - 2)
+    return max(1.0, 10.0 ** (math.floor(math.log10(largest_tokens_per_s)) - 2))
 
 
 def schedule_values(schedule, calendar: pd.PeriodIndex, length: str) -> np.ndarray:
