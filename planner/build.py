@@ -105,7 +105,7 @@ def build(data: ModelData) -> Model:
     budget, vendor share, category share, contract, resilience, expansion, adoption, cost terms,
     spend commitment, objective.
     """
-    model = Model(data=data, problem=pulp.LpProblem(_solver_name(data.scenario.name) or "plan", pulp.LpMinimize))
+    model = Model(data=data, problem=pulp.LpProblem(solver_name(data.scenario.name) or "plan", pulp.LpMinimize))
     add_variables(model, data)
     add_demand_balance(model, data)
     add_colocation(model, data)
@@ -195,7 +195,7 @@ def add_variables(model: Model, data: ModelData) -> None:
         uppers = upper if upper is not None else [None] * len(frame)
         frame = frame.assign(
             name=names,
-            var=[model.problem.add_variable(_solver_name(n), lowBound=0, upBound=u, cat=c) for n, c, u in zip(names, categories, uppers, strict=True)],
+            var=[model.problem.add_variable(solver_name(n), lowBound=0, upBound=u, cat=c) for n, c, u in zip(names, categories, uppers, strict=True)],
         )
         model.variables[family] = frame
 
@@ -500,7 +500,7 @@ def add_resilience(model: Model, data: ModelData) -> None:
     dims = ["vendor", "workload", "phase", "fleet", "site", "t", "k"]
     names = _names("backup", candidates, dims, data)
     backup = candidates.drop(columns=["name", "var"]).assign(
-        name=names, var=[model.problem.add_variable(_solver_name(n), lowBound=0) for n in names]
+        name=names, var=[model.problem.add_variable(solver_name(n), lowBound=0) for n in names]
     )
     model.variables["backup"] = backup
     # Measured against what is served, not the demand, so that a shortage the plan cannot avoid
@@ -658,7 +658,7 @@ def add_spend_commitment(model: Model, data: ModelData) -> None:
         model.constraints["spend_commitment"] = pd.DataFrame(columns=["contract", "year", "rhs", "name", "constraint"])
         return
     names = _names("shortfall", commitments, ["contract", "year"], data)
-    shortfall = commitments.assign(name=names, var=[model.problem.add_variable(_solver_name(n), lowBound=0) for n in names])
+    shortfall = commitments.assign(name=names, var=[model.problem.add_variable(solver_name(n), lowBound=0) for n in names])
     model.variables["shortfall"] = shortfall
     terms = model.cost_terms
     spend = terms[terms["component"].isin(["capital", "fixed_opex", "energy", "rental"])]
@@ -725,8 +725,12 @@ def _names(family: str, frame: pd.DataFrame, dims: list[str], data: ModelData) -
     return [f"{family}[{','.join(parts)}]" for parts in zip(*columns, strict=True)]
 
 
-def _solver_name(name: str) -> str:
-    """The solver-safe form of a readable name: only letters, digits and underscores."""
+def solver_name(name: str) -> str:
+    """The solver-safe form of a readable name: only letters, digits and underscores.
+
+    >>> solver_name("power_limit[west,2026-01]")
+    'power_limit_west_2026_01'
+    """
     return re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_")
 
 
@@ -755,7 +759,7 @@ def _add_rows(model: Model, family: str, keys: list[str], terms: pd.DataFrame, s
     names = _names(family, rows, keys, model.data)
     constraints = []
     for key, value, name in zip(rows[keys].itertuples(index=False, name=None), rows["rhs"], names, strict=True):
-        constraint = pulp.LpConstraint(expressions[key], _SENSES[sense], _solver_name(name), float(value))
+        constraint = pulp.LpConstraint(expressions[key], _SENSES[sense], solver_name(name), float(value))
         model.problem.addConstraint(constraint)
         constraints.append(constraint)
     model.constraints[family] = rows.assign(name=names, constraint=constraints)

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from planner.build import MUSD, Model, _solver_name, build
+from planner.build import MUSD, Model, build, solver_name
 from planner.data import ModelData
 from planner.result import Result, Status
 from planner.scenario import Scenario
@@ -285,7 +285,7 @@ def _relax(model: Model, data: ModelData) -> pd.DataFrame:
         scale = np.maximum(np.abs(rows["rhs"].to_numpy(dtype=float)), _floor(family, rows, data))
         slacks = []
         for name, constraint in zip(rows["name"], rows["constraint"], strict=True):
-            slack = model.problem.add_variable(_solver_name(f"relax_{name}"), lowBound=0)
+            slack = model.problem.add_variable(solver_name(f"relax_{name}"), lowBound=0)
             constraint.expr.addterm(slack, 1.0 if constraint.sense == pulp.LpConstraintGE else -1.0)
             slacks.append(slack)
         frames.append(pd.DataFrame({"family": family, "row": np.arange(len(rows)), "var": slacks, "weight": 1.0 / scale}))
