@@ -9,6 +9,7 @@ import re
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -97,9 +98,11 @@ def solve_model(
         # PuLP could not read what the solver left behind: it crashed, or wrote half a file.
         message = f"PuLP could not read {name}'s answer ({type(exc).__name__}: {exc}); the solver probably crashed. Rerun with --solver to try the other one"
         return Result.without_plan(model, Status.SOLVER_ERROR, message, **info, solve_seconds=time.perf_counter() - started)
-    status, message = _status(model.problem, time_limit, _solver_status(model.problem, command))
-    has_plan = status in (Status.OPTIMAL, Status.TIME_LIMIT) and _found_a_plan(model.problem, command)
-    gap = _gap(model.problem, command) if has_plan else None
+    said = _said(model.problem, command)
+    status, message = _status(model.problem, time_limit, said.status)
+    found = model.problem.sol_status != pulp.LpSolutionNoSolutionFound and said.feasible
+    has_plan = status in (Status.OPTIMAL, Status.TIME_LIMIT) and found
+    gap = said.gap if has_plan else None
     if status is Status.TIME_LIMIT and not has_plan:
         message = f"the solver stopped at the time limit ({time_limit:g} s) before finding any plan; give it more time (--time-limit)"
     elif status is Status.TIME_LIMIT and gap is not None:
@@ -175,26 +178,27 @@ def _cbc_gap(log: str) -> float | None:
     return max(0.0, cost - best) / max(abs(cost), 1e-9)
 
 
-def _found_a_plan(problem: pulp.LpProblem, command) -> bool:
-    """Whether the solver holds a feasible plan. PuLP takes HiGHS stopping at its time limit for
-    a plan found even when HiGHS has none (its values are then not a plan)."""
-    if problem.sol_status == pulp.LpSolutionNoSolutionFound:
-        return False
-    model = getattr(problem, "solverModel", None)
-    if isinstance(command, _CBC) or model is None:
-        return True
-    return model.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
+@dataclass(frozen=True)
+class _Said:
+    """What the solver itself said beyond PuLP's status: its own status word (CBC's status line,
+    HiGHS's model status), whether it holds a feasible plan (PuLP takes HiGHS stopping at its
+    time limit for a plan found even when it has none), and the gap of a mixed-integer solve."""
+
+    status: str
+    feasible: bool
+    gap: float | None
 
 
-def _gap(problem: pulp.LpProblem, command) -> float | None:
-    """The relative gap of a mixed-integer solve, from CBC's log or HiGHS's info."""
-    if not problem.isMIP():
-        return None
+def _said(problem: pulp.LpProblem, command) -> _Said:
+    mip = problem.isMIP()
     if isinstance(command, _CBC):
-        return command.gap
+        return _Said(command.status_line, True, command.gap if mip else None)
     model = getattr(problem, "solverModel", None)
-    gap = model.getInfo().mip_gap if model is not None else None
-    return float(gap) if gap is not None and math.isfinite(gap) else None
+    if model is None:
+        return _Said("", True, None)
+    info = model.getInfo()
+    gap = float(info.mip_gap) if mip and math.isfinite(info.mip_gap) else None
+    return _Said(model.getModelStatus().name, info.primal_solution_status == 2, gap)  # 2: kSolutionStatusFeasible
 
 
 def _solver(solver: SolverName, log: bool):
@@ -224,14 +228,6 @@ def _resolve_with_integers_fixed(problem: pulp.LpProblem, command) -> None:
 
 _NUMERICAL = ("Stopped on difficulties", "Stopped due to errors", "Status unknown", "kSolveError", "kPostsolveError", "kUnknown")
 """Solver statuses that mean numerical trouble: CBC's status line (its first words) or HiGHS's model status."""
-
-
-def _solver_status(problem: pulp.LpProblem, command) -> str:
-    """The solver's own word on how it ended: CBC's status line, or HiGHS's model status name."""
-    if isinstance(command, _CBC):
-        return command.status_line
-    model = getattr(problem, "solverModel", None)
-    return model.getModelStatus().name if model is not None else ""
 
 
 def _status(problem: pulp.LpProblem, time_limit: float | None, solver_status: str = "") -> tuple[Status, str]:
