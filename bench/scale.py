@@ -72,7 +72,7 @@ def main() -> None:
         size = model.size()
         row = (size["nonzeros"], built, result.solve_seconds)
         base = base or row
-        ratios = ", ".join(f"{a / b:5.2f}" for a, b in zip(row, base))
+        ratios = ", ".join(f"{a / b:5.2f}" for a, b in zip(row, base, strict=True))
         print(f"{periods:>12} x {fleets:>2} x {workloads:>2}{'':>9} {size['variables']:>10} {size['constraints']:>8} {size['nonzeros']:>9} {built:>8.2f} {result.solve_seconds:>8.2f}   {ratios}   [{result.status}]")
 
 

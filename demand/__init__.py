@@ -18,12 +18,12 @@ from demand.projection import DemandSpec, project
 from demand.series import ExplicitSeries
 
 __all__ = [
+    "FAMILIES",
     "Bass",
     "DecayingGrowth",
     "DemandSpec",
     "ExplicitSeries",
     "ExponentialGrowth",
-    "FAMILIES",
     "FitResult",
     "Fitted",
     "Gompertz",

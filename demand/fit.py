@@ -24,9 +24,9 @@ reports it as decaying growth, whose rate and half-life are easier to read.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 import os
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np

@@ -79,7 +79,7 @@ class ExplicitSeries(Volume):
         first = np.array([to_days([p.start_time])[0] for p in parsed])
         end = np.array([to_days([(p + 1).start_time])[0] if p.freqstr != "D" else 0.0 for p in parsed])
         end = np.where([p.freqstr == "D" for p in parsed], first + day_length, end)
-        frame = pd.DataFrame({"label": labels, "first": first, "end": end, "tokens": [self._table[l] for l in labels]})
+        frame = pd.DataFrame({"label": labels, "first": first, "end": end, "tokens": [self._table[label] for label in labels]})
         frame = frame.sort_values("first", ignore_index=True)
         clash = np.flatnonzero(frame["first"].to_numpy()[1:] < frame["end"].to_numpy()[:-1] - 1e-9)
         if len(clash):

@@ -208,13 +208,13 @@ _PRIOR_SPAN = math.log(3.0)
 
 
 def _observations(systems: list[System]) -> list[tuple[System, ModelSpec, MeasuredPoint, str]]:
-    rows = []
-    for system in systems:
-        for point in system.measured:
-            for metric in _METRICS:
-                if getattr(point, metric) is not None:
-                    rows.append((system, get_model(point.model), point, metric))
-    return rows
+    return [
+        (system, get_model(point.model), point, metric)
+        for system in systems
+        for point in system.measured
+        for metric in _METRICS
+        if getattr(point, metric) is not None
+    ]
 
 
 _MEASURED_AS = {"decode_tokens_per_s": "output_tokens_per_s", "tokens_per_s_per_user": "tokens_per_s_per_user", "ttft_ms": "ttft_ms"}

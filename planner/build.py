@@ -340,7 +340,7 @@ def add_stock(model: Model, data: ModelData) -> None:
     )
     terms = terms[terms["t"] < horizon]
     existing = units[keys].merge(data.existing, on=keys, how="left").fillna({"units": 0.0})
-    previous = existing.assign(t=existing["t"] + 1)[keys + ["units"]].rename(columns={"units": "before"})
+    previous = existing.assign(t=existing["t"] + 1)[[*keys, "units"]].rename(columns={"units": "before"})
     rhs = existing.merge(previous, on=keys, how="left").fillna({"before": 0.0})
     rhs = rhs.assign(rhs=rhs["units"] - rhs["before"])
     _add_rows(model, "stock", keys, terms, "==", rhs)

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from demand import parse_period, project, seconds_per_period
-from fleets import UnknownModelError, get_model
 from demand.mix import share_values
 from demand.profiles import peak_tokens_per_s
+from fleets import UnknownModelError, get_model
 from planner.scenario import AT_SITES, Scenario
 
 PHASES = ("prefill", "decode")

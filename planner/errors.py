@@ -357,8 +357,7 @@ def _schema_names(model: type[BaseModel]) -> tuple[list[str], set[str]]:
                     tags.update(get_args(field.annotation))
                 stack.append(field.annotation)
                 stack.extend(field.metadata)
-        for arg in getattr(item, "__args__", ()) or ():
-            stack.append(arg)
+        stack.extend(getattr(item, "__args__", ()) or ())
         stack.extend(getattr(item, "__metadata__", ()) or ())
         if hasattr(item, "__origin__") and item.__origin__ is not None:
             stack.append(item.__origin__)

@@ -265,7 +265,7 @@ def _over_slices(frame: pd.DataFrame, keys: list[str], model: Model, peak: str |
     hours = frame["k"].map(model.data.slices.set_index("k")["hours_share"]).to_numpy()
     rates = [c for c in ("tokens_per_s", "prompt_tokens_per_s", "busy_units") if c in frame]
     weighted = frame.assign(**{c: frame[c] * hours for c in rates})
-    sums = {c: "sum" for c in [*rates, *(c for c in ("tokens", "usd") if c in frame)]}
+    sums = dict.fromkeys([*rates, *(c for c in ("tokens", "usd") if c in frame)], "sum")
     if peak:
         sums[peak] = "max"
     return weighted.groupby(keys, sort=False, as_index=False).agg(sums)

@@ -13,13 +13,23 @@ problems are reported together.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from demand import DemandSpec, ExplicitSeries, PeriodLength, parse_period, planning_periods, project
@@ -38,7 +48,15 @@ from fleets import (
     load_models,
     operating_points,
 )
-from planner.errors import FieldError, ScenarioError, closest, load_yaml_file, locate, problems_from_validation, unknown_name
+from planner.errors import (
+    FieldError,
+    ScenarioError,
+    closest,
+    load_yaml_file,
+    locate,
+    problems_from_validation,
+    unknown_name,
+)
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=64)]
 """Names of workloads, fleets and sites: a letter, then letters, digits, '_', '-' or '.'."""

@@ -373,7 +373,8 @@ def _finished(futures: dict, completed) -> Any:
 def _on_dask(scenario: Scenario, tasks: list[tuple[str, dict]], scheduler):
     """Yield ``(run, values, row)`` as a Dask cluster finishes each run."""
     try:
-        from distributed import Client, as_completed as dask_completed
+        from distributed import Client
+        from distributed import as_completed as dask_completed
     except ImportError as exc:  # the dask extra is optional
         raise RuntimeError("running on a Dask cluster needs the dask extra: pip install 'planner[dask]'") from exc
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)

@@ -58,7 +58,7 @@ def scenario_dict(
         "name": "test",
         "horizon": {"start": "2026-01", "periods": len(rates), "period_length": "month", "discount_rate": 0.0},
         "workloads": {"w": {"model": "m", "max_ttft_ms": 1000.0, "min_tokens_per_s_per_user": 10.0, "input_output_ratio": 1.0}},
-        "demand": {"w": {"kind": "series", "tokens": {str(m): r * s for m, r, s in zip(months, rates, seconds)}}},
+        "demand": {"w": {"kind": "series", "tokens": {str(m): r * s for m, r, s in zip(months, rates, seconds, strict=True)}}},
         "fleets": fleets,
         "sites": {
             "s": {

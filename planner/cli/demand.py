@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import pandas as pd
 import typer
@@ -29,8 +29,8 @@ class PeriodChoice(StrEnum):
 @app.command()
 def show(
     ctx: typer.Context,
-    scenario: Annotated[Optional[Path], typer.Argument(help="Scenario YAML file. Omitted: the built-in default scenario.")] = None,
-    workload: Annotated[Optional[list[str]], typer.Option("--workload", "-w", help="Show only this workload (repeatable).")] = None,
+    scenario: Annotated[Path | None, typer.Argument(help="Scenario YAML file. Omitted: the built-in default scenario.")] = None,
+    workload: Annotated[list[str] | None, typer.Option("--workload", "-w", help="Show only this workload (repeatable).")] = None,
 ) -> None:
     """Tokens per period, average and peak tokens/s, and growth, per workload."""
     loaded = load(ctx, scenario)
@@ -53,7 +53,7 @@ def fit_command(
     history: Annotated[Path, typer.Argument(help="CSV file with columns 'period,tokens' (months, quarters, or dates of days or weeks).")],
     family: Annotated[FamilyChoice, typer.Option(help="Growth family; 'auto' picks the one that best predicts the end of the history.")] = FamilyChoice.auto,
     horizon: Annotated[int, typer.Option(min=1, max=600, help="Periods to project after the history.")] = 36,
-    start: Annotated[Optional[str], typer.Option(help="First projected month ('2026-05'). Default: the month after the history ends.")] = None,
+    start: Annotated[str | None, typer.Option(help="First projected month ('2026-05'). Default: the month after the history ends.")] = None,
     period_length: Annotated[PeriodChoice, typer.Option("--period", help="Length of a projected period.")] = PeriodChoice.month,
     samples: Annotated[int, typer.Option(min=10, help="Bootstrap refits behind the low/high band.")] = 200,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap; the same seed gives the same band.")] = 0,

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import pandas as pd
 import typer
 from rich.table import Table
 
-from fleets import DoesNotFitError, UnknownModelError, UnknownSystemError, best_point, get_model, get_system, load_catalog, operating_points
+from fleets import (
+    DoesNotFitError,
+    UnknownModelError,
+    UnknownSystemError,
+    best_point,
+    get_model,
+    get_system,
+    load_catalog,
+    operating_points,
+)
 from fleets.economics import cost_per_hour, request_tokens_per_s, usd_per_million_tokens
 from planner.cli.common import console, fail
 from planner.errors import Problem
@@ -90,7 +99,7 @@ def list_command(
 def show(
     ctx: typer.Context,
     system: Annotated[str, typer.Argument(help="Catalog system, e.g. dgx-h100.")],
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Model for the operating-point table.")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Model for the operating-point table.")] = None,
     prompt_tokens: Prompt = 1000.0,
     output_tokens: Output = 250.0,
 ) -> None:

@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from planner import Scenario, ScenarioError, example_path, examples, solve
 from planner.build import build
-from planner.data import ModelData
 from planner.cli import demand, fleets, sweep
 from planner.cli.common import EXIT_NOT_OPTIMAL, SolverChoice, console, fail, load
+from planner.data import ModelData
 from planner.errors import Problem
 from planner.report import explanation_report, result_report
 
@@ -38,16 +38,16 @@ def main(
     ctx.obj = {"debug": debug}
 
 
-ScenarioArg = Annotated[Optional[Path], typer.Argument(help="Scenario YAML file. Omitted: the built-in default scenario.")]
+ScenarioArg = Annotated[Path | None, typer.Argument(help="Scenario YAML file. Omitted: the built-in default scenario.")]
 
 
 @app.command("solve")
 def solve_command(
     ctx: typer.Context,
     scenario: ScenarioArg = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write every table (CSV), summary.json and the resolved scenario to this folder.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write every table (CSV), summary.json and the resolved scenario to this folder.")] = None,
     solver: Annotated[SolverChoice, typer.Option(help="Solver to use.")] = SolverChoice.CBC,
-    time_limit: Annotated[Optional[float], typer.Option("--time-limit", min=0.0, help="Stop the solver after this many seconds and report the best plan found.")] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.0, help="Stop the solver after this many seconds and report the best plan found.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object instead of tables.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace the --out folder if it exists.")] = False,
 ) -> None:
@@ -88,7 +88,7 @@ def schema() -> None:
 def example(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Example name; run `planner example list` to see them.")],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the scenario here (and any demand CSV beside it) instead of printing it.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the scenario here (and any demand CSV beside it) instead of printing it.")] = None,
 ) -> None:
     """Print or write a starter scenario from the shipped examples."""
     if name == "list":
@@ -115,7 +115,7 @@ def explain(
     ctx: typer.Context,
     scenario: ScenarioArg = None,
     solver: Annotated[SolverChoice, typer.Option(help="Solver to use.")] = SolverChoice.CBC,
-    time_limit: Annotated[Optional[float], typer.Option("--time-limit", min=0.0, help="Seconds each of the (up to three) solves may run.")] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.0, help="Seconds each of the (up to three) solves may run.")] = None,
     every_row: Annotated[bool, typer.Option("--all", help="List every constraint that must give way, not one line per limit and subject.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the finding, message and tables as one JSON object.")] = False,
 ) -> None:

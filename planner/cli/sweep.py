@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 import yaml
@@ -27,18 +27,18 @@ def _is_sweep_file(path: Path) -> bool:
 def sweep_command(
     ctx: typer.Context,
     scenario: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Argument(help="Scenario YAML file, or a sweep file (a 'sweep:' section beside a scenario or 'scenario: PATH'). Omitted: the built-in default scenario."),
     ] = None,
     vary: Annotated[list[str], typer.Option("--vary", "-v", help="PATH=VALUES, e.g. fleets.cs3.capex_usd=x0.7,x1,x1.3 or demand.total.rate=0.1..0.3:5 or uniform(x0.7,x1.3). Repeatable.")] = [],  # noqa: B006 - typer reads the default
     design_name: Annotated[str, typer.Option("--design", help="oat (one at a time), grid, lhs (Latin hypercube) or mc (Monte Carlo).")] = "oat",
     samples: Annotated[int, typer.Option(min=1, help="Runs drawn by lhs and mc.")] = 20,
     seed: Annotated[int, typer.Option(help="Seed of lhs and mc: the same seed draws the same runs.")] = 0,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for runs.csv, written as each run finishes.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for runs.csv, written as each run finishes.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Skip the runs already stored in --out.")] = False,
-    workers: Annotated[Optional[int], typer.Option(min=1, help="Processes to use; default all cores.")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes to use; default all cores.")] = None,
     executor: Annotated[str, typer.Option(help="local (a process pool) or dask (an existing Dask cluster, see --scheduler).")] = "local",
-    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, tcp://HOST:PORT (with --executor dask).")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, tcp://HOST:PORT (with --executor dask).")] = None,
 ) -> None:
     """Solve a scenario many times with values varied; print the swing of the total cost per value."""
     if design_name not in ("oat", "grid", "lhs", "mc"):

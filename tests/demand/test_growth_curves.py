@@ -3,6 +3,7 @@ and curves joined at dates. Exponential growth is covered in test_curves.py."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 
@@ -127,7 +128,7 @@ def test_logistic_far_below_capacity_grows_like_the_exponential():
         gap = ratio - 1
         assert factor / target == pytest.approx(ratio / (target + gap), rel=1e-12)
         gaps.append(1 - factor / target)
-    assert all(later < earlier for earlier, later in zip(gaps, gaps[1:]))
+    assert all(later < earlier for earlier, later in itertools.pairwise(gaps))
     assert 0 < gaps[-1] < 3e-8
 
 

@@ -49,7 +49,7 @@ def test_weekly_series_onto_months_by_hand():
 
 
 def test_weekly_interval_is_inferred_from_seven_day_spacing():
-    spec = ExplicitSeries(tokens={w: 7.0 for w in WEEK_STARTS})
+    spec = ExplicitSeries(tokens=dict.fromkeys(WEEK_STARTS, 7.0))
     assert spec.interval == "auto"
     frame = spec.intervals()
     assert list(frame["end"] - frame["first"]) == [7.0] * 9
@@ -125,7 +125,7 @@ def test_daily_series_summed_into_a_quarter():
 
 
 def test_explicit_day_interval_takes_dates_a_week_apart_as_single_days():
-    spec = ExplicitSeries(tokens={w: 7.0 for w in WEEK_STARTS[:2]}, interval="day")
+    spec = ExplicitSeries(tokens=dict.fromkeys(WEEK_STARTS[:2], 7.0), interval="day")
     frame = spec.intervals()
     assert list(frame["end"] - frame["first"]) == [1.0, 1.0]
     assert list(frame["tokens_per_day"]) == [7.0, 7.0]
@@ -137,7 +137,7 @@ def test_explicit_day_interval_takes_dates_a_week_apart_as_single_days():
 @pytest.mark.parametrize("spacing", [3, 2, 14])
 def test_ambiguous_date_spacing_is_rejected_asking_for_the_interval(spacing):
     dates = [str((pd.Timestamp("2026-01-01") + pd.Timedelta(days=spacing * i)).date()) for i in range(12)]
-    spec = ExplicitSeries(tokens={d: 1.0 for d in dates})
+    spec = ExplicitSeries(tokens=dict.fromkeys(dates, 1.0))
     message = "cannot tell whether the date labels are days or weeks; set interval: day or interval: week"
     with pytest.raises(ValueError, match=re.escape(message)):
         months(spec, "2026-01", 1)
@@ -185,13 +185,13 @@ def test_adjacent_weeks_and_months_do_not_overlap():
 
 def test_partly_covered_period_is_reported_with_its_days():
     # Four weeks from 1 January cover 28 of January's 31 days.
-    spec = ExplicitSeries(tokens={w: 7.0 for w in WEEK_STARTS[:4]})
+    spec = ExplicitSeries(tokens=dict.fromkeys(WEEK_STARTS[:4], 7.0))
     with pytest.raises(ValueError, match=re.escape("the series has period(s) 2026-01 (28 of 31 days) only partly covered")):
         months(spec, "2026-01", 1)
 
 
 def test_missing_and_partly_covered_periods_are_reported_together():
-    spec = ExplicitSeries(tokens={w: 7.0 for w in WEEK_STARTS[:4]})
+    spec = ExplicitSeries(tokens=dict.fromkeys(WEEK_STARTS[:4], 7.0))
     message = "the series has no value for period(s) 2026-02, 2026-03; period(s) 2026-01 (28 of 31 days) only partly covered"
     with pytest.raises(ValueError, match=re.escape(message) + "$"):
         months(spec, "2026-01", 3)
@@ -199,7 +199,7 @@ def test_missing_and_partly_covered_periods_are_reported_together():
 
 def test_partly_covered_quarter_counts_its_days():
     # Nine weeks from 1 January cover 63 of the first quarter's 90 days.
-    spec = ExplicitSeries(tokens={w: 7.0 for w in WEEK_STARTS})
+    spec = ExplicitSeries(tokens=dict.fromkeys(WEEK_STARTS, 7.0))
     with pytest.raises(ValueError, match=re.escape("period(s) 2026Q1 (63 of 90 days) only partly covered")):
         spec.per_period(planning_periods("2026-01", 1, "quarter"))
 
@@ -211,7 +211,7 @@ def test_a_gap_between_weeks_leaves_a_month_partly_covered():
 
 
 def test_between_names_an_uncovered_interval_by_its_first_date():
-    spec = ExplicitSeries(tokens={w: 7.0 for w in WEEK_STARTS[:4]})
+    spec = ExplicitSeries(tokens=dict.fromkeys(WEEK_STARTS[:4], 7.0))
     frame = spec.intervals()
     first = frame["first"].iloc[0]
     assert list(spec.between([first], [first + 28.0])) == [28.0]

@@ -111,7 +111,7 @@ def test_peak_flops_grow_or_stay_as_precision_shrinks():
     for name, system in load_catalog().items():
         served = [p for p in PRECISION_ORDER if p in system.peak_tflops]
         values = [system.peak_tflops[p].value for p in served]
-        assert values == sorted(values), f"{name}: peak TFLOP/s {dict(zip(served, values))} fall as precision shrinks"
+        assert values == sorted(values), f"{name}: peak TFLOP/s {dict(zip(served, values, strict=True))} fall as precision shrinks"
 
 
 def test_every_measured_point_has_a_source_and_an_allowed_confidence():
@@ -210,7 +210,7 @@ def test_loader_rejects_a_file_named_differently_from_its_system(tmp_path, monke
     )
     # Point the loader's package lookup at the temporary package; the loop, parsing and check are the real ones.
     monkeypatch.setattr(catalog_module, "resources", types.SimpleNamespace(files=lambda package: package_dir))
-    with pytest.raises(ValueError, match="dgx-h100-copy.yaml"):
+    with pytest.raises(ValueError, match=r"dgx-h100-copy\.yaml"):
         load_catalog()
 
 

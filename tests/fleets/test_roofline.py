@@ -9,7 +9,16 @@ import pytest
 
 from fleets.catalog import MeasuredPoint
 from fleets.models import get_model
-from fleets.roofline import DoesNotFitError, Efficiency, Shape, calibrate, estimate, max_batch, replica_units, serving_precision
+from fleets.roofline import (
+    DoesNotFitError,
+    Efficiency,
+    Shape,
+    calibrate,
+    estimate,
+    max_batch,
+    replica_units,
+    serving_precision,
+)
 from tests.fleets.conftest import figure, make_system
 
 PERFECT = Efficiency(bandwidth=1.0, compute=1.0, step_overhead_ms=0.0)

@@ -82,7 +82,7 @@ def test_values_the_scenario_rejects_stop_the_sweep_before_any_run(base):
     assert messages[0].startswith("the sweep sets it to 0.5: ") and "greater than or equal to 1" in messages[0]
     assert messages[1].startswith("the sweep sets it to 4: ") and "less than or equal to 3" in messages[1]
     # A distribution is checked at its smallest and largest draw.
-    with pytest.raises(ScenarioError, match="the sweep sets it to 3.") as caught:
+    with pytest.raises(ScenarioError, match=r"the sweep sets it to 3\.") as caught:
         design([Parameter.parse("sites.s.pue=uniform(1.0,3.5)")], "lhs", base, samples=50)
     assert [p.path for p in caught.value.problems] == ["sites.s.pue"]
 
