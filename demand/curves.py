@@ -88,7 +88,9 @@ class Curve(Volume):
     """A growth curve anchored at ``start``; subclasses define :meth:`_log_volume`."""
 
     start: str = Field(description="Month ('2026-01') at whose first day the volume is tokens_per_day.")
-    tokens_per_day: float = Field(gt=0, allow_inf_nan=False, description="Tokens (input plus output) per day at 'start'.")
+    tokens_per_day: float = Field(
+        gt=0, allow_inf_nan=False, description="Tokens (input plus output) per day at 'start'."
+    )
 
     @model_validator(mode="after")
     def _start_is_month(self):
@@ -123,9 +125,12 @@ class Curve(Volume):
 class _Rated(Curve):
     """A curve with a growth rate at its start."""
 
-    rate: float = Field(gt=-1, allow_inf_nan=False, description="Fractional growth per 'per' at the start, e.g. 0.05 for +5% a month.")
+    rate: float = Field(
+        gt=-1, allow_inf_nan=False, description="Fractional growth per 'per' at the start, e.g. 0.05 for +5% a month."
+    )
     per: RateUnit = Field(
-        default="month", description="Time unit of 'rate' (week = 7 days, year = 365.2425 days, month = a twelfth of it)."
+        default="month",
+        description="Time unit of 'rate' (week = 7 days, year = 365.2425 days, month = a twelfth of it).",
     )
 
     @property
@@ -152,8 +157,12 @@ class ExponentialGrowth(_Rated):
 class _Saturating(_Rated):
     """A curve rising towards a ceiling."""
 
-    rate: float = Field(gt=0, allow_inf_nan=False, description="Growth per 'per' (see the family), e.g. 0.10 for +10% a month.")
-    capacity_tokens_per_day: float = Field(gt=0, allow_inf_nan=False, description="Ceiling the volume approaches, in tokens per day.")
+    rate: float = Field(
+        gt=0, allow_inf_nan=False, description="Growth per 'per' (see the family), e.g. 0.10 for +10% a month."
+    )
+    capacity_tokens_per_day: float = Field(
+        gt=0, allow_inf_nan=False, description="Ceiling the volume approaches, in tokens per day."
+    )
 
     @model_validator(mode="after")
     def _below_capacity(self):
@@ -169,7 +178,9 @@ class Logistic(_Saturating):
     """
 
     kind: Literal["logistic"] = Field(default="logistic", description="Selects logistic (saturating) growth.")
-    rate: float = Field(gt=0, allow_inf_nan=False, description="Growth per 'per' while far below capacity, e.g. 0.10 for +10% a month.")
+    rate: float = Field(
+        gt=0, allow_inf_nan=False, description="Growth per 'per' while far below capacity, e.g. 0.10 for +10% a month."
+    )
 
     def _log_volume(self, t):
         gap = self.capacity_tokens_per_day / self.tokens_per_day - 1.0
@@ -185,7 +196,9 @@ class Gompertz(_Saturating):
     """
 
     kind: Literal["gompertz"] = Field(default="gompertz", description="Selects Gompertz (saturating) growth.")
-    rate: float = Field(gt=0, allow_inf_nan=False, description="Growth per 'per' at the start, e.g. 0.10 for +10% a month.")
+    rate: float = Field(
+        gt=0, allow_inf_nan=False, description="Growth per 'per' at the start, e.g. 0.10 for +10% a month."
+    )
 
     def _log_volume(self, t):
         gap = math.log(self.capacity_tokens_per_day / self.tokens_per_day)
@@ -201,7 +214,9 @@ class DecayingGrowth(_Rated):
     """
 
     kind: Literal["decaying"] = Field(default="decaying", description="Selects exponential growth whose rate decays.")
-    half_life_months: float = Field(gt=0, allow_inf_nan=False, description="Months after which the growth rate has halved.")
+    half_life_months: float = Field(
+        gt=0, allow_inf_nan=False, description="Months after which the growth rate has halved."
+    )
 
     def _log_volume(self, t):
         h = self.half_life_months * UNIT_DAYS["month"]
@@ -216,10 +231,18 @@ class Bass(Curve):
     ``tokens_per_day`` at the start.
     """
 
-    kind: Literal["bass"] = Field(default="bass", description="Selects Bass diffusion (adoption by innovation and imitation).")
-    market_tokens_per_day: float = Field(gt=0, allow_inf_nan=False, description="Volume when the whole market has adopted, tokens per day.")
-    innovation_per_year: float = Field(gt=0, allow_inf_nan=False, description="Bass coefficient p: adoption from outside influence, per year.")
-    imitation_per_year: float = Field(ge=0, allow_inf_nan=False, description="Bass coefficient q: adoption by imitation of adopters, per year.")
+    kind: Literal["bass"] = Field(
+        default="bass", description="Selects Bass diffusion (adoption by innovation and imitation)."
+    )
+    market_tokens_per_day: float = Field(
+        gt=0, allow_inf_nan=False, description="Volume when the whole market has adopted, tokens per day."
+    )
+    innovation_per_year: float = Field(
+        gt=0, allow_inf_nan=False, description="Bass coefficient p: adoption from outside influence, per year."
+    )
+    imitation_per_year: float = Field(
+        ge=0, allow_inf_nan=False, description="Bass coefficient q: adoption by imitation of adopters, per year."
+    )
 
     @model_validator(mode="after")
     def _below_market(self):
@@ -277,7 +300,9 @@ class Piecewise(Volume):
         if months != sorted(months) or len(set(months)) != len(months):
             raise ValueError("segments must be in strictly increasing order of 'from'")
         if not all(math.isfinite(scale) for scale in self._log_scales):
-            raise ValueError("a segment has no volume at its join (a Bass curve before its launch?); set continuous: false")
+            raise ValueError(
+                "a segment has no volume at its join (a Bass curve before its launch?); set continuous: false"
+            )
         return self
 
     def anchor(self) -> pd.Timestamp:

@@ -347,7 +347,11 @@ class _Bass(_Family):
             for imitation_share in (0.0, 0.5, 0.9):
                 innovation = share * growth * (1.0 / (1.0 - share) - imitation_share)
                 imitation = max(imitation_share * growth, 1e-6)
-                out.append(np.array([math.log(market), math.log(share / (1.0 - share)), math.log(innovation), math.log(imitation)]))
+                out.append(
+                    np.array(
+                        [math.log(market), math.log(share / (1.0 - share)), math.log(innovation), math.log(imitation)]
+                    )
+                )
         return out
 
 
@@ -523,7 +527,9 @@ class FitResult:
         """
         quantiles = tuple(float(q) for q in quantiles)
         if len(quantiles) != 3 or not 0.0 < quantiles[0] < quantiles[1] < quantiles[2] < 1.0:
-            raise ValueError(f"quantiles must be three increasing fractions between 0 and 1 (low, middle, high); got {quantiles}")
+            raise ValueError(
+                f"quantiles must be three increasing fractions between 0 and 1 (low, middle, high); got {quantiles}"
+            )
         first, end = period_bounds(periods)
         (low, mid, high), failed = self._solution.quantiles(first, end, quantiles, samples, seed)
         frame = pd.DataFrame(
@@ -634,8 +640,15 @@ def _compare(data: _Data, held_out: int, at: pd.Timestamp) -> tuple[pd.DataFrame
         except ValueError as error:
             failures[name] = str(error)
             rows.append(
-                {"family": name, "fitted": False, "rmse_log": math.nan, "holdout_rmse_log": math.nan,
-                 "annual_growth_factor": math.nan, "doubling_time_days": math.nan, "note": f"not fitted: {error}"}
+                {
+                    "family": name,
+                    "fitted": False,
+                    "rmse_log": math.nan,
+                    "holdout_rmse_log": math.nan,
+                    "annual_growth_factor": math.nan,
+                    "doubling_time_days": math.nan,
+                    "note": f"not fitted: {error}",
+                }
             )
             continue
         scores[name] = _rmse(test.log_tokens - family.log_model(solution.theta, test))
@@ -737,7 +750,9 @@ class Fitted(Volume):
     low_quantile: float = Field(default=0.1, gt=0, lt=0.5, description="Quantile (a fraction) of the 'low' band.")
     high_quantile: float = Field(default=0.9, gt=0.5, lt=1, description="Quantile (a fraction) of the 'high' band.")
     samples: int = Field(default=200, ge=10, description="Number of bootstrap refits behind the low and high bands.")
-    seed: int = Field(default=0, description="Seed (an integer) of the bootstrap resampling, so bands are reproducible.")
+    seed: int = Field(
+        default=0, description="Seed (an integer) of the bootstrap resampling, so bands are reproducible."
+    )
     _result: FitResult = PrivateAttr()
 
     @model_validator(mode="after")

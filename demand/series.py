@@ -79,12 +79,16 @@ class ExplicitSeries(Volume):
         first = np.array([to_days([p.start_time])[0] for p in parsed])
         end = np.array([to_days([(p + 1).start_time])[0] if p.freqstr != "D" else 0.0 for p in parsed])
         end = np.where([p.freqstr == "D" for p in parsed], first + day_length, end)
-        frame = pd.DataFrame({"label": labels, "first": first, "end": end, "tokens": [self._table[label] for label in labels]})
+        frame = pd.DataFrame(
+            {"label": labels, "first": first, "end": end, "tokens": [self._table[label] for label in labels]}
+        )
         frame = frame.sort_values("first", ignore_index=True)
         clash = np.flatnonzero(frame["first"].to_numpy()[1:] < frame["end"].to_numpy()[:-1] - 1e-9)
         if len(clash):
             i = clash[0]
-            raise ValueError(f"labels {frame['label'][i]!r} and {frame['label'][i + 1]!r} overlap: both give tokens for the same days")
+            raise ValueError(
+                f"labels {frame['label'][i]!r} and {frame['label'][i + 1]!r} overlap: both give tokens for the same days"
+            )
         return frame.assign(tokens_per_day=frame["tokens"] / (frame["end"] - frame["first"]))
 
     def _day_label_length(self, dates: list[float]) -> float:
@@ -124,7 +128,8 @@ class ExplicitSeries(Volume):
         table = self.intervals()
         first, end = np.atleast_1d(np.asarray(first, float)), np.atleast_1d(np.asarray(end, float))
         overlap = np.clip(
-            np.minimum(end[:, None], table["end"].to_numpy()[None, :]) - np.maximum(first[:, None], table["first"].to_numpy()[None, :]),
+            np.minimum(end[:, None], table["end"].to_numpy()[None, :])
+            - np.maximum(first[:, None], table["first"].to_numpy()[None, :]),
             0.0,
             None,
         )
@@ -134,7 +139,9 @@ class ExplicitSeries(Volume):
             if names is None:
                 names = [str((pd.Timestamp("1970-01-01") + pd.Timedelta(days=float(a))).date()) for a in first]
             missing = [n for n, c in zip(names, covered, strict=True) if c == 0]
-            partial = [f"{n} ({c:g} of {d:g} days)" for n, c, d in zip(names, covered, length, strict=True) if 0 < c < d - 1e-9]
+            partial = [
+                f"{n} ({c:g} of {d:g} days)" for n, c, d in zip(names, covered, length, strict=True) if 0 < c < d - 1e-9
+            ]
             parts = ([f"no value for period(s) {', '.join(missing)}"] if missing else []) + (
                 [f"period(s) {', '.join(partial)} only partly covered"] if partial else []
             )
@@ -166,7 +173,9 @@ def _read_series_csv(path: Path) -> dict[str, float]:
         rows = _file_lines(path, np.flatnonzero(frame["period"].isna()))
         raise ValueError(f"{path.name}: no 'period' on line(s) {rows}")
     if frame["period"].duplicated().any():
-        raise ValueError(f"{path.name}: period(s) listed twice: {sorted(set(frame['period'][frame['period'].duplicated()]))}")
+        raise ValueError(
+            f"{path.name}: period(s) listed twice: {sorted(set(frame['period'][frame['period'].duplicated()]))}"
+        )
     return dict(zip(frame["period"], tokens.astype(float), strict=True))
 
 
@@ -184,5 +193,3 @@ def _file_lines(path: Path, rows: np.ndarray) -> list[int]:
     text = path.read_text(encoding="utf-8", errors="replace")
     nonblank = [number for number, line in enumerate(text.split("\n"), start=1) if _content(line)]
     return [nonblank[int(row) + 1] for row in rows]
-
-

@@ -54,15 +54,25 @@ class MeasuredPoint(_Strict):
         description="Concurrent requests per unit. Omitted: a system throughput is taken as an offline run at the largest "
         "batch that fits, a per-user speed or time to first token as one stream on a lightly loaded service.",
     )
-    input_tokens: int | None = Field(default=None, gt=0, description="Prompt tokens per request in the run, where published.")
-    output_tokens: int | None = Field(default=None, gt=0, description="Output tokens per request in the run, where published.")
-    decode_tokens_per_s: float | None = Field(default=None, gt=0, description="System output tokens per second per unit.")
-    tokens_per_s_per_user: float | None = Field(default=None, gt=0, description="Output tokens per second of one request's stream.")
+    input_tokens: int | None = Field(
+        default=None, gt=0, description="Prompt tokens per request in the run, where published."
+    )
+    output_tokens: int | None = Field(
+        default=None, gt=0, description="Output tokens per request in the run, where published."
+    )
+    decode_tokens_per_s: float | None = Field(
+        default=None, gt=0, description="System output tokens per second per unit."
+    )
+    tokens_per_s_per_user: float | None = Field(
+        default=None, gt=0, description="Output tokens per second of one request's stream."
+    )
     ttft_ms: float | None = Field(default=None, gt=0, description="Time to first token in milliseconds.")
     source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3)] = Field(
         description="Publication and date of the measurement."
     )
-    confidence: Confidence = Field(description="measured (independent or audited), vendor (vendor's own run) or estimate.")
+    confidence: Confidence = Field(
+        description="measured (independent or audited), vendor (vendor's own run) or estimate."
+    )
     note: str | None = Field(default=None, description="How the figures were read or converted to one unit.")
 
     @model_validator(mode="after")
@@ -82,17 +92,26 @@ class System(_Strict):
     chips: int = Field(gt=0, description="Accelerator chips in one unit (GPUs, wafers, LPUs, ASICs).")
     max_power_kw: Figure = Field(description="Maximum power draw of one unit in kW (IT load, before PUE).")
     idle_power_kw: Figure = Field(description="Power draw of one idle unit in kW.")
-    memory_gb: Figure = Field(description="Accelerator memory of one unit in GB (HBM, or on-chip SRAM for SRAM-only designs).")
-    memory_kind: Literal["hbm", "sram", "gddr"] = Field(description="Where model weights live: HBM, on-chip SRAM, or GDDR.")
+    memory_gb: Figure = Field(
+        description="Accelerator memory of one unit in GB (HBM, or on-chip SRAM for SRAM-only designs)."
+    )
+    memory_kind: Literal["hbm", "sram", "gddr"] = Field(
+        description="Where model weights live: HBM, on-chip SRAM, or GDDR."
+    )
     memory_bandwidth_tb_s: Figure = Field(description="Aggregate accelerator memory bandwidth of one unit in TB/s.")
     peak_tflops: dict[Precision, Figure] = Field(
         min_length=1, description="Peak dense (not sparse) TFLOP/s of one unit, per precision it serves."
     )
     interconnect: str = Field(description="How the unit's chips talk to each other and to other units.")
-    capex_usd: Figure | None = Field(default=None, description="Purchase price of one unit in USD, where it can be bought.")
-    hourly_usd: Figure | None = Field(default=None, description="On-demand rental price of one unit in USD per hour, where it can be rented.")
+    capex_usd: Figure | None = Field(
+        default=None, description="Purchase price of one unit in USD, where it can be bought."
+    )
+    hourly_usd: Figure | None = Field(
+        default=None, description="On-demand rental price of one unit in USD per hour, where it can be rented."
+    )
     reserved_hourly_usd: Figure | None = Field(
-        default=None, description="Rental price with a commitment (one to three years) in USD per hour, where published."
+        default=None,
+        description="Rental price with a commitment (one to three years) in USD per hour, where published.",
     )
     lifetime_years: Figure = Field(description="Economic lifetime of an owned unit in years.")
     measured: list[MeasuredPoint] = Field(
@@ -109,7 +128,9 @@ class System(_Strict):
 
     def figures(self) -> list[tuple[str, Figure]]:
         """Every figure of the system with its dotted field name, for listing sources."""
-        named = [(name, getattr(self, name)) for name in type(self).model_fields if isinstance(getattr(self, name), Figure)]
+        named = [
+            (name, getattr(self, name)) for name in type(self).model_fields if isinstance(getattr(self, name), Figure)
+        ]
         named += [(f"peak_tflops.{precision}", figure) for precision, figure in self.peak_tflops.items()]
         return named
 

@@ -38,7 +38,9 @@ def cost_per_hour(system: System, assumptions: Assumptions = Assumptions()) -> f
     return system.capex_usd.value * recovery / HOURS_PER_YEAR + energy
 
 
-def request_tokens_per_s(prefill_tokens_per_s: float, decode_tokens_per_s: float, prompt_tokens: float, output_tokens: float) -> float:
+def request_tokens_per_s(
+    prefill_tokens_per_s: float, decode_tokens_per_s: float, prompt_tokens: float, output_tokens: float
+) -> float:
     """Input plus output tokens per second one unit serves for requests of the given shape.
 
     >>> request_tokens_per_s(1000.0, 100.0, 1000.0, 100.0)  # 1 s of prefill and 1 s of decode

@@ -30,16 +30,22 @@ class ModelSpec(BaseModel):
     name: str = Field(description="Model identifier used by workloads and fleets, e.g. 'llama-3.1-70b'.")
     description: str = Field(description="What the model is.")
     total_params: float = Field(gt=0, description="All parameters, including every expert (count).")
-    active_params: float = Field(gt=0, description="Parameters used for one token (count); equals total_params for a dense model.")
+    active_params: float = Field(
+        gt=0, description="Parameters used for one token (count); equals total_params for a dense model."
+    )
     layers: int = Field(gt=0, description="Transformer layers.")
     hidden_size: int = Field(gt=0, description="Width of the residual stream.")
     attention_heads: int = Field(gt=0, description="Query heads per layer.")
-    kv_heads: int = Field(gt=0, description="Key/value heads per layer (fewer than attention_heads with grouped-query attention).")
+    kv_heads: int = Field(
+        gt=0, description="Key/value heads per layer (fewer than attention_heads with grouped-query attention)."
+    )
     head_dim: int = Field(gt=0, description="Dimension of one attention head.")
     experts: int | None = Field(default=None, gt=0, description="Routed experts per layer (mixture-of-experts models).")
     experts_per_token: int | None = Field(default=None, gt=0, description="Routed experts used per token.")
     kv_cache_bytes_per_token_fp16: float | None = Field(
-        default=None, gt=0, description="KV-cache bytes per token at 16-bit when the attention is not standard (latent attention)."
+        default=None,
+        gt=0,
+        description="KV-cache bytes per token at 16-bit when the attention is not standard (latent attention).",
     )
     precision: Precision = Field(description="Precision the model is usually served at.")
     source: str = Field(min_length=3, description="Where the configuration is published.")

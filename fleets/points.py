@@ -56,12 +56,16 @@ def operating_points(
 
 
 @lru_cache(maxsize=512)
-def _points(system_name: str, model_name: str, precision: Precision | None, prompt: float, output: float) -> pd.DataFrame:
+def _points(
+    system_name: str, model_name: str, precision: Precision | None, prompt: float, output: float
+) -> pd.DataFrame:
     # Cached: a scenario asks for the same table for every workload of one model and shape.
     system, model = get_system(system_name), get_model(model_name)
     precision = precision or serving_precision(system, model)
     estimated = estimate(system, model, precision=precision, shape=Shape(prompt, output)).assign(
-        origin="roofline", precision=precision, source=f"roofline estimate calibrated on the catalog's measured {system.category} points"
+        origin="roofline",
+        precision=precision,
+        source=f"roofline estimate calibrated on the catalog's measured {system.category} points",
     )
     measured = pd.DataFrame(
         [
@@ -91,7 +95,9 @@ def best_point(points: pd.DataFrame, min_tokens_per_s_per_user: float, max_ttft_
     speed, time to first token) are candidates. Returns ``None`` when none meets the target.
     """
     complete = points.dropna(subset=["prefill_tokens_per_s", "decode_tokens_per_s", "tokens_per_s_per_user", "ttft_ms"])
-    meeting = complete[(complete["tokens_per_s_per_user"] >= min_tokens_per_s_per_user) & (complete["ttft_ms"] <= max_ttft_ms)]
+    meeting = complete[
+        (complete["tokens_per_s_per_user"] >= min_tokens_per_s_per_user) & (complete["ttft_ms"] <= max_ttft_ms)
+    ]
     if meeting.empty:
         return None
     return meeting.loc[meeting["decode_tokens_per_s"].idxmax()]

@@ -169,9 +169,14 @@ def estimate(
     )
 
 
-def _decode_step(model: ModelSpec, precision: Precision, shape: Shape, b: np.ndarray, bandwidth: float, flops: float) -> np.ndarray:
+def _decode_step(
+    model: ModelSpec, precision: Precision, shape: Shape, b: np.ndarray, bandwidth: float, flops: float
+) -> np.ndarray:
     context = shape.decode_context
-    bytes_moved = np.array([model.weight_bytes_read(x, precision) for x in b]) + b * model.kv_cache_bytes_per_token(precision) * context
+    bytes_moved = (
+        np.array([model.weight_bytes_read(x, precision) for x in b])
+        + b * model.kv_cache_bytes_per_token(precision) * context
+    )
     return np.maximum(bytes_moved / bandwidth, b * model.flops_per_token(context) / flops)
 
 
@@ -217,7 +222,11 @@ def _observations(systems: list[System]) -> list[tuple[System, ModelSpec, Measur
     ]
 
 
-_MEASURED_AS = {"decode_tokens_per_s": "output_tokens_per_s", "tokens_per_s_per_user": "tokens_per_s_per_user", "ttft_ms": "ttft_ms"}
+_MEASURED_AS = {
+    "decode_tokens_per_s": "output_tokens_per_s",
+    "tokens_per_s_per_user": "tokens_per_s_per_user",
+    "ttft_ms": "ttft_ms",
+}
 
 
 def _predict(system: System, model: ModelSpec, point: MeasuredPoint, metric: str, efficiency: Efficiency) -> float:
@@ -232,7 +241,9 @@ def _predict(system: System, model: ModelSpec, point: MeasuredPoint, metric: str
         batch = min(largest, point.concurrency * units)
     else:
         batch = largest if metric == "decode_tokens_per_s" else 1
-    table = estimate(system, model, precision=point.precision, shape=shape, batches=[max(batch, 1)], efficiency=efficiency)
+    table = estimate(
+        system, model, precision=point.precision, shape=shape, batches=[max(batch, 1)], efficiency=efficiency
+    )
     return float(table[_MEASURED_AS[metric]].iloc[0])
 
 
@@ -272,12 +283,17 @@ def calibrate(systems: list[System]) -> Calibration:
         d = DEFAULT_EFFICIENCY
 
         def residuals(x):
-            misfit = [math.log(_predict(s, m, p, metric, efficiency(x)) / getattr(p, metric)) for s, m, p, metric in group]
+            misfit = [
+                math.log(_predict(s, m, p, metric, efficiency(x)) / getattr(p, metric)) for s, m, p, metric in group
+            ]
             # A weak pull towards the defaults (a factor of 3 weighs like one figure off by 3x)
             # keeps what a category's few figures cannot tell apart at typical values: a single
             # stream's speed alone cannot say whether compute or the step overhead limits it.
-            prior = [(x[0] - math.log(d.bandwidth)) / _PRIOR_SPAN, (x[1] - math.log(d.compute)) / _PRIOR_SPAN,
-                     math.log((1.0 + x[2]) / (1.0 + d.step_overhead_ms)) / _PRIOR_SPAN]
+            prior = [
+                (x[0] - math.log(d.bandwidth)) / _PRIOR_SPAN,
+                (x[1] - math.log(d.compute)) / _PRIOR_SPAN,
+                math.log((1.0 + x[2]) / (1.0 + d.step_overhead_ms)) / _PRIOR_SPAN,
+            ]
             return misfit + prior
 
         start = [math.log(d.bandwidth), math.log(d.compute), d.step_overhead_ms]

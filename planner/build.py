@@ -189,13 +189,22 @@ def add_variables(model: Model, data: ModelData) -> None:
         frame = frame.reset_index(drop=True)
         names = _names(family, frame, dims, data)
         # Whole units: what is bought, leased or reserved, and what is rented on demand.
-        integer = whole & ((family in ("build", "start", "blocks", "adopt", "burst")) | ((family == "units") & (frame.get("procurement") == "cloud")))
+        integer = whole & (
+            (family in ("build", "start", "blocks", "adopt", "burst"))
+            | ((family == "units") & (frame.get("procurement") == "cloud"))
+        )
         categories = np.broadcast_to(np.where(integer, pulp.LpInteger, pulp.LpContinuous), len(frame))
-        upper = {"blocks": frame["site"].map(data.expansions["max_blocks"]).to_numpy() if family == "blocks" else None, "adopt": np.ones(len(frame))}.get(family)
+        upper = {
+            "blocks": frame["site"].map(data.expansions["max_blocks"]).to_numpy() if family == "blocks" else None,
+            "adopt": np.ones(len(frame)),
+        }.get(family)
         uppers = upper if upper is not None else [None] * len(frame)
         frame = frame.assign(
             name=names,
-            var=[model.problem.add_variable(solver_name(n), lowBound=0, upBound=u, cat=c) for n, c, u in zip(names, categories, uppers, strict=True)],
+            var=[
+                model.problem.add_variable(solver_name(n), lowBound=0, upBound=u, cat=c)
+                for n, c, u in zip(names, categories, uppers, strict=True)
+            ],
         )
         model.variables[family] = frame
 
@@ -356,9 +365,15 @@ def add_power_limit(model: Model, data: ModelData) -> None:
     """
     units = model.variables["units"]
     units = units[units["fleet"].map(data.fleets["at_site"])]
-    coef = units["fleet"].map(data.fleets["max_power_kw"]).to_numpy() * units["site"].map(data.sites["pue"]).to_numpy() / 1000.0
+    coef = (
+        units["fleet"].map(data.fleets["max_power_kw"]).to_numpy()
+        * units["site"].map(data.sites["pue"]).to_numpy()
+        / 1000.0
+    )
     blocks = model.variables["blocks"]
-    terms = pd.concat([_terms(units, coef), _terms(blocks, -blocks["site"].map(data.expansions["block_mw"]).to_numpy())])
+    terms = pd.concat(
+        [_terms(units, coef), _terms(blocks, -blocks["site"].map(data.expansions["block_mw"]).to_numpy())]
+    )
     rhs = data.site_periods.assign(rhs=data.site_periods["cap_mw"])
     _add_rows(model, "power_limit", ["site", "t"], terms, "<=", rhs)
 
@@ -462,7 +477,9 @@ def add_contract(model: Model, data: ModelData) -> None:
     """
     units = model.variables["units"]
     frames = []
-    for name, measure, fleets in data.contracts.drop_duplicates("contract")[["contract", "measure", "fleets"]].itertuples(index=False):
+    for name, measure, fleets in data.contracts.drop_duplicates("contract")[
+        ["contract", "measure", "fleets"]
+    ].itertuples(index=False):
         covered = units[units["fleet"].isin(fleets)]
         coef = covered["fleet"].map(data.fleets["max_power_kw"]).to_numpy() / 1000.0 if measure == "mw" else 1.0
         frames.append(_terms(covered, coef).assign(contract=name))
@@ -487,7 +504,9 @@ def add_resilience(model: Model, data: ModelData) -> None:
     """
     rho = data.scenario.policy.vendor_loss_coverage
     if rho is None:
-        model.variables["backup"] = pd.DataFrame(columns=["vendor", "workload", "phase", "fleet", "site", "t", "name", "var"])
+        model.variables["backup"] = pd.DataFrame(
+            columns=["vendor", "workload", "phase", "fleet", "site", "t", "name", "var"]
+        )
         for family in ("resilience_demand", "resilience_capacity"):
             model.constraints[family] = pd.DataFrame(columns=["vendor", "name", "constraint"])
         return
@@ -510,10 +529,14 @@ def add_resilience(model: Model, data: ModelData) -> None:
     terms = pd.concat([_terms(backup, 1.0), _terms(served, -rho)])
     _add_rows(model, "resilience_demand", keys, terms, ">=", served[keys].drop_duplicates().assign(rhs=0.0))
     units = model.variables["units"].merge(data.slices[["k"]], how="cross")
-    others = pd.concat([units[units["fleet"].map(data.fleets["vendor"]) != v].assign(vendor=v) for v in vendors], ignore_index=True)
+    others = pd.concat(
+        [units[units["fleet"].map(data.fleets["vendor"]) != v].assign(vendor=v) for v in vendors], ignore_index=True
+    )
     terms = pd.concat(
         [
-            _terms(backup, data.rate_unit * backup["peak_factor"].to_numpy() / backup["tokens_per_s_per_unit"].to_numpy()),
+            _terms(
+                backup, data.rate_unit * backup["peak_factor"].to_numpy() / backup["tokens_per_s_per_unit"].to_numpy()
+            ),
             _terms(others, -others["fleet"].map(data.fleets["availability"]).to_numpy()),
         ]
     )
@@ -528,7 +551,14 @@ def add_expansion(model: Model, data: ModelData) -> None:
     """
     blocks = model.variables["blocks"]
     terms = pd.concat([_terms(blocks, 1.0), _terms(blocks.assign(t=blocks["t"] + 1), -1.0)])
-    _add_rows(model, "expansion", ["site", "t"], terms[terms["t"] < len(data.periods)], ">=", blocks[["site", "t"]].assign(rhs=0.0))
+    _add_rows(
+        model,
+        "expansion",
+        ["site", "t"],
+        terms[terms["t"] < len(data.periods)],
+        ">=",
+        blocks[["site", "t"]].assign(rhs=0.0),
+    )
 
 
 def add_adoption(model: Model, data: ModelData) -> None:
@@ -544,7 +574,9 @@ def add_adoption(model: Model, data: ModelData) -> None:
     total = data.demand.groupby(["t", "k"])["tokens_per_s"].sum() / data.rate_unit
     cap = adopt.merge(_periods_frame(data), how="cross").merge(data.slices[["k"]], how="cross")
     bound = total.reindex(list(zip(cap["t"], cap["k"], strict=True))).to_numpy()
-    terms = pd.concat([_terms(serve.assign(vendor=serve["fleet"].map(data.fleets["vendor"])), 1.0), _terms(cap, -bound)])
+    terms = pd.concat(
+        [_terms(serve.assign(vendor=serve["fleet"].map(data.fleets["vendor"])), 1.0), _terms(cap, -bound)]
+    )
     _add_rows(model, "adoption", ["vendor", "t", "k"], terms, "<=", cap[["vendor", "t", "k"]].assign(rhs=0.0))
 
 
@@ -587,7 +619,9 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
         return periods[column].to_numpy()[frame["t"].to_numpy()]
 
     def energy_usd_per_mwh_hour(frame):
-        prices = frame[["site", "t"]].merge(data.site_periods, on=["site", "t"], how="left")["price_usd_per_mwh"].to_numpy()
+        prices = (
+            frame[["site", "t"]].merge(data.site_periods, on=["site", "t"], how="left")["price_usd_per_mwh"].to_numpy()
+        )
         return per_period(frame, "hours") * frame["site"].map(data.sites["pue"]).to_numpy() * prices / 1000.0
 
     # One row per build and period its units serve: the capital each period's payment recovers.
@@ -596,19 +630,39 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
     serving = serving.assign(t=serving["t"] + serving.groupby(level=0).cumcount())
     serving = serving[serving["t"] < len(periods)]
     idle_kw = at_site["fleet"].map(fleets["idle_power_kw"]).to_numpy()
-    busy_kw = (serve_at_site["fleet"].map(fleets["max_power_kw"]) - serve_at_site["fleet"].map(fleets["idle_power_kw"])).to_numpy()
+    busy_kw = (
+        serve_at_site["fleet"].map(fleets["max_power_kw"]) - serve_at_site["fleet"].map(fleets["idle_power_kw"])
+    ).to_numpy()
     busy_units = data.rate_unit / serve_at_site["tokens_per_s_per_unit"].to_numpy()
     terms = pd.concat(
         [
-            _cost(serving, "capital", serving["fleet"].map(fleets["capital_usd_per_year"]).to_numpy() * per_period(serving, "years")),
-            _cost(at_site, "fixed_opex", at_site["fleet"].map(fleets["opex_usd_per_year"]).to_numpy() * per_period(at_site, "years")),
+            _cost(
+                serving,
+                "capital",
+                serving["fleet"].map(fleets["capital_usd_per_year"]).to_numpy() * per_period(serving, "years"),
+            ),
+            _cost(
+                at_site,
+                "fixed_opex",
+                at_site["fleet"].map(fleets["opex_usd_per_year"]).to_numpy() * per_period(at_site, "years"),
+            ),
             _cost(at_site, "energy", idle_kw * energy_usd_per_mwh_hour(at_site)),
-            _cost(serve_at_site, "energy", busy_kw * busy_units * serve_at_site["hours_share"].to_numpy() * energy_usd_per_mwh_hour(serve_at_site)),
-            _cost(held_rented, "rental", held_rented["fleet"].map(fleets["hourly_usd"]).to_numpy() * per_period(held_rented, "hours")),
+            _cost(
+                serve_at_site,
+                "energy",
+                busy_kw * busy_units * serve_at_site["hours_share"].to_numpy() * energy_usd_per_mwh_hour(serve_at_site),
+            ),
+            _cost(
+                held_rented,
+                "rental",
+                held_rented["fleet"].map(fleets["hourly_usd"]).to_numpy() * per_period(held_rented, "hours"),
+            ),
             _cost(
                 bursts,
                 "rental",
-                bursts["fleet"].map(fleets["hourly_usd"]).to_numpy() * per_period(bursts, "hours") * bursts["hours_share"].to_numpy(),
+                bursts["fleet"].map(fleets["hourly_usd"]).to_numpy()
+                * per_period(bursts, "hours")
+                * bursts["hours_share"].to_numpy(),
             ),
             _cost(
                 model.variables["unserved"],
@@ -658,18 +712,37 @@ def add_spend_commitment(model: Model, data: ModelData) -> None:
         model.constraints["spend_commitment"] = pd.DataFrame(columns=["contract", "year", "rhs", "name", "constraint"])
         return
     names = _names("shortfall", commitments, ["contract", "year"], data)
-    shortfall = commitments.assign(name=names, var=[model.problem.add_variable(solver_name(n), lowBound=0) for n in names])
+    shortfall = commitments.assign(
+        name=names, var=[model.problem.add_variable(solver_name(n), lowBound=0) for n in names]
+    )
     model.variables["shortfall"] = shortfall
     terms = model.cost_terms
     spend = terms[terms["component"].isin(["capital", "fixed_opex", "energy", "rental"])]
     frames = []
     for name, fleets in commitments.drop_duplicates("contract")[["contract", "fleets"]].itertuples(index=False):
         covered = spend[spend["fleet"].isin(fleets)]
-        frames.append(covered.assign(contract=name, year=data.periods["year"].to_numpy()[covered["t"].to_numpy()], coef=covered["usd"] / MUSD))
+        frames.append(
+            covered.assign(
+                contract=name, year=data.periods["year"].to_numpy()[covered["t"].to_numpy()], coef=covered["usd"] / MUSD
+            )
+        )
     rows = pd.concat([*frames, shortfall.assign(coef=1.0)], ignore_index=True) if frames else shortfall.assign(coef=1.0)
-    _add_rows(model, "spend_commitment", ["contract", "year"], rows, ">=", commitments.assign(rhs=commitments["usd"] / MUSD))
+    _add_rows(
+        model, "spend_commitment", ["contract", "year"], rows, ">=", commitments.assign(rhs=commitments["usd"] / MUSD)
+    )
     model.cost_terms = pd.concat(
-        [terms, pd.DataFrame({"component": "take_or_pay", "t": shortfall["t"].to_numpy(), "var": shortfall["var"].to_numpy(), "usd": MUSD, "fleet": None})],
+        [
+            terms,
+            pd.DataFrame(
+                {
+                    "component": "take_or_pay",
+                    "t": shortfall["t"].to_numpy(),
+                    "var": shortfall["var"].to_numpy(),
+                    "usd": MUSD,
+                    "fleet": None,
+                }
+            ),
+        ],
         ignore_index=True,
     )
 
@@ -721,7 +794,10 @@ def _names(family: str, frame: pd.DataFrame, dims: list[str], data: ModelData) -
     positions; the slice only when a period has several)."""
     slices = data.slices.set_index("k")["slice"]
     dims = [d for d in dims if d != "k" or len(slices) > 1]
-    columns = [frame[d].map(data.labels) if d == "t" else frame[d].map(slices) if d == "k" else frame[d].astype(str) for d in dims]
+    columns = [
+        frame[d].map(data.labels) if d == "t" else frame[d].map(slices) if d == "k" else frame[d].astype(str)
+        for d in dims
+    ]
     return [f"{family}[{','.join(parts)}]" for parts in zip(*columns, strict=True)]
 
 
@@ -741,7 +817,15 @@ def _terms(variables: pd.DataFrame, coef) -> pd.DataFrame:
 
 def _cost(variables: pd.DataFrame, component: str, usd) -> pd.DataFrame:
     fleet = variables["fleet"].to_numpy() if "fleet" in variables else None
-    return pd.DataFrame({"component": component, "t": variables["t"].to_numpy(), "var": variables["var"].to_numpy(), "usd": usd, "fleet": fleet})
+    return pd.DataFrame(
+        {
+            "component": component,
+            "t": variables["t"].to_numpy(),
+            "var": variables["var"].to_numpy(),
+            "usd": usd,
+            "fleet": fleet,
+        }
+    )
 
 
 _SENSES = {"<=": pulp.LpConstraintLE, ">=": pulp.LpConstraintGE, "==": pulp.LpConstraintEQ}

@@ -229,7 +229,9 @@ def _demand(scenario: Scenario, calendar: pd.PeriodIndex, slices: pd.DataFrame, 
                             "phase": phase,
                             "tokens_per_s": rate,
                             "tokens": entry["tokens"].to_numpy() * mix * split * share * level,
-                            "peak_tokens_per_s": rate if scenario.time_slices else peak_tokens_per_s(rate, workload.profile),
+                            "peak_tokens_per_s": rate
+                            if scenario.time_slices
+                            else peak_tokens_per_s(rate, workload.profile),
                         }
                     )
                 )
@@ -257,7 +259,9 @@ def _slices(scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
     edges = np.concatenate([[0.0], np.cumsum(shares)]) * len(order)
     position = np.arange(len(order))
     # Membership of ranked hour i in slice k: the overlap of [i, i+1) with [edge_k, edge_k+1).
-    member = np.clip(np.minimum(position[:, None] + 1, edges[None, 1:]) - np.maximum(position[:, None], edges[None, :-1]), 0.0, 1.0)
+    member = np.clip(
+        np.minimum(position[:, None] + 1, edges[None, 1:]) - np.maximum(position[:, None], edges[None, :-1]), 0.0, 1.0
+    )
     factor = (loads[:, order] @ member) / member.sum(axis=0)
     frame = pd.DataFrame(factor, index=names, columns=range(len(shares))).stack().rename("load_factor")
     frame.index.names = ["workload", "k"]
@@ -293,15 +297,21 @@ def _fleets(scenario: Scenario) -> pd.DataFrame:
             "lead_periods": math.ceil(fleet.lead_time_months / months - 1e-9) if owned else 0,
             "life_periods": max(1, round(fleet.lifetime_years * 12 / months)) if owned else 0,
             "term_periods": max(1, math.ceil(fleet.term_months / months - 1e-9)) if termed else 0,
-            "capital_usd_per_year": fleet.capex_usd * capital_recovery_factor(rate, fleet.lifetime_years) if owned else 0.0,
+            "capital_usd_per_year": fleet.capex_usd * capital_recovery_factor(rate, fleet.lifetime_years)
+            if owned
+            else 0.0,
         }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("fleet")
 
 
 def _placements(scenario: Scenario) -> pd.DataFrame:
     fleets = scenario.fleets
-    rows = [(name, site, fleets[name].procurement) for site, s in scenario.sites.items() for name in dict.fromkeys(s.fleets)]
-    rows += [(name, fleet.region, fleet.procurement) for name, fleet in fleets.items() if fleet.procurement not in AT_SITES]
+    rows = [
+        (name, site, fleets[name].procurement) for site, s in scenario.sites.items() for name in dict.fromkeys(s.fleets)
+    ]
+    rows += [
+        (name, fleet.region, fleet.procurement) for name, fleet in fleets.items() if fleet.procurement not in AT_SITES
+    ]
     return pd.DataFrame(rows, columns=["fleet", "site", "procurement"])
 
 
@@ -319,7 +329,9 @@ def _routes(scenario: Scenario, placements: pd.DataFrame) -> pd.DataFrame:
                         "workload": wname,
                         "phase": phase,
                         "fleet": fname,
-                        "tokens_per_s_per_unit": perf.prefill_tokens_per_s if phase == "prefill" else perf.decode_tokens_per_s,
+                        "tokens_per_s_per_unit": perf.prefill_tokens_per_s
+                        if phase == "prefill"
+                        else perf.decode_tokens_per_s,
                         "peak_factor": 1.0 if scenario.time_slices else workload.profile.peak_factor(),
                         "origin": point.origin,
                         "precision": point.precision,
@@ -340,11 +352,18 @@ def _pairs(scenario: Scenario, routes: pd.DataFrame) -> pd.DataFrame:
     decode = routes[(routes["phase"] == "decode") & routes["workload"].isin(split)][["workload", "fleet", "site"]]
     pairs = prefill.merge(decode, on="workload", suffixes=("_prefill", "_decode"))
     pairs = pairs.rename(
-        columns={"fleet_prefill": "prefill_fleet", "fleet_decode": "decode_fleet", "site_prefill": "prefill_site", "site_decode": "decode_site"}
+        columns={
+            "fleet_prefill": "prefill_fleet",
+            "fleet_decode": "decode_fleet",
+            "site_prefill": "prefill_site",
+            "site_decode": "decode_site",
+        }
     )
     links = {(link.from_site, link.to_site) for link in scenario.kv_links}
     allowed = (pairs["prefill_site"] == pairs["decode_site"]) | pd.Series(
-        [(a, b) in links for a, b in zip(pairs["prefill_site"], pairs["decode_site"], strict=True)], index=pairs.index, dtype=bool
+        [(a, b) in links for a, b in zip(pairs["prefill_site"], pairs["decode_site"], strict=True)],
+        index=pairs.index,
+        dtype=bool,
     )
     pairs = pairs[allowed]
     moved = (pairs["prefill_fleet"] != pairs["decode_fleet"]) | (pairs["prefill_site"] != pairs["decode_site"])
@@ -352,8 +371,19 @@ def _pairs(scenario: Scenario, routes: pd.DataFrame) -> pd.DataFrame:
     cost = pairs["workload"].map({name: w.kv_transfer_usd_per_mtok for name, w in workloads.items()})
     ratio = pairs["workload"].map({name: w.input_output_ratio for name, w in workloads.items()})
     kv_bytes = pairs["workload"].map({name: _kv_bytes(w) for name, w in workloads.items() if w.disaggregate})
-    return pairs.assign(input_output_ratio=ratio, kv_usd_per_mtok=np.where(moved, cost, 0.0), kv_bytes_per_token=kv_bytes)[
-        ["workload", "prefill_site", "prefill_fleet", "decode_site", "decode_fleet", "input_output_ratio", "kv_usd_per_mtok", "kv_bytes_per_token"]
+    return pairs.assign(
+        input_output_ratio=ratio, kv_usd_per_mtok=np.where(moved, cost, 0.0), kv_bytes_per_token=kv_bytes
+    )[
+        [
+            "workload",
+            "prefill_site",
+            "prefill_fleet",
+            "decode_site",
+            "decode_fleet",
+            "input_output_ratio",
+            "kv_usd_per_mtok",
+            "kv_bytes_per_token",
+        ]
     ].reset_index(drop=True)
 
 
@@ -368,8 +398,17 @@ def _kv_bytes(workload) -> float:
 
 
 ROUTE_COLUMNS = [
-    "workload", "phase", "fleet", "site", "tokens_per_s_per_unit", "peak_factor",
-    "origin", "precision", "concurrency", "tokens_per_s_per_user", "ttft_ms",
+    "workload",
+    "phase",
+    "fleet",
+    "site",
+    "tokens_per_s_per_unit",
+    "peak_factor",
+    "origin",
+    "precision",
+    "concurrency",
+    "tokens_per_s_per_user",
+    "ttft_ms",
 ]
 
 
@@ -386,7 +425,11 @@ def _site_periods(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
         )
         for name, site in scenario.sites.items()
     ]
-    return pd.concat(frames, ignore_index=True) if frames else _empty(site=str, t=int, cap_mw=float, price_usd_per_mwh=float)
+    return (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else _empty(site=str, t=int, cap_mw=float, price_usd_per_mwh=float)
+    )
 
 
 def _existing(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
@@ -406,7 +449,9 @@ def _existing(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
 
 def _limits(scenario: Scenario, calendar: pd.PeriodIndex, field: str) -> pd.DataFrame:
     frames = [
-        pd.DataFrame({"fleet": name, "t": np.arange(len(calendar)), "units": schedule_values(limit, calendar, _length(scenario))})
+        pd.DataFrame(
+            {"fleet": name, "t": np.arange(len(calendar)), "units": schedule_values(limit, calendar, _length(scenario))}
+        )
         for name, fleet in scenario.fleets.items()
         if (limit := getattr(fleet, field)) is not None
     ]
@@ -433,9 +478,25 @@ def _contracts(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
         if contract.min_spend_usd_per_year is not None:
             continue
         measure = "mw" if contract.min_mw is not None else "units"
-        fleets = tuple(f for f, fleet in scenario.fleets.items() if contract.covers(f, fleet) and (measure == "units" or fleet.procurement in AT_SITES))
-        minimum = schedule_values(contract.min_mw if measure == "mw" else contract.min_units, calendar, _length(scenario))
-        frames.append(pd.DataFrame({"contract": name, "t": np.arange(len(calendar)), "measure": measure, "minimum": minimum, "fleets": [fleets] * len(calendar)}))
+        fleets = tuple(
+            f
+            for f, fleet in scenario.fleets.items()
+            if contract.covers(f, fleet) and (measure == "units" or fleet.procurement in AT_SITES)
+        )
+        minimum = schedule_values(
+            contract.min_mw if measure == "mw" else contract.min_units, calendar, _length(scenario)
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "contract": name,
+                    "t": np.arange(len(calendar)),
+                    "measure": measure,
+                    "minimum": minimum,
+                    "fleets": [fleets] * len(calendar),
+                }
+            )
+        )
     if not frames:
         return _empty(contract=str, t=int, measure=str, minimum=float, fleets=object)
     return pd.concat(frames, ignore_index=True)

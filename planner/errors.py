@@ -166,7 +166,9 @@ def locate(loc: tuple, message: str, value: Any = None, file: Path | None = None
 _BOUNDS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
 
 
-def _explain(err: dict, loc: tuple, model: type[BaseModel], data: Any, known: list[str], base_dir: Path | None = None) -> tuple[str, Any, tuple]:
+def _explain(
+    err: dict, loc: tuple, model: type[BaseModel], data: Any, known: list[str], base_dir: Path | None = None
+) -> tuple[str, Any, tuple]:
     """The message, shown value and location of one pydantic error, in the user's terms."""
     kind = err["type"]
     message = err["msg"].removeprefix("Value error, ")
@@ -194,7 +196,11 @@ def _explain(err: dict, loc: tuple, model: type[BaseModel], data: Any, known: li
     if kind == "missing":
         owner = _model_at(model, loc[:-1], data)
         field = _field_info(owner, loc[-1]) if owner else None
-        choices = [str(c) for c in get_args(_strip(field.annotation))] if field is not None and get_origin(_strip(field.annotation)) is Literal else []
+        choices = (
+            [str(c) for c in get_args(_strip(field.annotation))]
+            if field is not None and get_origin(_strip(field.annotation)) is Literal
+            else []
+        )
         if choices:
             about = f": one of {', '.join(choices)}"
         else:
@@ -217,7 +223,7 @@ def _explain(err: dict, loc: tuple, model: type[BaseModel], data: Any, known: li
         return "not true or false; write true or false", value, loc
     if kind == "string_type" and isinstance(value, datetime.date):
         return (
-            f"YAML reads an unquoted {value.isoformat()} as a date; write it in quotes, e.g. \"{value:%Y-%m}\" for a month",
+            f'YAML reads an unquoted {value.isoformat()} as a date; write it in quotes, e.g. "{value:%Y-%m}" for a month',
             str(value),
             loc,
         )
@@ -239,7 +245,11 @@ def _explain(err: dict, loc: tuple, model: type[BaseModel], data: Any, known: li
         noun = "list" if ctx.get("field_type") == "List" else "mapping"
         return f"empty {noun}; give at least one entry", None, loc
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"expected a mapping of names to values (indented 'name: value' lines), not {_kind_of(value)}", value, loc
+        return (
+            f"expected a mapping of names to values (indented 'name: value' lines), not {_kind_of(value)}",
+            value,
+            loc,
+        )
     if kind == "list_type":
         example = f": [{value}]" if isinstance(value, str) else ", e.g. [a, b]"
         return f"expected a list{example}", value, loc
@@ -421,7 +431,9 @@ def _resolve(tp: Any, node: Any) -> Any:
     if len(models) == 1:
         return models[0]
     if models and isinstance(node, dict):
-        return next((m for m in models if "kind" in m.model_fields and m.model_fields["kind"].default == node.get("kind")), None)
+        return next(
+            (m for m in models if "kind" in m.model_fields and m.model_fields["kind"].default == node.get("kind")), None
+        )
     mappings = [m for m in members if get_origin(m) is dict]
     return mappings[0] if isinstance(node, dict) and mappings else None
 
@@ -460,9 +472,11 @@ def _union_tags(model: type[BaseModel], loc: tuple, data: Any) -> list[str]:
         field = _field_info(grand, loc[-2]) if grand is not None else None
         tp = _strip(field.annotation) if field is not None else None
         tp = get_args(tp)[-1] if get_origin(tp) in (dict, list) else None
-    return [
-        str(m.model_fields["kind"].default) for m in _union_members(tp) if _is_model(m) and "kind" in m.model_fields
-    ] if tp is not None else []
+    return (
+        [str(m.model_fields["kind"].default) for m in _union_members(tp) if _is_model(m) and "kind" in m.model_fields]
+        if tp is not None
+        else []
+    )
 
 
 def _field_info(model: type[BaseModel] | None, key: Any):
@@ -581,7 +595,9 @@ def load_yaml_file(path: Path, what: str = "scenario") -> tuple[Any, str]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ScenarioError([Problem(path="", message=f"cannot read the {what} file: {exc.strerror}", file=str(path))]) from exc
+        raise ScenarioError(
+            [Problem(path="", message=f"cannot read the {what} file: {exc.strerror}", file=str(path))]
+        ) from exc
     except UnicodeDecodeError as exc:
         raise ScenarioError([Problem(path="", message=f"the {what} file is not UTF-8 text", file=str(path))]) from exc
     try:

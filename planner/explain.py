@@ -71,18 +71,48 @@ class Limit:
 
 
 LIMITS: dict[str, Limit] = {
-    "power_limit": Limit("site power", "MW", 1.0, 1.0, "raise sites.{site}.power_mw for {period} (or add an expansion), or install fewer units there"),
-    "supply": Limit("units delivered", "units", 1.0, 1.0, "raise fleets.{fleet}.max_build_units_per_period for {period}, or build earlier"),
+    "power_limit": Limit(
+        "site power",
+        "MW",
+        1.0,
+        1.0,
+        "raise sites.{site}.power_mw for {period} (or add an expansion), or install fewer units there",
+    ),
+    "supply": Limit(
+        "units delivered",
+        "units",
+        1.0,
+        1.0,
+        "raise fleets.{fleet}.max_build_units_per_period for {period}, or build earlier",
+    ),
     "quota": Limit("rental quota", "units", 1.0, 1.0, "raise fleets.{fleet}.quota_units for {period}"),
     "budget": Limit("capital budget", "USD", MUSD, 1.0, "raise policy.capex_budget_usd_per_year for {year}"),
-    "contract": Limit("commitment", None, 1.0, 1.0, "lower contracts.{contract}.{minimum} for {period}, or give it room (site power, supply, quota)"),
-    "kv_bandwidth": Limit("KV link bandwidth", "GB/s", 1.0, 1.0, "raise the bandwidth_gb_s of the kv_link {prefill_site} -> {decode_site}"),
-    "vendor_share": Limit(
-        "vendor share", "points of tokens served", 1.0, 0.0, "raise the share limit of vendor {group} (policy.vendor_share_limits or max_vendor_share)"
+    "contract": Limit(
+        "commitment",
+        None,
+        1.0,
+        1.0,
+        "lower contracts.{contract}.{minimum} for {period}, or give it room (site power, supply, quota)",
     ),
-    "category_share": Limit("category share", "points of tokens served", 1.0, 0.0, "raise policy.category_share_limits.{group}"),
+    "kv_bandwidth": Limit(
+        "KV link bandwidth", "GB/s", 1.0, 1.0, "raise the bandwidth_gb_s of the kv_link {prefill_site} -> {decode_site}"
+    ),
+    "vendor_share": Limit(
+        "vendor share",
+        "points of tokens served",
+        1.0,
+        0.0,
+        "raise the share limit of vendor {group} (policy.vendor_share_limits or max_vendor_share)",
+    ),
+    "category_share": Limit(
+        "category share", "points of tokens served", 1.0, 0.0, "raise policy.category_share_limits.{group}"
+    ),
     "resilience_demand": Limit(
-        "vendor-loss coverage", "tokens/s", 1.0, 0.0, "lower policy.vendor_loss_coverage, add other vendors' capacity, or exempt {workload}"
+        "vendor-loss coverage",
+        "tokens/s",
+        1.0,
+        0.0,
+        "lower policy.vendor_loss_coverage, add other vendors' capacity, or exempt {workload}",
     ),
 }
 """The relaxable families. Every other family is definitional (stock, pairing, capacity...) and
@@ -94,7 +124,20 @@ MAX_ALTERNATIVES = 2
 UNSERVED_WEIGHT = 1e4
 """Weight of leaving a demand row wholly unserved, against 1 for a limit exceeded by its own size."""
 
-VIOLATION_COLUMNS = ["family", "limit", "subject", "period", "constraint", "sense", "unit", "value", "violation", "relaxed_value", "relative", "fix"]
+VIOLATION_COLUMNS = [
+    "family",
+    "limit",
+    "subject",
+    "period",
+    "constraint",
+    "sense",
+    "unit",
+    "value",
+    "violation",
+    "relaxed_value",
+    "relative",
+    "fix",
+]
 UNSERVABLE_COLUMNS = ["period", "workload", "phase", "tokens_per_s", "reason"]
 
 
@@ -148,13 +191,28 @@ class Explanation:
 
 def grouped_violations(violations: pd.DataFrame) -> pd.DataFrame:
     """Violations per limit and subject over the periods (see :meth:`Explanation.grouped`)."""
-    columns = ["family", "limit", "subject", "sense", "value", "unit", "periods", "first", "last", "largest_violation", "relaxed_value", "fix"]
+    columns = [
+        "family",
+        "limit",
+        "subject",
+        "sense",
+        "value",
+        "unit",
+        "periods",
+        "first",
+        "last",
+        "largest_violation",
+        "relaxed_value",
+        "fix",
+    ]
     if violations.empty:
         return pd.DataFrame(columns=columns)
     frame = violations.reset_index(drop=True)
     keys = ["family", "limit", "subject", "sense", "unit"]
     largest = frame.loc[frame.groupby(keys, sort=False)["violation"].idxmax()]
-    spans = frame.groupby(keys, sort=False).agg(periods=("period", "size"), first=("period", "first"), last=("period", "last"))
+    spans = frame.groupby(keys, sort=False).agg(
+        periods=("period", "size"), first=("period", "first"), last=("period", "last")
+    )
     out = largest.merge(spans.reset_index(), on=keys).rename(columns={"violation": "largest_violation"})
     return out.sort_values("relative", ascending=False, kind="stable")[columns].reset_index(drop=True)
 
@@ -181,12 +239,19 @@ def explain(scenario: Scenario, solver: SolverName = "cbc", time_limit: float | 
     if result.status is Status.OPTIMAL:
         unserved = result.unserved
         if unserved.empty or unserved["tokens"].sum() <= 1e-9 * max(result.demand["tokens"].sum(), 1.0):
-            return Explanation("feasible", "The plan is optimal and serves all demand: nothing to explain.", result, *empty)
+            return Explanation(
+                "feasible", "The plan is optimal and serves all demand: nothing to explain.", result, *empty
+            )
         mode: Finding = "unserved"
     elif result.status is Status.INFEASIBLE:
         mode = "infeasible"
     else:
-        return Explanation("unexplained", f"No explanation: the plan's solve ended with status {result.status.value} ({result.message}).", result, *empty)
+        return Explanation(
+            "unexplained",
+            f"No explanation: the plan's solve ended with status {result.status.value} ({result.message}).",
+            result,
+            *empty,
+        )
 
     command = solver_command(solver, time_limit)
     first = _elastic(data, mode, command)
@@ -204,12 +269,18 @@ def explain(scenario: Scenario, solver: SolverName = "cbc", time_limit: float | 
     blocked = set(first.violations["family"])
     while blocked and len(alternatives) < MAX_ALTERNATIVES:
         other = _elastic(data, mode, command, blocked)
-        if other is None or other.violations.empty or other.unserved_tokens_per_s > first.unserved_tokens_per_s * (1 + 1e-6) + 1e-6:
+        if (
+            other is None
+            or other.violations.empty
+            or other.unserved_tokens_per_s > first.unserved_tokens_per_s * (1 + 1e-6) + 1e-6
+        ):
             break
         alternatives.append(other)
         blocked |= set(other.violations["family"])
     message = _message(mode, result, first.violations, first.unservable, first.relaxed_objective_usd)
-    return Explanation(mode, message, result, first.violations, first.unservable, first.relaxed_objective_usd, alternatives)
+    return Explanation(
+        mode, message, result, first.violations, first.unservable, first.relaxed_objective_usd, alternatives
+    )
 
 
 @dataclass
@@ -255,7 +326,10 @@ def _elastic(data: ModelData, mode: Finding, command, blocked: set[str] = frozen
     # Among the plans with the smallest violation, the cheapest: ties are broken by cost, not by
     # chance. The bounds leave room for round-off only, widened if the solver's tolerances need it.
     for room in (1e-8, 1e-6, 1e-4):
-        bounds = [pulp.LpConstraint(e, pulp.LpConstraintLE, f"explain_least_{i}", v * (1 + room) + room) for i, (e, v) in enumerate(least)]
+        bounds = [
+            pulp.LpConstraint(e, pulp.LpConstraintLE, f"explain_least_{i}", v * (1 + room) + room)
+            for i, (e, v) in enumerate(least)
+        ]
         for bound in bounds:
             model.problem.addConstraint(bound)
         model.problem.solve(command)
@@ -288,7 +362,9 @@ def _relax(model: Model, data: ModelData) -> pd.DataFrame:
             slack = model.problem.add_variable(solver_name(f"relax_{name}"), lowBound=0)
             constraint.expr.addterm(slack, 1.0 if constraint.sense == pulp.LpConstraintGE else -1.0)
             slacks.append(slack)
-        frames.append(pd.DataFrame({"family": family, "row": np.arange(len(rows)), "var": slacks, "weight": 1.0 / scale}))
+        frames.append(
+            pd.DataFrame({"family": family, "row": np.arange(len(rows)), "var": slacks, "weight": 1.0 / scale})
+        )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["family", "row", "var", "weight"])
 
 
@@ -348,7 +424,13 @@ def _violations(model: Model, data: ModelData, slacks: pd.DataFrame, noise: floa
         unit = np.full(len(rows), limit.unit, dtype=object)
         if family == "contract":
             measure = data.contracts.set_index(["contract", "t"])["measure"]
-            unit = np.array(["MW" if measure[(c, t)] == "mw" else "units" for c, t in zip(rows["contract"], rows["t"], strict=True)], dtype=object)
+            unit = np.array(
+                [
+                    "MW" if measure[(c, t)] == "mw" else "units"
+                    for c, t in zip(rows["contract"], rows["t"], strict=True)
+                ],
+                dtype=object,
+            )
         elif family in ("vendor_share", "category_share"):
             limits = data.share_limits.set_index(["family", "group"])["limit"]
             value = np.array([limits[(family, g)] for g in rows["group"]]) * 100.0
@@ -396,7 +478,9 @@ def _served_rate(model: Model, rows: pd.DataFrame) -> np.ndarray:
     """Rate served (LP units) for each row's workload, phase, period and slice."""
     serve = model.variables["serve"]
     keys = ["workload", "phase", "t", "k"]
-    rates = serve[keys].assign(rate=[v.varValue or 0.0 for v in serve["var"]]).groupby(keys, as_index=False)["rate"].sum()
+    rates = (
+        serve[keys].assign(rate=[v.varValue or 0.0 for v in serve["var"]]).groupby(keys, as_index=False)["rate"].sum()
+    )
     return rows[keys].merge(rates, on=keys, how="left")["rate"].fillna(0.0).to_numpy()
 
 
@@ -442,12 +526,16 @@ def _unservable(model: Model, data: ModelData) -> pd.DataFrame:
         for w, p in zip(left["workload"], left["phase"], strict=True)
     ]
     # Per period: average over the slices, as in the result's unserved table.
-    frame = left.assign(period=left["t"].map(data.labels), reason=reasons, tokens_per_s=left["tokens_per_s"] * left["hours_share"])
+    frame = left.assign(
+        period=left["t"].map(data.labels), reason=reasons, tokens_per_s=left["tokens_per_s"] * left["hours_share"]
+    )
     out = frame.groupby(["period", "workload", "phase", "reason"], as_index=False, sort=False)["tokens_per_s"].sum()
     return out[UNSERVABLE_COLUMNS]
 
 
-def _message(mode: Finding, result: Result, violations: pd.DataFrame, unservable: pd.DataFrame, relaxed_usd: float) -> str:
+def _message(
+    mode: Finding, result: Result, violations: pd.DataFrame, unservable: pd.DataFrame, relaxed_usd: float
+) -> str:
     grouped = grouped_violations(violations)
     changes = "; ".join(
         f"{row.limit} {row.subject} ({row.sense} {_number(row.value)} {row.unit}) {'over' if row.sense == 'at most' else 'short'} "
@@ -470,7 +558,9 @@ def _message(mode: Finding, result: Result, violations: pd.DataFrame, unservable
     if len(violations):
         parts.append(f"Serving it needs these limits relaxed: {changes}.")
     if len(unservable):
-        parts.append(f"{len(unservable)} period-workload-phase rows cannot be served by relaxing any limit (see the reasons).")
+        parts.append(
+            f"{len(unservable)} period-workload-phase rows cannot be served by relaxing any limit (see the reasons)."
+        )
     return " ".join(parts)
 
 

@@ -53,11 +53,19 @@ def check_path(scenario: Scenario, path: str) -> Problem | None:
             options = _children(node)
             close = difflib.get_close_matches(part, options, n=3)
             where = ".".join(walked) or "the scenario"
-            hint = f"did you mean {', '.join(repr('.'.join([*walked, c])) for c in close)}?" if close else f"{where} holds: {', '.join(options) or 'no named values'}"
+            hint = (
+                f"did you mean {', '.join(repr('.'.join([*walked, c])) for c in close)}?"
+                if close
+                else f"{where} holds: {', '.join(options) or 'no named values'}"
+            )
             return Problem(path=path, message=f"no {part!r} in {where}; {hint}", value=path)
         walked.append(part)
     if isinstance(node, dict | BaseModel):
-        return Problem(path=path, message=f"{path} is a section, not a value; name one of: {', '.join(_children(node))}", value=path)
+        return Problem(
+            path=path,
+            message=f"{path} is a section, not a value; name one of: {', '.join(_children(node))}",
+            value=path,
+        )
     return None
 
 

@@ -44,19 +44,29 @@ def result_report(result: Result) -> Group:
     headline.add_row(
         "Unserved demand",
         Text(
-            f"{_tokens(unserved)} tokens ({share:.2%} of demand)" + (": `planner explain` shows what keeps it from being served" if unserved > 0 else ""),
+            f"{_tokens(unserved)} tokens ({share:.2%} of demand)"
+            + (": `planner explain` shows what keeps it from being served" if unserved > 0 else ""),
             style="bold red" if unserved > 0 else "green",
         ),
     )
     total = sum(summary["served_tokens_by_vendor"].values()) or 1.0
-    headline.add_row("Tokens served by vendor", ", ".join(f"{v} {t / total:.0%}" for v, t in sorted(summary["served_tokens_by_vendor"].items())))
-    if summary["binding_policies"]:
-        headline.add_row("Binding rules", ", ".join(f"{b['policy']} {b['subject']} ({b['periods_binding']} periods)" for b in summary["binding_policies"]))
     headline.add_row(
-        "Solver", f"{summary['solver']} {summary['solver_version'] or ''} in {summary['solve_seconds']:.2f} s "
+        "Tokens served by vendor",
+        ", ".join(f"{v} {t / total:.0%}" for v, t in sorted(summary["served_tokens_by_vendor"].items())),
+    )
+    if summary["binding_policies"]:
+        headline.add_row(
+            "Binding rules",
+            ", ".join(
+                f"{b['policy']} {b['subject']} ({b['periods_binding']} periods)" for b in summary["binding_policies"]
+            ),
+        )
+    headline.add_row(
+        "Solver",
+        f"{summary['solver']} {summary['solver_version'] or ''} in {summary['solve_seconds']:.2f} s "
         f"({summary['model_size']['variables']} variables, {summary['model_size']['constraints']} constraints"
         + ("" if summary["gap"] is None else f", gap {summary['gap'] * 100:.2g}% to the best bound")
-        + ")"
+        + ")",
     )
 
     costs = Table(title="Cost by component", title_justify="left")
@@ -70,11 +80,21 @@ def result_report(result: Result) -> Group:
     installed = result.installed
     last = installed[installed["period"] == installed["period"].iloc[-1]] if len(installed) else installed
     builds = result.builds.groupby(["fleet", "site"])["units"].sum()
-    fleet_table = Table(title="Fleet (units bought over the horizon; in service, leased or rented at its end)", title_justify="left")
-    for column in ("fleet", "site", "procurement", "bought", f"in service {last['period'].iloc[0] if len(last) else ''}"):
+    fleet_table = Table(
+        title="Fleet (units bought over the horizon; in service, leased or rented at its end)", title_justify="left"
+    )
+    for column in (
+        "fleet",
+        "site",
+        "procurement",
+        "bought",
+        f"in service {last['period'].iloc[0] if len(last) else ''}",
+    ):
         fleet_table.add_column(column, justify="right" if column not in ("fleet", "site", "procurement") else "left")
     for row in last.itertuples(index=False):
-        fleet_table.add_row(row.fleet, row.site, row.procurement, f"{builds.get((row.fleet, row.site), 0.0):,.0f}", f"{row.units:,.0f}")
+        fleet_table.add_row(
+            row.fleet, row.site, row.procurement, f"{builds.get((row.fleet, row.site), 0.0):,.0f}", f"{row.units:,.0f}"
+        )
     parts.append(fleet_table)
 
     served = result.allocation.groupby(["workload", "fleet"])["tokens"].sum().unstack(fill_value=0.0)
@@ -85,7 +105,11 @@ def result_report(result: Result) -> Group:
     mix.add_column("unserved", justify="right")
     lost = result.unserved.groupby("workload")["tokens"].sum()
     for workload, row in served.iterrows():
-        mix.add_row(workload, *(_tokens(v) for v in row), Text(_tokens(lost.get(workload, 0.0)), style="red" if lost.get(workload, 0.0) else ""))
+        mix.add_row(
+            workload,
+            *(_tokens(v) for v in row),
+            Text(_tokens(lost.get(workload, 0.0)), style="red" if lost.get(workload, 0.0) else ""),
+        )
     parts.append(mix)
     return Group(*parts)
 
@@ -100,7 +124,13 @@ def explanation_report(explanation: Explanation, every_row: bool = False) -> Gro
     head.add_row("Finding", Text(f"{explanation.finding}: {explanation.message}", style=colour))
     parts = [head]
     if not explanation.violations.empty:
-        parts.append(_violations_table("Limits that must give way (the smallest changes, largest relative first)", explanation.violations, every_row))
+        parts.append(
+            _violations_table(
+                "Limits that must give way (the smallest changes, largest relative first)",
+                explanation.violations,
+                every_row,
+            )
+        )
     if not explanation.unservable.empty:
         lost = Table(title="Demand no change of limits could serve", title_justify="left")
         for column in ("period", "workload", "phase", "tokens/s", "why"):
@@ -109,7 +139,9 @@ def explanation_report(explanation: Explanation, every_row: bool = False) -> Gro
             lost.add_row(*map(Text, (row.period, row.workload, row.phase, _tokens(row.tokens_per_s), row.reason)))
         parts.append(lost)
     if explanation.relaxed_objective_usd is not None:
-        parts.append(Text(f"Least-cost plan with these changes: {_usd(explanation.relaxed_objective_usd)} (present value)."))
+        parts.append(
+            Text(f"Least-cost plan with these changes: {_usd(explanation.relaxed_objective_usd)} (present value).")
+        )
     for number, other in enumerate(explanation.alternatives, start=1):
         title = f"Or else, way {number + 1}, relaxing none of the limits above (least-cost plan: {_usd(other.relaxed_objective_usd)})"
         parts.append(_violations_table(title, other.violations, every_row))
@@ -119,24 +151,55 @@ def explanation_report(explanation: Explanation, every_row: bool = False) -> Gro
 def _violations_table(title: str, violations: pd.DataFrame, every_row: bool) -> Table:
     """Limits that give way: one row per limit and subject over the periods, or ``every_row``."""
     table = Table(title=title, title_justify="left")
-    for column in ("constraint" if every_row else "limit", "subject", "periods", "set to", "must give", "would be", "unit", "how to fix"):
-        table.add_column(column, justify="right" if column in ("set to", "must give", "would be") else "left", overflow="fold")
+    for column in (
+        "constraint" if every_row else "limit",
+        "subject",
+        "periods",
+        "set to",
+        "must give",
+        "would be",
+        "unit",
+        "how to fix",
+    ):
+        table.add_column(
+            column, justify="right" if column in ("set to", "must give", "would be") else "left", overflow="fold"
+        )
     # Text cells: constraint names hold brackets that rich would read as markup.
     if every_row:
         for row in violations.itertuples(index=False):
-            cells = (row.constraint, row.subject, row.period, f"{row.value:,.4g}", f"{row.violation:,.4g}", f"{row.relaxed_value:,.4g}", row.unit, row.fix)
+            cells = (
+                row.constraint,
+                row.subject,
+                row.period,
+                f"{row.value:,.4g}",
+                f"{row.violation:,.4g}",
+                f"{row.relaxed_value:,.4g}",
+                row.unit,
+                row.fix,
+            )
             table.add_row(*map(Text, cells))
     else:
         for row in grouped_violations(violations).itertuples(index=False):
             periods = row.first if row.periods == 1 else f"{row.first} to {row.last} ({row.periods})"
-            cells = (row.limit, row.subject, periods, f"{row.value:,.4g}", f"{row.largest_violation:,.4g}", f"{row.relaxed_value:,.4g}", row.unit, row.fix)
+            cells = (
+                row.limit,
+                row.subject,
+                periods,
+                f"{row.value:,.4g}",
+                f"{row.largest_violation:,.4g}",
+                f"{row.relaxed_value:,.4g}",
+                row.unit,
+                row.fix,
+            )
             table.add_row(*map(Text, cells))
     return table
 
 
 def problems_report(problems: list[Problem]) -> Table:
     """Every problem of an invalid input, one row each."""
-    table = Table(title=f"{len(problems)} problem{'s' if len(problems) != 1 else ''}", title_justify="left", show_lines=False)
+    table = Table(
+        title=f"{len(problems)} problem{'s' if len(problems) != 1 else ''}", title_justify="left", show_lines=False
+    )
     table.add_column("where", style="cyan", overflow="fold")
     table.add_column("field", style="bold", overflow="fold")
     table.add_column("problem", overflow="fold")
@@ -153,7 +216,11 @@ def workload_demand(demand: pd.DataFrame) -> pd.DataFrame:
 
     ``demand`` is a result's (or ``ModelData``'s) demand table with prefill and decode rows.
     """
-    totals = demand.groupby(["workload", "period"], sort=False)[["tokens", "tokens_per_s", "peak_tokens_per_s"]].sum().reset_index()
+    totals = (
+        demand.groupby(["workload", "period"], sort=False)[["tokens", "tokens_per_s", "peak_tokens_per_s"]]
+        .sum()
+        .reset_index()
+    )
     growth = totals.groupby("workload", sort=False)["tokens_per_s"].pct_change()
     return totals.assign(growth_pct=100.0 * growth)
 
@@ -161,11 +228,25 @@ def workload_demand(demand: pd.DataFrame) -> pd.DataFrame:
 def demand_report(demand: pd.DataFrame) -> Table:
     """The table behind ``planner demand show``."""
     table = Table(title="Demand by workload and period (input plus output tokens)", title_justify="left")
-    for column, justify in (("workload", "left"), ("period", "left"), ("tokens", "right"), ("avg tokens/s", "right"), ("peak tokens/s", "right"), ("growth", "right")):
+    for column, justify in (
+        ("workload", "left"),
+        ("period", "left"),
+        ("tokens", "right"),
+        ("avg tokens/s", "right"),
+        ("peak tokens/s", "right"),
+        ("growth", "right"),
+    ):
         table.add_column(column, justify=justify)
     for row in workload_demand(demand).itertuples(index=False):
         growth = "" if pd.isna(row.growth_pct) else f"{row.growth_pct:+.1f}%"
-        table.add_row(row.workload, row.period, _tokens(row.tokens), _tokens(row.tokens_per_s), _tokens(row.peak_tokens_per_s), growth)
+        table.add_row(
+            row.workload,
+            row.period,
+            _tokens(row.tokens),
+            _tokens(row.tokens_per_s),
+            _tokens(row.peak_tokens_per_s),
+            growth,
+        )
     return table
 
 

@@ -18,7 +18,17 @@ import pulp
 from planner.build import MUSD, Model
 from planner.scenario import Scenario
 
-COMPONENTS = ("capital", "fixed_opex", "energy", "rental", "kv_transfer", "expansion", "adoption", "take_or_pay", "unserved_penalty")
+COMPONENTS = (
+    "capital",
+    "fixed_opex",
+    "energy",
+    "rental",
+    "kv_transfer",
+    "expansion",
+    "adoption",
+    "take_or_pay",
+    "unserved_penalty",
+)
 _TINY = 1e-9
 
 TABLE_COLUMNS: dict[str, list[str]] = {
@@ -26,17 +36,43 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "builds": ["period", "order_period", "site", "fleet", "units"],
     "installed": ["period", "site", "fleet", "procurement", "units"],
     "allocation": [
-        "period", "workload", "phase", "fleet", "site", "tokens_per_s", "tokens", "busy_units", "peak_busy_units", "concurrency",
+        "period",
+        "workload",
+        "phase",
+        "fleet",
+        "site",
+        "tokens_per_s",
+        "tokens",
+        "busy_units",
+        "peak_busy_units",
+        "concurrency",
     ],
     "power": ["period", "site", "used_mw", "cap_mw", "marginal_usd_per_mw"],
     "costs": ["period", "component", "usd", "discounted_usd"],
     "prices": ["period", "workload", "marginal_usd_per_mtok"],
     "unserved": ["period", "workload", "phase", "tokens_per_s", "tokens"],
     "operating_points": [
-        "workload", "phase", "fleet", "origin", "precision", "concurrency",
-        "tokens_per_s_per_unit", "tokens_per_s_per_user", "ttft_ms", "busy_unit_hours",
+        "workload",
+        "phase",
+        "fleet",
+        "origin",
+        "precision",
+        "concurrency",
+        "tokens_per_s_per_unit",
+        "tokens_per_s_per_user",
+        "ttft_ms",
+        "busy_unit_hours",
     ],
-    "transfers": ["period", "workload", "prefill_site", "prefill_fleet", "decode_site", "decode_fleet", "prompt_tokens_per_s", "usd"],
+    "transfers": [
+        "period",
+        "workload",
+        "prefill_site",
+        "prefill_fleet",
+        "decode_site",
+        "decode_fleet",
+        "prompt_tokens_per_s",
+        "usd",
+    ],
     "policy": ["period", "policy", "subject", "limit", "actual", "unit", "binding", "marginal_usd_per_unit"],
 }
 """Every result table and its columns, in order."""
@@ -166,8 +202,12 @@ class Result:
             "status": self.status.value,
             "message": self.message,
             "objective_usd": self.objective_usd,
-            "cost_by_component_usd": {c: float(by_component.get(c, 0.0)) for c in COMPONENTS} if self.has_plan else None,
-            "nominal_cost_by_component_usd": {c: float(nominal.get(c, 0.0)) for c in COMPONENTS} if self.has_plan else None,
+            "cost_by_component_usd": {c: float(by_component.get(c, 0.0)) for c in COMPONENTS}
+            if self.has_plan
+            else None,
+            "nominal_cost_by_component_usd": {c: float(nominal.get(c, 0.0)) for c in COMPONENTS}
+            if self.has_plan
+            else None,
             "demand_tokens": float(self.tables["demand"]["tokens"].sum()),
             "unserved_tokens": float(self.tables["unserved"]["tokens"].sum()) if self.has_plan else None,
             **(self._mix() if self.has_plan else {}),
@@ -185,24 +225,45 @@ class Result:
         allocation = self.tables["allocation"]
         fleets = self.scenario.fleets
         served = {
-            key: {k: float(v) for k, v in allocation.groupby(allocation["fleet"].map(lambda f, key=key: getattr(fleets[f], key)))["tokens"].sum().items()}
+            key: {
+                k: float(v)
+                for k, v in allocation.groupby(allocation["fleet"].map(lambda f, key=key: getattr(fleets[f], key)))[
+                    "tokens"
+                ]
+                .sum()
+                .items()
+            }
             for key in ("vendor", "category")
         }
         prices = self.tables["prices"]
         volume = self.tables["demand"].groupby(["period", "workload"], as_index=False)["tokens"].sum()
         weighted = prices.merge(volume, on=["period", "workload"])
-        average = weighted.assign(cost=weighted["marginal_usd_per_mtok"] * weighted["tokens"]).groupby("workload")[["cost", "tokens"]].sum()
+        average = (
+            weighted.assign(cost=weighted["marginal_usd_per_mtok"] * weighted["tokens"])
+            .groupby("workload")[["cost", "tokens"]]
+            .sum()
+        )
         policy = self.tables["policy"]
         bound = policy[policy["binding"].astype(bool)]
-        binding = bound.groupby(["policy", "subject", "unit"]).agg(periods=("period", "size"), saving=("marginal_usd_per_unit", "sum"))
+        binding = bound.groupby(["policy", "subject", "unit"]).agg(
+            periods=("period", "size"), saving=("marginal_usd_per_unit", "sum")
+        )
         return {
             "served_tokens_by_vendor": served["vendor"],
             "served_tokens_by_category": served["category"],
-            "average_marginal_usd_per_mtok": {w: float(r.cost / r.tokens) if r.tokens else None for w, r in average.iterrows()},
+            "average_marginal_usd_per_mtok": {
+                w: float(r.cost / r.tokens) if r.tokens else None for w, r in average.iterrows()
+            },
             # What relaxing each binding rule by one unit (point, MW, unit, USD) in every period it
             # binds would save, summed: the cost of the rule at the margin.
             "binding_policies": [
-                {"policy": p, "subject": s, "periods_binding": int(r.periods), "unit": u, "marginal_usd_per_unit_all_periods": float(r.saving)}
+                {
+                    "policy": p,
+                    "subject": s,
+                    "periods_binding": int(r.periods),
+                    "unit": u,
+                    "marginal_usd_per_unit_all_periods": float(r.saving),
+                }
                 for (p, s, u), r in binding.iterrows()
             ],
         }
@@ -305,7 +366,9 @@ def _allocation(model: Model) -> pd.DataFrame:
     frame = _over_slices(frame, ["workload", "phase", "fleet", "site", "t"], model, peak="peak_busy_units")
     frame = frame[frame["tokens_per_s"] > 0]
     # The operating point served at: requests in flight per replica (empty for inline figures).
-    points = model.data.routes.drop_duplicates(["workload", "phase", "fleet"])[["workload", "phase", "fleet", "concurrency"]]
+    points = model.data.routes.drop_duplicates(["workload", "phase", "fleet"])[
+        ["workload", "phase", "fleet", "concurrency"]
+    ]
     frame = frame.merge(points, on=["workload", "phase", "fleet"], how="left")
     return _label(model, frame)[TABLE_COLUMNS["allocation"]].reset_index(drop=True)
 
@@ -316,11 +379,27 @@ def _power(model: Model) -> pd.DataFrame:
     pi = np.array([c.pi or 0.0 for c in rows["constraint"]], dtype=float)
     discount = model.data.periods["discount"].to_numpy()[rows["t"].to_numpy()]
     # A <= row's dual is <= 0 when minimizing; a planner reads the saving from one more MW.
-    frame = rows[["site", "t"]].assign(used_mw=used, cap_mw=rows["rhs"], marginal_usd_per_mw=-pi * model.money_unit / discount + 0.0)
+    frame = rows[["site", "t"]].assign(
+        used_mw=used, cap_mw=rows["rhs"], marginal_usd_per_mw=-pi * model.money_unit / discount + 0.0
+    )
     return _label(model, frame)[TABLE_COLUMNS["power"]].reset_index(drop=True)
 
 
-_NUMBERS = ("usd", "tokens", "mw", "units", "ms", "hours", "mtok", "unit", "s", "user", "concurrency", "limit", "actual")
+_NUMBERS = (
+    "usd",
+    "tokens",
+    "mw",
+    "units",
+    "ms",
+    "hours",
+    "mtok",
+    "unit",
+    "s",
+    "user",
+    "concurrency",
+    "limit",
+    "actual",
+)
 """Last words of the column names that hold numbers (``tokens_per_s``, ``marginal_usd_per_unit``...);
 the policy table's ``unit`` column itself names a unit."""
 
@@ -328,16 +407,26 @@ the policy table's ``unit`` column itself names a unit."""
 def _typed(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Number columns as floats, also in empty tables (where pandas would leave them as objects)."""
     return {
-        name: table.astype({c: float for c in table.columns if c != "unit" and c.split("_")[-1] in _NUMBERS and not pd.api.types.is_numeric_dtype(table[c])})
+        name: table.astype(
+            {
+                c: float
+                for c in table.columns
+                if c != "unit" and c.split("_")[-1] in _NUMBERS and not pd.api.types.is_numeric_dtype(table[c])
+            }
+        )
         for name, table in tables.items()
     }
 
 
 def _costs(model: Model) -> pd.DataFrame:
     terms = model.cost_terms
-    variable = terms[["component", "t"]].assign(usd=terms["usd"].to_numpy(dtype=float) * np.array([v.varValue or 0.0 for v in terms["var"]]))
+    variable = terms[["component", "t"]].assign(
+        usd=terms["usd"].to_numpy(dtype=float) * np.array([v.varValue or 0.0 for v in terms["var"]])
+    )
     frame = variable.groupby(["t", "component"], as_index=False)["usd"].sum()
-    grid = pd.MultiIndex.from_product([range(len(model.data.periods)), COMPONENTS], names=["t", "component"]).to_frame(index=False)
+    grid = pd.MultiIndex.from_product([range(len(model.data.periods)), COMPONENTS], names=["t", "component"]).to_frame(
+        index=False
+    )
     frame = grid.merge(frame, on=["t", "component"], how="left").fillna({"usd": 0.0})
     frame = frame.assign(discounted_usd=frame["usd"] * model.data.periods["discount"].to_numpy()[frame["t"].to_numpy()])
     return _label(model, frame)[TABLE_COLUMNS["costs"]].reset_index(drop=True)
@@ -352,21 +441,39 @@ def _prices(model: Model) -> pd.DataFrame:
     """
     rows = model.constraints["demand_balance"]
     pi = np.array([c.pi or 0.0 for c in rows["constraint"]], dtype=float)
-    ratio = rows["workload"].map({name: w.input_output_ratio for name, w in model.data.scenario.workloads.items()}).to_numpy()
+    ratio = (
+        rows["workload"]
+        .map({name: w.input_output_ratio for name, w in model.data.scenario.workloads.items()})
+        .to_numpy()
+    )
     share = np.where(rows["phase"] == "prefill", ratio / (1 + ratio), 1 / (1 + ratio))
     # One more token per second on average raises each slice's rate by its load factor.
     demand = model.data.demand
-    average = _over_slices(demand, ["workload", "phase", "t"], model).set_index(["workload", "phase", "t"])["tokens_per_s"]
-    level = demand.set_index(["workload", "phase", "t", "k"])["tokens_per_s"] / average.reindex(
-        list(zip(demand["workload"], demand["phase"], demand["t"], strict=True))
-    ).to_numpy()
-    load = level.fillna(1.0).reindex(list(zip(rows["workload"], rows["phase"], rows["t"], rows["k"], strict=True))).to_numpy()
-    frame = rows[["workload", "t"]].assign(weighted=pi * share * load).groupby(["workload", "t"], sort=False, as_index=False)["weighted"].sum()
+    average = _over_slices(demand, ["workload", "phase", "t"], model).set_index(["workload", "phase", "t"])[
+        "tokens_per_s"
+    ]
+    level = (
+        demand.set_index(["workload", "phase", "t", "k"])["tokens_per_s"]
+        / average.reindex(list(zip(demand["workload"], demand["phase"], demand["t"], strict=True))).to_numpy()
+    )
+    load = (
+        level.fillna(1.0)
+        .reindex(list(zip(rows["workload"], rows["phase"], rows["t"], rows["k"], strict=True)))
+        .to_numpy()
+    )
+    frame = (
+        rows[["workload", "t"]]
+        .assign(weighted=pi * share * load)
+        .groupby(["workload", "t"], sort=False, as_index=False)["weighted"]
+        .sum()
+    )
     periods = model.data.periods
     t = frame["t"].to_numpy()
     # One LP rate unit held over period t is rate_unit * seconds / 1e6 million tokens.
     mtok = model.data.rate_unit * periods["seconds"].to_numpy()[t] / 1e6
-    frame = frame.assign(marginal_usd_per_mtok=frame["weighted"] * model.money_unit / (periods["discount"].to_numpy()[t] * mtok) + 0.0)
+    frame = frame.assign(
+        marginal_usd_per_mtok=frame["weighted"] * model.money_unit / (periods["discount"].to_numpy()[t] * mtok) + 0.0
+    )
     return _label(model, frame)[TABLE_COLUMNS["prices"]].reset_index(drop=True)
 
 
@@ -374,7 +481,9 @@ def _unserved(model: Model) -> pd.DataFrame:
     unserved = model.variables["unserved"]
     rate = _value(unserved) * model.data.rate_unit
     seconds = model.data.periods["seconds"].to_numpy()[unserved["t"].to_numpy()]
-    frame = unserved[["workload", "phase", "t", "k"]].assign(tokens_per_s=rate, tokens=rate * seconds * unserved["hours_share"].to_numpy())
+    frame = unserved[["workload", "phase", "t", "k"]].assign(
+        tokens_per_s=rate, tokens=rate * seconds * unserved["hours_share"].to_numpy()
+    )
     frame = _over_slices(frame, ["workload", "phase", "t"], model)
     frame = frame[frame["tokens_per_s"] > 0]
     return _label(model, frame)[TABLE_COLUMNS["unserved"]].reset_index(drop=True)
@@ -392,7 +501,11 @@ def _operating_points(model: Model, solved: bool = True) -> pd.DataFrame:
         busy = _value(serve) * model.data.rate_unit / serve["tokens_per_s_per_unit"].to_numpy()
         unit_hours = busy * serve["hours_share"].to_numpy() * periods["hours"].to_numpy()[serve["t"].to_numpy()]
         hours = serve[keys].assign(busy_unit_hours=unit_hours).groupby(keys)["busy_unit_hours"].sum()
-    frame = routes.assign(busy_unit_hours=hours.reindex(list(zip(*(routes[k] for k in keys), strict=True))).to_numpy() if solved else np.nan)
+    frame = routes.assign(
+        busy_unit_hours=hours.reindex(list(zip(*(routes[k] for k in keys), strict=True))).to_numpy()
+        if solved
+        else np.nan
+    )
     return frame[TABLE_COLUMNS["operating_points"]].reset_index(drop=True)
 
 
@@ -403,7 +516,9 @@ def _transfers(model: Model) -> pd.DataFrame:
     seconds = model.data.periods["seconds"].to_numpy()[pairs["t"].to_numpy()]
     hours = pairs["hours_share"].to_numpy()
     keys = ["workload", "prefill_site", "prefill_fleet", "decode_site", "decode_fleet", "t"]
-    frame = pairs[[*keys, "k"]].assign(prompt_tokens_per_s=rate, usd=rate * hours * seconds / 1e6 * pairs["kv_usd_per_mtok"].to_numpy())
+    frame = pairs[[*keys, "k"]].assign(
+        prompt_tokens_per_s=rate, usd=rate * hours * seconds / 1e6 * pairs["kv_usd_per_mtok"].to_numpy()
+    )
     frame = _over_slices(frame, keys, model)
     moved = (frame["prefill_fleet"] != frame["decode_fleet"]) | (frame["prefill_site"] != frame["decode_site"])
     frame = frame[(frame["prompt_tokens_per_s"] > 0) & moved]
@@ -456,7 +571,9 @@ def _policy(model: Model) -> pd.DataFrame:
                 subject=contracts["contract"].to_numpy(),
                 limit=contracts["rhs"].to_numpy(),
                 actual=[c.value() - c.constant for c in contracts["constraint"]],
-                unit=["MW" if measures[(c, p)] == "mw" else "units" for c, p in zip(contracts["contract"], t, strict=True)],
+                unit=[
+                    "MW" if measures[(c, p)] == "mw" else "units" for c, p in zip(contracts["contract"], t, strict=True)
+                ],
                 binding=np.abs(pi) > 1e-9,
                 marginal_usd_per_unit=pi * model.money_unit / discount[t] + 0.0,
             )
@@ -470,7 +587,9 @@ def _policy(model: Model) -> pd.DataFrame:
         rates = serve.assign(value=_value(serve)).groupby(keys, as_index=False)["value"].sum()
         scaled = resilience[keys].merge(rates, on=keys, how="left")["value"].fillna(0.0)
         per_row = resilience.assign(weight=pi * scaled.to_numpy(), bound=np.abs(pi) > 1e-9)
-        grouped = per_row.groupby(["vendor", "t"], as_index=False).agg(weight=("weight", "sum"), binding=("bound", "any"))
+        grouped = per_row.groupby(["vendor", "t"], as_index=False).agg(
+            weight=("weight", "sum"), binding=("bound", "any")
+        )
         t = grouped["t"].to_numpy()
         frames.append(
             grouped[["t"]].assign(
@@ -483,7 +602,9 @@ def _policy(model: Model) -> pd.DataFrame:
                 marginal_usd_per_unit=grouped["weight"].to_numpy() * model.money_unit / discount[t] / 100.0 + 0.0,
             )
         )
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["t", *TABLE_COLUMNS["policy"][1:]])
+    frame = (
+        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["t", *TABLE_COLUMNS["policy"][1:]])
+    )
     labelled = _label(model, frame) if len(frame) else frame.rename(columns={"t": "period"})
     budget = model.constraints["budget"]
     if not budget.empty:

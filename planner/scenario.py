@@ -123,7 +123,9 @@ class _Input(BaseModel):
 class Horizon(_Input):
     """The planning calendar."""
 
-    start: str = Field(description="First month of the plan, 'YYYY-MM'. A quarterly plan starts in January, April, July or October.")
+    start: str = Field(
+        description="First month of the plan, 'YYYY-MM'. A quarterly plan starts in January, April, July or October."
+    )
     periods: int = Field(ge=1, description=f"Number of planning periods (at most {MAX_HORIZON_YEARS} years).")
     period_length: PeriodLength = Field(default="month", description="Length of one period: 'month' or 'quarter'.")
     discount_rate: float = Field(
@@ -165,7 +167,9 @@ class Horizon(_Input):
 class Workload(_Input):
     """A stream of requests for one model with one latency target."""
 
-    model: str = Field(description="Reference model served, e.g. 'llama-3.1-70b'; fleets list their performance per model.")
+    model: str = Field(
+        description="Reference model served, e.g. 'llama-3.1-70b'; fleets list their performance per model."
+    )
     demand: Name | None = Field(
         default=None, description="Key of this workload's entry in 'demand'; defaults to the workload's own name."
     )
@@ -212,8 +216,12 @@ class Workload(_Input):
 class Performance(_Input):
     """What one unit of a fleet does on one model."""
 
-    prefill_tokens_per_s: Positive = Field(description="Input tokens processed per second per unit (system throughput).")
-    decode_tokens_per_s: Positive = Field(description="Output tokens generated per second per unit (system throughput).")
+    prefill_tokens_per_s: Positive = Field(
+        description="Input tokens processed per second per unit (system throughput)."
+    )
+    decode_tokens_per_s: Positive = Field(
+        description="Output tokens generated per second per unit (system throughput)."
+    )
     tokens_per_s_per_user: Positive = Field(description="Output tokens per second of one user's stream.")
     ttft_ms: Positive = Field(description="Time to first token in milliseconds.")
 
@@ -237,7 +245,9 @@ class Fleet(_Input):
     Any figure left out is taken from the catalog system named in ``system``.
     """
 
-    system: str | None = Field(default=None, description="Catalog system this fleet uses (see `fleets`), e.g. 'dgx-h100'.")
+    system: str | None = Field(
+        default=None, description="Catalog system this fleet uses (see `fleets`), e.g. 'dgx-h100'."
+    )
     procurement: Procurement = Field(
         description="'own': bought, placed at sites under their power caps, capital annualized over its lifetime; "
         "'lease': rented by the hour for at least term_months, placed at sites under their power caps (power paid "
@@ -246,9 +256,12 @@ class Fleet(_Input):
     )
     vendor: str | None = Field(default=None, description="Hardware vendor (or cloud provider). Default: the catalog's.")
     category: Category | None = Field(default=None, description="Hardware family. Default: the catalog's.")
-    capex_usd: NonNegative | None = Field(default=None, description="Purchase price of one unit in USD (own). Default: the catalog's.")
+    capex_usd: NonNegative | None = Field(
+        default=None, description="Purchase price of one unit in USD (own). Default: the catalog's."
+    )
     opex_usd_per_year: NonNegative = Field(
-        default=0.0, description="Fixed operating cost of one installed unit in USD per year (own): support, space, staff."
+        default=0.0,
+        description="Fixed operating cost of one installed unit in USD per year (own): support, space, staff.",
     )
     hourly_usd: NonNegative | None = Field(
         default=None,
@@ -259,9 +272,15 @@ class Fleet(_Input):
         default=12.0,
         description="Shortest time a leased or reserved unit is paid for once taken, in months (rounded up to periods).",
     )
-    max_power_kw: Positive | None = Field(default=None, description="Power of one fully busy unit in kW, before PUE. Default: the catalog's.")
-    idle_power_kw: NonNegative | None = Field(default=None, description="Power of one idle unit in kW, before PUE. Default: the catalog's.")
-    lifetime_years: Positive | None = Field(default=None, description="Service life of an owned unit in years. Default: the catalog's.")
+    max_power_kw: Positive | None = Field(
+        default=None, description="Power of one fully busy unit in kW, before PUE. Default: the catalog's."
+    )
+    idle_power_kw: NonNegative | None = Field(
+        default=None, description="Power of one idle unit in kW, before PUE. Default: the catalog's."
+    )
+    lifetime_years: Positive | None = Field(
+        default=None, description="Service life of an owned unit in years. Default: the catalog's."
+    )
     lead_time_months: NonNegative = Field(
         default=0.0, description="Months from order to service (own); rounded up to whole periods."
     )
@@ -269,12 +288,15 @@ class Fleet(_Input):
         default=1.0, gt=0, le=1, description="Fraction of time a unit can serve (maintenance, failures)."
     )
     max_build_units_per_period: Schedule | None = Field(
-        default=None, description="Supply: most units that can enter service per period, over all sites (own). Omitted: unlimited."
+        default=None,
+        description="Supply: most units that can enter service per period, over all sites (own). Omitted: unlimited.",
     )
     quota_units: Schedule | None = Field(
         default=None, description="Most units that can be rented at once (lease, cloud, reserved). Omitted: unlimited."
     )
-    region: Name = Field(default="cloud", description="Cloud region the units are rented in (cloud, reserved); a place in result tables.")
+    region: Name = Field(
+        default="cloud", description="Cloud region the units are rented in (cloud, reserved); a place in result tables."
+    )
     existing: list[ExistingUnits] = Field(default_factory=list, description="Units already installed at sites (own).")
     precision: Precision | None = Field(
         default=None,
@@ -311,7 +333,11 @@ class Fleet(_Input):
             needed += ["hourly_usd"]
         missing = [name for name in needed if getattr(self, name) is None]
         if missing:
-            source = f"catalog system {self.system!r} has no figure for it" if self.system else "no catalog 'system' is named"
+            source = (
+                f"catalog system {self.system!r} has no figure for it"
+                if self.system
+                else "no catalog 'system' is named"
+            )
             raise ValueError(f"missing {', '.join(missing)} ({source}); give the figure(s) in the fleet")
         if not self.performance and self.system is None:
             raise ValueError("no performance figures: give 'performance' per model or name a catalog 'system'")
@@ -328,9 +354,13 @@ class Fleet(_Input):
         if self.procurement != "own":
             wrong = [n for n in ("existing", "max_build_units_per_period") if getattr(self, n)]
             if wrong:
-                raise ValueError(f"{', '.join(wrong)} apply to owned fleets; a rented fleet is limited by 'quota_units'")
+                raise ValueError(
+                    f"{', '.join(wrong)} apply to owned fleets; a rented fleet is limited by 'quota_units'"
+                )
         elif self.quota_units is not None:
-            raise ValueError("quota_units applies to rented fleets; limit an owned fleet with 'max_build_units_per_period'")
+            raise ValueError(
+                "quota_units applies to rented fleets; limit an owned fleet with 'max_build_units_per_period'"
+            )
         return self
 
     def service_point(self, workload: Workload, phase: Literal["both", "prefill", "decode"] = "both") -> ServicePoint:
@@ -366,7 +396,9 @@ class Fleet(_Input):
                 reason=f"no operating point meets the SLO (at best {fastest:.0f} tokens/s per user, {quickest:.0f} ms to first token)",
             )
         performance = Performance(**{name: float(best[name]) for name in Performance.model_fields})
-        return ServicePoint(performance, origin=best["origin"], precision=best["precision"], concurrency=int(best["concurrency"]))
+        return ServicePoint(
+            performance, origin=best["origin"], precision=best["precision"], concurrency=int(best["concurrency"])
+        )
 
 
 @dataclass(frozen=True)
@@ -386,7 +418,9 @@ class ServicePoint:
         if perf.ttft_ms > max_ttft_ms:
             return ServicePoint(None, reason=f"time to first token {perf.ttft_ms:g} ms > {max_ttft_ms:g} ms")
         if perf.tokens_per_s_per_user < min_tokens_per_s_per_user:
-            return ServicePoint(None, reason=f"{perf.tokens_per_s_per_user:g} tokens/s per user < {min_tokens_per_s_per_user:g}")
+            return ServicePoint(
+                None, reason=f"{perf.tokens_per_s_per_user:g} tokens/s per user < {min_tokens_per_s_per_user:g}"
+            )
         return self
 
 
@@ -426,12 +460,12 @@ def entry_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:
     reported in the same run as a wrong value beside them.
     """
     sites, fleets = data.get("sites"), data.get("fleets")
-    for name, site in (sites.items() if isinstance(sites, dict) else []):
+    for name, site in sites.items() if isinstance(sites, dict) else []:
         message = _site_power_message(site.get("power_mw")) if isinstance(site, dict) else None
         if message:
             power = site["power_mw"]
             yield ("sites", name, "power_mw"), message, power if not isinstance(power, dict) else None
-    for name, fleet in (fleets.items() if isinstance(fleets, dict) else []):
+    for name, fleet in fleets.items() if isinstance(fleets, dict) else []:
         if not isinstance(fleet, dict):
             continue
         message = _unit_power_message(fleet.get("max_power_kw"))
@@ -452,13 +486,17 @@ class Expansion(_Input):
     capex_usd_per_block: NonNegative = Field(description="Cost of one block in USD, recovered over its lifetime.")
     lifetime_years: Positive = Field(default=20.0, description="Years over which a block's cost is recovered.")
     max_blocks: int = Field(ge=1, le=1000, description="Most blocks the site can add over the horizon.")
-    lead_time_months: NonNegative = Field(default=0.0, description="Months from decision to power; no block serves earlier.")
+    lead_time_months: NonNegative = Field(
+        default=0.0, description="Months from decision to power; no block serves earlier."
+    )
 
 
 class Site(_Input):
     """A data-centre site with a power cap, where owned fleets are placed."""
 
-    power_mw: Schedule = Field(description="Facility power cap in MW (including cooling: IT load times PUE), over time.")
+    power_mw: Schedule = Field(
+        description="Facility power cap in MW (including cooling: IT load times PUE), over time."
+    )
     pue: float = Field(ge=1, le=3, description="Power usage effectiveness: facility power per unit of IT power.")
     electricity_price_usd_per_mwh: Schedule = Field(description="Electricity price in USD per MWh, over time.")
     fleets: list[Name] = Field(min_length=1, description="Owned and leased fleets that may be placed at this site.")
@@ -484,7 +522,9 @@ class Site(_Input):
     def _plausible(self) -> Site:
         implausible = _site_power_message(self.power_mw)
         if implausible:
-            raise FieldError(implausible, field=("power_mw",), value=self.power_mw if not isinstance(self.power_mw, dict) else None)
+            raise FieldError(
+                implausible, field=("power_mw",), value=self.power_mw if not isinstance(self.power_mw, dict) else None
+            )
         return self
 
 
@@ -506,7 +546,8 @@ class Policy(_Input):
         "Omitted: no limit.",
     )
     vendor_share_limits: dict[str, Fraction] = Field(
-        default_factory=dict, description="Per-vendor share limits (fraction of tokens served per period), overriding max_vendor_share."
+        default_factory=dict,
+        description="Per-vendor share limits (fraction of tokens served per period), overriding max_vendor_share.",
     )
     category_share_limits: dict[Category, Fraction] = Field(
         default_factory=dict,
@@ -545,13 +586,18 @@ class Contract(_Input):
     carries (and pays for) at least the committed capacity even where it would rather not.
     """
 
-    vendor: str | None = Field(default=None, description="The vendor the commitment is with (fleets of that vendor count).")
+    vendor: str | None = Field(
+        default=None, description="The vendor the commitment is with (fleets of that vendor count)."
+    )
     category: Category | None = Field(default=None, description="The hardware category the commitment covers.")
     fleet: Name | None = Field(default=None, description="The one fleet the commitment covers.")
     min_mw: Schedule | None = Field(
-        default=None, description="Owned capacity to keep in service, in MW of IT power (units times max_power_kw), over time."
+        default=None,
+        description="Owned capacity to keep in service, in MW of IT power (units times max_power_kw), over time.",
     )
-    min_units: Schedule | None = Field(default=None, description="Units (owned or rented) to keep in service, over time.")
+    min_units: Schedule | None = Field(
+        default=None, description="Units (owned or rented) to keep in service, over time."
+    )
     min_spend_usd_per_year: Schedule | None = Field(
         default=None,
         description="Least spent per calendar year on the covered fleets (capital recovery, opex, energy, rental), in USD; "
@@ -577,6 +623,7 @@ def reference_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:
     Works on plain data (a parsed file, or a dumped scenario), tolerating sections that are
     missing or malformed, so it can run even when other fields failed validation.
     """
+
     def section(name: str) -> dict:
         value = data.get(name)
         return value if isinstance(value, dict) else {}
@@ -596,7 +643,11 @@ def reference_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:
             if workload.get("demand"):
                 close = closest(key, list(map(str, demand)))
                 hint = f"; did you mean {close!r}?" if close else ";"
-                yield ("workloads", name, "demand"), f"no demand entry {key!r}{hint} known: {', '.join(map(str, demand))}", key
+                yield (
+                    ("workloads", name, "demand"),
+                    f"no demand entry {key!r}{hint} known: {', '.join(map(str, demand))}",
+                    key,
+                )
             else:
                 yield (
                     ("workloads", name, "demand"),
@@ -612,11 +663,19 @@ def reference_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:
                 continue  # reported as a wrong type by the field checks
             fleet = fleets.get(fleet_name)
             if fleet is None and fleets:
-                yield ("sites", site_name, "fleets", i), unknown_name("fleet", fleet_name, list(map(str, fleets))), fleet_name
+                yield (
+                    ("sites", site_name, "fleets", i),
+                    unknown_name("fleet", fleet_name, list(map(str, fleets))),
+                    fleet_name,
+                )
                 # The fleet a misspelt name stands for is placed there, not also 'placed at no site'.
                 placed.add(closest(fleet_name, list(map(str, fleets))))
             elif isinstance(fleet, dict) and fleet.get("procurement") in ("cloud", "reserved"):
-                yield ("sites", site_name, "fleets", i), "a cloud fleet is not placed at a site (on demand or reserved, it is rented in its region); remove it here", fleet_name
+                yield (
+                    ("sites", site_name, "fleets", i),
+                    "a cloud fleet is not placed at a site (on demand or reserved, it is rented in its region); remove it here",
+                    fleet_name,
+                )
             placed.add(fleet_name)
     # Where a site's list of fleets is itself wrong (reported by the field checks), which fleets
     # stand where is unknown: saying a fleet stands nowhere would blame the fleet for the list.
@@ -625,7 +684,11 @@ def reference_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:
     )
     for fleet_name, fleet in entries(fleets):
         if sites_readable and fleet.get("procurement") in AT_SITES and fleet_name not in placed:
-            yield ("fleets", fleet_name), f"{fleet.get('procurement')} fleet placed at no site; add it to a site's 'fleets'", None
+            yield (
+                ("fleets", fleet_name),
+                f"{fleet.get('procurement')} fleet placed at no site; add it to a site's 'fleets'",
+                None,
+            )
         existing = fleet.get("existing") if fleet.get("procurement") == "own" else None
         for i, entry in enumerate(existing if isinstance(existing, list) else []):
             site_name = entry.get("site") if isinstance(entry, dict) else None
@@ -634,9 +697,17 @@ def reference_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:
             site = sites.get(site_name) if isinstance(site_name, str) else None
             listed = fleet_list(site)
             if site is None:
-                yield ("fleets", fleet_name, "existing", i, "site"), unknown_name("site", site_name, list(map(str, sites))), site_name
+                yield (
+                    ("fleets", fleet_name, "existing", i, "site"),
+                    unknown_name("site", site_name, list(map(str, sites))),
+                    site_name,
+                )
             elif listed is not None and fleet_name not in listed:
-                yield ("fleets", fleet_name, "existing", i, "site"), f"site {site_name!r} does not list this fleet in its 'fleets'; add it there", site_name
+                yield (
+                    ("fleets", fleet_name, "existing", i, "site"),
+                    f"site {site_name!r} does not list this fleet in its 'fleets'; add it there",
+                    site_name,
+                )
     for name, contract in entries(section("contracts")):
         fleet_name = contract.get("fleet")
         if isinstance(fleet_name, str) and fleets and fleet_name not in fleets:
@@ -657,7 +728,9 @@ class Scenario(_Input):
     demand: dict[Name, DemandSpec] = Field(min_length=1, description="Token demand (input plus output) per demand key.")
     fleets: dict[Name, Fleet] = Field(min_length=1, description="Hardware options by name.")
     sites: dict[Name, Site] = Field(default_factory=dict, description="Sites for owned fleets, by name.")
-    policy: Policy = Field(default_factory=Policy, description="Budgets, penalties and limits on vendors and categories.")
+    policy: Policy = Field(
+        default_factory=Policy, description="Budgets, penalties and limits on vendors and categories."
+    )
     contracts: dict[Name, Contract] = Field(default_factory=dict, description="Capacity commitments, by name.")
     kv_links: list[KvLink] = Field(
         default_factory=list,
@@ -695,7 +768,11 @@ class Scenario(_Input):
             raise ValidationError.from_exception_data(
                 "Scenario",
                 [
-                    InitErrorDetails(type=PydanticCustomError("scenario", msg.replace("{", "(").replace("}", ")")), loc=loc, input=value)
+                    InitErrorDetails(
+                        type=PydanticCustomError("scenario", msg.replace("{", "(").replace("}", ")")),
+                        loc=loc,
+                        input=value,
+                    )
                     for loc, msg, value in problems
                 ],
             )
@@ -723,7 +800,11 @@ class Scenario(_Input):
                 except ValueError as exc:
                     yield (*loc, label), str(exc), label
             if labels and min(labels) > first:
-                yield loc, f"the first step must be at or before the horizon start {first}; add '{first}: 0' if nothing is available before", None
+                yield (
+                    loc,
+                    f"the first step must be at or before the horizon start {first}; add '{first}: 0' if nothing is available before",
+                    None,
+                )
 
         for name, site in self.sites.items():
             yield from steps(site.power_mw, ("sites", name, "power_mw"))
@@ -740,10 +821,14 @@ class Scenario(_Input):
                         yield loc, str(exc), existing.retire_after
                         continue
                     if retired < first:
-                        yield loc, (
-                            f"these units retire before the horizon starts ({first}), so they would serve no period; "
-                            "correct the date or remove the entry"
-                        ), existing.retire_after
+                        yield (
+                            loc,
+                            (
+                                f"these units retire before the horizon starts ({first}), so they would serve no period; "
+                                "correct the date or remove the entry"
+                            ),
+                            existing.retire_after,
+                        )
         for name, contract in self.contracts.items():
             for field in ("min_mw", "min_units", "min_spend_usd_per_year"):
                 yield from steps(getattr(contract, field), ("contracts", name, field))
@@ -822,7 +907,11 @@ class Scenario(_Input):
                 continue
             missing = [n for n in names if self.workloads[n].share is None]
             if missing:
-                yield ("workloads", missing[0], "share"), f"demand entry {key!r} feeds {', '.join(names)}: give each of them a 'share'", None
+                yield (
+                    ("workloads", missing[0], "share"),
+                    f"demand entry {key!r} feeds {', '.join(names)}: give each of them a 'share'",
+                    None,
+                )
                 continue
             try:
                 mix_table({n: self.workloads[n].share for n in names}, periods)
@@ -840,15 +929,27 @@ class Scenario(_Input):
                 try:
                     get_model(workload.model)
                 except UnknownModelError:
-                    yield ("workloads", name, "kv_bytes_per_token"), "needed to move KV caches between sites: the model is not a reference model", None
+                    yield (
+                        ("workloads", name, "kv_bytes_per_token"),
+                        "needed to move KV caches between sites: the model is not a reference model",
+                        None,
+                    )
 
     def _check_slices(self):
         if self.time_slices is not None and abs(sum(self.time_slices) - 1.0) > 1e-6:
-            yield ("time_slices",), f"the shares of the hours must sum to 1, not {sum(self.time_slices):g}", self.time_slices
+            yield (
+                ("time_slices",),
+                f"the shares of the hours must sum to 1, not {sum(self.time_slices):g}",
+                self.time_slices,
+            )
 
     def _check_adoption(self):
         if self.policy.adoption_usd and not self.integer_units:
-            yield ("policy", "adoption_usd"), "adoption costs need integer_units: true (a platform is adopted or not)", None
+            yield (
+                ("policy", "adoption_usd"),
+                "adoption costs need integer_units: true (a platform is adopted or not)",
+                None,
+            )
         vendors = sorted({str(fleet.vendor) for fleet in self.fleets.values()})
         # A rule for a vendor no fleet has would bind nothing, silently: a misspelt vendor.
         for field in ("adoption_usd", "vendor_share_limits"):
@@ -856,7 +957,11 @@ class Scenario(_Input):
                 if vendor not in vendors:
                     close = closest(vendor, vendors)
                     hint = f"; did you mean {close!r}?" if close else ";"
-                    yield ("policy", field, vendor), f"no fleet of this vendor{hint} vendors: {', '.join(vendors)}", vendor
+                    yield (
+                        ("policy", field, vendor),
+                        f"no fleet of this vendor{hint} vendors: {', '.join(vendors)}",
+                        vendor,
+                    )
 
     def _check_models(self):
         listed = {model for fleet in self.fleets.values() for model in fleet.performance}
@@ -883,7 +988,11 @@ class Scenario(_Input):
                 continue
             phases = ("prefill", "decode") if workload.disaggregate else ("both",)
             for phase in phases:
-                vendors = {fleet.vendor for fleet in self.fleets.values() if fleet.service_point(workload, phase).performance is not None}
+                vendors = {
+                    fleet.vendor
+                    for fleet in self.fleets.values()
+                    if fleet.service_point(workload, phase).performance is not None
+                }
                 if len(vendors) == 1:
                     (only,) = vendors
                     yield (
@@ -901,15 +1010,23 @@ class Scenario(_Input):
                 continue  # an unknown model: reported by _check_models
             phases = ("prefill", "decode") if workload.disaggregate else ("both",)
             for phase in phases:
-                reasons = {fleet_name: fleet.service_point(workload, phase).reason for fleet_name, fleet in self.fleets.items()}
+                reasons = {
+                    fleet_name: fleet.service_point(workload, phase).reason for fleet_name, fleet in self.fleets.items()
+                }
                 if all(reasons.values()):
                     detail = "; ".join(f"{f}: {why}" for f, why in reasons.items())
                     what = "this workload" if phase == "both" else f"the {phase} of this workload"
-                    yield ("workloads", name), f"no fleet can serve {what} within its SLO ({detail}); relax the SLO or add a fleet", None
+                    yield (
+                        ("workloads", name),
+                        f"no fleet can serve {what} within its SLO ({detail}); relax the SLO or add a fleet",
+                        None,
+                    )
 
     # ----------------------------------------------------------------- loading
     @classmethod
-    def from_dict(cls, data: Any, *, base_dir: Path | str = ".", file: Path | None = None, text: str | None = None) -> Scenario:
+    def from_dict(
+        cls, data: Any, *, base_dir: Path | str = ".", file: Path | None = None, text: str | None = None
+    ) -> Scenario:
         """Validate a scenario given as plain data.
 
         Parameters

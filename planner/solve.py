@@ -93,11 +93,15 @@ def solve_model(
     try:
         model.problem.solve(command)
     except pulp.PulpSolverError as exc:
-        return Result.without_plan(model, Status.SOLVER_ERROR, f"{name} failed: {exc}", **info, solve_seconds=time.perf_counter() - started)
+        return Result.without_plan(
+            model, Status.SOLVER_ERROR, f"{name} failed: {exc}", **info, solve_seconds=time.perf_counter() - started
+        )
     except (OSError, ValueError, IndexError) as exc:
         # PuLP could not read what the solver left behind: it crashed, or wrote half a file.
         message = f"PuLP could not read {name}'s answer ({type(exc).__name__}: {exc}); the solver probably crashed. Rerun with --solver to try the other one"
-        return Result.without_plan(model, Status.SOLVER_ERROR, message, **info, solve_seconds=time.perf_counter() - started)
+        return Result.without_plan(
+            model, Status.SOLVER_ERROR, message, **info, solve_seconds=time.perf_counter() - started
+        )
     said = _said(model.problem, command)
     status, message = _status(model.problem, time_limit, said.status)
     found = model.problem.sol_status != pulp.LpSolutionNoSolutionFound and said.feasible
@@ -112,7 +116,13 @@ def solve_model(
         try:
             _resolve_with_integers_fixed(model.problem, make(None))
         except pulp.PulpSolverError as exc:
-            return Result.without_plan(model, Status.SOLVER_ERROR, f"{name} failed on the fixed LP: {exc}", **info, solve_seconds=time.perf_counter() - started)
+            return Result.without_plan(
+                model,
+                Status.SOLVER_ERROR,
+                f"{name} failed on the fixed LP: {exc}",
+                **info,
+                solve_seconds=time.perf_counter() - started,
+            )
         message += "; whole units, with marginal prices from the LP with those decisions fixed"
     seconds = time.perf_counter() - started
     if has_plan:
@@ -211,7 +221,11 @@ def _solver(solver: SolverName, log: bool):
         return (lambda limit: pulp.HiGHS(msg=log, timeLimit=limit)), version, None
     path = cbc_path()
     if path is None:
-        return None, None, "the CBC solver was not found: reinstall the project (`make run`) so PuLP brings its CBC binary"
+        return (
+            None,
+            None,
+            "the CBC solver was not found: reinstall the project (`make run`) so PuLP brings its CBC binary",
+        )
     return (lambda limit: _CBC(path=path, msg=log, timeLimit=limit, options=CBC_OPTIONS)), cbc_version(path), None
 
 
@@ -226,7 +240,14 @@ def _resolve_with_integers_fixed(problem: pulp.LpProblem, command) -> None:
     problem.solve(command)
 
 
-_NUMERICAL = ("Stopped on difficulties", "Stopped due to errors", "Status unknown", "kSolveError", "kPostsolveError", "kUnknown")
+_NUMERICAL = (
+    "Stopped on difficulties",
+    "Stopped due to errors",
+    "Status unknown",
+    "kSolveError",
+    "kPostsolveError",
+    "kUnknown",
+)
 """Solver statuses that mean numerical trouble: CBC's status line (its first words) or HiGHS's model status."""
 
 
@@ -238,8 +259,13 @@ def _status(problem: pulp.LpProblem, time_limit: float | None, solver_status: st
         )
     if problem.status == pulp.LpStatusOptimal and problem.sol_status == pulp.LpSolutionOptimal:
         return Status.OPTIMAL, "optimal plan found"
-    if problem.sol_status == pulp.LpSolutionIntegerFeasible or (time_limit is not None and problem.status == pulp.LpStatusNotSolved):
-        return Status.TIME_LIMIT, f"the solver stopped at the time limit ({time_limit:g} s); the plan shown is the best found, not proven optimal"
+    if problem.sol_status == pulp.LpSolutionIntegerFeasible or (
+        time_limit is not None and problem.status == pulp.LpStatusNotSolved
+    ):
+        return (
+            Status.TIME_LIMIT,
+            f"the solver stopped at the time limit ({time_limit:g} s); the plan shown is the best found, not proven optimal",
+        )
     if problem.status == pulp.LpStatusInfeasible:
         return Status.INFEASIBLE, (
             "no plan meets every limit; run `planner explain` on the scenario to see which limits (site power, supply, "
@@ -247,7 +273,10 @@ def _status(problem: pulp.LpProblem, time_limit: float | None, solver_status: st
         )
     if problem.status == pulp.LpStatusUnbounded:
         return Status.UNBOUNDED, "the model is unbounded: a cost is negative somewhere; check prices and penalties"
-    return Status.NOT_SOLVED, f"the solver returned no solution (status {pulp.LpStatus.get(problem.status, problem.status)})"
+    return (
+        Status.NOT_SOLVED,
+        f"the solver returned no solution (status {pulp.LpStatus.get(problem.status, problem.status)})",
+    )
 
 
 def cbc_path() -> str | None:
@@ -263,7 +292,9 @@ def cbc_path() -> str | None:
 def cbc_version(path: str) -> str | None:
     """CBC's version string, read once per binary from its banner (e.g. ``'2.10.3'``)."""
     try:
-        banner = subprocess.run([path, "-quit"], capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL).stdout
+        banner = subprocess.run(
+            [path, "-quit"], capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     found = re.search(r"Version:\s*(\S+)", banner)

@@ -103,7 +103,12 @@ def check_parameters(scenario: Scenario, parameters: Iterable[Parameter]) -> Non
         for param in parameters:
             value = get_value(scenario, param.path)
             if value is None:
-                problems.append(Problem(path=param.path, message="is not set in this scenario; give it a value in the scenario, then vary it"))
+                problems.append(
+                    Problem(
+                        path=param.path,
+                        message="is not set in this scenario; give it a value in the scenario, then vary it",
+                    )
+                )
             elif not isinstance(value, int | float) or isinstance(value, bool):
                 problems.append(Problem(path=param.path, message="only numbers can be varied", value=value))
     if problems:
@@ -148,11 +153,15 @@ def design(
         rng = np.random.default_rng(seed)
         quantiles = _lhs(rng, samples, len(parameters)) if kind == "lhs" else rng.random((samples, len(parameters)))
         rows = [
-            {p.path: _draw(p.distribution, base[p.path], q) for p, q in zip(parameters, row, strict=True)} for row in quantiles
+            {p.path: _draw(p.distribution, base[p.path], q) for p, q in zip(parameters, row, strict=True)}
+            for row in quantiles
         ]
     frame = pd.DataFrame(rows, columns=list(base)).drop_duplicates(ignore_index=True).assign(case="")
     # Every explicit value, and a distribution's smallest and largest draw (limits are ranges).
-    tried = {path: sorted(set(frame[path])) if kind in ("oat", "grid") else [frame[path].min(), frame[path].max()] for path in base}
+    tried = {
+        path: sorted(set(frame[path])) if kind in ("oat", "grid") else [frame[path].min(), frame[path].max()]
+        for path in base
+    }
     problems = [
         Problem(path=path, message=f"the sweep sets it to {value:g}: {message}")
         for path, values in tried.items()
@@ -174,7 +183,9 @@ def value_problems(scenario: Scenario, path: str, values: Iterable[float]) -> li
         try:
             with_values(scenario, {path: value})
         except ScenarioError as exc:
-            found.append((value, "; ".join(p.message if p.path == path else f"{p.path}: {p.message}" for p in exc.problems)))
+            found.append(
+                (value, "; ".join(p.message if p.path == path else f"{p.path}: {p.message}" for p in exc.problems))
+            )
     return found
 
 
@@ -220,7 +231,13 @@ def evaluate(scenario: Scenario, values: dict[str, float]) -> dict[str, Any]:
     except (ScenarioError, ValueError) as exc:
         return {"status": "invalid", "error": str(exc), "solve_seconds": time.perf_counter() - started}
     summary = result.summary()
-    row: dict[str, Any] = {"status": result.status.value, "objective_usd": result.objective_usd, "gap": result.gap, "solve_seconds": result.solve_seconds, "error": ""}
+    row: dict[str, Any] = {
+        "status": result.status.value,
+        "objective_usd": result.objective_usd,
+        "gap": result.gap,
+        "solve_seconds": result.solve_seconds,
+        "error": "",
+    }
     if not result.has_plan:
         return {**row, "error": result.message}
     row["unserved_tokens"] = summary["unserved_tokens"]
@@ -234,7 +251,9 @@ def evaluate(scenario: Scenario, values: dict[str, float]) -> dict[str, Any]:
     fleets = result.scenario.fleets
     for category, group in last.groupby(last["fleet"].map(lambda f: fleets[f].category)):
         row[f"units_{category}"] = float(group["units"].sum())
-        row[f"mw_{category}"] = float(sum(u * (fleets[f].max_power_kw or 0.0) / 1000 for f, u in zip(group["fleet"], group["units"], strict=True)))
+        row[f"mw_{category}"] = float(
+            sum(u * (fleets[f].max_power_kw or 0.0) / 1000 for f, u in zip(group["fleet"], group["units"], strict=True))
+        )
     return row
 
 
@@ -276,8 +295,16 @@ class SweepResult:
             if runs.empty:
                 continue
             low, high = runs.loc[runs[p].idxmin()], runs.loc[runs[p].idxmax()]
-            rows.append({"parameter": p, "low_value": low[p], "high_value": high[p], "low_kpi": low[kpi], "high_kpi": high[kpi],
-                         "swing": abs(float(high[kpi]) - float(low[kpi]))})
+            rows.append(
+                {
+                    "parameter": p,
+                    "low_value": low[p],
+                    "high_value": high[p],
+                    "low_kpi": low[kpi],
+                    "high_kpi": high[kpi],
+                    "swing": abs(float(high[kpi]) - float(low[kpi])),
+                }
+            )
         frame = pd.DataFrame(rows).sort_values("swing", ascending=False, ignore_index=True)
         frame.attrs["base"] = base_kpi
         return frame
@@ -320,7 +347,9 @@ def run_sweep(
             raise FileExistsError(f"{store} exists; resume the sweep or choose another folder")
         if store.exists():
             done = pd.read_csv(store, dtype={"case": str}).to_dict("records")
-        (store.parent / "sweep.json").write_text(json.dumps({"parameters": parameters, "runs": len(runs)}, indent=2) + "\n")
+        (store.parent / "sweep.json").write_text(
+            json.dumps({"parameters": parameters, "runs": len(runs)}, indent=2) + "\n"
+        )
     finished = {row["run"] for row in done}
     todo = runs[~runs["run"].isin(finished)]
     failed = sum(1 for row in done if row.get("status") not in ("optimal", "time_limit"))
@@ -337,7 +366,10 @@ def run_sweep(
         if progress:
             progress(len(done), failed, len(runs))
 
-    tasks = [(r["run"], {**{p: float(r[p]) for p in parameters}, **cases.get(r.get("case") or "", {})}) for r in todo.to_dict("records")]
+    tasks = [
+        (r["run"], {**{p: float(r[p]) for p in parameters}, **cases.get(r.get("case") or "", {})})
+        for r in todo.to_dict("records")
+    ]
     workers = workers or os.cpu_count() or 1
     if scheduler is not None:
         for run, values, row in _on_dask(scenario, tasks, scheduler):
@@ -452,7 +484,15 @@ class SweepFile:
         if not isinstance(spec, dict):
             got = "" if spec is None else f", not {'a list' if isinstance(spec, list) else type(spec).__name__}"
             raise ScenarioError(
-                [locate(("sweep",), f"a sweep file has a 'sweep:' section: a mapping of {', '.join(_SWEEP_FIELDS)}{got}", None, path, text)]
+                [
+                    locate(
+                        ("sweep",),
+                        f"a sweep file has a 'sweep:' section: a mapping of {', '.join(_SWEEP_FIELDS)}{got}",
+                        None,
+                        path,
+                        text,
+                    )
+                ]
             )
         data = {key: value for key, value in data.items() if key != "sweep"}
         design, samples, seed = _check_settings(spec, report)
@@ -473,12 +513,20 @@ def _check_settings(spec: dict, report: Callable[..., None]) -> tuple[Any, int, 
         if key not in _SWEEP_FIELDS:
             close = closest(key, _SWEEP_FIELDS)
             meant.add(close)
-            report(("sweep", key), "unknown field" + (f"; did you mean {close!r}?" if close else f"; valid here: {', '.join(_SWEEP_FIELDS)}"))
+            report(
+                ("sweep", key),
+                "unknown field"
+                + (f"; did you mean {close!r}?" if close else f"; valid here: {', '.join(_SWEEP_FIELDS)}"),
+            )
     design = spec.get("design", "oat")
     if design not in DESIGNS:
         close = closest(design, DESIGNS)
         hint = f"did you mean {close!r}? " if close else ""
-        report(("sweep", "design"), f"unknown design; {hint}use oat (one at a time), grid (every combination), lhs (Latin hypercube) or mc (Monte Carlo)", design)
+        report(
+            ("sweep", "design"),
+            f"unknown design; {hint}use oat (one at a time), grid (every combination), lhs (Latin hypercube) or mc (Monte Carlo)",
+            design,
+        )
         design = None
     elif "design" not in spec and "design" in meant:
         design = None  # misspelt: which design was meant is unknown, so values are not checked against one
@@ -486,7 +534,12 @@ def _check_settings(spec: dict, report: Callable[..., None]) -> tuple[Any, int, 
     for key, default, least in (("samples", 20, 1), ("seed", 0, 0)):
         value = spec.get(key, default)
         if not isinstance(value, int) or isinstance(value, bool) or value < least:
-            report(("sweep", key), f"give a whole number of at least {least}" + (" (runs drawn by lhs and mc)" if key == "samples" else ""), value)
+            report(
+                ("sweep", key),
+                f"give a whole number of at least {least}"
+                + (" (runs drawn by lhs and mc)" if key == "samples" else ""),
+                value,
+            )
             value = default
         counts[key] = value
     return design, counts["samples"], counts["seed"]
@@ -511,7 +564,11 @@ def _read_vary(vary: Any, report: Callable[..., None]) -> dict[str, Parameter]:
         try:
             parameters[str(key)] = Parameter.parse(f"{key}={values}")
         except ValueError as exc:
-            report(("sweep", "vary", key), f"{exc}; write e.g. 'x0.7,x1,x1.3', '0.05..0.15:5' or 'uniform(x0.7,x1.3)'", values)
+            report(
+                ("sweep", "vary", key),
+                f"{exc}; write e.g. 'x0.7,x1,x1.3', '0.05..0.15:5' or 'uniform(x0.7,x1.3)'",
+                values,
+            )
     return parameters
 
 
@@ -520,18 +577,28 @@ def _read_cases(cases: Any, report: Callable[..., None]) -> dict[str, dict[str, 
     if cases is None:
         return {}
     if not isinstance(cases, dict):
-        report(("sweep", "cases"), "give a mapping of case name to {path: value}, e.g. 'high: {demand.total.band: high}'", cases)
+        report(
+            ("sweep", "cases"),
+            "give a mapping of case name to {path: value}, e.g. 'high: {demand.total.band: high}'",
+            cases,
+        )
         return {}
     read = {}
     for name, values in cases.items():
         if not isinstance(values, dict) or not values:
-            report(("sweep", "cases", name), "give the case's values as a mapping of path to value, e.g. {demand.total.band: high}", values)
+            report(
+                ("sweep", "cases", name),
+                "give the case's values as a mapping of path to value, e.g. {demand.total.band: high}",
+                values,
+            )
             continue
         read[str(name)] = {str(key): value for key, value in values.items()}
     return read
 
 
-def _sweep_scenario(data: dict, path: Path, text: str, problems: list[Problem], report: Callable[..., None]) -> Scenario | None:
+def _sweep_scenario(
+    data: dict, path: Path, text: str, problems: list[Problem], report: Callable[..., None]
+) -> Scenario | None:
     """The scenario of a sweep file (inline, or from ``scenario: PATH``), or None if it is invalid."""
     if "scenario" not in data:
         try:
@@ -542,7 +609,10 @@ def _sweep_scenario(data: dict, path: Path, text: str, problems: list[Problem], 
     given = data["scenario"]
     for key in data:
         if key != "scenario":
-            report((key,), "a sweep file with 'scenario:' takes the whole scenario from that file; move this section there, or drop 'scenario:'")
+            report(
+                (key,),
+                "a sweep file with 'scenario:' takes the whole scenario from that file; move this section there, or drop 'scenario:'",
+            )
     if not isinstance(given, str) or not given:
         report(("scenario",), "give the path of a scenario file, read from the sweep file's folder", given)
         return None
@@ -557,7 +627,9 @@ def _sweep_scenario(data: dict, path: Path, text: str, problems: list[Problem], 
         return None
 
 
-def _check_against(scenario: Scenario, design: Any, parameters: dict[str, Parameter], cases: dict[str, dict[str, Any]], report) -> None:
+def _check_against(
+    scenario: Scenario, design: Any, parameters: dict[str, Parameter], cases: dict[str, dict[str, Any]], report
+) -> None:
     """Report the paths of ``vary`` and ``cases`` that name no number of ``scenario``, values that do
     not suit the design, and case values the scenario rejects."""
     for key, parameter in parameters.items():
@@ -569,9 +641,15 @@ def _check_against(scenario: Scenario, design: Any, parameters: dict[str, Parame
         if not isinstance(value, int | float) or isinstance(value, bool):
             report(("sweep", "vary", key), f"only numbers can be varied; {parameter.path} is {value!r}")
         elif design in ("oat", "grid") and parameter.distribution is not None:
-            report(("sweep", "vary", key), f"the {design} design takes explicit values, e.g. x0.7,x1,x1.3; a distribution is for the lhs or mc design")
+            report(
+                ("sweep", "vary", key),
+                f"the {design} design takes explicit values, e.g. x0.7,x1,x1.3; a distribution is for the lhs or mc design",
+            )
         elif design in ("lhs", "mc") and parameter.distribution is None:
-            report(("sweep", "vary", key), f"the {design} design draws from a distribution, e.g. uniform(x0.7,x1.3); explicit values are for the oat or grid design")
+            report(
+                ("sweep", "vary", key),
+                f"the {design} design draws from a distribution, e.g. uniform(x0.7,x1.3); explicit values are for the oat or grid design",
+            )
         elif parameter.values:
             values = [_resolve(v, float(value)) for v in parameter.values]
             for bad, why in value_problems(scenario, parameter.path, values):

@@ -36,7 +36,10 @@ def _step(schedule, period: str) -> float:
     if not isinstance(schedule, dict):
         return float(schedule)
     month = pd.Period(period, freq="M") if "Q" not in period else pd.Period(period).asfreq("M", "s")
-    steps = sorted((pd.Period(label, freq="M") if "Q" not in str(label) else pd.Period(label).asfreq("M", "s"), v) for label, v in schedule.items())
+    steps = sorted(
+        (pd.Period(label, freq="M") if "Q" not in str(label) else pd.Period(label).asfreq("M", "s"), v)
+        for label, v in schedule.items()
+    )
     return float([v for start, v in steps if start <= month][-1])
 
 
@@ -49,7 +52,10 @@ def verify(folder: str | Path) -> list[Check]:
     folder = Path(folder)
     scenario = Scenario.from_yaml(folder / "scenario.yaml")
     summary = json.loads((folder / "summary.json").read_text())
-    table = {name: pd.read_csv(folder / f"{name}.csv") for name in ("demand", "allocation", "unserved", "installed", "builds", "power", "costs")}
+    table = {
+        name: pd.read_csv(folder / f"{name}.csv")
+        for name in ("demand", "allocation", "unserved", "installed", "builds", "power", "costs")
+    }
     checks = []
 
     keys = ["period", "workload", "phase"]
@@ -58,12 +64,30 @@ def verify(folder: str | Path) -> list[Check]:
     demand = table["demand"].set_index(keys)["tokens_per_s"]
     covered = served.reindex(demand.index, fill_value=0.0) + missing.reindex(demand.index, fill_value=0.0)
     bad = [k for k, d in demand.items() if not _close(covered[k], d)]
-    checks.append(Check("demand", not bad, f"{len(demand) - len(bad)} of {len(demand)} rows served or reported unserved" + (f"; off at {bad[:3]}" if bad else "")))
+    checks.append(
+        Check(
+            "demand",
+            not bad,
+            f"{len(demand) - len(bad)} of {len(demand)} rows served or reported unserved"
+            + (f"; off at {bad[:3]}" if bad else ""),
+        )
+    )
 
     busy = table["allocation"].groupby(["period", "fleet", "site"])["peak_busy_units"].sum()
     units = table["installed"].set_index(["period", "fleet", "site"])["units"]
-    over = [k for k, b in busy.items() if b > scenario.fleets[k[1]].availability * units.get(k, 0.0) * (1 + TOLERANCE) + TOLERANCE]
-    checks.append(Check("capacity", not over, f"{len(busy) - len(over)} of {len(busy)} fleet-periods within their available units" + (f"; over at {over[:3]}" if over else "")))
+    over = [
+        k
+        for k, b in busy.items()
+        if b > scenario.fleets[k[1]].availability * units.get(k, 0.0) * (1 + TOLERANCE) + TOLERANCE
+    ]
+    checks.append(
+        Check(
+            "capacity",
+            not over,
+            f"{len(busy) - len(over)} of {len(busy)} fleet-periods within their available units"
+            + (f"; over at {over[:3]}" if over else ""),
+        )
+    )
 
     installed = table["installed"]
     at_sites = installed[installed["procurement"].isin(["own", "lease"])]
@@ -72,10 +96,16 @@ def verify(folder: str | Path) -> list[Check]:
         spec = scenario.sites[site]
         if spec.expansion is not None:
             continue  # added blocks are not in the tables; the power table reports the cap used
-        draw = sum(u * scenario.fleets[f].max_power_kw for f, u in zip(group["fleet"], group["units"], strict=True)) * spec.pue / 1000
+        draw = (
+            sum(u * scenario.fleets[f].max_power_kw for f, u in zip(group["fleet"], group["units"], strict=True))
+            * spec.pue
+            / 1000
+        )
         if draw > _step(spec.power_mw, period) * (1 + TOLERANCE) + TOLERANCE:
             over.append((period, site))
-    checks.append(Check("power", not over, "every site within its power cap" if not over else f"over the cap at {over[:3]}"))
+    checks.append(
+        Check("power", not over, "every site within its power cap" if not over else f"over the cap at {over[:3]}")
+    )
 
     builds = table["builds"]
     over = []
@@ -86,13 +116,23 @@ def verify(folder: str | Path) -> list[Check]:
     checks.append(Check("supply", not over, "builds within supply" if not over else f"beyond supply at {over[:3]}"))
 
     budget = scenario.policy.capex_budget_usd_per_year
-    spent = builds.assign(usd=[u * scenario.fleets[f].capex_usd for f, u in zip(builds["fleet"], builds["units"], strict=True)])
+    spent = builds.assign(
+        usd=[u * scenario.fleets[f].capex_usd for f, u in zip(builds["fleet"], builds["units"], strict=True)]
+    )
     yearly = spent.groupby(spent["period"].str[:4])["usd"].sum() if len(spent) else pd.Series(dtype=float)
     over = [y for y, usd in yearly.items() if budget is not None and usd > budget * (1 + TOLERANCE)]
-    checks.append(Check("budget", not over, "capital within the yearly budget" if not over else f"over budget in {over}"))
+    checks.append(
+        Check("budget", not over, "capital within the yearly budget" if not over else f"over budget in {over}")
+    )
 
     total = table["costs"]["discounted_usd"].sum()
-    checks.append(Check("objective", _close(total, summary["objective_usd"]), f"cost components add up to ${total:,.2f} against ${summary['objective_usd']:,.2f} reported"))
+    checks.append(
+        Check(
+            "objective",
+            _close(total, summary["objective_usd"]),
+            f"cost components add up to ${total:,.2f} against ${summary['objective_usd']:,.2f} reported",
+        )
+    )
 
     checks.append(_quota(scenario, table["installed"]))
     checks.extend(_shares(scenario, table["allocation"]))
@@ -109,7 +149,9 @@ def _quota(scenario: Scenario, installed: pd.DataFrame) -> Check:
         quota = scenario.fleets[fleet].quota_units
         if quota is not None and units > _step(quota, period) * (1 + TOLERANCE) + TOLERANCE:
             over.append((period, fleet))
-    return Check("quota", not over, "rented units within their quotas" if not over else f"beyond the quota at {over[:3]}")
+    return Check(
+        "quota", not over, "rented units within their quotas" if not over else f"beyond the quota at {over[:3]}"
+    )
 
 
 def _shares(scenario: Scenario, allocation: pd.DataFrame) -> list[Check]:
@@ -117,7 +159,14 @@ def _shares(scenario: Scenario, allocation: pd.DataFrame) -> list[Check]:
     policy = scenario.policy
     checks = []
     for name, attribute, limits in (
-        ("vendor_share", "vendor", {f.vendor: policy.vendor_share_limits.get(f.vendor, policy.max_vendor_share) for f in scenario.fleets.values()}),
+        (
+            "vendor_share",
+            "vendor",
+            {
+                f.vendor: policy.vendor_share_limits.get(f.vendor, policy.max_vendor_share)
+                for f in scenario.fleets.values()
+            },
+        ),
         ("category_share", "category", dict(policy.category_share_limits)),
     ):
         limits = {group: limit for group, limit in limits.items() if limit is not None}
@@ -131,7 +180,15 @@ def _shares(scenario: Scenario, allocation: pd.DataFrame) -> list[Check]:
             for (period, g), t in tokens.items()
             if g in limits and total[period] > 0 and t > (limits[g] + TOLERANCE) * total[period]
         ]
-        checks.append(Check(name, not over, f"every {attribute} within its share of the tokens served" if not over else f"over the share at {over[:3]}"))
+        checks.append(
+            Check(
+                name,
+                not over,
+                f"every {attribute} within its share of the tokens served"
+                if not over
+                else f"over the share at {over[:3]}",
+            )
+        )
     return checks
 
 
@@ -143,11 +200,20 @@ def _commitments(scenario: Scenario, installed: pd.DataFrame) -> Check:
         if minimum is None:
             continue  # a spend commitment: any shortfall is paid, nothing to hold
         fleets = scenario.fleets
-        covered = installed[[f == contract.fleet or fleets[f].vendor == contract.vendor or fleets[f].category == contract.category for f in installed["fleet"]]]
+        covered = installed[
+            [
+                f == contract.fleet or fleets[f].vendor == contract.vendor or fleets[f].category == contract.category
+                for f in installed["fleet"]
+            ]
+        ]
         if contract.min_mw is not None:
             # Commitments in MW count power at sites: owned and leased units.
             covered = covered[covered["procurement"].isin(["own", "lease"])]
-            held = covered.assign(amount=[u * fleets[f].max_power_kw / 1000 for f, u in zip(covered["fleet"], covered["units"], strict=True)])
+            held = covered.assign(
+                amount=[
+                    u * fleets[f].max_power_kw / 1000 for f, u in zip(covered["fleet"], covered["units"], strict=True)
+                ]
+            )
         else:
             held = covered.assign(amount=covered["units"])
         amounts = held.groupby("period")["amount"].sum()
@@ -155,7 +221,11 @@ def _commitments(scenario: Scenario, installed: pd.DataFrame) -> Check:
             need = _step(minimum, period)
             if amounts.get(period, 0.0) < need * (1 - TOLERANCE) - TOLERANCE:
                 short.append((period, name))
-    return Check("commitments", not short, "every capacity commitment kept" if not short else f"short of the commitment at {short[:3]}")
+    return Check(
+        "commitments",
+        not short,
+        "every capacity commitment kept" if not short else f"short of the commitment at {short[:3]}",
+    )
 
 
 def _rental(scenario: Scenario, table: dict[str, pd.DataFrame]) -> Check:
@@ -163,8 +233,12 @@ def _rental(scenario: Scenario, table: dict[str, pd.DataFrame]) -> Check:
     if scenario.time_slices:
         return Check("rental", True, "not recomputed: with time slices cloud units are rented per slice")
     rented = table["installed"][table["installed"]["procurement"] != "own"]
-    hours = rented["period"].map(lambda p: ((pd.Period(p) + 1).start_time - pd.Period(p).start_time).total_seconds() / 3600)
-    usd = sum(u * scenario.fleets[f].hourly_usd * h for f, u, h in zip(rented["fleet"], rented["units"], hours, strict=True))
+    hours = rented["period"].map(
+        lambda p: ((pd.Period(p) + 1).start_time - pd.Period(p).start_time).total_seconds() / 3600
+    )
+    usd = sum(
+        u * scenario.fleets[f].hourly_usd * h for f, u, h in zip(rented["fleet"], rented["units"], hours, strict=True)
+    )
     reported = table["costs"].loc[table["costs"]["component"] == "rental", "usd"].sum()
     ok = math.isclose(usd, reported, rel_tol=TOLERANCE, abs_tol=1e-3)
     return Check("rental", ok, f"rental recomputed ${usd:,.2f} against ${reported:,.2f} reported")

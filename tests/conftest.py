@@ -24,7 +24,12 @@ def fleet(capex_usd: float = 12_000.0, **overrides: Any) -> dict[str, Any]:
         "idle_power_kw": 0.0,
         "lifetime_years": 1.0,
         "performance": {
-            "m": {"prefill_tokens_per_s": 1000.0, "decode_tokens_per_s": 1000.0, "tokens_per_s_per_user": 50.0, "ttft_ms": 100.0}
+            "m": {
+                "prefill_tokens_per_s": 1000.0,
+                "decode_tokens_per_s": 1000.0,
+                "tokens_per_s_per_user": 50.0,
+                "ttft_ms": 100.0,
+            }
         },
     }
     return _merge(base, overrides)
@@ -57,8 +62,12 @@ def scenario_dict(
     base = {
         "name": "test",
         "horizon": {"start": "2026-01", "periods": len(rates), "period_length": "month", "discount_rate": 0.0},
-        "workloads": {"w": {"model": "m", "max_ttft_ms": 1000.0, "min_tokens_per_s_per_user": 10.0, "input_output_ratio": 1.0}},
-        "demand": {"w": {"kind": "series", "tokens": {str(m): r * s for m, r, s in zip(months, rates, seconds, strict=True)}}},
+        "workloads": {
+            "w": {"model": "m", "max_ttft_ms": 1000.0, "min_tokens_per_s_per_user": 10.0, "input_output_ratio": 1.0}
+        },
+        "demand": {
+            "w": {"kind": "series", "tokens": {str(m): r * s for m, r, s in zip(months, rates, seconds, strict=True)}}
+        },
         "fleets": fleets,
         "sites": {
             "s": {

@@ -29,8 +29,12 @@ class PeriodChoice(StrEnum):
 @app.command()
 def show(
     ctx: typer.Context,
-    scenario: Annotated[Path | None, typer.Argument(help="Scenario YAML file. Omitted: the built-in default scenario.")] = None,
-    workload: Annotated[list[str] | None, typer.Option("--workload", "-w", help="Show only this workload (repeatable).")] = None,
+    scenario: Annotated[
+        Path | None, typer.Argument(help="Scenario YAML file. Omitted: the built-in default scenario.")
+    ] = None,
+    workload: Annotated[
+        list[str] | None, typer.Option("--workload", "-w", help="Show only this workload (repeatable).")
+    ] = None,
 ) -> None:
     """Tokens per period, average and peak tokens/s, and growth, per workload."""
     loaded = load(ctx, scenario)
@@ -39,7 +43,10 @@ def show(
     if workload:
         unknown = sorted(set(workload) - set(loaded.workloads))
         if unknown:
-            raise typer.BadParameter(f"unknown workload(s) {', '.join(unknown)}; known: {', '.join(loaded.workloads)}", param_hint="--workload")
+            raise typer.BadParameter(
+                f"unknown workload(s) {', '.join(unknown)}; known: {', '.join(loaded.workloads)}",
+                param_hint="--workload",
+            )
         demand = demand[demand["workload"].isin(workload)]
     console().print(demand_report(demand))
 
@@ -50,11 +57,21 @@ FamilyChoice = StrEnum("FamilyChoice", {name: name for name in ("auto", *FAMILIE
 @app.command("fit")
 def fit_command(
     ctx: typer.Context,
-    history: Annotated[Path, typer.Argument(help="CSV file with columns 'period,tokens' (months, quarters, or dates of days or weeks).")],
-    family: Annotated[FamilyChoice, typer.Option(help="Growth family; 'auto' picks the one that best predicts the end of the history.")] = FamilyChoice.auto,
+    history: Annotated[
+        Path,
+        typer.Argument(help="CSV file with columns 'period,tokens' (months, quarters, or dates of days or weeks)."),
+    ],
+    family: Annotated[
+        FamilyChoice,
+        typer.Option(help="Growth family; 'auto' picks the one that best predicts the end of the history."),
+    ] = FamilyChoice.auto,
     horizon: Annotated[int, typer.Option(min=1, max=600, help="Periods to project after the history.")] = 36,
-    start: Annotated[str | None, typer.Option(help="First projected month ('2026-05'). Default: the month after the history ends.")] = None,
-    period_length: Annotated[PeriodChoice, typer.Option("--period", help="Length of a projected period.")] = PeriodChoice.month,
+    start: Annotated[
+        str | None, typer.Option(help="First projected month ('2026-05'). Default: the month after the history ends.")
+    ] = None,
+    period_length: Annotated[
+        PeriodChoice, typer.Option("--period", help="Length of a projected period.")
+    ] = PeriodChoice.month,
     samples: Annotated[int, typer.Option(min=10, help="Bootstrap refits behind the low/high band.")] = 200,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap; the same seed gives the same band.")] = 0,
 ) -> None:
@@ -66,6 +83,10 @@ def fit_command(
         periods = planning_periods(first, horizon, period_length.value)
         bands = result.bands(periods, samples=samples, seed=seed)
     except (ValidationError, ValueError) as exc:
-        message = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()) if isinstance(exc, ValidationError) else str(exc)
+        message = (
+            "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+            if isinstance(exc, ValidationError)
+            else str(exc)
+        )
         fail(ctx, [Problem(path=str(history), message=message)], exc)
     console().print(fit_report(result, bands))

@@ -35,10 +35,17 @@ def _compare_rows(model: str, slo_tps: float, slo_ttft_ms: float, prompt: float,
     """Per catalog system: the best point meeting the SLO and what it costs, or why none does."""
     rows = []
     for name, system in load_catalog().items():
-        row = {"system": name, "category": system.category, "vendor": system.vendor, "max_kw": system.max_power_kw.value}
+        row = {
+            "system": name,
+            "category": system.category,
+            "vendor": system.vendor,
+            "max_kw": system.max_power_kw.value,
+        }
         hourly = cost_per_hour(system)
         try:
-            point = best_point(operating_points(name, model, prompt_tokens=prompt, output_tokens=output), slo_tps, slo_ttft_ms)
+            point = best_point(
+                operating_points(name, model, prompt_tokens=prompt, output_tokens=output), slo_tps, slo_ttft_ms
+            )
         except DoesNotFitError as exc:
             rows.append({**row, "reason": str(exc)})
             continue
@@ -84,14 +91,26 @@ def list_command(
     and PUE 1.2; rented units: their hourly price)."""
     _check_model(ctx, model)
     rows = _compare_rows(model, slo_tps, slo_ttft_ms, prompt_tokens, output_tokens).set_index("system")
-    table = Table(title=f"Catalog: {model}, SLO >= {slo_tps:g} tokens/s per user and <= {slo_ttft_ms:g} ms to first token", title_justify="left")
+    table = Table(
+        title=f"Catalog: {model}, SLO >= {slo_tps:g} tokens/s per user and <= {slo_ttft_ms:g} ms to first token",
+        title_justify="left",
+    )
     for column in ("system", "category", "vendor", "unit", "max kW", "price", "tokens/s per kW", "$ / M tokens"):
         table.add_column(column, justify="right" if column in ("max kW", "tokens/s per kW", "$ / M tokens") else "left")
     for name, system in load_catalog().items():
         row = rows.loc[name]
         per_kw = "" if pd.isna(row.get("tokens_per_s_per_kw")) else f"{row['tokens_per_s_per_kw']:,.0f}"
         cost = "" if pd.isna(row.get("usd_per_mtok")) else f"{row['usd_per_mtok']:,.3f}"
-        table.add_row(name, system.category, system.vendor, system.unit, f"{system.max_power_kw.value:g}", _price(system), per_kw or "-", cost or "-")
+        table.add_row(
+            name,
+            system.category,
+            system.vendor,
+            system.unit,
+            f"{system.max_power_kw.value:g}",
+            _price(system),
+            per_kw or "-",
+            cost or "-",
+        )
     console().print(table)
 
 
@@ -112,7 +131,9 @@ def show(
     model = model or (found.measured[0].model if found.measured else "llama-3.1-70b")
     _check_model(ctx, model)
     out = console()
-    out.print(f"[bold]{found.name}[/bold]: {found.unit} ({found.vendor}, {found.category}, {found.chips} chips, {found.memory_kind} memory)")
+    out.print(
+        f"[bold]{found.name}[/bold]: {found.unit} ({found.vendor}, {found.category}, {found.chips} chips, {found.memory_kind} memory)"
+    )
     out.print(f"Interconnect: {found.interconnect}")
     figures = Table(title="Figures", title_justify="left", show_lines=False)
     for column in ("figure", "value", "confidence", "source", "note"):
@@ -122,22 +143,61 @@ def show(
     out.print(figures)
     if found.measured:
         measured = Table(title="Published runs (per unit)", title_justify="left")
-        for column in ("model", "precision", "concurrency", "output tokens/s", "tokens/s per user", "TTFT ms", "confidence", "source"):
+        for column in (
+            "model",
+            "precision",
+            "concurrency",
+            "output tokens/s",
+            "tokens/s per user",
+            "TTFT ms",
+            "confidence",
+            "source",
+        ):
             measured.add_column(column, overflow="fold")
         for point in found.measured:
-            cells = [point.model, point.precision, point.concurrency or "max", point.decode_tokens_per_s, point.tokens_per_s_per_user, point.ttft_ms]
-            measured.add_row(*("" if c is None else f"{c:,.6g}" if isinstance(c, float) else str(c) for c in cells), point.confidence, point.source)
+            cells = [
+                point.model,
+                point.precision,
+                point.concurrency or "max",
+                point.decode_tokens_per_s,
+                point.tokens_per_s_per_user,
+                point.ttft_ms,
+            ]
+            measured.add_row(
+                *("" if c is None else f"{c:,.6g}" if isinstance(c, float) else str(c) for c in cells),
+                point.confidence,
+                point.source,
+            )
         out.print(measured)
     try:
         points = operating_points(system, model, prompt_tokens=prompt_tokens, output_tokens=output_tokens)
     except DoesNotFitError as exc:
         out.print(f"[red]{model} cannot be served: {exc}[/red]")
         return
-    table = Table(title=f"Operating points for {model} ({prompt_tokens:g} tokens in, {output_tokens:g} out per request; per unit)", title_justify="left")
-    for column in ("origin", "precision", "concurrency", "units/replica", "prefill tok/s", "decode tok/s", "tok/s per user", "TTFT ms"):
+    table = Table(
+        title=f"Operating points for {model} ({prompt_tokens:g} tokens in, {output_tokens:g} out per request; per unit)",
+        title_justify="left",
+    )
+    for column in (
+        "origin",
+        "precision",
+        "concurrency",
+        "units/replica",
+        "prefill tok/s",
+        "decode tok/s",
+        "tok/s per user",
+        "TTFT ms",
+    ):
         table.add_column(column, justify="left" if column in ("origin", "precision") else "right")
     for row in points.itertuples(index=False):
-        cells = [row.concurrency, row.units_per_replica, row.prefill_tokens_per_s, row.decode_tokens_per_s, row.tokens_per_s_per_user, row.ttft_ms]
+        cells = [
+            row.concurrency,
+            row.units_per_replica,
+            row.prefill_tokens_per_s,
+            row.decode_tokens_per_s,
+            row.tokens_per_s_per_user,
+            row.ttft_ms,
+        ]
         table.add_row(row.origin, row.precision, *("" if pd.isna(c) else f"{c:,.0f}" for c in cells))
     out.print(table)
 
@@ -155,13 +215,33 @@ def compare(
     _check_model(ctx, model)
     rows = _compare_rows(model, slo_tps, slo_ttft_ms, prompt_tokens, output_tokens)
     meeting = rows[rows["reason"] == ""].sort_values("usd_per_mtok", na_position="last")
-    table = Table(title=f"{model} at >= {slo_tps:g} tokens/s per user and <= {slo_ttft_ms:g} ms to first token", title_justify="left")
-    for column in ("system", "category", "concurrency", "tok/s per user", "TTFT ms", "tokens/s per unit", "tokens/s per kW", "$ / M tokens"):
+    table = Table(
+        title=f"{model} at >= {slo_tps:g} tokens/s per user and <= {slo_ttft_ms:g} ms to first token",
+        title_justify="left",
+    )
+    for column in (
+        "system",
+        "category",
+        "concurrency",
+        "tok/s per user",
+        "TTFT ms",
+        "tokens/s per unit",
+        "tokens/s per kW",
+        "$ / M tokens",
+    ):
         table.add_column(column, justify="left" if column in ("system", "category") else "right")
     for row in meeting.itertuples(index=False):
         cost = "" if pd.isna(row.usd_per_mtok) else f"{row.usd_per_mtok:,.3f}"
-        table.add_row(row.system, row.category, f"{row.concurrency:,.0f}", f"{row.tokens_per_s_per_user:,.0f}", f"{row.ttft_ms:,.0f}",
-                      f"{row.tokens_per_s:,.0f}", f"{row.tokens_per_s_per_kw:,.0f}", cost)
+        table.add_row(
+            row.system,
+            row.category,
+            f"{row.concurrency:,.0f}",
+            f"{row.tokens_per_s_per_user:,.0f}",
+            f"{row.ttft_ms:,.0f}",
+            f"{row.tokens_per_s:,.0f}",
+            f"{row.tokens_per_s_per_kw:,.0f}",
+            cost,
+        )
     out = console()
     out.print(table)
     for row in rows[rows["reason"] != ""].itertuples(index=False):

@@ -45,15 +45,36 @@ ScenarioArg = Annotated[Path | None, typer.Argument(help="Scenario YAML file. Om
 def solve_command(
     ctx: typer.Context,
     scenario: ScenarioArg = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write every table (CSV), summary.json and the resolved scenario to this folder.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Write every table (CSV), summary.json and the resolved scenario to this folder."
+        ),
+    ] = None,
     solver: Annotated[SolverChoice, typer.Option(help="Solver to use.")] = SolverChoice.CBC,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.0, help="Stop the solver after this many seconds and report the best plan found.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object instead of tables.")] = False,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            "--time-limit", min=0.0, help="Stop the solver after this many seconds and report the best plan found."
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as one JSON object instead of tables.")
+    ] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace the --out folder if it exists.")] = False,
 ) -> None:
     """Find the least-cost plan. Exit code 0: optimal; 1: not solved to optimality; 2: invalid input."""
     if out is not None and out.exists() and not force:
-        fail(ctx, [Problem(path="--out", message="the folder exists; choose another or add --force to replace it", value=str(out))])
+        fail(
+            ctx,
+            [
+                Problem(
+                    path="--out",
+                    message="the folder exists; choose another or add --force to replace it",
+                    value=str(out),
+                )
+            ],
+        )
     result = solve(load(ctx, scenario), solver=solver.value, time_limit=time_limit)
     if out is not None:
         result.to_dir(out, overwrite=force)
@@ -88,7 +109,12 @@ def schema() -> None:
 def example(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Example name; run `planner example list` to see them.")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the scenario here (and any demand CSV beside it) instead of printing it.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the scenario here (and any demand CSV beside it) instead of printing it."
+        ),
+    ] = None,
 ) -> None:
     """Print or write a starter scenario from the shipped examples."""
     if name == "list":
@@ -115,9 +141,16 @@ def explain(
     ctx: typer.Context,
     scenario: ScenarioArg = None,
     solver: Annotated[SolverChoice, typer.Option(help="Solver to use.")] = SolverChoice.CBC,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.0, help="Seconds each of the (up to three) solves may run.")] = None,
-    every_row: Annotated[bool, typer.Option("--all", help="List every constraint that must give way, not one line per limit and subject.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the finding, message and tables as one JSON object.")] = False,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", min=0.0, help="Seconds each of the (up to three) solves may run.")
+    ] = None,
+    every_row: Annotated[
+        bool,
+        typer.Option("--all", help="List every constraint that must give way, not one line per limit and subject."),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the finding, message and tables as one JSON object.")
+    ] = False,
 ) -> None:
     """Say why a scenario has no plan, or why its plan leaves demand unserved: which limits must give way, where and by how much.
 
@@ -138,7 +171,10 @@ def explain(
                     "violations": json.loads(explanation.violations.to_json(orient="records")),
                     "unservable": json.loads(explanation.unservable.to_json(orient="records")),
                     "alternatives": [
-                        {"violations": json.loads(other.violations.to_json(orient="records")), "relaxed_objective_usd": other.relaxed_objective_usd}
+                        {
+                            "violations": json.loads(other.violations.to_json(orient="records")),
+                            "relaxed_objective_usd": other.relaxed_objective_usd,
+                        }
                         for other in explanation.alternatives
                     ],
                 }
@@ -158,7 +194,9 @@ def inspect(ctx: typer.Context, scenario: ScenarioArg = None) -> None:
     out = console()
     out.print(f"{size['variables']:,} variables, {size['constraints']:,} constraints, {size['nonzeros']:,} nonzeros")
     ranges = model.ranges()
-    table = Table(title="Coefficients and right-hand sides (absolute values, in the LP's scaled units)", title_justify="left")
+    table = Table(
+        title="Coefficients and right-hand sides (absolute values, in the LP's scaled units)", title_justify="left"
+    )
     for column in ("family", "rows", "nonzeros", "smallest coef", "largest coef", "smallest rhs", "largest rhs"):
         table.add_column(column, justify="left" if column == "family" else "right")
     for row in ranges[ranges["rows"] > 0].itertuples(index=False):
@@ -170,14 +208,20 @@ def inspect(ctx: typer.Context, scenario: ScenarioArg = None) -> None:
 
 
 @app.command()
-def verify(ctx: typer.Context, folder: Annotated[Path, typer.Argument(help="A folder written by `planner solve --out`.")]) -> None:
+def verify(
+    ctx: typer.Context, folder: Annotated[Path, typer.Argument(help="A folder written by `planner solve --out`.")]
+) -> None:
     """Re-check a written plan against its scenario with code independent of the model builder (exit 1 if any check fails)."""
     from planner.verify import verify as check_plan
 
     try:
         checks = check_plan(folder)
     except (OSError, ScenarioError) as exc:
-        problems = exc.problems if isinstance(exc, ScenarioError) else [Problem(path=str(folder), message=f"cannot read the plan: {exc}")]
+        problems = (
+            exc.problems
+            if isinstance(exc, ScenarioError)
+            else [Problem(path=str(folder), message=f"cannot read the plan: {exc}")]
+        )
         fail(ctx, problems, exc)
     table = Table(title=f"Checks of the plan in {folder}", title_justify="left")
     for column in ("check", "result", "detail"):

@@ -28,23 +28,49 @@ def sweep_command(
     ctx: typer.Context,
     scenario: Annotated[
         Path | None,
-        typer.Argument(help="Scenario YAML file, or a sweep file (a 'sweep:' section beside a scenario or 'scenario: PATH'). Omitted: the built-in default scenario."),
+        typer.Argument(
+            help="Scenario YAML file, or a sweep file (a 'sweep:' section beside a scenario or 'scenario: PATH'). Omitted: the built-in default scenario."
+        ),
     ] = None,
-    vary: Annotated[list[str], typer.Option("--vary", "-v", help="PATH=VALUES, e.g. fleets.cs3.capex_usd=x0.7,x1,x1.3 or demand.total.rate=0.1..0.3:5 or uniform(x0.7,x1.3). Repeatable.")] = [],  # noqa: B006 - typer reads the default
-    design_name: Annotated[str, typer.Option("--design", help="oat (one at a time), grid, lhs (Latin hypercube) or mc (Monte Carlo).")] = "oat",
+    vary: Annotated[
+        list[str],
+        typer.Option(
+            "--vary",
+            "-v",
+            help="PATH=VALUES, e.g. fleets.cs3.capex_usd=x0.7,x1,x1.3 or demand.total.rate=0.1..0.3:5 or uniform(x0.7,x1.3). Repeatable.",
+        ),
+    ] = [],  # noqa: B006 - typer reads the default
+    design_name: Annotated[
+        str, typer.Option("--design", help="oat (one at a time), grid, lhs (Latin hypercube) or mc (Monte Carlo).")
+    ] = "oat",
     samples: Annotated[int, typer.Option(min=1, help="Runs drawn by lhs and mc.")] = 20,
     seed: Annotated[int, typer.Option(help="Seed of lhs and mc: the same seed draws the same runs.")] = 0,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for runs.csv, written as each run finishes.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder for runs.csv, written as each run finishes.")
+    ] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Skip the runs already stored in --out.")] = False,
     workers: Annotated[int | None, typer.Option(min=1, help="Processes to use; default all cores.")] = None,
-    executor: Annotated[str, typer.Option(help="local (a process pool) or dask (an existing Dask cluster, see --scheduler).")] = "local",
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, tcp://HOST:PORT (with --executor dask).")] = None,
+    executor: Annotated[
+        str, typer.Option(help="local (a process pool) or dask (an existing Dask cluster, see --scheduler).")
+    ] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, tcp://HOST:PORT (with --executor dask).")
+    ] = None,
 ) -> None:
     """Solve a scenario many times with values varied; print the swing of the total cost per value."""
     if design_name not in ("oat", "grid", "lhs", "mc"):
         fail(ctx, [Problem(path="--design", message="use oat, grid, lhs or mc", value=design_name)])
     if executor not in ("local", "dask") or (executor == "dask") != (scheduler is not None):
-        fail(ctx, [Problem(path="--executor", message="use --executor local, or --executor dask with --scheduler tcp://HOST:PORT", value=executor)])
+        fail(
+            ctx,
+            [
+                Problem(
+                    path="--executor",
+                    message="use --executor local, or --executor dask with --scheduler tcp://HOST:PORT",
+                    value=executor,
+                )
+            ],
+        )
     cases: dict = {}
     try:
         if scenario is not None and _is_sweep_file(scenario):
@@ -55,21 +81,38 @@ def sweep_command(
             base, parameters = load(ctx, scenario), []
         parameters += [Parameter.parse(text) for text in vary]
         if not parameters and not cases:
-            fail(ctx, [Problem(path="--vary", message="name at least one value to vary, e.g. --vary fleets.cs3.capex_usd=x0.7,x1.3")])
+            fail(
+                ctx,
+                [
+                    Problem(
+                        path="--vary",
+                        message="name at least one value to vary, e.g. --vary fleets.cs3.capex_usd=x0.7,x1.3",
+                    )
+                ],
+            )
         runs = design(parameters, design_name, base, samples=samples, seed=seed, cases=cases)
     except ScenarioError as exc:
         fail(ctx, exc.problems, exc)
     except ValueError as exc:
         fail(ctx, [Problem(path="--vary", message=str(exc))], exc)
-    with Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]} failed"), TimeRemainingColumn(),
-                  console=console(stderr=True), transient=True) as bar:
+    with Progress(
+        TextColumn("sweep"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[failed]} failed"),
+        TimeRemainingColumn(),
+        console=console(stderr=True),
+        transient=True,
+    ) as bar:
         task = bar.add_task("runs", total=len(runs), failed=0)
 
         def advance(done: int, failed: int, total: int) -> None:
             bar.update(task, completed=done, failed=failed)
 
         try:
-            result = run_sweep(base, runs, out=out, resume=resume, workers=workers, scheduler=scheduler, progress=advance)
+            result = run_sweep(
+                base, runs, out=out, resume=resume, workers=workers, scheduler=scheduler, progress=advance
+            )
         except FileExistsError as exc:
             fail(ctx, [Problem(path="--out", message=f"{exc}; add --resume to continue it", value=str(out))], exc)
     table = result.table
@@ -80,13 +123,26 @@ def sweep_command(
         out_console.print(f"  {row.run}: {row.status}: {getattr(row, 'error', '')}")
     named = table[table["case"] != ""] if "case" in table else table[:0]
     for row in named.itertuples(index=False):
-        out_console.print(f"  case {row.case}: total cost ${row.objective_usd / 1e9:,.3f}B" if row.objective_usd == row.objective_usd else f"  case {row.case}: {row.status}")
+        out_console.print(
+            f"  case {row.case}: total cost ${row.objective_usd / 1e9:,.3f}B"
+            if row.objective_usd == row.objective_usd
+            else f"  case {row.case}: {row.status}"
+        )
     if design_name == "oat" and parameters and "objective_usd" in table:
         tornado = result.tornado("objective_usd")
-        report = Table(title=f"Swing of the total cost (present value) around the base of ${tornado.attrs['base'] / 1e9:,.3f}B", title_justify="left")
+        report = Table(
+            title=f"Swing of the total cost (present value) around the base of ${tornado.attrs['base'] / 1e9:,.3f}B",
+            title_justify="left",
+        )
         for column in ("parameter", "low value", "high value", "cost at low", "cost at high", "swing"):
             report.add_column(column, justify="left" if column == "parameter" else "right")
         for row in tornado.itertuples(index=False):
-            report.add_row(row.parameter, f"{row.low_value:,.6g}", f"{row.high_value:,.6g}", f"${row.low_kpi / 1e9:,.3f}B",
-                           f"${row.high_kpi / 1e9:,.3f}B", f"${row.swing / 1e9:,.3f}B")
+            report.add_row(
+                row.parameter,
+                f"{row.low_value:,.6g}",
+                f"{row.high_value:,.6g}",
+                f"${row.low_kpi / 1e9:,.3f}B",
+                f"${row.high_kpi / 1e9:,.3f}B",
+                f"${row.swing / 1e9:,.3f}B",
+            )
         out_console.print(report)

@@ -291,7 +291,12 @@ def test_a_quarterly_value_is_spread_over_its_months_by_days():
 
 
 @pytest.mark.parametrize(
-    ("label", "message"), [("Jan-Mar", "is not a month"), ("2026-02-01 10:00", "is not a month"), ("January", "does not give a four-digit year")]
+    ("label", "message"),
+    [
+        ("Jan-Mar", "is not a month"),
+        ("2026-02-01 10:00", "is not a month"),
+        ("January", "does not give a four-digit year"),
+    ],
 )
 def test_an_unparseable_label_is_rejected_on_projection(label, message):
     spec = ExplicitSeries(tokens={"2026-01": 1.0, label: 2.0})
@@ -419,7 +424,9 @@ def test_csv_directory_is_rejected_as_not_a_file(tmp_path):
 )
 def test_csv_missing_column_is_rejected(tmp_path, header, missing):
     write(tmp_path / "demand.csv", f"{header}\n2026-01,1\n")
-    with pytest.raises(ValidationError, match=re.escape(f"demand.csv: missing column(s) {missing}; expected a header 'period,tokens'")):
+    with pytest.raises(
+        ValidationError, match=re.escape(f"demand.csv: missing column(s) {missing}; expected a header 'period,tokens'")
+    ):
         ExplicitSeries.model_validate({"csv": "demand.csv"}, context={"base_dir": tmp_path})
 
 

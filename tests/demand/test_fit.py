@@ -41,7 +41,11 @@ TRUTHS = {
     "decaying": DecayingGrowth(start="2026-01", tokens_per_day=1e12, rate=0.25, half_life_months=12),
     "gompertz": Gompertz(start="2026-01", tokens_per_day=1e12, rate=0.3, capacity_tokens_per_day=3e13),
     "bass": Bass(
-        start="2026-01", tokens_per_day=1e12, market_tokens_per_day=3e13, innovation_per_year=0.05, imitation_per_year=2.0
+        start="2026-01",
+        tokens_per_day=1e12,
+        market_tokens_per_day=3e13,
+        innovation_per_year=0.05,
+        imitation_per_year=2.0,
     ),
 }
 MONTHS = pd.period_range("2026-01", periods=36, freq="M")
@@ -76,7 +80,12 @@ NOISY_TOLERANCES = {
     "logistic": {"tokens_per_day": 0.10, "rate": 0.10, "capacity_tokens_per_day": 0.10},
     "decaying": {"tokens_per_day": 0.12, "rate": 0.12, "half_life_months": 0.12},
     "gompertz": {"tokens_per_day": 0.12, "rate": 0.12, "capacity_tokens_per_day": 0.10},
-    "bass": {"tokens_per_day": 0.18, "market_tokens_per_day": 0.10, "innovation_per_year": 0.80, "imitation_per_year": 0.20},
+    "bass": {
+        "tokens_per_day": 0.18,
+        "market_tokens_per_day": 0.10,
+        "innovation_per_year": 0.80,
+        "imitation_per_year": 0.20,
+    },
 }
 
 
@@ -167,7 +176,10 @@ def test_summary_holds_plain_numbers():
     assert summary["family"] == "exponential"
     assert summary["n_points"] == 36
     assert summary["growth_at"] == "2029-01-01"
-    assert all(type(summary[key]) is float for key in ("rmse_log", "r2_log", "aic", "annual_growth_factor", "doubling_time_days"))
+    assert all(
+        type(summary[key]) is float
+        for key in ("rmse_log", "r2_log", "aic", "annual_growth_factor", "doubling_time_days")
+    )
     assert all(type(value) is float for value in summary["params"].values())
     # AIC of a least-squares fit: n log(SSR / n) + 2k with the RMSE as sqrt(SSR / n).
     assert summary["aic"] == pytest.approx(36 * math.log(summary["rmse_log"] ** 2) + 4, rel=1e-12)
@@ -200,7 +212,13 @@ def test_the_comparison_scores_every_family_on_the_held_out_end():
     assert table["family"].tolist() == list(FAMILIES)
     assert table["fitted"].all()
     assert list(table.columns) == [
-        "family", "fitted", "rmse_log", "holdout_rmse_log", "annual_growth_factor", "doubling_time_days", "note"
+        "family",
+        "fitted",
+        "rmse_log",
+        "holdout_rmse_log",
+        "annual_growth_factor",
+        "doubling_time_days",
+        "note",
     ]
     chosen = table.set_index("family").loc[result.family]
     # The choice is the smallest holdout error, or within 1% of it with fewer parameters.
@@ -253,7 +271,9 @@ def test_negative_observations_are_rejected_naming_their_label():
 
 def test_too_few_points_for_a_family_are_rejected():
     history = monthly_history(TRUTHS["logistic"], months=MONTHS[:3])
-    with pytest.raises(ValueError, match="logistic curve has 3 parameters, so fitting it needs at least 4 points; got 3"):
+    with pytest.raises(
+        ValueError, match="logistic curve has 3 parameters, so fitting it needs at least 4 points; got 3"
+    ):
         fit(history, "logistic")
     assert fit(history, "exponential").n_points == 3
     with pytest.raises(ValueError, match="no growth family could be fitted to the first 1 of 3 observations"):
@@ -313,7 +333,9 @@ def test_bands_widen_with_the_noise():
     periods = planning_periods("2029-01", 4, "quarter")
     widths = []
     for noise in (0.01, 0.05):
-        band = fit(monthly_history(TRUTHS["exponential"], noise=noise, seed=9), "exponential").bands(periods, samples=40)
+        band = fit(monthly_history(TRUTHS["exponential"], noise=noise, seed=9), "exponential").bands(
+            periods, samples=40
+        )
         widths.append(float(np.log(band["high"] / band["low"]).iloc[-1]))
     assert widths[1] > 3 * widths[0]
 
@@ -390,14 +412,21 @@ def test_fitted_high_band_is_the_bootstrap_quantile(fitted_specs):
 
 
 def test_fitted_rejects_a_history_it_cannot_fit():
-    with pytest.raises(ValidationError, match="cannot fit a growth curve to the demand history: the history has zero tokens for 2026-02"):
+    with pytest.raises(
+        ValidationError,
+        match="cannot fit a growth curve to the demand history: the history has zero tokens for 2026-02",
+    ):
         TypeAdapter(DemandSpec).validate_python(
-            {"kind": "fitted", "history": {"tokens": {"2026-01": 1e12, "2026-02": 0.0, "2026-03": 2e12, "2026-04": 3e12}}}
+            {
+                "kind": "fitted",
+                "history": {"tokens": {"2026-01": 1e12, "2026-02": 0.0, "2026-03": 2e12, "2026-04": 3e12}},
+            }
         )
 
 
 @pytest.mark.parametrize(
-    ("field", "value"), [("band", "median"), ("low_quantile", 0.6), ("high_quantile", 1.0), ("samples", 5), ("holdout", 0.3)]
+    ("field", "value"),
+    [("band", "median"), ("low_quantile", 0.6), ("high_quantile", 1.0), ("samples", 5), ("holdout", 0.3)],
 )
 def test_fitted_rejects_bad_settings(field, value):
     data = {"kind": "fitted", "history": {"tokens": {"2026-01": 1e12, "2026-02": 2e12, "2026-03": 3e12}}, field: value}

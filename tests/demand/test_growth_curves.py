@@ -319,7 +319,13 @@ def test_bass_just_after_launch_grows_at_the_innovation_rate():
 def test_bass_without_imitation_is_the_pure_innovation_curve(innovation):
     # N(t) = M (1 - e^{-p (t + s)}), so the market not yet adopted shrinks by e^{-p t}:
     # (M - N(t)) / (M - N0) = e^{-p t}; over one year e^{-p}.
-    curve = Bass(start="2026-01", tokens_per_day=1e12, market_tokens_per_day=1e13, innovation_per_year=innovation, imitation_per_year=0.0)
+    curve = Bass(
+        start="2026-01",
+        tokens_per_day=1e12,
+        market_tokens_per_day=1e13,
+        innovation_per_year=innovation,
+        imitation_per_year=0.0,
+    )
     later = value(curve, curve.anchor() + ONE_YEAR)
     assert (1e13 - later) / (1e13 - 1e12) == pytest.approx(math.exp(-innovation), rel=1e-12)
     at_181_days = value(curve, "2026-07-01")
@@ -330,7 +336,13 @@ def test_bass_without_imitation_is_the_pure_innovation_curve(innovation):
 
 def test_bass_pure_innovation_by_hand_numbers():
     # 5 % of the remaining market a year: 1e12 -> 1e13 - 9e12 e^{-0.05} = 1.4389e12 tokens/day.
-    curve = Bass(start="2026-01", tokens_per_day=1e12, market_tokens_per_day=1e13, innovation_per_year=0.05, imitation_per_year=0.0)
+    curve = Bass(
+        start="2026-01",
+        tokens_per_day=1e12,
+        market_tokens_per_day=1e13,
+        innovation_per_year=0.05,
+        imitation_per_year=0.0,
+    )
     assert curve.annual_growth_factor() == pytest.approx(1.4389, rel=1e-4)
 
 
@@ -369,11 +381,22 @@ def piecewise_example() -> Piecewise:
     """10 % a month until June 2026, then a logistic from July continuing from there."""
     return Piecewise(
         segments=[
-            Segment.model_validate({"from": "2026-01", "curve": {"kind": "exponential", "start": "2026-01", "tokens_per_day": 1e12, "rate": 0.1}}),
+            Segment.model_validate(
+                {
+                    "from": "2026-01",
+                    "curve": {"kind": "exponential", "start": "2026-01", "tokens_per_day": 1e12, "rate": 0.1},
+                }
+            ),
             Segment.model_validate(
                 {
                     "from": "2026-07",
-                    "curve": {"kind": "logistic", "start": "2026-07", "tokens_per_day": 1e12, "rate": 0.05, "capacity_tokens_per_day": 4e12},
+                    "curve": {
+                        "kind": "logistic",
+                        "start": "2026-07",
+                        "tokens_per_day": 1e12,
+                        "rate": 0.05,
+                        "capacity_tokens_per_day": 4e12,
+                    },
                 }
             ),
         ]
@@ -382,9 +405,13 @@ def piecewise_example() -> Piecewise:
 
 CURVES = {
     "logistic": lambda: Logistic(start="2026-01", tokens_per_day=1e12, rate=0.3, capacity_tokens_per_day=2e13),
-    "logistic-backwards": lambda: Logistic(start="2026-09", tokens_per_day=1e12, rate=0.05, per="week", capacity_tokens_per_day=3e12),
+    "logistic-backwards": lambda: Logistic(
+        start="2026-09", tokens_per_day=1e12, rate=0.05, per="week", capacity_tokens_per_day=3e12
+    ),
     "gompertz": lambda: Gompertz(start="2026-01", tokens_per_day=1e12, rate=0.2, capacity_tokens_per_day=1e13),
-    "gompertz-yearly": lambda: Gompertz(start="2026-04", tokens_per_day=1e12, rate=4.0, per="year", capacity_tokens_per_day=5e13),
+    "gompertz-yearly": lambda: Gompertz(
+        start="2026-04", tokens_per_day=1e12, rate=4.0, per="year", capacity_tokens_per_day=5e13
+    ),
     "decaying": lambda: DecayingGrowth(start="2026-01", tokens_per_day=1e12, rate=0.5, half_life_months=4),
     "decaying-backwards": lambda: DecayingGrowth(start="2026-07", tokens_per_day=1e12, rate=0.1, half_life_months=12),
     "bass": lambda: Bass(start="2026-01", **BASS),
@@ -437,7 +464,13 @@ def test_quarters_hold_the_sum_of_their_months(name):
 # --- piecewise ----------------------------------------------------------------------------------
 
 EXP = {"kind": "exponential", "start": "2026-01", "tokens_per_day": 1e12, "rate": 0.1}
-LOGISTIC_JULY = {"kind": "logistic", "start": "2026-07", "tokens_per_day": 1e12, "rate": 0.05, "capacity_tokens_per_day": 4e12}
+LOGISTIC_JULY = {
+    "kind": "logistic",
+    "start": "2026-07",
+    "tokens_per_day": 1e12,
+    "rate": 0.05,
+    "capacity_tokens_per_day": 4e12,
+}
 JOIN = pd.Timestamp("2026-07-01")
 JUST_BEFORE = JOIN - pd.Timedelta(microseconds=1)
 
@@ -472,10 +505,14 @@ def test_continuous_join_keeps_the_later_segments_growth_shape():
 def test_continuous_three_segments_chain_their_scales():
     flat = {**EXP, "start": "2027-01", "tokens_per_day": 5.0, "rate": 0.0}
     curve = piecewise(("2026-01", EXP), ("2026-07", LOGISTIC_JULY), ("2027-01", flat))
-    before, at, later = curve.evaluate([ts("2027-01-01") - pd.Timedelta(microseconds=1), ts("2027-01-01"), ts("2029-06-01")])
+    before, at, later = curve.evaluate(
+        [ts("2027-01-01") - pd.Timedelta(microseconds=1), ts("2027-01-01"), ts("2029-06-01")]
+    )
     assert at == pytest.approx(before, rel=1e-9)
     assert later == at  # the flat segment stays at the level it joined at
-    assert at == pytest.approx(1.1 ** (181 / MONTH) * value(Logistic.model_validate(LOGISTIC_JULY), "2027-01-01"), rel=1e-12)
+    assert at == pytest.approx(
+        1.1 ** (181 / MONTH) * value(Logistic.model_validate(LOGISTIC_JULY), "2027-01-01"), rel=1e-12
+    )
 
 
 def test_discontinuous_join_jumps_to_the_later_segments_own_level():
@@ -513,7 +550,11 @@ def test_period_across_a_join_is_the_sum_of_the_two_pieces(continuous):
 def test_a_jump_at_a_month_start_splits_a_quarter_by_pieces():
     # A join on 1 February inside the first quarter: January from the first curve, February and
     # March from the flat second one at its own level (no scaling without 'continuous').
-    curve = piecewise(("2026-01", EXP), ("2026-02", {**EXP, "start": "2026-02", "tokens_per_day": 3e12, "rate": 0.0}), continuous=False)
+    curve = piecewise(
+        ("2026-01", EXP),
+        ("2026-02", {**EXP, "start": "2026-02", "tokens_per_day": 3e12, "rate": 0.0}),
+        continuous=False,
+    )
     jan, feb, mar = curve.per_period(planning_periods("2026-01", 3, "month"))
     assert feb == 28 * 3e12
     assert mar == 31 * 3e12
@@ -531,7 +572,10 @@ def test_segments_out_of_order_are_rejected(froms):
 def test_a_bass_segment_with_no_volume_at_a_continuous_join_is_rejected():
     # This Bass launches about September 2026; it has no volume at a join in July 2026.
     bass = {"kind": "bass", "start": "2027-01", **BASS}
-    with pytest.raises(ValidationError, match=re.escape("a segment has no volume at its join (a Bass curve before its launch?); set continuous: false")):
+    with pytest.raises(
+        ValidationError,
+        match=re.escape("a segment has no volume at its join (a Bass curve before its launch?); set continuous: false"),
+    ):
         piecewise(("2026-01", EXP), ("2026-07", bass))
     # As a jump it is accepted: zero until the launch, then its own volume.
     curve = piecewise(("2026-01", EXP), ("2026-07", bass), continuous=False)
@@ -585,10 +629,28 @@ def test_piecewise_needs_a_segment():
     [
         (EXP, ExponentialGrowth),
         (LOGISTIC_JULY, Logistic),
-        ({"kind": "gompertz", "start": "2026-01", "tokens_per_day": 1e12, "rate": 0.1, "capacity_tokens_per_day": 1e13}, Gompertz),
-        ({"kind": "decaying", "start": "2026-01", "tokens_per_day": 1e12, "rate": 0.2, "half_life_months": 6}, DecayingGrowth),
+        (
+            {
+                "kind": "gompertz",
+                "start": "2026-01",
+                "tokens_per_day": 1e12,
+                "rate": 0.1,
+                "capacity_tokens_per_day": 1e13,
+            },
+            Gompertz,
+        ),
+        (
+            {"kind": "decaying", "start": "2026-01", "tokens_per_day": 1e12, "rate": 0.2, "half_life_months": 6},
+            DecayingGrowth,
+        ),
         ({"kind": "bass", "start": "2026-01", **BASS}, Bass),
-        ({"kind": "piecewise", "segments": [{"from": "2026-01", "curve": EXP}, {"from": "2026-07", "curve": LOGISTIC_JULY}]}, Piecewise),
+        (
+            {
+                "kind": "piecewise",
+                "segments": [{"from": "2026-01", "curve": EXP}, {"from": "2026-07", "curve": LOGISTIC_JULY}],
+            },
+            Piecewise,
+        ),
         ({"kind": "series", "tokens": {"2026-01": 1.0}}, ExplicitSeries),
     ],
     ids=["exponential", "logistic", "gompertz", "decaying", "bass", "piecewise", "series"],

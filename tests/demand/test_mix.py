@@ -80,7 +80,11 @@ def test_a_month_label_on_a_quarterly_calendar_stands_at_its_quarters_first_day(
         ({}, months(), r"gives no points"),
         ({"2026Q2": 0.1}, months(), r"'2026Q2' is a quarter but the horizon is monthly"),
         ({"June": 0.1}, months(), r"four-digit year"),
-        ({"2026-01": 0.1, "2026-02": 0.2}, quarters(), r"'2026-01' and '2026-02' both fall in 2026Q1 .*one point per quarter"),
+        (
+            {"2026-01": 0.1, "2026-02": 0.2},
+            quarters(),
+            r"'2026-01' and '2026-02' both fall in 2026Q1 .*one point per quarter",
+        ),
     ],
 )
 def test_invalid_shares_are_rejected(share, periods, message):
@@ -105,12 +109,16 @@ def test_a_growing_workload_and_the_rest():
         {"agents": {"2026-01": 0.1, "2026-04": 0.4}, "chat": {"2026-01": 0.9, "2026-04": 0.6}}, months("2026-01", 5)
     )
     shares = table.pivot(index="period", columns="name", values="share")
-    assert shares["agents"].tolist() == pytest.approx([0.1, 0.1 + 0.3 * 31 / 90, 0.1 + 0.3 * 59 / 90, 0.4, 0.4], abs=TOL)
+    assert shares["agents"].tolist() == pytest.approx(
+        [0.1, 0.1 + 0.3 * 31 / 90, 0.1 + 0.3 * 59 / 90, 0.4, 0.4], abs=TOL
+    )
     assert (shares["agents"] + shares["chat"]).tolist() == pytest.approx([1.0] * 5, abs=TOL)
 
 
 def test_quarterly_mix_labels_its_periods_by_quarter():
-    table = mix_table({"a": {"2026Q1": 0.2, "2026Q3": 0.6}, "b": {"2026Q1": 0.8, "2026Q3": 0.4}}, quarters("2026-01", 3))
+    table = mix_table(
+        {"a": {"2026Q1": 0.2, "2026Q3": 0.6}, "b": {"2026Q1": 0.8, "2026Q3": 0.4}}, quarters("2026-01", 3)
+    )
     assert table["period"].tolist() == ["2026Q1", "2026Q1", "2026Q2", "2026Q2", "2026Q3", "2026Q3"]
     # Jan 1 -> Jul 1 is 181 days; Apr 1 is 90 days in.
     assert table["share"].iloc[2] == pytest.approx(0.2 + 0.4 * 90 / 181, abs=TOL)
@@ -147,7 +155,10 @@ def test_sum_error_lists_a_few_periods_then_counts_the_rest():
     with pytest.raises(ValueError) as error:
         mix_table({"a": 0.5, "b": 0.6}, months("2026-01", 12))
     message = str(error.value)
-    assert "2026-01 (sum 1.1), 2026-02 (sum 1.1), 2026-03 (sum 1.1), 2026-04 (sum 1.1), 2026-05 (sum 1.1) and 7 more." in message
+    assert (
+        "2026-01 (sum 1.1), 2026-02 (sum 1.1), 2026-03 (sum 1.1), 2026-04 (sum 1.1), 2026-05 (sum 1.1) and 7 more."
+        in message
+    )
     assert "2026-06" not in message
 
 

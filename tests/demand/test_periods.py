@@ -138,6 +138,8 @@ def test_labels_without_a_four_digit_year_are_rejected(label, length):
         parse_period(label, length)
 
 
-@pytest.mark.parametrize(("label", "month"), [("Jan 2026", "2026-01"), ("March 2026", "2026-03"), ("2026/03", "2026-03")])
+@pytest.mark.parametrize(
+    ("label", "month"), [("Jan 2026", "2026-01"), ("March 2026", "2026-03"), ("2026/03", "2026-03")]
+)
 def test_other_month_spellings_with_a_year_are_accepted(label, month):
     assert str(parse_period(label, "month")) == month

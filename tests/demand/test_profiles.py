@@ -88,7 +88,9 @@ def test_a_cut_inside_an_hour_takes_a_fraction_of_it():
 
 
 def test_weights_scale_freely():
-    assert Profile(hourly=[10 * w for w in ONE_BUSY_HOUR], weekly=[3.0] * 7).peak_factor() == pytest.approx(BUSY, rel=TOL)
+    assert Profile(hourly=[10 * w for w in ONE_BUSY_HOUR], weekly=[3.0] * 7).peak_factor() == pytest.approx(
+        BUSY, rel=TOL
+    )
 
 
 def test_one_busy_day_a_week():

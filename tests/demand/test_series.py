@@ -84,7 +84,9 @@ def test_explicit_week_interval_with_a_single_date_label():
     assert list(at(spec, "2026-01-29", "2026-02-04 23:00")) == [1e9, 1e9]
     assert np.isnan(at(spec, "2026-02-05")).all()
     # January holds 3 of its days, so January is only partly covered.
-    with pytest.raises(ValueError, match=re.escape("the series has period(s) 2026-01 (3 of 31 days) only partly covered")):
+    with pytest.raises(
+        ValueError, match=re.escape("the series has period(s) 2026-01 (3 of 31 days) only partly covered")
+    ):
         months(spec, "2026-01", 1)
 
 
@@ -165,7 +167,12 @@ def test_dates_three_days_apart_are_accepted_as_days_when_told():
         # A day inside a month, and a day inside a week.
         ({"2026-01": 31.0, "2026-01-15": 1.0}, "day", "2026-01", "2026-01-15"),
         ({"2026-01-15": 1.0, "2026Q1": 90.0}, "day", "2026Q1", "2026-01-15"),
-        ({"2026-01-01": 7.0, "2026-01-08": 7.0, "2026-01-14": 7.0, "2026-01-22": 7.0}, "week", "2026-01-08", "2026-01-14"),
+        (
+            {"2026-01-01": 7.0, "2026-01-08": 7.0, "2026-01-14": 7.0, "2026-01-22": 7.0},
+            "week",
+            "2026-01-08",
+            "2026-01-14",
+        ),
     ],
 )
 def test_overlapping_labels_are_rejected_naming_both(table, interval, first, second):
@@ -186,13 +193,17 @@ def test_adjacent_weeks_and_months_do_not_overlap():
 def test_partly_covered_period_is_reported_with_its_days():
     # Four weeks from 1 January cover 28 of January's 31 days.
     spec = ExplicitSeries(tokens=dict.fromkeys(WEEK_STARTS[:4], 7.0))
-    with pytest.raises(ValueError, match=re.escape("the series has period(s) 2026-01 (28 of 31 days) only partly covered")):
+    with pytest.raises(
+        ValueError, match=re.escape("the series has period(s) 2026-01 (28 of 31 days) only partly covered")
+    ):
         months(spec, "2026-01", 1)
 
 
 def test_missing_and_partly_covered_periods_are_reported_together():
     spec = ExplicitSeries(tokens=dict.fromkeys(WEEK_STARTS[:4], 7.0))
-    message = "the series has no value for period(s) 2026-02, 2026-03; period(s) 2026-01 (28 of 31 days) only partly covered"
+    message = (
+        "the series has no value for period(s) 2026-02, 2026-03; period(s) 2026-01 (28 of 31 days) only partly covered"
+    )
     with pytest.raises(ValueError, match=re.escape(message) + "$"):
         months(spec, "2026-01", 3)
 
@@ -216,7 +227,9 @@ def test_between_names_an_uncovered_interval_by_its_first_date():
     first = frame["first"].iloc[0]
     assert list(spec.between([first], [first + 28.0])) == [28.0]
     assert list(spec.between([first + 0.5], [first + 1.0])) == [0.5]  # half a day
-    with pytest.raises(ValueError, match=re.escape("the series has period(s) 2026-01-01 (28 of 30 days) only partly covered")):
+    with pytest.raises(
+        ValueError, match=re.escape("the series has period(s) 2026-01-01 (28 of 30 days) only partly covered")
+    ):
         spec.between([first], [first + 30.0])
 
 

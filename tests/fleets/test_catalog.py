@@ -76,7 +76,14 @@ def test_loader_returns_every_file_keyed_by_name_and_sorted():
 def test_figures_lists_every_figure_field_and_each_precision():
     system = get_system("dgx-b200")
     where = {name for name, _ in system.figures()}
-    assert {"max_power_kw", "idle_power_kw", "memory_gb", "memory_bandwidth_tb_s", "lifetime_years", "capex_usd"} <= where
+    assert {
+        "max_power_kw",
+        "idle_power_kw",
+        "memory_gb",
+        "memory_bandwidth_tb_s",
+        "lifetime_years",
+        "capex_usd",
+    } <= where
     assert {f"peak_tflops.{p}" for p in system.peak_tflops} <= where
 
 
@@ -111,7 +118,9 @@ def test_peak_flops_grow_or_stay_as_precision_shrinks():
     for name, system in load_catalog().items():
         served = [p for p in PRECISION_ORDER if p in system.peak_tflops]
         values = [system.peak_tflops[p].value for p in served]
-        assert values == sorted(values), f"{name}: peak TFLOP/s {dict(zip(served, values, strict=True))} fall as precision shrinks"
+        assert values == sorted(values), (
+            f"{name}: peak TFLOP/s {dict(zip(served, values, strict=True))} fall as precision shrinks"
+        )
 
 
 def test_every_measured_point_has_a_source_and_an_allowed_confidence():
@@ -192,7 +201,9 @@ def test_figure_with_unknown_confidence_fails_validation():
 
 def test_measured_point_without_any_figure_fails_validation():
     with pytest.raises(ValidationError, match="measured point needs"):
-        MeasuredPoint.model_validate({"model": "llama-3.1-70b", "precision": "fp8", "source": "somewhere (2025)", "confidence": "vendor"})
+        MeasuredPoint.model_validate(
+            {"model": "llama-3.1-70b", "precision": "fp8", "source": "somewhere (2025)", "confidence": "vendor"}
+        )
 
 
 def test_the_old_performance_block_is_rejected():

@@ -46,7 +46,9 @@ def test_held_out_systems_are_ordered_as_measured(held_out_estimates):
     """Where two held-out systems ran the same model and request shape, the estimates rank them
     as the measurements do (GB200 NVL72 rack > DGX B200 > DGX H200 per unit)."""
     pairs = 0
-    for (a, key_a, measured_a, estimated_a), (b, key_b, measured_b, estimated_b) in itertools.combinations(held_out_estimates, 2):
+    for (a, key_a, measured_a, estimated_a), (b, key_b, measured_b, estimated_b) in itertools.combinations(
+        held_out_estimates, 2
+    ):
         if key_a == key_b and a != b:
             pairs += 1
             assert (measured_a > measured_b) == (estimated_a > estimated_b), (a, b, key_a)
@@ -75,7 +77,8 @@ def test_wafer_scale_meets_a_latency_target_gpus_cannot():
     qualifying = {
         name
         for name in load_catalog()
-        if best_point(operating_points(name, "llama-3.1-70b", prompt_tokens=2000, output_tokens=500), 200, 1000) is not None
+        if best_point(operating_points(name, "llama-3.1-70b", prompt_tokens=2000, output_tokens=500), 200, 1000)
+        is not None
     }
     assert "cs-3" in qualifying and "dgx-h100" not in qualifying
 

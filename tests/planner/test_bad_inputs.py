@@ -50,7 +50,9 @@ class Expectation:
 
     def printed_in(self, output: str, name: str) -> bool:
         """Whether one row of a command's output shows this problem (its file and line, and every fragment)."""
-        return any(f"{name}:{self.line} " in row and all(f in row for f in self.fragments) for row in output.splitlines())
+        return any(
+            f"{name}:{self.line} " in row and all(f in row for f in self.fragments) for row in output.splitlines()
+        )
 
 
 def expectations(path: Path) -> list[Expectation]:
@@ -63,7 +65,9 @@ def expectations(path: Path) -> list[Expectation]:
             line, *fragments = (part.strip() for part in text.removeprefix("# expect:").split("|"))
             number = re.fullmatch(r"line (\d+)", line)
             assert number, f"{path.name}: an expectation starts with 'line N', not {line!r}"
-            assert fragments and all(fragments), f"{path.name}: give the fragments of the problem's text after 'line N |'"
+            assert fragments and all(fragments), (
+                f"{path.name}: give the fragments of the problem's text after 'line N |'"
+            )
             found.append(Expectation(int(number.group(1)), tuple(fragments)))
     return found
 

@@ -65,7 +65,9 @@ def test_model_size_counts_rows_and_columns(make_scenario):
 def test_code_families_match_the_formulation_document(make_scenario):
     """Every constraint family in docs/formulation.md is built under the same name, and only those."""
     documented = set(re.findall(r"\*\*([a-z_]+)\[", FORMULATION.read_text(encoding="utf-8")))
-    model = _model(make_scenario, fleets={"a": fleet(max_build_units_per_period=5)}, policy={"capex_budget_usd_per_year": 1e9})
+    model = _model(
+        make_scenario, fleets={"a": fleet(max_build_units_per_period=5)}, policy={"capex_budget_usd_per_year": 1e9}
+    )
     assert documented == set(model.constraints)
     adders = {name.removeprefix("add_") for name in dir(build_module) if name.startswith("add_")}
     text = FORMULATION.read_text(encoding="utf-8")

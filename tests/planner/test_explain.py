@@ -51,7 +51,9 @@ def test_a_commitment_larger_than_the_site_is_short_by_the_difference():
 def test_existing_units_beyond_the_site_power_are_reported_in_mw():
     # 800 existing units draw 8 MW on a 5 MW site, every period: the site's power must give 3 MW.
     explanation = _explain(
-        tokens_per_s=[1e4, 1e4], fleets={"a": fleet(existing=[{"site": "s", "units": 800}])}, sites={"s": {"power_mw": 5.0}}
+        tokens_per_s=[1e4, 1e4],
+        fleets={"a": fleet(existing=[{"site": "s", "units": 800}])},
+        sites={"s": {"power_mw": 5.0}},
     )
     assert explanation.finding == "infeasible"
     rows = explanation.violations
@@ -78,7 +80,9 @@ def test_a_commitment_faster_than_supply_is_short_until_deliveries_catch_up():
 
 def test_a_budget_below_what_the_demand_needs_gives_way_in_usd():
     # 1e4 tokens/s needs 10 units of $12,000; a $60,000 budget buys 5: it must give $60,000.
-    explanation = _explain(tokens_per_s=[1e4], policy={"capex_budget_usd_per_year": 60_000.0, "unserved_penalty_usd_per_mtok": 1000.0})
+    explanation = _explain(
+        tokens_per_s=[1e4], policy={"capex_budget_usd_per_year": 60_000.0, "unserved_penalty_usd_per_mtok": 1000.0}
+    )
     assert explanation.finding == "unserved"
     rows = explanation.violations
     assert list(rows["constraint"]) == ["budget[2026]"]
@@ -92,7 +96,9 @@ def test_share_limits_that_cannot_add_up_leave_demand_unserved_and_are_named():
     # Two vendors, neither above 40% of the tokens served: no plan can serve anything. Serving
     # it all needs 20 points more in total; the cheaper vendor takes them.
     fleets = {"a": fleet(capex_usd=6_000.0), "b": fleet(vendor="other")}
-    explanation = _explain(tokens_per_s=[1e4], fleets=fleets, policy={"max_vendor_share": 0.4, "unserved_penalty_usd_per_mtok": 1000.0})
+    explanation = _explain(
+        tokens_per_s=[1e4], fleets=fleets, policy={"max_vendor_share": 0.4, "unserved_penalty_usd_per_mtok": 1000.0}
+    )
     assert explanation.result.is_optimal
     assert explanation.finding == "unserved"
     rows = explanation.violations
@@ -137,7 +143,10 @@ def test_whole_units_are_explained_too():
     # With whole units and power blocks the elastic re-solve is a mixed-integer program; 8 MW
     # committed on a 5 MW site is still 3 MW short.
     explanation = _explain(
-        tokens_per_s=[1e4], integer_units=True, sites={"s": {"power_mw": 5.0}}, contracts={"big": {"fleet": "a", "min_mw": 8.0}}
+        tokens_per_s=[1e4],
+        integer_units=True,
+        sites={"s": {"power_mw": 5.0}},
+        contracts={"big": {"fleet": "a", "min_mw": 8.0}},
     )
     assert explanation.finding == "infeasible"
     assert explanation.violations["violation"].to_numpy() == pytest.approx([3.0], rel=1e-6)

@@ -13,7 +13,7 @@ from tests.conftest import cloud_fleet, fleet, scenario_dict
 JUNK = st.one_of(
     st.none(),
     st.booleans(),
-    st.integers(-10**6, 10**6),
+    st.integers(-(10**6), 10**6),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=12),
     st.lists(st.integers(), max_size=3),
@@ -32,12 +32,18 @@ def _paths(node, prefix=()):
             yield from _paths(value, (*prefix, i))
 
 
-BASE = scenario_dict([1e4, 2e4], fleets={"a": fleet(existing=[{"site": "s", "units": 2}]), "c": cloud_fleet(quota_units=5)})
+BASE = scenario_dict(
+    [1e4, 2e4], fleets={"a": fleet(existing=[{"site": "s", "units": 2}]), "c": cloud_fleet(quota_units=5)}
+)
 LOCATIONS = [p for p in _paths(BASE) if p]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(LOCATIONS), st.sampled_from(["replace", "delete"]), JUNK), min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(LOCATIONS), st.sampled_from(["replace", "delete"]), JUNK), min_size=1, max_size=4
+    )
+)
 def test_damaged_scenarios_fail_only_with_a_scenario_error(damage):
     data = copy.deepcopy(BASE)
     for location, action, junk in damage:

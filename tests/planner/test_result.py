@@ -60,7 +60,9 @@ def test_default_scenario_is_optimal_and_consistent(default_result):
 def test_owned_units_are_existing_plus_builds(default_result):
     """The default plan's lifetimes (4 years) exceed its horizon, so nothing retires."""
     installed = default_result.installed
-    own = installed[installed["procurement"] == "own"].pivot_table(index="period", columns=["fleet", "site"], values="units")
+    own = installed[installed["procurement"] == "own"].pivot_table(
+        index="period", columns=["fleet", "site"], values="units"
+    )
     builds = default_result.builds.pivot_table(index="period", columns=["fleet", "site"], values="units", aggfunc="sum")
     cumulative = builds.reindex(own.index).fillna(0.0).cumsum().reindex(columns=own.columns, fill_value=0.0)
     existing = {("h100", "west"): 2000.0, ("cs3", "west"): 600.0}
@@ -118,7 +120,9 @@ def random_scenarios(draw):
                 performance={"m": perf},
             )
         else:
-            fleets[f"cloud{i}"] = cloud_fleet(draw(st.floats(0.5, 10.0)), quota_units=draw(st.floats(1.0, 50.0)), performance={"m": perf})
+            fleets[f"cloud{i}"] = cloud_fleet(
+                draw(st.floats(0.5, 10.0)), quota_units=draw(st.floats(1.0, 50.0)), performance={"m": perf}
+            )
     data = scenario_dict(rates, fleets=fleets, horizon={"discount_rate": draw(st.floats(0.0, 0.2))})
     if "sites" in data:
         data["sites"]["s"]["power_mw"] = draw(st.floats(0.3, 2.0))  # enough for the existing units (<= 5 * 20 kW * 3)
@@ -179,7 +183,9 @@ def test_columns_with_units_are_numbers(default_result):
 
 
 def test_tables_of_a_result_without_a_plan_keep_their_number_columns():
-    result = Result.without_plan(build(ModelData.from_scenario(Scenario.from_yaml(default_scenario_path()))), Status.INFEASIBLE, "test")
+    result = Result.without_plan(
+        build(ModelData.from_scenario(Scenario.from_yaml(default_scenario_path()))), Status.INFEASIBLE, "test"
+    )
     assert result.allocation.empty
     assert pd.api.types.is_float_dtype(result.allocation["tokens_per_s"])
     assert pd.api.types.is_float_dtype(result.costs["discounted_usd"])

@@ -95,7 +95,11 @@ def _base(capex: str = "12000", extra: str = "") -> str:
 def test_default_scenario_loads_with_catalog_figures_filled_in():
     scenario = Scenario.from_yaml(default_scenario_path())
     assert scenario.name == "default"
-    assert (scenario.horizon.start, scenario.horizon.periods, scenario.horizon.period_length) == ("2026-01", 36, "month")
+    assert (scenario.horizon.start, scenario.horizon.periods, scenario.horizon.period_length) == (
+        "2026-01",
+        36,
+        "month",
+    )
     assert set(scenario.workloads) == {"chat", "coding_agents", "batch"}
     assert set(scenario.fleets) == {"h100", "b200", "cs3", "cs3_committed", "trn2", "p5"}
     assert set(scenario.contracts) == {"wafer_scale_750mw"}
@@ -126,17 +130,31 @@ def test_default_scenario_loads_with_catalog_figures_filled_in():
 
 
 def test_inline_figures_override_the_catalog():
-    inline_perf = {"prefill_tokens_per_s": 1.0, "decode_tokens_per_s": 2.0, "tokens_per_s_per_user": 30.0, "ttft_ms": 700.0}
+    inline_perf = {
+        "prefill_tokens_per_s": 1.0,
+        "decode_tokens_per_s": 2.0,
+        "tokens_per_s_per_user": 30.0,
+        "ttft_ms": 700.0,
+    }
     data = scenario_dict(
-        fleets={"h": {"system": "dgx-h100", "procurement": "own", "max_power_kw": 9.0, "capex_usd": 250_000.0,
-                      "performance": {"llama-3.1-70b": inline_perf, "m": fleet()["performance"]["m"]}}}
+        fleets={
+            "h": {
+                "system": "dgx-h100",
+                "procurement": "own",
+                "max_power_kw": 9.0,
+                "capex_usd": 250_000.0,
+                "performance": {"llama-3.1-70b": inline_perf, "m": fleet()["performance"]["m"]},
+            }
+        }
     )
     h = Scenario.from_dict(data).fleets["h"]
     assert h.max_power_kw == pytest.approx(9.0)  # inline, not the catalog's 10.2
     assert h.capex_usd == pytest.approx(250_000)  # inline, not the catalog's 300,000
     assert h.idle_power_kw == pytest.approx(2.5)  # not given: the catalog's
     assert h.lifetime_years == pytest.approx(4)
-    workload = Workload(model="llama-3.1-70b", max_ttft_ms=1000.0, min_tokens_per_s_per_user=10.0, input_output_ratio=2.0)
+    workload = Workload(
+        model="llama-3.1-70b", max_ttft_ms=1000.0, min_tokens_per_s_per_user=10.0, input_output_ratio=2.0
+    )
     inline = h.service_point(workload)
     assert (inline.origin, inline.performance.decode_tokens_per_s) == ("scenario", 2.0)  # inline model wins
     other = h.service_point(workload.model_copy(update={"model": "llama-3.1-8b"}))
@@ -187,7 +205,11 @@ def test_field_problems_in_one_file_are_reported_together_with_file_line_path_an
         Scenario.from_yaml(path)
     problems = _by_path(caught.value.problems)
     assert set(problems) == {
-        "horizon.periods", "workloads.w.max_ttft_ms", "fleets.a.capex_usd", "fleets.a.capex_usdd", "sites.s.pue"
+        "horizon.periods",
+        "workloads.w.max_ttft_ms",
+        "fleets.a.capex_usd",
+        "fleets.a.capex_usdd",
+        "sites.s.pue",
     }
     expected = {
         "horizon.periods": ("MARK-periods", 0),
@@ -249,7 +271,9 @@ def test_field_and_reference_problems_are_all_reported_at_once(tmp_path):
 def test_a_missing_required_field_points_at_its_parent_line(tmp_path):
     path = _write(
         tmp_path / "missing.yaml",
-        _base().replace("    model: m\n", "").replace("demand: chatt ", "demand: chat  ")
+        _base()
+        .replace("    model: m\n", "")
+        .replace("demand: chatt ", "demand: chat  ")
         .replace("      - ghost                     # MARK-ghost: no such fleet\n", ""),
     )
     with pytest.raises(ScenarioError) as caught:
@@ -281,7 +305,9 @@ def test_malformed_yaml_is_one_problem_at_its_line(tmp_path):
     assert f"{path}:4" in str(caught.value)
 
 
-@pytest.mark.parametrize(("text", "kind"), [("- horizon\n- workloads\n", "list"), ("just a sentence\n", "str"), ("", "NoneType")])
+@pytest.mark.parametrize(
+    ("text", "kind"), [("- horizon\n- workloads\n", "list"), ("just a sentence\n", "str"), ("", "NoneType")]
+)
 def test_a_file_that_is_not_a_mapping_is_one_problem(tmp_path, text, kind):
     path = tmp_path / "list.yaml"
     path.write_text(text, encoding="utf-8")
@@ -333,7 +359,10 @@ def test_existing_units_at_an_unknown_site():
 def test_existing_units_at_a_site_that_does_not_list_the_fleet():
     data = scenario_dict(
         fleets={"a": fleet(), "b": fleet(existing=[{"site": "s", "units": 3}])},
-        sites={"s": {"fleets": ["a"]}, "t": {"power_mw": 1.0, "pue": 1.0, "electricity_price_usd_per_mwh": 1.0, "fleets": ["b"]}},
+        sites={
+            "s": {"fleets": ["a"]},
+            "t": {"power_mw": 1.0, "pue": 1.0, "electricity_price_usd_per_mwh": 1.0, "fleets": ["b"]},
+        },
     )
     problem = _only(data)
     assert problem.path == "fleets.b.existing.0.site"
@@ -367,7 +396,12 @@ def test_a_quarterly_horizon_must_start_a_quarter():
     assert "quarterly horizon starts in January, April, July or October" in problem.message
     assert "'2026-02'" in problem.message
     # The same start is fine monthly, and a quarter start is fine quarterly.
-    assert Scenario.from_dict(scenario_dict(horizon={"start": "2026-02"}, demand={"w": {"tokens": {"2026-02": 1.0}}})).horizon.start == "2026-02"
+    assert (
+        Scenario.from_dict(
+            scenario_dict(horizon={"start": "2026-02"}, demand={"w": {"tokens": {"2026-02": 1.0}}})
+        ).horizon.start
+        == "2026-02"
+    )
 
 
 def test_a_workload_no_fleet_can_serve_names_each_fleet_and_why():
@@ -431,7 +465,9 @@ def test_quota_on_an_owned_fleet():
 
 
 def test_build_limit_or_existing_units_on_a_cloud_fleet():
-    data = scenario_dict(fleets={"a": fleet(), "c": cloud_fleet(max_build_units_per_period=5, existing=[{"site": "s", "units": 1}])})
+    data = scenario_dict(
+        fleets={"a": fleet(), "c": cloud_fleet(max_build_units_per_period=5, existing=[{"site": "s", "units": 1}])}
+    )
     problem = _only(data)
     assert problem.path == "fleets.c"
     assert "existing, max_build_units_per_period apply to owned fleets" in problem.message
@@ -554,7 +590,9 @@ def test_workloads_sharing_an_entry_each_need_a_share():
 
 
 def test_changing_shares_that_sum_to_one_are_accepted():
-    scenario = Scenario.from_dict(_two_workloads(w={"2026-01": 0.9, "2026-03": 0.6}, v={"2026-01": 0.1, "2026-03": 0.4}))
+    scenario = Scenario.from_dict(
+        _two_workloads(w={"2026-01": 0.9, "2026-03": 0.6}, v={"2026-01": 0.1, "2026-03": 0.4})
+    )
     assert scenario.workloads["v"].share == {"2026-01": 0.1, "2026-03": 0.4}
 
 

@@ -99,7 +99,9 @@ def test_budget_forces_unserved_demand(make_scenario):
     assert result.builds["units"].sum() == pytest.approx(5)
     demand_tokens = result.demand["tokens"].sum()
     assert result.unserved["tokens"].sum() == pytest.approx(demand_tokens / 2)
-    assert result.objective_usd == pytest.approx(5 * (1000 + ENERGY_PER_BUSY_UNIT_MONTH) + 1000 * demand_tokens / 2 / 1e6)
+    assert result.objective_usd == pytest.approx(
+        5 * (1000 + ENERGY_PER_BUSY_UNIT_MONTH) + 1000 * demand_tokens / 2 / 1e6
+    )
     assert result.prices["marginal_usd_per_mtok"].to_list() == pytest.approx([1000])
     assert result.is_optimal  # unserved demand is a valid optimum, reported, not an error
 
@@ -124,7 +126,9 @@ def test_existing_units_serve_and_their_capital_is_sunk(make_scenario):
 def test_units_retire_at_end_of_life_and_are_replaced(make_scenario):
     """With a one-month life, January's units retire before February: ten are built each month."""
     result = solve(make_scenario(tokens_per_s=[10_000.0] * 3, fleets={"a": fleet(lifetime_years=1 / 12)}))
-    assert result.builds.set_index("period")["units"].to_dict() == pytest.approx({"2026-01": 10, "2026-02": 10, "2026-03": 10})
+    assert result.builds.set_index("period")["units"].to_dict() == pytest.approx(
+        {"2026-01": 10, "2026-02": 10, "2026-03": 10}
+    )
     assert result.installed["units"].to_list() == pytest.approx([10, 10, 10])
 
 
@@ -148,12 +152,14 @@ def test_discounting_uses_the_period_start(make_scenario):
     costs = result.costs[result.costs["component"] == "rental"].set_index("period")
     april = costs.loc["2026-04"]
     assert april["usd"] == pytest.approx(10 * 30 * 24 * 1.0)
-    assert april["discounted_usd"] == pytest.approx(april["usd"] * 1.1 ** -0.25)
+    assert april["discounted_usd"] == pytest.approx(april["usd"] * 1.1**-0.25)
     assert result.objective_usd == pytest.approx(costs["discounted_usd"].sum())
 
 
 def test_existing_units_above_the_power_cap_make_the_plan_infeasible(make_scenario):
-    scenario = make_scenario(fleets={"a": fleet(existing=[{"site": "s", "units": 100}])}, sites={"s": {"power_mw": 0.5}})
+    scenario = make_scenario(
+        fleets={"a": fleet(existing=[{"site": "s", "units": 100}])}, sites={"s": {"power_mw": 0.5}}
+    )
     result = solve(scenario)
     assert result.status is Status.INFEASIBLE
     assert not result.has_plan and result.objective_usd is None
@@ -299,7 +305,13 @@ def test_fitted_demand_bands_plan_as_scenarios(tmp_path):
 
     def plan(band):
         data = scenario_dict([1.0] * 6)
-        data["demand"]["w"] = {"kind": "fitted", "history": {"csv": "history.csv"}, "family": "exponential", "band": band, "samples": 40}
+        data["demand"]["w"] = {
+            "kind": "fitted",
+            "history": {"csv": "history.csv"},
+            "family": "exponential",
+            "band": band,
+            "samples": 40,
+        }
         return solve(Scenario.from_dict(data, base_dir=tmp_path))
 
     low, base, high = (plan(band) for band in ("low", "base", "high"))
@@ -309,13 +321,35 @@ def test_fitted_demand_bands_plan_as_scenarios(tmp_path):
 
 def _phase_fleets():
     """P prefills fast (2,000 tokens/s) and decodes slowly (500); D the reverse. Free power."""
-    prefill_heavy = fleet(performance={"m": {"prefill_tokens_per_s": 2000.0, "decode_tokens_per_s": 500.0, "tokens_per_s_per_user": 50.0, "ttft_ms": 100.0}})
-    decode_heavy = fleet(performance={"m": {"prefill_tokens_per_s": 500.0, "decode_tokens_per_s": 2000.0, "tokens_per_s_per_user": 50.0, "ttft_ms": 100.0}})
+    prefill_heavy = fleet(
+        performance={
+            "m": {
+                "prefill_tokens_per_s": 2000.0,
+                "decode_tokens_per_s": 500.0,
+                "tokens_per_s_per_user": 50.0,
+                "ttft_ms": 100.0,
+            }
+        }
+    )
+    decode_heavy = fleet(
+        performance={
+            "m": {
+                "prefill_tokens_per_s": 500.0,
+                "decode_tokens_per_s": 2000.0,
+                "tokens_per_s_per_user": 50.0,
+                "ttft_ms": 100.0,
+            }
+        }
+    )
     return {"P": prefill_heavy, "D": decode_heavy}
 
 
 def _split_plan(make_scenario, **workload):
-    return solve(make_scenario(fleets=_phase_fleets(), sites={"s": {"electricity_price_usd_per_mwh": 0.0}}, workloads={"w": workload}))
+    return solve(
+        make_scenario(
+            fleets=_phase_fleets(), sites={"s": {"electricity_price_usd_per_mwh": 0.0}}, workloads={"w": workload}
+        )
+    )
 
 
 def test_by_default_both_phases_of_a_request_run_on_one_fleet(make_scenario):
@@ -324,7 +358,9 @@ def test_by_default_both_phases_of_a_request_run_on_one_fleet(make_scenario):
     result = _split_plan(make_scenario)
     assert result.objective_usd == pytest.approx(12_500)
     by_fleet = result.allocation.pivot_table(index="fleet", columns="phase", values="tokens_per_s", aggfunc="sum")
-    assert by_fleet["prefill"].to_list() == pytest.approx(by_fleet["decode"].to_list())  # input:output 1:1 on each fleet
+    assert by_fleet["prefill"].to_list() == pytest.approx(
+        by_fleet["decode"].to_list()
+    )  # input:output 1:1 on each fleet
     assert result.transfers.empty
 
 
@@ -368,7 +404,9 @@ def test_a_vendor_cap_binds_and_its_marginal_cost_is_the_forced_reallocation(mak
     from B to A, saving $50: the policy's marginal cost."""
     fleets = {"a": fleet(6_000, vendor="A"), "b": fleet(12_000, vendor="B")}
     result = solve(make_scenario(fleets=fleets, policy={"max_vendor_share": 0.6}))
-    assert result.objective_usd == pytest.approx(6 * (500 + ENERGY_PER_BUSY_UNIT_MONTH) + 4 * (1000 + ENERGY_PER_BUSY_UNIT_MONTH))
+    assert result.objective_usd == pytest.approx(
+        6 * (500 + ENERGY_PER_BUSY_UNIT_MONTH) + 4 * (1000 + ENERGY_PER_BUSY_UNIT_MONTH)
+    )
     policy = result.policy.set_index(["policy", "subject"])
     assert policy.loc[("vendor_share", "A"), "actual"] == pytest.approx(0.6)
     assert bool(policy.loc[("vendor_share", "A"), "binding"])
@@ -415,12 +453,23 @@ def test_a_lease_term_decides_lease_or_on_demand(make_scenario):
     beats $2/h on demand (10 x 744 x 0.9 + 7,440 = $14,136 < $14,880); held for a three-month
     term it does not (10 x 2,160 h x 0.9 + 7,440 = $26,880)."""
     peak = [10_000.0, 0.0, 0.0]
-    lease = {"procurement": "lease", "vendor": "acme", "category": "gpu", "hourly_usd": 0.9, "max_power_kw": 10.0, "idle_power_kw": 0.0,
-             "performance": fleet()["performance"]}
-    short = solve(make_scenario(tokens_per_s=peak, fleets={"lease": {**lease, "term_months": 1}, "rent": cloud_fleet(2.0)}))
+    lease = {
+        "procurement": "lease",
+        "vendor": "acme",
+        "category": "gpu",
+        "hourly_usd": 0.9,
+        "max_power_kw": 10.0,
+        "idle_power_kw": 0.0,
+        "performance": fleet()["performance"],
+    }
+    short = solve(
+        make_scenario(tokens_per_s=peak, fleets={"lease": {**lease, "term_months": 1}, "rent": cloud_fleet(2.0)})
+    )
     assert short.objective_usd == pytest.approx(10 * JANUARY_HOURS * 0.9 + 10 * ENERGY_PER_BUSY_UNIT_MONTH)
     assert set(short.allocation["fleet"]) == {"lease"}
-    long = solve(make_scenario(tokens_per_s=peak, fleets={"lease": {**lease, "term_months": 3}, "rent": cloud_fleet(2.0)}))
+    long = solve(
+        make_scenario(tokens_per_s=peak, fleets={"lease": {**lease, "term_months": 3}, "rent": cloud_fleet(2.0)})
+    )
     assert set(long.allocation["fleet"]) == {"rent"}
     forced = solve(make_scenario(tokens_per_s=peak, fleets={"lease": {**lease, "term_months": 3}}))
     assert forced.installed["units"].to_list() == pytest.approx([10, 10, 10])  # held for the term, idle after January
@@ -458,13 +507,17 @@ def test_a_vendor_loss_rule_adds_the_expected_capacity(make_scenario):
     result = solve(make_scenario(fleets=fleets, policy={"vendor_loss_coverage": 0.5}))
     installed = result.installed.set_index("fleet")["units"]
     assert installed.to_dict() == pytest.approx({"a": 5, "b": 5})
-    assert result.objective_usd == pytest.approx(5 * (500 + ENERGY_PER_BUSY_UNIT_MONTH) + 5 * (1000 + ENERGY_PER_BUSY_UNIT_MONTH))
+    assert result.objective_usd == pytest.approx(
+        5 * (500 + ENERGY_PER_BUSY_UNIT_MONTH) + 5 * (1000 + ENERGY_PER_BUSY_UNIT_MONTH)
+    )
     rows = result.policy[result.policy["policy"] == "vendor_loss"].set_index("subject")
     assert rows["binding"].astype(bool).any()
     assert rows["marginal_usd_per_unit"].sum() == pytest.approx(50)
     tighter = solve(make_scenario(fleets=fleets, policy={"vendor_loss_coverage": 0.51}))
     looser = solve(make_scenario(fleets=fleets, policy={"vendor_loss_coverage": 0.49}))
-    assert (tighter.objective_usd - result.objective_usd, result.objective_usd - looser.objective_usd) == pytest.approx((150, 50))
+    assert (tighter.objective_usd - result.objective_usd, result.objective_usd - looser.objective_usd) == pytest.approx(
+        (150, 50)
+    )
 
 
 def test_a_workload_only_one_vendor_serves_must_be_exempted_from_the_vendor_loss_rule(make_scenario):
@@ -478,8 +531,13 @@ def test_a_workload_only_one_vendor_serves_must_be_exempted_from_the_vendor_loss
 def test_a_site_expands_in_whole_power_blocks(make_scenario):
     """Ten 10 kW units need 0.1 MW; the site has 0.03 MW and can add 0.05 MW blocks at $12,000
     each over one year at 0% ($1,000 a month): two blocks (not 1.4) with whole units."""
-    sites = {"s": {"power_mw": 0.03, "electricity_price_usd_per_mwh": 0.0,
-                   "expansion": {"block_mw": 0.05, "capex_usd_per_block": 12_000, "lifetime_years": 1, "max_blocks": 3}}}
+    sites = {
+        "s": {
+            "power_mw": 0.03,
+            "electricity_price_usd_per_mwh": 0.0,
+            "expansion": {"block_mw": 0.05, "capex_usd_per_block": 12_000, "lifetime_years": 1, "max_blocks": 3},
+        }
+    }
     result = solve(make_scenario(sites=sites, integer_units=True))
     costs = result.costs.set_index("component")["usd"]
     assert costs["expansion"] == pytest.approx(2 * 1000)
@@ -568,7 +626,11 @@ def test_a_kv_link_lets_prefill_and_decode_sit_at_different_sites_up_to_its_band
     linked = solve(Scenario.from_dict(data))
     assert linked.objective_usd == pytest.approx(9_500)
     moved = linked.transfers.iloc[0]
-    assert (moved["prefill_site"], moved["decode_site"], moved["prompt_tokens_per_s"]) == ("a", "b", pytest.approx(2_000))
+    assert (moved["prefill_site"], moved["decode_site"], moved["prompt_tokens_per_s"]) == (
+        "a",
+        "b",
+        pytest.approx(2_000),
+    )
 
 
 def test_a_spend_commitment_is_take_or_pay(make_scenario):

@@ -38,7 +38,12 @@ def test_parameter_specs_parse():
     assert Parameter.parse("a.b=x0.7,x1,x1.3").values == (("x", 0.7), ("x", 1.0), ("x", 1.3))
     assert Parameter.parse("a.b=100,200").values == (100.0, 200.0)
     assert Parameter.parse("a.b=0.05..0.15:5").values == pytest.approx((0.05, 0.075, 0.1, 0.125, 0.15))
-    assert Parameter.parse("a.b=triangular(x0.5,x1,x2)").distribution == ("triangular", ("x", 0.5), ("x", 1.0), ("x", 2.0))
+    assert Parameter.parse("a.b=triangular(x0.5,x1,x2)").distribution == (
+        "triangular",
+        ("x", 0.5),
+        ("x", 1.0),
+        ("x", 2.0),
+    )
     with pytest.raises(ValueError, match="PATH=VALUES"):
         Parameter.parse("a.b")
     with pytest.raises(ValueError, match="not a number"):
@@ -101,7 +106,11 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(base):
 
 
 def test_a_stopped_sweep_resumes_to_the_same_table(base, tmp_path):
-    runs = design([Parameter.parse("sites.s.electricity_price_usd_per_mwh=50,150,250"), Parameter.parse("sites.s.pue=1.1,1.3")], "grid", base)
+    runs = design(
+        [Parameter.parse("sites.s.electricity_price_usd_per_mwh=50,150,250"), Parameter.parse("sites.s.pue=1.1,1.3")],
+        "grid",
+        base,
+    )
     whole = run_sweep(base, runs, workers=1).table
     run_sweep(base, runs.iloc[:2], out=tmp_path / "sweep", workers=1)  # stopped after two runs
     with pytest.raises(FileExistsError):
@@ -119,7 +128,11 @@ def test_a_process_pool_gives_the_same_table(base):
 
 
 def test_tornado_ranks_parameters_by_swing(base):
-    runs = design([Parameter.parse("sites.s.electricity_price_usd_per_mwh=x0.5,x2"), Parameter.parse("sites.s.pue=x1.1")], "oat", base)
+    runs = design(
+        [Parameter.parse("sites.s.electricity_price_usd_per_mwh=x0.5,x2"), Parameter.parse("sites.s.pue=x1.1")],
+        "oat",
+        base,
+    )
     tornado = run_sweep(base, runs, workers=1).tornado()
     assert tornado["parameter"].to_list() == ["sites.s.electricity_price_usd_per_mwh", "sites.s.pue"]
     assert tornado.loc[0, "swing"] == pytest.approx(7_440 * 1.5)  # from $3,720 to $14,880 of energy
@@ -131,7 +144,10 @@ def test_a_dask_cluster_gives_the_same_table(base):
 
     runs = design([Parameter.parse("sites.s.electricity_price_usd_per_mwh=50,150,250")], "grid", base)
     local = run_sweep(base, runs, workers=1).table
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
         remote = run_sweep(base, runs, scheduler=client).table
     pd.testing.assert_series_equal(local["objective_usd"], remote["objective_usd"])
     assert list(remote["run"]) == list(local["run"])
@@ -143,7 +159,11 @@ def test_runs_share_the_fit_of_an_unchanged_demand_history(tmp_path):
     months = pd.period_range("2024-01", periods=18, freq="M")
     tokens = 1e12 * 1.05 ** np.arange(18) * np.random.default_rng(0).lognormal(0.0, 0.03, 18)
     data = scenario_dict([1.0] * 2)
-    data["demand"]["w"] = {"kind": "fitted", "history": {"tokens": dict(zip(months.astype(str), tokens, strict=True))}, "family": "exponential"}
+    data["demand"]["w"] = {
+        "kind": "fitted",
+        "history": {"tokens": dict(zip(months.astype(str), tokens, strict=True))},
+        "family": "exponential",
+    }
     scenario = Scenario.from_dict(data)
     changed = with_values(scenario, {"sites.s.pue": 1.2})
     assert changed.demand["w"].result is scenario.demand["w"].result

@@ -81,7 +81,11 @@ def committed_plan(tmp_path):
 def test_tokens_moved_to_one_vendor_fail_the_vendor_share_check(committed_plan):
     scenario = Scenario.from_yaml(committed_plan / "scenario.yaml")
     cerebras = {name for name, f in scenario.fleets.items() if f.vendor == "Cerebras"}
-    _edit(committed_plan, "allocation", lambda f: f.__setitem__("tokens", f["tokens"].where(f["fleet"].isin(cerebras), f["tokens"] * 0.01)))
+    _edit(
+        committed_plan,
+        "allocation",
+        lambda f: f.__setitem__("tokens", f["tokens"].where(f["fleet"].isin(cerebras), f["tokens"] * 0.01)),
+    )
     assert "vendor_share" in _failed(committed_plan)
 
 

@@ -55,7 +55,9 @@ def history(tmp_path):
 
 
 def test_fit_prints_summary_band_and_a_snippet_that_works_in_a_scenario(runner, history):
-    result = runner.invoke(app, ["demand", "fit", str(history), "--family", "exponential", "--horizon", "12", "--samples", "30"])
+    result = runner.invoke(
+        app, ["demand", "fit", str(history), "--family", "exponential", "--horizon", "12", "--samples", "30"]
+    )
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "exponential" in out and "2026-01" in out and "2026-12" in out
@@ -75,7 +77,9 @@ def test_fit_auto_compares_families(runner, history):
 
 def test_fit_warns_about_implausible_growth(runner):
     published = Path(demand.__file__).parent / "data" / "openrouter_tokens.csv"
-    result = runner.invoke(app, ["demand", "fit", str(published), "--family", "exponential", "--horizon", "3", "--samples", "20"])
+    result = runner.invoke(
+        app, ["demand", "fit", str(published), "--family", "exponential", "--horizon", "3", "--samples", "20"]
+    )
     assert result.exit_code == 0, result.output
     assert "implausible to sustain" in result.stdout
 

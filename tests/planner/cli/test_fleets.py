@@ -39,10 +39,16 @@ def test_show_of_an_unknown_system_suggests_a_name(runner):
 
 
 def test_compare_lists_systems_meeting_a_tight_slo_and_explains_the_others(runner):
-    result = runner.invoke(app, ["fleets", "compare", "--model", "llama-3.1-70b", "--slo-tps", "300", "--slo-ttft-ms", "500"])
+    result = runner.invoke(
+        app, ["fleets", "compare", "--model", "llama-3.1-70b", "--slo-tps", "300", "--slo-ttft-ms", "500"]
+    )
     assert result.exit_code == 0, result.output
     meeting = [line.split("│")[1].strip() for line in result.stdout.splitlines() if line.startswith("│")]
-    explained = [line.split(":")[0] for line in result.stdout.splitlines() if "no operating point meets the SLO" in line or "needs" in line]
+    explained = [
+        line.split(":")[0]
+        for line in result.stdout.splitlines()
+        if "no operating point meets the SLO" in line or "needs" in line
+    ]
     assert "cs-3" in meeting  # wafer-scale serves hundreds of tokens/s per user
     assert "dgx-h100" in explained
     assert set(meeting) | set(explained) == set(load_catalog())

@@ -96,7 +96,17 @@ def test_solve_json_prints_one_object_whose_components_add_up(runner):
     assert summary["status"] == "optimal"
     assert summary["objective_usd"] > 0
     components = summary["cost_by_component_usd"]
-    assert set(components) == {"capital", "fixed_opex", "energy", "rental", "kv_transfer", "expansion", "adoption", "take_or_pay", "unserved_penalty"}
+    assert set(components) == {
+        "capital",
+        "fixed_opex",
+        "energy",
+        "rental",
+        "kv_transfer",
+        "expansion",
+        "adoption",
+        "take_or_pay",
+        "unserved_penalty",
+    }
     assert math.isclose(sum(components.values()), summary["objective_usd"], rel_tol=1e-9)
 
 
@@ -118,7 +128,16 @@ def test_solve_out_writes_every_table_summary_and_scenario(runner, workdir):
     assert "Plan written to" in result.stdout
 
     expected = {f"{name}.csv" for name in TABLE_COLUMNS} | {"summary.json", "scenario.yaml"}
-    assert {"demand.csv", "builds.csv", "installed.csv", "allocation.csv", "power.csv", "costs.csv", "prices.csv", "unserved.csv"} <= expected
+    assert {
+        "demand.csv",
+        "builds.csv",
+        "installed.csv",
+        "allocation.csv",
+        "power.csv",
+        "costs.csv",
+        "prices.csv",
+        "unserved.csv",
+    } <= expected
     assert {p.name for p in out.iterdir()} == expected
     for name, columns in TABLE_COLUMNS.items():
         assert list(pd.read_csv(out / f"{name}.csv").columns) == columns, name
@@ -158,7 +177,10 @@ def test_solve_out_refuses_an_existing_folder_unless_forced(runner, workdir):
     assert pd.read_csv(out / "builds.csv")["units"].sum() == pytest.approx(20)
     assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["objective_usd"] == pytest.approx(34_880)
     assert {p.name for p in workdir.iterdir()} == {"small.yaml", "plan"}
-    assert {p.name for p in out.iterdir()} == {f"{name}.csv" for name in TABLE_COLUMNS} | {"summary.json", "scenario.yaml"}
+    assert {p.name for p in out.iterdir()} == {f"{name}.csv" for name in TABLE_COLUMNS} | {
+        "summary.json",
+        "scenario.yaml",
+    }
 
 
 def test_solve_rejects_an_unknown_solver(runner):
@@ -204,7 +226,9 @@ def test_a_missing_scenario_file_exits_2(runner, workdir):
 def _infeasible(workdir: Path) -> Path:
     """100 existing units of 10 kW need 1 MW at full power; the site allows 0.1 MW."""
     data = scenario_dict(
-        [1e4, 1e4], fleets={"a": fleet(idle_power_kw=5.0, existing=[{"site": "s", "units": 100}])}, sites={"s": {"power_mw": 0.1}}
+        [1e4, 1e4],
+        fleets={"a": fleet(idle_power_kw=5.0, existing=[{"site": "s", "units": 100}])},
+        sites={"s": {"power_mw": 0.1}},
     )
     return _write_scenario(workdir / "tight.yaml", data)
 

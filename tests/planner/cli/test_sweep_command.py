@@ -20,7 +20,16 @@ def _scenario(tmp_path):
 
 def test_sweep_prints_the_tornado_and_stores_every_run(tmp_path):
     path = _scenario(tmp_path)
-    args = ["sweep", str(path), "--vary", "sites.s.electricity_price_usd_per_mwh=x0.5,x2", "--workers", "1", "--out", str(tmp_path / "out")]
+    args = [
+        "sweep",
+        str(path),
+        "--vary",
+        "sites.s.electricity_price_usd_per_mwh=x0.5,x2",
+        "--workers",
+        "1",
+        "--out",
+        str(tmp_path / "out"),
+    ]
     result = RUNNER.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "3 runs, 0 failed" in result.stdout
@@ -77,8 +86,21 @@ def test_a_sweep_killed_with_sigkill_resumes_without_losing_a_finished_run(tmp_p
 
     path = _scenario(tmp_path)
     out = tmp_path / "out"
-    args = [sys.executable, "-m", "planner", "sweep", str(path), "--vary", "sites.s.electricity_price_usd_per_mwh=10..200:12",
-            "--design", "grid", "--workers", "1", "--out", str(out)]
+    args = [
+        sys.executable,
+        "-m",
+        "planner",
+        "sweep",
+        str(path),
+        "--vary",
+        "sites.s.electricity_price_usd_per_mwh=10..200:12",
+        "--design",
+        "grid",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+    ]
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     store = out / "runs.csv"
@@ -89,8 +111,22 @@ def test_a_sweep_killed_with_sigkill_resumes_without_losing_a_finished_run(tmp_p
     process.wait()
     before = pd.read_csv(store)
     assert 3 <= len(before) < 12  # stopped mid-way
-    result = RUNNER.invoke(app, ["sweep", str(path), "--vary", "sites.s.electricity_price_usd_per_mwh=10..200:12", "--design", "grid",
-                                 "--workers", "1", "--out", str(out), "--resume"])
+    result = RUNNER.invoke(
+        app,
+        [
+            "sweep",
+            str(path),
+            "--vary",
+            "sites.s.electricity_price_usd_per_mwh=10..200:12",
+            "--design",
+            "grid",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+            "--resume",
+        ],
+    )
     assert result.exit_code == 0, result.output
     after = pd.read_csv(store).set_index("run")
     assert len(after) == 12
