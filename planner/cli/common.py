@@ -25,8 +25,13 @@ class SolverChoice(StrEnum):
 
 
 def console(stderr: bool = False) -> Console:
-    """A console for results (stdout) or problems (stderr)."""
-    return Console(stderr=stderr, soft_wrap=False, width=140 if not stderr else None)
+    """A console for results (stdout) or problems (stderr).
+
+    Markup is off: names, paths and messages come from users and hold brackets (``[/tmp/x]``,
+    ``power_limit[west,2026-01]``) that rich would otherwise read as tags, drop or fail on.
+    Styles are given as ``rich.text.Text`` instead.
+    """
+    return Console(stderr=stderr, soft_wrap=False, width=140 if not stderr else None, markup=False)
 
 
 def fail(ctx: typer.Context, problems: list[Problem], error: BaseException | None = None) -> NoReturn:

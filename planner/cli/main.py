@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from planner import Scenario, ScenarioError, example_path, examples, solve
 from planner.build import build
@@ -227,7 +228,7 @@ def verify(
     for column in ("check", "result", "detail"):
         table.add_column(column)
     for check in checks:
-        table.add_row(check.name, "[green]ok[/green]" if check.ok else "[red]FAILED[/red]", check.detail)
+        table.add_row(check.name, Text("ok", style="green") if check.ok else Text("FAILED", style="red"), check.detail)
     console().print(table)
     if not all(check.ok for check in checks):
         raise typer.Exit(EXIT_NOT_OPTIMAL)

@@ -369,3 +369,15 @@ def test_explain_prints_the_other_way_out(runner, workdir):
     assert "raise sites.s.power_mw for 2026-01" in result.stdout
     as_json = json.loads(runner.invoke(app, ["explain", str(path), "--json"]).stdout)
     assert [v["constraint"] for v in as_json["alternatives"][0]["violations"]] == ["power_limit[s,2026-01]"]
+
+
+def test_paths_and_names_with_brackets_are_printed_as_written(runner, workdir):
+    """Rich would read ``[/x]`` as a closing tag (and fail) and ``[red]`` as a style (and drop it)."""
+    path = _write_scenario(workdir / "[red]small.yaml", scenario_dict())
+    out = workdir / "[" / "x]"
+    result = runner.invoke(app, ["solve", str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.exception
+    assert f"Plan written to {out}/" in result.stdout
+    checked = runner.invoke(app, ["validate", str(path)])
+    assert checked.exit_code == 0, checked.exception
+    assert "[red]small.yaml: valid" in checked.stdout
