@@ -8,7 +8,9 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
+from demand.plausibility import Growth, implied_growth
 from planner import Scenario, ScenarioError, default_scenario_path
 from planner.errors import Problem
 from planner.report import problems_report
@@ -48,3 +50,19 @@ def load(ctx: typer.Context, path: Path | None) -> Scenario:
         return Scenario.from_yaml(path if path is not None else default_scenario_path())
     except ScenarioError as exc:
         fail(ctx, exc.problems, exc)
+
+
+def demand_growth(scenario: Scenario) -> list[Growth]:
+    """What each demand entry of ``scenario`` implies over its horizon; a warning for each implausible
+    one is printed on stderr (see :mod:`demand.plausibility`)."""
+    growth = implied_growth(scenario.demand, scenario.horizon.calendar())
+    errors = console(stderr=True)
+    for entry in growth:
+        for warning in entry.warnings:
+            errors.print(Text(f"Warning: {warning}", style="bold yellow"))
+    return growth
+
+
+def growth_text(growth: list[Growth]) -> Text:
+    """The implied growth of each demand entry, a line each, for the terminal."""
+    return Text("\n".join(["Demand growth over the horizon:", *(f"  {entry.line()}" for entry in growth)]))
