@@ -14,7 +14,8 @@ How a folder ``NAME`` is written:
   ``.NAME.PID-TOKEN.old`` first and the new one renamed in: for that instant the name is missing,
   and a writer killed just then leaves the old folder aside, which the next writer puts back.
 - A lock file ``.NAME.lock`` beside the folder, held with ``flock`` for as long as the claim and
-  holding the writer's pid, refuses a second writer at once (writers are not queued). The lock
+  holding the writer's pid, refuses a second writer at once (writers are not queued; Windows has
+  no ``flock``, and there writers are not kept apart). The lock
   goes with the process, so a killed writer never blocks the next one; and the next writer,
   holding the lock, knows that any staging folder left beside the target is a dead writer's and
   removes it (or puts a folder set aside back, as above).
@@ -29,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import fcntl
 import os
 import re
 import secrets
@@ -37,6 +37,9 @@ import shutil
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+if sys.platform != "win32":
+    import fcntl
 
 RENAME_NOREPLACE = 1
 RENAME_EXCHANGE = 2
@@ -100,8 +103,9 @@ class Claim:
             _remove(replaced)
         # The new name is in the parent folder's entry: flush it too, so that a power cut keeps it.
         # It is written already; a file system that cannot flush a folder is no reason to fail.
-        with contextlib.suppress(OSError):
-            _fsync(self.target.parent)
+        if sys.platform != "win32":
+            with contextlib.suppress(OSError):
+                _fsync(self.target.parent)
         return self.target
 
 
@@ -145,9 +149,10 @@ def claim(path: str | Path, *, overwrite: bool = False, markers: tuple[str, ...]
         _check_target(target, shown, overwrite, markers)
         yield Claim(target, shown)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(_sibling(target, "lock"))  # while still holding it: see _lock
-        os.close(lock)
+        if lock is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(_sibling(target, "lock"))  # while still holding it: see _lock
+            os.close(lock)
 
 
 def write_folder(
@@ -201,8 +206,10 @@ def _token() -> str:
     return f"{os.getpid()}-{secrets.token_hex(6)}"
 
 
-def _lock(target: Path, shown: str) -> int:
+def _lock(target: Path, shown: str) -> int | None:
     """The open lock file beside ``target``, locked; refuses at once if another writer holds it."""
+    if sys.platform == "win32":
+        return None
     path = _sibling(target, "lock")
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
@@ -262,7 +269,8 @@ def _flush(folder: Path) -> None:
     for root, _, files in os.walk(folder):
         for name in files:
             _fsync(Path(root) / name)
-        _fsync(Path(root))
+        if sys.platform != "win32":  # Windows cannot open a folder to flush it
+            _fsync(Path(root))
 
 
 def _fsync(path: Path) -> None:
