@@ -162,7 +162,10 @@ def test_a_read_only_folder_is_one_message(runner, workdir):
 
 
 def test_with_debug_the_write_error_is_raised(runner, workdir, monkeypatch):
-    monkeypatch.setattr(output, "_flush", lambda folder: (_ for _ in ()).throw(OSError(errno.EIO, "I/O error")))
+    def flush(folder: Path) -> None:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(output, "_flush", flush)
     result = runner.invoke(app, ["--debug", "solve", "small.yaml", "--out", "plan", "--force"])
     assert isinstance(result.exception, output.WriteError)
     assert_old_plan_whole(workdir)
