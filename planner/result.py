@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -16,6 +13,7 @@ import pandas as pd
 import pulp
 
 from planner.build import MUSD, Model
+from planner.output import write_folder
 from planner.scenario import Scenario
 
 COMPONENTS = (
@@ -76,6 +74,9 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "policy": ["period", "policy", "subject", "limit", "actual", "unit", "binding", "marginal_usd_per_unit"],
 }
 """Every result table and its columns, in order."""
+
+PLAN_MARKERS = ("summary.json", "scenario.yaml")
+"""Files every written plan holds: a folder with them may be replaced by a new plan."""
 
 
 class Status(StrEnum):
@@ -269,39 +270,25 @@ class Result:
         }
 
     def to_dir(self, path: str | Path, *, overwrite: bool = False) -> Path:
-        """Write every table as CSV, ``summary.json`` and the resolved ``scenario.yaml``.
+        """Write every table as CSV, ``summary.json`` and the resolved ``scenario.yaml`` to the folder ``path``.
 
-        The files are written to a temporary folder beside ``path`` and moved into place at the
-        end, so an interrupted write never leaves a half-written result.
+        The folder appears whole or not at all, and a replaced plan stays whole until the new one
+        takes its place; see :mod:`planner.output` for how, and for the other errors it raises.
 
         Raises
         ------
         FileExistsError
             If ``path`` exists and ``overwrite`` is false.
         """
-        target = Path(path)
-        if target.exists() and not overwrite:
-            raise FileExistsError(f"{target} already exists; choose another folder or allow overwriting")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # mkdir (unlike mkdtemp) honours the umask, so the result gets the user's usual permissions.
-        staging = target.parent / f".{target.name}.{uuid.uuid4().hex[:12]}.partial"
-        staging.mkdir()
-        try:
-            for name, table in self.tables.items():
-                table.to_csv(staging / f"{name}.csv", index=False)
-            (staging / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n", encoding="utf-8")
-            (staging / "scenario.yaml").write_text(self.scenario.to_yaml(), encoding="utf-8")
-            if target.exists():
-                old = target.parent / f".{target.name}.{uuid.uuid4().hex[:12]}.old"
-                os.replace(target, old)
-                os.replace(staging, target)
-                shutil.rmtree(old)
-            else:
-                os.replace(staging, target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return target
+        write_folder(path, self.write_files, overwrite=overwrite, markers=PLAN_MARKERS)
+        return Path(path)
+
+    def write_files(self, folder: Path) -> None:
+        """Write the plan's files into the existing ``folder`` as they come (:meth:`to_dir` does it atomically)."""
+        for name, table in self.tables.items():
+            table.to_csv(folder / f"{name}.csv", index=False)
+        (folder / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n", encoding="utf-8")
+        (folder / "scenario.yaml").write_text(self.scenario.to_yaml(), encoding="utf-8")
 
 
 def _defaults(info: dict[str, Any]) -> dict[str, Any]:

@@ -36,12 +36,14 @@ def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, soft_wrap=False, width=140 if not stderr else None, markup=False)
 
 
-def fail(ctx: typer.Context, problems: list[Problem], error: BaseException | None = None) -> NoReturn:
-    """Print every problem and exit with code 2; with ``--debug``, raise ``error`` instead."""
+def fail(
+    ctx: typer.Context, problems: list[Problem], error: BaseException | None = None, code: int = EXIT_BAD_INPUT
+) -> NoReturn:
+    """Print every problem and exit with ``code`` (2: bad input); with ``--debug``, raise ``error`` instead."""
     if error is not None and ctx.obj and ctx.obj.get("debug"):
         raise error
     console(stderr=True).print(problems_report(problems))
-    raise typer.Exit(EXIT_BAD_INPUT)
+    raise typer.Exit(code)
 
 
 def load(ctx: typer.Context, path: Path | None) -> Scenario:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -11,13 +12,14 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from planner import Scenario, ScenarioError, example_path, examples, solve
+from planner import Scenario, ScenarioError, example_path, examples, output, solve
 from planner.build import build
 from planner.cli import demand, fleets, sweep
 from planner.cli.common import EXIT_NOT_OPTIMAL, SolverChoice, console, demand_growth, fail, growth_text, load
 from planner.data import ModelData
 from planner.errors import Problem
 from planner.report import explanation_report, result_report
+from planner.result import PLAN_MARKERS
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -62,25 +64,26 @@ def solve_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the summary as one JSON object instead of tables.")
     ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Replace the --out folder if it exists.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the --out folder if it holds a plan (or nothing).")
+    ] = False,
 ) -> None:
     """Find the least-cost plan. Exit code 0: optimal; 1: not solved to optimality; 2: invalid input."""
-    if out is not None and out.exists() and not force:
-        fail(
-            ctx,
-            [
-                Problem(
-                    path="--out",
-                    message="the folder exists; choose another or add --force to replace it",
-                    value=str(out),
-                )
-            ],
-        )
-    loaded = load(ctx, scenario)
-    growth = demand_growth(loaded)
-    result = solve(loaded, solver=solver.value, time_limit=time_limit)
-    if out is not None:
-        result.to_dir(out, overwrite=force)
+    # The folder is claimed before solving: a wrong or busy --out is refused before the solve, not after.
+    claimed = output.claim(out, overwrite=force, markers=PLAN_MARKERS) if out is not None else nullcontext()
+    try:
+        with claimed as folder:
+            loaded = load(ctx, scenario)
+            growth = demand_growth(loaded)
+            result = solve(loaded, solver=solver.value, time_limit=time_limit)
+            if folder is not None:
+                folder.write(result.write_files)
+    except output.TargetExistsError as exc:
+        fail(ctx, [Problem("--out", "the folder exists; choose another or add --force to replace it", str(out))], exc)
+    except output.TargetError as exc:
+        fail(ctx, [Problem("--out", str(exc))], exc)
+    except output.WriteError as exc:
+        fail(ctx, [Problem("--out", str(exc))], exc, code=EXIT_NOT_OPTIMAL)
     if as_json:
         typer.echo(json.dumps({**result.summary(), "demand_growth": [entry.as_dict() for entry in growth]}))
     else:
