@@ -6,10 +6,17 @@ units of 1,000 tokens/s per phase at 10 kW busy; electricity at $100/MWh.
 
 from __future__ import annotations
 
+import io
+import json
+
 import pandas as pd
 import pytest
+from rich.console import Console
+from typer.testing import CliRunner
 
 from planner import Scenario, ScenarioError, example_path, solve
+from planner.cli import app
+from planner.report import result_report
 from planner.verify import verify
 from tests.conftest import JANUARY_HOURS, cloud_fleet, fleet, scenario_dict
 
@@ -152,7 +159,9 @@ def test_the_commitment_example_reads_the_public_750_mw_arithmetic():
     """750 MW x 8,760 h x $50-80/MWh = $330-530M a year (press, January 2026): the example's
     central site pays $50/MWh; at $80 the same commitment would cost $525.6M a year to run."""
     scenario = Scenario.from_yaml(example_path("wafer_scale_commitment"))
-    low = solve(scenario).summary()["capacity_commitments"]["wafer_scale_750mw"]
+    run = CliRunner().invoke(app, ["solve", str(example_path("wafer_scale_commitment")), "--json"])
+    assert run.exit_code == 0, run.output
+    low = json.loads(run.stdout)["capacity_commitments"]["wafer_scale_750mw"]
     assert low["committed_it_mw_peak"] == pytest.approx(750)
     assert low["electricity_usd_per_mwh"] == pytest.approx(50)
     assert low["full_draw_it_usd_per_year"] == pytest.approx(750 * 8_760 * 50)
@@ -168,6 +177,15 @@ def test_the_commitment_example_reads_the_public_750_mw_arithmetic():
     assert high["full_draw_it_usd_per_year"] == pytest.approx(530e6, rel=0.01)
     july = result.policy[(result.policy["policy"] == "contract") & (result.policy["period"] == "2028-07")].iloc[0]
     assert july["full_draw_it_usd"] == pytest.approx(750 * 744 * 80)
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(result_report(result))
+    row = next(line for line in console.export_text().splitlines() if line.startswith("│ wafer_scale_750mw"))
+    assert [cell.strip() for cell in row.strip("│ ").split("│")][:4] == [
+        "wafer_scale_750mw",
+        "750",
+        "80.00",
+        "$525.60M",
+    ]
 
 
 def test_the_committed_lease_price_is_the_deal_over_its_own_phases():
