@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.data import capital_recovery_factor
 from planner.scenario import Scenario
 
 TOLERANCE = 1e-6
@@ -202,8 +203,7 @@ def _expansion(scenario: Scenario, table: dict[str, pd.DataFrame]) -> Check:
             wrong.append((site, "blocks removed"))
         if (series[:lead] > TOLERANCE).any():
             wrong.append((site, "blocks before the lead time"))
-        n = spec.lifetime_years
-        recovery = 1 / n if rate == 0 else rate * (1 + rate) ** n / ((1 + rate) ** n - 1)
+        recovery = capital_recovery_factor(rate, spec.lifetime_years)
         usd += series.sum() * spec.capex_usd_per_block * recovery * months / 12
     reported = table["costs"].loc[table["costs"]["component"] == "expansion", "usd"].sum()
     if not math.isclose(usd, reported, rel_tol=TOLERANCE, abs_tol=1e-3):
