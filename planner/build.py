@@ -758,11 +758,15 @@ def add_objective(model: Model, data: ModelData) -> None:
 
     with the terms of :func:`add_cost_terms` and :func:`add_spend_commitment`,
     ``delta[t] = (1 + rate) ** -(years from the horizon start to the start of t)`` and
-    ``M = money_unit(...)`` of the discounted coefficients, kept as ``model.money_unit``.
+    ``M = money_unit(...)`` of the discounted coefficients of the decisions (every component but
+    the unserved penalty), kept as ``model.money_unit``.
     """
     terms = model.cost_terms
+    assert terms is not None, "add_cost_terms runs before add_objective"
     usd = data.periods["discount"].to_numpy()[terms["t"].to_numpy()] * terms["usd"].to_numpy(dtype=float)
-    model.money_unit = money_unit(usd)
+    # The penalty is a modelling weight, often a million times a decision's cost: a unit taken from
+    # it would shrink a whole unit's cost below the solvers' tolerances (see solve.mip_tolerances).
+    model.money_unit = money_unit(usd[(terms["component"] != "unserved_penalty").to_numpy()])
     objective = pulp.LpAffineExpression()
     for var, coef in zip(terms["var"], usd / model.money_unit, strict=True):
         objective.addterm(var, coef)

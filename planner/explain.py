@@ -39,7 +39,7 @@ from planner.build import MUSD, Model, build, solver_name
 from planner.data import ModelData
 from planner.result import Result, Status
 from planner.scenario import Scenario
-from planner.solve import SolverName, solve_model, solver_command
+from planner.solve import DEFAULT_MIP_GAP, SolverName, solve_model, solver_command
 
 Finding = Literal["feasible", "infeasible", "unserved", "unexplained"]
 
@@ -217,7 +217,9 @@ def grouped_violations(violations: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("relative", ascending=False, kind="stable")[columns].reset_index(drop=True)
 
 
-def explain(scenario: Scenario, solver: SolverName = "cbc", time_limit: float | None = None) -> Explanation:
+def explain(
+    scenario: Scenario, solver: SolverName = "cbc", time_limit: float | None = None, *, mip_gap: float = DEFAULT_MIP_GAP
+) -> Explanation:
     """Solve ``scenario``; if it has no plan or leaves demand unserved, find the smallest
     violations of its limits that would give it one (or serve the demand).
 
@@ -225,7 +227,7 @@ def explain(scenario: Scenario, solver: SolverName = "cbc", time_limit: float | 
     ----------
     scenario
         A validated scenario.
-    solver, time_limit
+    solver, time_limit, mip_gap
         As for :func:`planner.solve`, used for each solve: the plan as given, then two per way
         out (the smallest violation, then the cheapest plan with it).
 
@@ -234,7 +236,7 @@ def explain(scenario: Scenario, solver: SolverName = "cbc", time_limit: float | 
     Explanation
     """
     data = ModelData.from_scenario(scenario)
-    result = solve_model(build(data), solver=solver, time_limit=time_limit)
+    result = solve_model(build(data), solver=solver, time_limit=time_limit, mip_gap=mip_gap)
     empty = pd.DataFrame(columns=VIOLATION_COLUMNS), pd.DataFrame(columns=UNSERVABLE_COLUMNS)
     if result.status is Status.OPTIMAL:
         unserved = result.unserved
@@ -253,7 +255,7 @@ def explain(scenario: Scenario, solver: SolverName = "cbc", time_limit: float | 
             *empty,
         )
 
-    command = solver_command(solver, time_limit)
+    command = solver_command(solver, time_limit, mip_gap=mip_gap)
     first = _elastic(data, mode, command)
     if first is None:
         return Explanation(

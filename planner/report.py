@@ -66,6 +66,7 @@ def result_report(result: Result) -> Group:
         f"{summary['solver']} {summary['solver_version'] or ''} in {summary['solve_seconds']:.2f} s "
         f"({summary['model_size']['variables']} variables, {summary['model_size']['constraints']} constraints"
         + ("" if summary["gap"] is None else f", gap {summary['gap'] * 100:.2g}% to the best bound")
+        + ("" if summary["mip_gap"] is None else f", optimal within {summary['mip_gap'] * 100:.2g}%")
         + ")",
     )
 

@@ -119,9 +119,11 @@ class Status(StrEnum):
     """How a solve ended."""
 
     OPTIMAL = "optimal"
-    """A proven least-cost plan (it may still leave demand unserved, at its penalty)."""
+    """A proven least-cost plan (it may still leave demand unserved, at its penalty); with whole
+    units, proven within the stated relative gap (``mip_gap``) of the least cost."""
     TIME_LIMIT = "time_limit"
-    """The solver hit the time limit; the plan, if any, is the best found, not proven optimal."""
+    """The solver hit the time limit; the plan, if any, is the best found, not proven optimal
+    (nor within the stated gap)."""
     INFEASIBLE = "infeasible"
     """No plan satisfies the hard constraints."""
     UNBOUNDED = "unbounded"
@@ -172,6 +174,9 @@ class Result:
         With whole units (a mixed-integer program): how far the plan's cost may be above the
         best possible, as a fraction of it (``(cost - bound) / cost``); at a time limit it says
         how good the plan found is. ``None`` for a linear program, or when the solver did not say.
+    mip_gap
+        With whole units: the gap within which the plan is called optimal (``solve(mip_gap=)``);
+        ``None`` for a linear program.
     """
 
     status: Status
@@ -185,10 +190,11 @@ class Result:
     build_seconds: float
     model_size: dict[str, int] = field(default_factory=dict)
     gap: float | None = None
+    mip_gap: float | None = None
 
     @property
     def is_optimal(self) -> bool:
-        """True when the plan is proven least-cost."""
+        """True when the plan is proven least-cost (with whole units: within ``mip_gap`` of it)."""
         return self.status is Status.OPTIMAL
 
     @property
@@ -274,6 +280,7 @@ class Result:
             "build_seconds": round(self.build_seconds, 3),
             "solve_seconds": round(self.solve_seconds, 3),
             "gap": self.gap,
+            "mip_gap": self.mip_gap,
             "model_size": self.model_size,
         }
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import ctypes
 import importlib.metadata
 import math
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pulp
 from pulp.apis.coin_api import COIN_CMD, PULP_CBC_CMD
 
@@ -29,12 +34,59 @@ CBC_OPTIONS = ["primalTolerance 1e-9", "dualTolerance 1e-9"]
 with the LP's scaling a row's round-off then stays below a millionth of the plan's cost (the
 default let a fixed stock of 0.19 units drift by 1e-6 relative)."""
 
+DEFAULT_MIP_GAP = 1e-4
+"""Relative gap within which a whole-unit plan is called optimal: its cost is at most 0.01% above
+the best possible (HiGHS's own default; CBC's is to prove the last cent, which can take hours)."""
+
+
+@dataclass(frozen=True)
+class MipTolerances:
+    """When a mixed-integer solve may stop, in the objective's money units (``model.money_unit`` USD).
+
+    Attributes
+    ----------
+    relative_gap
+        Stop when ``(cost - bound) / cost`` is at most this (``mip_gap``).
+    absolute_gap
+        Stop when ``cost - bound`` is at most this.
+    min_improvement
+        A new plan must be cheaper than the best found by at least this to be taken (CBC's
+        ``increment``; HiGHS has no such option and takes any cheaper plan).
+    """
+
+    relative_gap: float
+    absolute_gap: float
+    min_improvement: float
+
+
+def mip_tolerances(model: Model, mip_gap: float = DEFAULT_MIP_GAP) -> MipTolerances:
+    """The MIP tolerances for ``model``: ``mip_gap`` relative, and absolute ones of a hundredth of
+    the cheapest whole-unit decision (one unit for one period: its smallest cost coefficient).
+
+    The solvers' own absolute defaults (CBC's minimum improvement of 1e-5, HiGHS's gap of 1e-6)
+    are in objective units, blind to what a unit costs: with the objective counted in a unit
+    above the plan's scale, one whole unit fell below them and a plan a unit dearer than the
+    optimum was reported optimal. Tying them to the cheapest decision keeps every whole unit
+    visible to the solver whatever the money unit.
+    """
+    terms = model.cost_terms
+    usd = np.array([], dtype=float)
+    if terms is not None and len(terms):
+        whole = np.array([var.cat == pulp.LpInteger for var in terms["var"]], dtype=bool)
+        discount = model.data.periods["discount"].to_numpy()[terms["t"].to_numpy()]
+        usd = np.abs(discount * terms["usd"].to_numpy(dtype=float))[whole]
+        usd = usd[usd > 0]
+    # Without a costed whole-unit decision, a millionth of a money unit: below any cost that counts.
+    absolute = 0.01 * float(usd.min()) / model.money_unit if len(usd) else 1e-6
+    return MipTolerances(relative_gap=mip_gap, absolute_gap=absolute, min_improvement=absolute)
+
 
 def solve(
     scenario: Scenario | str | Path,
     solver: SolverName = "cbc",
     time_limit: float | None = None,
     *,
+    mip_gap: float = DEFAULT_MIP_GAP,
     log: bool = False,
 ) -> Result:
     """Find the least-cost build-and-serve plan for a scenario.
@@ -49,8 +101,12 @@ def solve(
     time_limit
         Seconds the solver may run; at the limit the best plan found so far is returned with
         status ``time_limit``.
+    mip_gap
+        With whole units (``integer_units``): the relative gap between the plan's cost and the
+        best possible within which the plan is called optimal, also when the time limit stops
+        the solver (default 1e-4, 0.01%). ``Result.gap`` is the gap reached.
     log
-        Show the solver's own log.
+        Show the solver's own log (on the standard output).
 
     Returns
     -------
@@ -69,7 +125,9 @@ def solve(
     started = time.perf_counter()
     model = build(ModelData.from_scenario(scenario))
     build_seconds = time.perf_counter() - started
-    return solve_model(model, solver=solver, time_limit=time_limit, log=log, build_seconds=build_seconds)
+    return solve_model(
+        model, solver=solver, time_limit=time_limit, mip_gap=mip_gap, log=log, build_seconds=build_seconds
+    )
 
 
 def solve_model(
@@ -77,19 +135,31 @@ def solve_model(
     solver: SolverName = "cbc",
     time_limit: float | None = None,
     *,
+    mip_gap: float = DEFAULT_MIP_GAP,
     log: bool = False,
     build_seconds: float = 0.0,
 ) -> Result:
-    """Solve a model built with :func:`planner.build.build` (for instance after inspecting it)."""
+    """Solve a model built with :func:`planner.build.build` (for instance after inspecting it).
+
+    The model is left as built: the linear program that prices a whole-unit plan is solved on a
+    copy, so the model can be solved again, with whole units.
+    """
     if solver not in ("cbc", "highs"):
         raise ValueError(f"unknown solver {solver!r}; available: cbc, highs")
+    _check_mip_gap(mip_gap)
     name = "CBC" if solver == "cbc" else "HiGHS"
     make, version, missing = _solver(solver, log)
-    info = {"solver": solver, "solver_version": version, "build_seconds": build_seconds}
+    mip = model.problem.isMIP()
+    info = {
+        "solver": solver,
+        "solver_version": version,
+        "build_seconds": build_seconds,
+        "mip_gap": mip_gap if mip else None,
+    }
     if make is None:
         return Result.without_plan(model, Status.SOLVER_ERROR, missing, **info)
     started = time.perf_counter()
-    command = make(time_limit)
+    command = make(time_limit, mip_tolerances(model, mip_gap))
     try:
         model.problem.solve(command)
     except pulp.PulpSolverError as exc:
@@ -109,12 +179,23 @@ def solve_model(
     gap = said.gap if has_plan else None
     if status is Status.TIME_LIMIT and not has_plan:
         message = f"the solver stopped at the time limit ({time_limit:g} s) before finding any plan; give it more time (--time-limit)"
+    elif status is Status.TIME_LIMIT and gap is not None and gap <= mip_gap:
+        status = Status.OPTIMAL
+        message = (
+            f"optimal plan found within the gap of {_percent(mip_gap)}: the solver stopped at the time limit "
+            f"({time_limit:g} s) with its cost within {_percent(gap)} of the best possible"
+        )
     elif status is Status.TIME_LIMIT and gap is not None:
-        message += f"; its cost is within {gap * 100:.2g}% of the best possible"
+        message += (
+            f"; its cost is within {_percent(gap)} of the best possible (more than the gap of {_percent(mip_gap)})"
+        )
+    elif status is Status.OPTIMAL and mip:
+        reached = "" if gap is None else f" (its cost is within {_percent(gap)} of the best possible)"
+        message = f"optimal plan found within the gap of {_percent(mip_gap)}{reached}"
     info["gap"] = gap
-    if has_plan and model.problem.isMIP():
+    if has_plan and mip:
         try:
-            _resolve_with_integers_fixed(model.problem, make(None))
+            _resolve_with_integers_fixed(model.problem, make(None, None))
         except pulp.PulpSolverError as exc:
             return Result.without_plan(
                 model,
@@ -130,18 +211,42 @@ def solve_model(
     return Result.without_plan(model, status, message, **info, solve_seconds=seconds)
 
 
-def solver_command(solver: SolverName, time_limit: float | None = None, *, log: bool = False):
+def solver_command(
+    solver: SolverName,
+    time_limit: float | None = None,
+    *,
+    mip_gap: float = DEFAULT_MIP_GAP,
+    model: Model | None = None,
+    log: bool = False,
+):
     """The PuLP solver object for ``solver`` (for solving a model by hand, as ``planner explain`` does).
+
+    With whole units it stops within ``mip_gap``; the absolute tolerances are those of
+    :func:`mip_tolerances` for ``model`` if given, else the solver's own.
 
     Raises
     ------
     RuntimeError
         If the solver is not installed; the message says how to install it.
+    ValueError
+        If ``mip_gap`` is not in [0, 1).
     """
+    _check_mip_gap(mip_gap)
     make, _, missing = _solver(solver, log)
     if make is None:
         raise RuntimeError(missing)
-    return make(time_limit)
+    tolerances = mip_tolerances(model, mip_gap) if model is not None else MipTolerances(mip_gap, math.nan, math.nan)
+    return make(time_limit, tolerances)
+
+
+def _check_mip_gap(mip_gap: float) -> None:
+    if not (isinstance(mip_gap, int | float) and 0.0 <= mip_gap < 1.0):
+        raise ValueError(f"mip_gap must be a fraction in [0, 1), e.g. 1e-4 for 0.01%; got {mip_gap!r}")
+
+
+def _percent(fraction: float) -> str:
+    """A gap as a percentage: ``0.0001`` -> ``'0.01%'``, ``5e-6`` -> ``'0.0005%'``."""
+    return f"{fraction * 100:.2g}%"
 
 
 class _CBC(COIN_CMD):
@@ -177,11 +282,13 @@ def _cbc_gap(log: str) -> float | None:
     0.125
     >>> _cbc_gap("Result - Optimal solution found\\n\\nObjective value:  3.0"), _cbc_gap("Optimal - objective value 3") is None
     (0.0, True)
+    >>> _cbc_gap("Result - Optimal solution found (within gap tolerance)\\nObjective value:  4.0\\nLower bound:  3.0")
+    0.25
     """
     objective = re.search(r"^Objective value:\s*(\S+)", log, re.MULTILINE)
     bound = re.search(r"^Lower bound:\s*(\S+)", log, re.MULTILINE)
-    if objective and "Result - Optimal solution found" in log:
-        return 0.0  # proven optimal (within CBC's tolerances): no bound is printed
+    if objective and not bound and "Result - Optimal solution found" in log:
+        return 0.0  # proven optimal: no bound is printed (it is, when CBC stops within the gap)
     if not (objective and bound):
         return None
     cost, best = float(objective.group(1)), float(bound.group(1))
@@ -211,14 +318,52 @@ def _said(problem: pulp.LpProblem, command) -> _Said:
     return _Said(model.getModelStatus().name, info.primal_solution_status == 2, gap)  # 2: kSolutionStatusFeasible
 
 
+class _HiGHS(pulp.HiGHS):
+    """HiGHS through highspy, without its banner unless its log is asked for: HiGHS prints the
+    banner from C++ to file descriptor 1 as the solver object is made, before any option can
+    silence it, and it would come before the one JSON object that ``--json`` promises there."""
+
+    def createAndConfigureSolver(self, lp):
+        if self.msg:
+            return super().createAndConfigureSolver(lp)
+        with _stdout_silenced():
+            return super().createAndConfigureSolver(lp)
+
+
+@contextmanager
+def _stdout_silenced() -> Iterator[None]:
+    """Drop what is written to file descriptor 1 meanwhile, by Python or by C code."""
+    sys.stdout.flush()
+    saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        yield
+    finally:
+        _flush_c_streams()  # what C buffered for descriptor 1 meanwhile is dropped too
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+
+
+def _flush_c_streams() -> None:
+    with suppress(OSError, AttributeError, TypeError):  # no C library to ask (Windows): nothing buffered there
+        ctypes.CDLL(None).fflush(None)
+
+
 def _solver(solver: SolverName, log: bool):
-    """``(make(time_limit) -> PuLP solver, version, message if missing)`` for ``solver``."""
+    """``(make(time_limit, tolerances) -> PuLP solver, version, message if missing)`` for ``solver``;
+    ``tolerances`` (:class:`MipTolerances`, None for the solver's defaults) apply to whole units."""
     if solver == "highs":
         try:
             version = importlib.metadata.version("highspy")
         except importlib.metadata.PackageNotFoundError:
             return None, None, "HiGHS is not installed: pip install 'planner[highs]' (the highspy package)"
-        return (lambda limit: pulp.HiGHS(msg=log, timeLimit=limit)), version, None
+
+        def highs(limit: float | None, tolerances: MipTolerances | None):
+            gaps = _gaps(tolerances)
+            return _HiGHS(msg=log, timeLimit=limit, gapRel=gaps.get("gapRel"), gapAbs=gaps.get("gapAbs"))
+
+        return highs, version, None
     path = cbc_path()
     if path is None:
         return (
@@ -226,18 +371,62 @@ def _solver(solver: SolverName, log: bool):
             None,
             "the CBC solver was not found: reinstall the project (`make run`) so PuLP brings its CBC binary",
         )
-    return (lambda limit: _CBC(path=path, msg=log, timeLimit=limit, options=CBC_OPTIONS)), cbc_version(path), None
+
+    def cbc(limit: float | None, tolerances: MipTolerances | None):
+        increment = (
+            []
+            if tolerances is None or math.isnan(tolerances.min_improvement)
+            else [f"increment {tolerances.min_improvement:.6g}"]
+        )
+        return _CBC(path=path, msg=log, timeLimit=limit, options=CBC_OPTIONS + increment, **_gaps(tolerances))
+
+    return cbc, cbc_version(path), None
+
+
+def _gaps(tolerances: MipTolerances | None) -> dict[str, float]:
+    """PuLP's ``gapRel`` and ``gapAbs`` for ``tolerances`` (an unknown absolute gap is left out)."""
+    if tolerances is None:
+        return {}
+    gaps = {"gapRel": tolerances.relative_gap, "gapAbs": tolerances.absolute_gap}
+    return {key: value for key, value in gaps.items() if not math.isnan(value)}
 
 
 def _resolve_with_integers_fixed(problem: pulp.LpProblem, command) -> None:
-    """Fix every integer decision at its value and solve the remaining LP: a mixed-integer
-    program has no duals, the LP around its solution does (the usual way to price a MILP)."""
-    for var in problem.variables():
-        if var.cat == pulp.LpInteger:
-            value = round(var.varValue or 0.0)
-            var.lowBound = var.upBound = value
-            var.cat = pulp.LpContinuous
-    problem.solve(command)
+    """Solve the LP of ``problem`` with every integer decision fixed at its value, and read its
+    values and duals back onto ``problem``: a mixed-integer program has no duals, the LP around
+    its solution does (the usual way to price a MILP). The LP is a copy, so ``problem`` stays a
+    mixed-integer program that can be solved again."""
+    fixed = pulp.LpProblem(problem.name, problem.sense)
+    variables = problem.variables()
+    twins = []
+    for var in variables:
+        whole = var.cat == pulp.LpInteger
+        value = round(var.varValue or 0.0) if whole else None
+        twins.append(
+            fixed.add_variable(
+                var.name, lowBound=value if whole else var.lowBound, upBound=value if whole else var.upBound
+            )
+        )
+    twin_of = {var.name: twin for var, twin in zip(variables, twins, strict=True)}
+    fixed.setObjective(
+        pulp.LpAffineExpression(
+            [(twin_of[v.name], c) for v, c in problem.objective.items()], problem.objective.constant
+        )
+    )
+    rows = problem.constraints()
+    twin_rows = [
+        pulp.LpConstraint(
+            pulp.LpAffineExpression([(twin_of[v.name], c) for v, c in row.items()]), row.sense, row.name, -row.constant
+        )
+        for row in rows
+    ]
+    for twin_row in twin_rows:
+        fixed.addConstraint(twin_row)
+    fixed.solve(command)
+    for var, twin in zip(variables, twins, strict=True):
+        var.varValue, var.dj = twin.varValue, twin.dj
+    for row, twin_row in zip(rows, twin_rows, strict=True):
+        row.pi, row.slack = twin_row.pi, twin_row.slack
 
 
 _NUMERICAL = (

@@ -47,7 +47,8 @@ class Parameter:
     path
         Dotted path, e.g. ``fleets.cs3.capex_usd``.
     values
-        Explicit values; an entry ``("x", 1.3)`` means 1.3 times the base value.
+        Explicit values; an entry ``("x", 1.3)`` means 1.3 times the base value. A switch such as
+        ``integer_units`` takes ``True`` and ``False``.
     distribution
         For ``lhs`` and ``mc``: ``("uniform", lo, hi)``, ``("triangular", lo, mode, hi)`` or
         ``("lognormal", mu, sigma)`` of the value itself (bounds may be relative: ``("x", 0.7)``).
@@ -60,10 +61,11 @@ class Parameter:
     @classmethod
     def parse(cls, text: str) -> Parameter:
         """Parse ``path=spec``: ``x0.7,x1,x1.3`` (relative), ``100,200`` (absolute), ``0.05..0.15:5``
-        (five evenly spaced values), ``uniform(x0.7,x1.3)``, ``triangular(a,m,b)``, ``lognormal(mu,sigma)``.
+        (five evenly spaced values), ``uniform(x0.7,x1.3)``, ``triangular(a,m,b)``, ``lognormal(mu,sigma)``,
+        or ``true,false`` for a switch.
 
-        >>> Parameter.parse("a.b=0.05..0.15:3").values
-        (0.05, 0.1, 0.15)
+        >>> Parameter.parse("a.b=0.05..0.15:3").values, Parameter.parse("integer_units=true,False").values
+        ((0.05, 0.1, 0.15), (True, False))
         """
         path, _, spec = text.partition("=")
         path, spec = path.strip(), spec.strip()
@@ -89,28 +91,56 @@ def _value(text: str):
         return ("x", float(text[1:]))
     if re.fullmatch(_NUMBER, text):
         return float(text)
-    raise ValueError(f"{text!r} is not a number or a relative change such as x1.3")
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    raise ValueError(f"{text!r} is not a number, a relative change such as x1.3, or true/false")
 
 
 def _resolve(value, base: float) -> float:
     return base * value[1] if isinstance(value, tuple) else value
 
 
+def _plain(value: Any) -> float | bool:
+    """A value of a sweep table as the scenario takes it: a switch stays true or false."""
+    return bool(value) if isinstance(value, bool | np.bool_) else float(value)
+
+
+def format_value(value: Any, spec: str = "g") -> str:
+    """A swept value as text: ``true``/``false`` for a switch, a number in the format ``spec``.
+
+    >>> format_value(True), format_value(1200.0), format_value(1200.0, ",.6g")
+    ('true', '1200', '1,200')
+    """
+    return str(bool(value)).lower() if isinstance(value, bool | np.bool_) else format(value, spec)
+
+
+def _kind_problem(value: Any, parameter: Parameter) -> str | None:
+    """Why ``parameter`` cannot vary a scenario value ``value`` (None if it can): numbers take
+    numbers, relative changes and distributions; switches take true and false."""
+    if value is None:
+        return "is not set in this scenario; give it a value in the scenario, then vary it"
+    switches = [isinstance(v, bool) for v in parameter.values]
+    if isinstance(value, bool):
+        if parameter.distribution is not None or not all(switches):
+            return f"is a switch ({str(value).lower()}): vary it with true,false, not numbers or a distribution"
+        return None
+    if not isinstance(value, int | float):
+        return f"only numbers and switches (true/false) can be varied; {parameter.path} is {value!r}"
+    if any(switches):
+        return f"is a number ({value:g}): true and false are for switches such as integer_units"
+    return None
+
+
 def check_parameters(scenario: Scenario, parameters: Iterable[Parameter]) -> None:
-    """Reject every path that does not exist (with the closest names) or is not a number."""
+    """Reject every path that does not exist (with the closest names), or names neither a number
+    nor a switch, or is given values of the other kind."""
     problems = [p for p in (check_path(scenario, param.path) for param in parameters) if p]
     if not problems:
         for param in parameters:
             value = get_value(scenario, param.path)
-            if value is None:
-                problems.append(
-                    Problem(
-                        path=param.path,
-                        message="is not set in this scenario; give it a value in the scenario, then vary it",
-                    )
-                )
-            elif not isinstance(value, int | float) or isinstance(value, bool):
-                problems.append(Problem(path=param.path, message="only numbers can be varied", value=value))
+            why = _kind_problem(value, param)
+            if why is not None:
+                problems.append(Problem(path=param.path, message=why, value=value))
     if problems:
         raise ScenarioError(problems)
 
@@ -136,7 +166,7 @@ def design(
     problems = [p for values in (cases or {}).values() for p in (check_path(scenario, path) for path in values) if p]
     if problems:
         raise ScenarioError(problems)
-    base = {p.path: float(get_value(scenario, p.path)) for p in parameters}
+    base = {p.path: _plain(get_value(scenario, p.path)) for p in parameters}
     if kind in ("oat", "grid"):
         missing = [p.path for p in parameters if not p.values]
         if missing:
@@ -163,7 +193,7 @@ def design(
         for path in base
     }
     problems = [
-        Problem(path=path, message=f"the sweep sets it to {value:g}: {message}")
+        Problem(path=path, message=f"the sweep sets it to {format_value(value)}: {message}")
         for path, values in tried.items()
         for value, message in value_problems(scenario, path, values)
     ]
@@ -175,7 +205,7 @@ def design(
     return frame.assign(run=[f"run{i:04d}" for i in range(len(frame))])[["run", "case", *base]]
 
 
-def value_problems(scenario: Scenario, path: str, values: Iterable[float]) -> list[tuple[float, str]]:
+def value_problems(scenario: Scenario, path: str, values: Iterable[Any]) -> list[tuple[Any, str]]:
     """``(value, why)`` for each value of ``path`` that makes ``scenario`` invalid, so that a
     sweep stops before its first run rather than failing run by run."""
     found = []
@@ -220,7 +250,7 @@ def _draw(distribution: tuple, base: float, q: float) -> float:
 KPI_COLUMNS = ["status", "objective_usd", "unserved_tokens", "average_usd_per_mtok", "solve_seconds", "error"]
 
 
-def evaluate(scenario: Scenario, values: dict[str, float]) -> dict[str, Any]:
+def evaluate(scenario: Scenario, values: dict[str, Any]) -> dict[str, Any]:
     """Solve one run and return its row: status, objective, cost by component, unserved tokens,
     units and MW per category at the end of the horizon, share per vendor, average $/Mtok."""
     from planner.solve import solve  # a worker process imports the solver once
@@ -257,7 +287,7 @@ def evaluate(scenario: Scenario, values: dict[str, float]) -> dict[str, Any]:
     return row
 
 
-def _evaluate_task(scenario_data: dict, values: dict[str, float]) -> dict[str, Any]:
+def _evaluate_task(scenario_data: dict, values: dict[str, Any]) -> dict[str, Any]:
     return evaluate(Scenario.model_validate(scenario_data), values)
 
 
@@ -367,7 +397,7 @@ def run_sweep(
             progress(len(done), failed, len(runs))
 
     tasks = [
-        (r["run"], {**{p: float(r[p]) for p in parameters}, **cases.get(r.get("case") or "", {})})
+        (r["run"], {**{p: _plain(r[p]) for p in parameters}, **cases.get(r.get("case") or "", {})})
         for r in todo.to_dict("records")
     ]
     workers = workers or os.cpu_count() or 1
@@ -638,8 +668,9 @@ def _check_against(
             report(("sweep", "vary", key), problem.message)
             continue
         value = get_value(scenario, parameter.path)
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            report(("sweep", "vary", key), f"only numbers can be varied; {parameter.path} is {value!r}")
+        why = _kind_problem(value, parameter)
+        if why is not None:
+            report(("sweep", "vary", key), why)
         elif design in ("oat", "grid") and parameter.distribution is not None:
             report(
                 ("sweep", "vary", key),
@@ -651,9 +682,9 @@ def _check_against(
                 f"the {design} design draws from a distribution, e.g. uniform(x0.7,x1.3); explicit values are for the oat or grid design",
             )
         elif parameter.values:
-            values = [_resolve(v, float(value)) for v in parameter.values]
+            values = [_resolve(v, value) for v in parameter.values]
             for bad, why in value_problems(scenario, parameter.path, values):
-                report(("sweep", "vary", key), f"the sweep sets {parameter.path} to {bad:g}: {why}")
+                report(("sweep", "vary", key), f"the sweep sets {parameter.path} to {format_value(bad)}: {why}")
     for name, values in cases.items():
         for key, value in values.items():
             problem = check_path(scenario, key)

@@ -13,6 +13,7 @@ from rich.text import Text
 from demand.plausibility import Growth, implied_growth
 from planner import Scenario, ScenarioError, default_scenario_path
 from planner.errors import Problem
+from planner.overrides import with_values
 from planner.report import problems_report
 
 EXIT_NOT_OPTIMAL = 1
@@ -46,10 +47,17 @@ def fail(
     raise typer.Exit(code)
 
 
-def load(ctx: typer.Context, path: Path | None) -> Scenario:
-    """Load a scenario file (the built-in default when ``path`` is None), or fail cleanly."""
+def load(ctx: typer.Context, path: Path | None, *, integer_units: bool | None = None) -> Scenario:
+    """Load a scenario file (the built-in default when ``path`` is None), or fail cleanly.
+
+    ``integer_units`` (``--integer``/``--continuous``), when given, replaces the scenario's own;
+    the scenario is checked again with it (adoption costs need whole units).
+    """
     try:
-        return Scenario.from_yaml(path if path is not None else default_scenario_path())
+        scenario = Scenario.from_yaml(path if path is not None else default_scenario_path())
+        if integer_units is None or integer_units == scenario.integer_units:
+            return scenario
+        return with_values(scenario, {"integer_units": integer_units})
     except ScenarioError as exc:
         fail(ctx, exc.problems, exc)
 
@@ -68,3 +76,17 @@ def demand_growth(scenario: Scenario) -> list[Growth]:
 def growth_text(growth: list[Growth]) -> Text:
     """The implied growth of each demand entry, a line each, for the terminal."""
     return Text("\n".join(["Demand growth over the horizon:", *(f"  {entry.line()}" for entry in growth)]))
+def check_mip_gap(ctx: typer.Context, mip_gap: float) -> float:
+    """``--mip-gap`` if it is a fraction in [0, 1), else fail with exit code 2."""
+    if not 0.0 <= mip_gap < 1.0:
+        fail(
+            ctx,
+            [
+                Problem(
+                    path="--mip-gap",
+                    message="give the gap as a fraction from 0 up to 1 (not included), e.g. 0.0001 for 0.01%",
+                    value=mip_gap,
+                )
+            ],
+        )
+    return mip_gap

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import shutil
 from contextlib import nullcontext
@@ -15,33 +16,70 @@ from rich.text import Text
 from planner import Scenario, ScenarioError, example_path, examples, output, solve
 from planner.build import build
 from planner.cli import demand, fleets, sweep
-from planner.cli.common import EXIT_NOT_OPTIMAL, SolverChoice, console, demand_growth, fail, growth_text, load
+from planner.cli.common import (
+    EXIT_NOT_OPTIMAL,
+    SolverChoice,
+    check_mip_gap,
+    console,
+    demand_growth,
+    fail,
+    growth_text,
+    load,
+)
 from planner.data import ModelData
 from planner.errors import Problem
 from planner.report import explanation_report, result_report
 from planner.result import PLAN_MARKERS
+from planner.solve import DEFAULT_MIP_GAP
 
 app = typer.Typer(
     no_args_is_help=True,
     help="Capacity planning for AI inference: how much of which hardware, where and when.",
     pretty_exceptions_enable=False,
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},  # subcommands inherit it
 )
 app.add_typer(demand.app, name="demand")
 app.add_typer(fleets.app, name="fleets")
 app.command("sweep")(sweep.sweep_command)
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"planner {importlib.metadata.version('planner')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     ctx: typer.Context,
     debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of any error.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", is_eager=True, callback=_print_version, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     """Plan inference fleets with a linear program (PuLP + CBC)."""
     ctx.obj = {"debug": debug}
 
 
 ScenarioArg = Annotated[Path | None, typer.Argument(help="Scenario YAML file. Omitted: the built-in default scenario.")]
+IntegerOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--integer/--continuous",
+        help="Buy and rent whole units (a mixed-integer program) or fractions of units (a linear program), "
+        "whatever the scenario's integer_units says.",
+        show_default="the scenario's integer_units",
+    ),
+]
+MipGapOption = Annotated[
+    float,
+    typer.Option(
+        "--mip-gap",
+        help="With whole units: call the plan optimal once its cost is proven within this fraction of the best "
+        "possible, also when the time limit stops the solver (0.0001 is 0.01%).",
+    ),
+]
 
 
 @app.command("solve")
@@ -67,15 +105,18 @@ def solve_command(
     force: Annotated[
         bool, typer.Option("--force", help="Replace the --out folder if it holds a plan (or nothing).")
     ] = False,
+    integer: IntegerOption = None,
+    mip_gap: MipGapOption = DEFAULT_MIP_GAP,
 ) -> None:
-    """Find the least-cost plan. Exit code 0: optimal; 1: not solved to optimality; 2: invalid input."""
+    """Find the least-cost plan. Exit code 0: optimal (with whole units: within --mip-gap); 1: not solved to optimality; 2: invalid input."""
+    check_mip_gap(ctx, mip_gap)
     # The folder is claimed before solving: a wrong or busy --out is refused before the solve, not after.
     claimed = output.claim(out, overwrite=force, markers=PLAN_MARKERS) if out is not None else nullcontext()
     try:
         with claimed as folder:
-            loaded = load(ctx, scenario)
+            loaded = load(ctx, scenario, integer_units=integer)
             growth = demand_growth(loaded)
-            result = solve(loaded, solver=solver.value, time_limit=time_limit)
+            result = solve(loaded, solver=solver.value, time_limit=time_limit, mip_gap=mip_gap)
             if folder is not None:
                 folder.write(result.write_files)
     except output.TargetExistsError as exc:
@@ -159,6 +200,8 @@ def explain(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the finding, message and tables as one JSON object.")
     ] = False,
+    integer: IntegerOption = None,
+    mip_gap: MipGapOption = DEFAULT_MIP_GAP,
 ) -> None:
     """Say why a scenario has no plan, or why its plan leaves demand unserved: which limits must give way, where and by how much.
 
@@ -167,7 +210,9 @@ def explain(
     """
     from planner.explain import explain as explain_scenario
 
-    explanation = explain_scenario(load(ctx, scenario), solver=solver.value, time_limit=time_limit)
+    check_mip_gap(ctx, mip_gap)
+    loaded = load(ctx, scenario, integer_units=integer)
+    explanation = explain_scenario(loaded, solver=solver.value, time_limit=time_limit, mip_gap=mip_gap)
     if as_json:
         typer.echo(
             json.dumps(

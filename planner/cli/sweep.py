@@ -12,7 +12,7 @@ from rich.table import Table
 
 from planner.cli.common import console, fail, load
 from planner.errors import Problem, ScenarioError
-from planner.sweep import Parameter, SweepFile, design, run_sweep
+from planner.sweep import Parameter, SweepFile, design, format_value, run_sweep
 
 
 def _is_sweep_file(path: Path) -> bool:
@@ -37,7 +37,7 @@ def sweep_command(
         typer.Option(
             "--vary",
             "-v",
-            help="PATH=VALUES, e.g. fleets.cs3.capex_usd=x0.7,x1,x1.3 or demand.total.rate=0.1..0.3:5 or uniform(x0.7,x1.3). Repeatable.",
+            help="PATH=VALUES, e.g. fleets.cs3.capex_usd=x0.7,x1,x1.3 or demand.total.rate=0.1..0.3:5 or uniform(x0.7,x1.3), or integer_units=true,false. Repeatable.",
         ),
     ] = [],  # noqa: B006 - typer reads the default
     design_name: Annotated[
@@ -139,8 +139,8 @@ def sweep_command(
         for row in tornado.itertuples(index=False):
             report.add_row(
                 row.parameter,
-                f"{row.low_value:,.6g}",
-                f"{row.high_value:,.6g}",
+                format_value(row.low_value, ",.6g"),
+                format_value(row.high_value, ",.6g"),
                 f"${row.low_kpi / 1e9:,.3f}B",
                 f"${row.high_kpi / 1e9:,.3f}B",
                 f"${row.swing / 1e9:,.3f}B",

@@ -650,3 +650,152 @@ def test_a_spend_commitment_is_take_or_pay(make_scenario):
     paid = solve(make_scenario(fleets=scarce, contracts={"deal": {"vendor": "B", "min_spend_usd_per_year": 5_000}}))
     assert paid.installed.set_index("fleet")["units"]["b"] == pytest.approx(0.5)
     assert paid.costs.set_index("component")["usd"]["take_or_pay"] == pytest.approx(5_000 - 0.5 * 1_744)
+
+
+# ------------------------------------------------------------------ whole units: optimal within the gap
+CHEAP_UNIT_MONTH = 1.01 * JANUARY_HOURS  # $751.44
+DEAR_UNIT_MONTH = 3.67 * JANUARY_HOURS  # $2,730.48
+
+
+def _gpu_allocation() -> Scenario:
+    """One month, twelve workloads in three groups of four, two cloud GPU types rented by the
+    whole unit, unserved tokens at $1e6 per Mtok. Tokens/s per workload and per unit:
+
+    ======  ========  ==================  =================
+    model   demand    'cheap' ($1.01/h)   'dear' ($3.67/h)
+    ======  ========  ==================  =================
+    x       20,000    20,000              20,000
+    y       10,000    20,000              60,000
+    z       10,000    5,000               60,000
+    ======  ========  ==================  =================
+
+    In cheap units the groups need x 4, y 2, z 8; in dear units x 4, y 2/3, z 2/3. A dear unit
+    costs 3.63 cheap ones: only z is cheaper on it (12 times the tokens), so the LP rents 6 cheap
+    units (x, y) and 2/3 of a dear one (z). Whole units: one dear unit carries z and, in its
+    spare third (20,000 tokens/s), half of y, so 5 cheap units carry x and the rest of y:
+    5 x $751.44 + $2,730.48 = $6,487.68. The alternatives cost more: no dear unit, 14 cheap ones
+    ($10,520.16); two dear units (y and a third of x) and 4 cheap ones ($8,466.72); three or more
+    dear units at least $8,191.44 before any cheap one serves x. The plan CBC used to call optimal,
+    6 cheap and 1 dear, costs $7,239.12: one cheap unit more.
+    """
+    groups = {
+        "x": (20_000.0, 20_000.0, 20_000.0),
+        "y": (10_000.0, 20_000.0, 60_000.0),
+        "z": (10_000.0, 5_000.0, 60_000.0),
+    }
+
+    def performance(column: int) -> dict:
+        return {
+            model: {
+                "prefill_tokens_per_s": rates[column],
+                "decode_tokens_per_s": rates[column],
+                "tokens_per_s_per_user": 50.0,
+                "ttft_ms": 100.0,
+            }
+            for model, rates in groups.items()
+        }
+
+    fleets = {
+        "cheap": cloud_fleet(1.01, region="r", performance=performance(1)),
+        "dear": cloud_fleet(3.67, region="r", performance=performance(2)),
+    }
+    data = scenario_dict(fleets=fleets, policy={"unserved_penalty_usd_per_mtok": 1e6}, integer_units=True)
+    workload, _ = data["workloads"].pop("w"), data["demand"].pop("w")
+    for model, (tokens_per_s, _, _) in groups.items():
+        for i in range(4):
+            data["workloads"][f"{model}{i}"] = {**workload, "model": model}
+            data["demand"][f"{model}{i}"] = {"kind": "series", "tokens": {"2026-01": tokens_per_s * JANUARY_SECONDS}}
+    return Scenario.from_dict(data)
+
+
+@pytest.mark.parametrize("solver", ["cbc", "highs"])
+def test_a_whole_unit_plan_called_optimal_is_the_optimum(solver):
+    result = solve(_gpu_allocation(), solver=solver)
+    assert result.is_optimal and result.mip_gap == 1e-4
+    assert result.gap is not None and 0.0 <= result.gap <= 1e-4
+    assert result.installed.groupby("fleet")["units"].sum().to_dict() == {"cheap": 5.0, "dear": 1.0}
+    assert result.objective_usd == pytest.approx(5 * CHEAP_UNIT_MONTH + DEAR_UNIT_MONTH)
+    assert result.unserved["tokens"].sum() == pytest.approx(0.0, abs=1e-3)
+    assert "within the gap of 0.01%" in result.message
+
+
+def test_the_money_unit_comes_from_what_decisions_cost_not_from_the_penalty():
+    """The rental coefficients are $751.44 and $2,730.48 (median $1,741): the unit is $1,000,
+    whatever the penalty's $2.7e8 per unserved rate unit."""
+    from planner.build import build
+    from planner.data import ModelData
+
+    model = build(ModelData.from_scenario(_gpu_allocation()))
+    assert model.money_unit == 1000.0
+
+
+def test_mip_tolerances_follow_the_cheapest_whole_unit():
+    """A hundredth of the cheapest unit-month ($751.44) in units of $1,000; the gap as asked."""
+    from planner.build import build
+    from planner.data import ModelData
+    from planner.solve import mip_tolerances
+
+    tolerances = mip_tolerances(build(ModelData.from_scenario(_gpu_allocation())), mip_gap=0.002)
+    assert tolerances.relative_gap == 0.002
+    assert tolerances.absolute_gap == tolerances.min_improvement == pytest.approx(0.01 * CHEAP_UNIT_MONTH / 1000)
+
+
+def test_the_tolerances_reach_both_solvers():
+    from planner.solve import MipTolerances, _solver
+
+    tolerances = MipTolerances(relative_gap=0.002, absolute_gap=0.0075, min_improvement=0.0075)
+    cbc = _solver("cbc", False)[0](None, tolerances)
+    assert cbc.optionsDict["gapRel"] == 0.002 and cbc.optionsDict["gapAbs"] == 0.0075
+    assert "increment 0.0075" in cbc.options
+    highs = _solver("highs", False)[0](None, tolerances)
+    assert (highs.gapRel, highs.gapAbs) == (0.002, 0.0075)
+
+
+@pytest.mark.parametrize("solver", ["cbc", "highs"])
+def test_a_looser_gap_is_reported_with_the_gap_reached(solver):
+    result = solve(_gpu_allocation(), solver=solver, mip_gap=0.5)
+    assert result.is_optimal and result.mip_gap == 0.5 and result.summary()["mip_gap"] == 0.5
+    assert result.gap is not None and 0.0 <= result.gap <= 0.5
+    assert result.objective_usd is not None
+    assert result.objective_usd <= (5 * CHEAP_UNIT_MONTH + DEAR_UNIT_MONTH) / (1 - 0.5)
+    assert "within the gap of 50%" in result.message
+
+
+@pytest.mark.parametrize("mip_gap", [-0.1, 1.0, math.nan])
+def test_a_gap_outside_zero_to_one_is_refused(make_scenario, mip_gap):
+    with pytest.raises(ValueError, match="mip_gap"):
+        solve(make_scenario(integer_units=True), mip_gap=mip_gap)
+
+
+def test_a_time_limit_reached_within_the_gap_gives_an_optimal_plan(make_scenario, monkeypatch, tmp_path):
+    """Stopped at the limit 0.0005% above the bound: within the default 0.01%, so optimal."""
+    log = "Result - Stopped on time limit\n\nObjective value:  12.0\nLower bound:  11.99994\nGap: 0.000005"
+    _fake_cbc(monkeypatch, tmp_path, "Stopped on time - objective value 12.0", log)
+    result = solve(make_scenario(integer_units=True), time_limit=60.0)
+    assert result.status is Status.OPTIMAL and result.has_plan
+    assert result.gap == pytest.approx(5e-6)
+    assert "within the gap of 0.01%" in result.message and "time limit (60 s)" in result.message
+    tight = solve(make_scenario(integer_units=True), time_limit=60.0, mip_gap=1e-6)
+    assert tight.status is Status.TIME_LIMIT and "more than the gap of 0.0001%" in tight.message
+
+
+@pytest.mark.parametrize("solver", ["cbc", "highs"])
+def test_a_whole_unit_model_stays_whole_after_its_solve(solver):
+    """Prices come from an LP with the units fixed, solved on a copy: the model keeps its
+    integer decisions and their bounds, and a second solve is again whole-unit."""
+    from planner.build import build
+    from planner.data import ModelData
+    from planner.solve import solve_model
+
+    model = build(ModelData.from_scenario(_gpu_allocation()))
+    units = list(model.variables["units"]["var"])
+    before = [(var.cat, var.lowBound, var.upBound) for var in units]
+    first = solve_model(model, solver=solver)
+    assert [(var.cat, var.lowBound, var.upBound) for var in units] == before
+    assert model.problem.isMIP() and all(var.cat == pulp.LpInteger for var in units)
+    second = solve_model(model, solver=solver)
+    assert second.is_optimal and second.gap is not None
+    assert second.objective_usd == pytest.approx(first.objective_usd)
+    assert second.prices["marginal_usd_per_mtok"].to_list() == pytest.approx(
+        first.prices["marginal_usd_per_mtok"].to_list()
+    )

@@ -24,7 +24,7 @@ def test_paths_resolve_and_bad_ones_suggest_names(base):
     assert "fleets holds: a" in check_path(base, "fleets.b.capex_usd").message
     assert "did you mean 'sites.s.pue'" in check_path(base, "sites.s.pu").message
     assert "a section, not a value" in check_path(base, "sites.s").message
-    with pytest.raises(ScenarioError, match="only numbers can be varied"):
+    with pytest.raises(ScenarioError, match=r"only numbers and switches \(true/false\) can be varied"):
         design([Parameter.parse("fleets.a.vendor=x2")], "oat", base)
 
 
@@ -167,3 +167,40 @@ def test_runs_share_the_fit_of_an_unchanged_demand_history(tmp_path):
     scenario = Scenario.from_dict(data)
     changed = with_values(scenario, {"sites.s.pue": 1.2})
     assert changed.demand["w"].result is scenario.demand["w"].result
+
+
+def test_whole_units_switch_on_and_off_as_a_sweep_value():
+    """10,500 tokens/s: 10.5 units with fractions ($18,312), 11 with whole units ($18,812): the
+    switch swings the cost by half a unit's capital, $500."""
+    scenario = Scenario.from_dict(scenario_dict(tokens_per_s=10_500.0))
+    runs = design([Parameter.parse("integer_units=true,false")], "oat", scenario)
+    assert runs["integer_units"].to_list() == [False, True]
+    result = run_sweep(scenario, runs, workers=1)
+    assert result.table.set_index("integer_units")["objective_usd"].to_dict() == pytest.approx(
+        {False: 18_312.0, True: 18_812.0}
+    )
+    assert result.tornado().iloc[0].to_dict() == pytest.approx(
+        {"parameter": "integer_units", "low_value": False, "high_value": True, "low_kpi": 18_312.0}
+        | {"high_kpi": 18_812.0, "swing": 500.0}
+    )
+    grid = design([Parameter.parse("integer_units=True,False"), Parameter.parse("sites.s.pue=1,1.5")], "grid", scenario)
+    assert list(zip(grid["integer_units"], grid["sites.s.pue"], strict=True)) == [
+        (True, 1.0),
+        (True, 1.5),
+        (False, 1.0),
+        (False, 1.5),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("integer_units=1,0", "is a switch"),
+        ("integer_units=x2", "is a switch"),
+        ("integer_units=uniform(0,1)", "is a switch"),
+        ("sites.s.pue=true,false", "true and false are for switches"),
+    ],
+)
+def test_switches_take_true_and_false_and_numbers_take_numbers(base, spec, message):
+    with pytest.raises(ScenarioError, match=message):
+        design([Parameter.parse(spec)], "oat", base)

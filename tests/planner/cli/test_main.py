@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -439,3 +442,108 @@ def test_paths_and_names_with_brackets_are_printed_as_written(runner, workdir):
     checked = runner.invoke(app, ["validate", str(path)])
     assert checked.exit_code == 0, checked.exception
     assert "[red]small.yaml: valid" in checked.stdout
+# ---------------------------------------------------------------------------- one JSON object, whole units, version
+PLANNER = Path(sys.executable).with_name("planner")
+
+
+@pytest.mark.parametrize("solver", ["cbc", "highs"])
+@pytest.mark.parametrize("command", ["solve", "explain"])
+def test_json_is_the_only_thing_on_stdout_of_the_installed_command(workdir, command, solver):
+    """The real executable in a child process: HiGHS prints its banner from C++ straight to file
+    descriptor 1, which CliRunner would not see."""
+    path = _write_scenario(workdir / "small.yaml", scenario_dict(integer_units=True))
+    run = subprocess.run(
+        [str(PLANNER), command, str(path), "--json", "--solver", solver],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    parsed = json.loads(run.stdout)
+    assert parsed["status"] == "optimal"
+    assert "HiGHS" not in run.stdout + run.stderr  # the banner goes nowhere unless a log is asked for
+
+
+def _half_unit_short(workdir: Path, **overrides) -> Path:
+    """10,500 tokens/s: 10.5 busy units. Fractions: 10.5 x ($1,000 + $744) = $18,312; whole
+    units: 11 x $1,000 + 10.5 x $744 = $18,812 (see tests/planner/test_solve.py)."""
+    return _write_scenario(workdir / "half.yaml", scenario_dict(tokens_per_s=10_500.0, **overrides))
+
+
+@pytest.mark.parametrize(
+    ("in_file", "flag", "units", "cost"),
+    [
+        (False, "--integer", 11.0, 18_812.0),
+        (True, "--continuous", 10.5, 18_312.0),
+        (True, None, 11.0, 18_812.0),
+        (False, None, 10.5, 18_312.0),
+    ],
+)
+def test_integer_and_continuous_override_the_scenario(runner, workdir, in_file, flag, units, cost):
+    path = _half_unit_short(workdir, integer_units=in_file)
+    out = workdir / "plan"
+    result = runner.invoke(app, ["solve", str(path), "--json", "--out", str(out), *([flag] if flag else [])])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["objective_usd"] == pytest.approx(cost)
+    assert summary["mip_gap"] == (1e-4 if units == 11.0 else None)
+    assert pd.read_csv(out / "builds.csv")["units"].sum() == pytest.approx(units)
+    assert Scenario.from_yaml(out / "scenario.yaml").integer_units is (units == 11.0)
+
+
+def test_explain_takes_integer_and_continuous(runner, workdir):
+    """A capital budget of $120,000 buys 10 units at $12,000: 500 tokens/s go unserved. Serving
+    them takes 10.5 more units' worth of budget with fractions ($6,000 over), a whole 11th unit
+    with whole units ($12,000 over)."""
+    path = _half_unit_short(workdir, policy={"capex_budget_usd_per_year": 120_000.0})
+    for flag, over in (("--integer", 12_000.0), ("--continuous", 6_000.0)):
+        result = runner.invoke(app, ["explain", str(path), "--json", flag])
+        assert result.exit_code == 0, result.output
+        found = json.loads(result.stdout)
+        assert found["finding"] == "unserved"
+        assert [v["constraint"] for v in found["violations"]] == ["budget[2026]"]
+        assert found["violations"][0]["violation"] == pytest.approx(over, rel=1e-5)
+
+
+def test_continuous_is_refused_where_the_scenario_needs_whole_units(runner, workdir):
+    fleets = {"a": fleet(), "b": fleet(vendor="other")}
+    path = _write_scenario(
+        workdir / "adopt.yaml",
+        scenario_dict(fleets=fleets, integer_units=True, policy={"adoption_usd": {"other": 1.0}}),
+    )
+    result = runner.invoke(app, ["solve", str(path), "--continuous"])
+    assert result.exit_code == 2, result.output
+    assert "adoption costs need integer_units" in result.stderr and result.stdout == ""
+
+
+def test_a_looser_mip_gap_is_reported(runner, workdir):
+    path = _half_unit_short(workdir, integer_units=True)
+    result = runner.invoke(app, ["solve", str(path), "--json", "--mip-gap", "0.05"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["mip_gap"] == 0.05 and 0.0 <= summary["gap"] <= 0.05
+    table = runner.invoke(app, ["solve", str(path), "--mip-gap", "0.05"])
+    assert "optimal within 5%" in table.stdout
+
+
+@pytest.mark.parametrize("value", ["-0.1", "1", "1.5"])
+def test_a_mip_gap_outside_zero_to_one_exits_2(runner, value):
+    for command in ("solve", "explain"):
+        result = runner.invoke(app, [command, "--mip-gap", value])
+        assert result.exit_code == 2, result.output
+        assert "--mip-gap" in result.stderr and "fraction" in result.stderr
+
+
+def test_version_prints_the_installed_version(runner):
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"planner {importlib.metadata.version('planner')}"
+
+
+@pytest.mark.parametrize("command", [[], ["solve"], ["fleets"], ["fleets", "compare"], ["demand", "fit"], ["sweep"]])
+def test_h_is_help(runner, command):
+    short, long = runner.invoke(app, [*command, "-h"]), runner.invoke(app, [*command, "--help"])
+    assert short.exit_code == long.exit_code == 0, short.output
+    assert short.stdout == long.stdout and "Usage:" in short.stdout

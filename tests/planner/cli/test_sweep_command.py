@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -132,3 +133,22 @@ def test_a_sweep_killed_with_sigkill_resumes_without_losing_a_finished_run(tmp_p
     assert len(after) == 12
     kept = after.loc[before["run"], "objective_usd"].to_numpy()
     assert list(kept) == list(before["objective_usd"])
+
+
+def test_whole_units_on_and_off_from_the_command_line_and_a_sweep_file(tmp_path):
+    """10,500 tokens/s: $18,312 with fractions of units, $18,812 with whole units."""
+    data = scenario_dict(tokens_per_s=10_500.0)
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(data))
+    from_flag = RUNNER.invoke(
+        app, ["sweep", str(tmp_path / "s.yaml"), "--vary", "integer_units=true,false", "--workers", "1"]
+    )
+    (tmp_path / "sweep.yaml").write_text(yaml.safe_dump({**data, "sweep": {"vary": {"integer_units": "true,false"}}}))
+    out = tmp_path / "out"
+    from_file = RUNNER.invoke(app, ["sweep", str(tmp_path / "sweep.yaml"), "--workers", "1", "--out", str(out)])
+    for result in (from_flag, from_file):
+        assert result.exit_code == 0, result.output
+        assert "2 runs, 0 failed" in result.stdout
+        row = next(line for line in result.stdout.splitlines() if "integer_units" in line)
+        assert [cell.strip() for cell in row.split("│")[1:4]] == ["integer_units", "false", "true"]
+    stored = pd.read_csv(out / "runs.csv").set_index("integer_units")["objective_usd"]
+    assert stored.to_dict() == pytest.approx({False: 18_312.0, True: 18_812.0})
