@@ -76,6 +76,8 @@ def demand_growth(scenario: Scenario) -> list[Growth]:
 def growth_text(growth: list[Growth]) -> Text:
     """The implied growth of each demand entry, a line each, for the terminal."""
     return Text("\n".join(["Demand growth over the horizon:", *(f"  {entry.line()}" for entry in growth)]))
+
+
 def check_mip_gap(ctx: typer.Context, mip_gap: float) -> float:
     """``--mip-gap`` if it is a fraction in [0, 1), else fail with exit code 2."""
     if not 0.0 <= mip_gap < 1.0:

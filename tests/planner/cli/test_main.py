@@ -442,6 +442,8 @@ def test_paths_and_names_with_brackets_are_printed_as_written(runner, workdir):
     checked = runner.invoke(app, ["validate", str(path)])
     assert checked.exit_code == 0, checked.exception
     assert "[red]small.yaml: valid" in checked.stdout
+
+
 # ---------------------------------------------------------------------------- one JSON object, whole units, version
 PLANNER = Path(sys.executable).with_name("planner")
 
