@@ -548,10 +548,12 @@ def _message(
     share = tokens / float(result.demand["tokens"].sum())
     head = f"The optimal plan leaves {share:.2%} of demand unserved ({tokens:,.0f} tokens)."
     if violations.empty and unservable.empty:
-        extra = relaxed_usd - float(result.objective_usd or 0.0)
+        # The plan that serves everything carries no penalty: its objective is its plan cost.
+        extra = relaxed_usd - float(result.plan_cost_usd or 0.0)
         return (
             f"{head} Every limit allows serving it, but that costs more than the unserved penalty of "
-            f"${result.scenario.policy.unserved_penalty_usd_per_mtok:,.2f}/Mtok: the plan that serves it costs ${extra:,.0f} more. "
+            f"${result.scenario.policy.unserved_penalty_usd_per_mtok:,.2f}/Mtok (a modelling weight): the plan that "
+            f"serves it would pay ${extra:,.0f} more (present value). "
             "Raise policy.unserved_penalty_usd_per_mtok if it must be served."
         )
     parts = [head]

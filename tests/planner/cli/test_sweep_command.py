@@ -33,7 +33,7 @@ def test_sweep_prints_the_tornado_and_stores_every_run(tmp_path):
     result = RUNNER.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "3 runs, 0 failed" in result.stdout
-    assert "sites.s.electricity_price_usd_per_mwh" in result.stdout and "Swing of the total cost" in result.stdout
+    assert "sites.s.electricity_price_usd_per_mwh" in result.stdout and "Swing of the plan cost" in result.stdout
     assert len(pd.read_csv(tmp_path / "out" / "runs.csv")) == 3
     again = RUNNER.invoke(app, args)
     assert again.exit_code == 2 and "--resume" in again.stderr
@@ -71,7 +71,7 @@ def test_a_sweep_file_with_demand_bands_as_named_cases(tmp_path):
     result = RUNNER.invoke(app, ["sweep", str(path), "--workers", "1", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "out" / "runs.csv", dtype={"case": str}).fillna({"case": ""}).set_index("case")
-    assert table.loc["low", "objective_usd"] < table.loc["", "objective_usd"] < table.loc["high", "objective_usd"]
+    assert table.loc["low", "plan_cost_usd"] < table.loc["", "plan_cost_usd"] < table.loc["high", "plan_cost_usd"]
     assert "case high" in result.stdout
 
 
