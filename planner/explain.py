@@ -14,12 +14,17 @@ among them, so the violations reported are the cheapest of the smallest.
   reported apart. No violation at all means serving it is possible but costs more than the
   unserved penalty.
 
-The default scenario leaves a little coding-agent demand unserved in its first months; the
-explanation names the site whose power is not there yet:
+The default scenario serves all its demand; without the central site's first hall it leaves a
+little coding-agent demand unserved in its first months, and the explanation names the site
+whose power is not there yet:
 
 >>> from planner import Scenario, default_scenario_path
 >>> from planner.explain import explain
->>> explanation = explain(Scenario.from_yaml(default_scenario_path()))
+>>> scenario = Scenario.from_yaml(default_scenario_path())
+>>> explain(scenario).finding
+'feasible'
+>>> scenario.sites["central"].power_mw["2026-01"] = 0.0
+>>> explanation = explain(scenario)
 >>> explanation.finding
 'unserved'
 >>> explanation.grouped()[["limit", "subject", "unit", "first", "last"]].values.tolist()
