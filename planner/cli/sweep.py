@@ -149,3 +149,13 @@ def sweep_command(
                 f"${row.swing / 1e9:,.3f}B",
             )
         out_console.print(report)
+    if "unserved_share_of_demand" in table:
+        short = table[table["unserved_share_of_demand"] > 0]
+        if len(short):
+            out_console.print(
+                f"{len(short)} of {len(table)} runs leave demand unserved (up to "
+                f"{short['unserved_share_of_demand'].max():.2%} of demand): their plan cost pays for less service; "
+                "see unserved_share_of_demand per run",
+                style="bold red",
+                markup=False,
+            )
