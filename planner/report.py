@@ -287,7 +287,7 @@ def fit_report(result: FitResult, bands: pd.DataFrame) -> Group:
     head.add_row(f"Growth in the year after {summary['growth_at']}", f"{summary['annual_growth_factor']:,.2f}x")
     doubling = summary["doubling_time_days"]
     head.add_row("Doubling time", "not growing" if doubling == float("inf") else f"{doubling:,.0f} days")
-    parts = [head]
+    parts: list[Table | Text] = [head]
     if summary["warning"]:
         parts.append(Text(f"Warning: {summary['warning']}", style="bold red"))
 
@@ -306,12 +306,15 @@ def fit_report(result: FitResult, bands: pd.DataFrame) -> Group:
             )
         parts.append(comparison)
 
-    band = Table(title="Tokens per period (low, high: bootstrap band)", title_justify="left")
+    band = Table(title="Tokens per period", title_justify="left")
     for column in ("period", "low", "base", "high"):
         band.add_column(column, justify="left" if column == "period" else "right")
     for row in bands.itertuples(index=False):
         band.add_row(row.period, _tokens(row.low), _tokens(row.base), _tokens(row.high))
     parts.append(band)
+    parts.append(Text(f"base: the fitted curve; low, high: {bands.attrs['method']}."))
+    if bands.attrs["failed_samples"]:
+        parts.append(Text(f"{bands.attrs['failed_samples']} bootstrap refits did not converge and are left out."))
     parts.append(Text("Paste under a demand entry of a scenario:", style="bold"))
     parts.append(Text(result.yaml_snippet()))
     return Group(*parts)

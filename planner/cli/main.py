@@ -9,11 +9,12 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from planner import Scenario, ScenarioError, example_path, examples, solve
 from planner.build import build
 from planner.cli import demand, fleets, sweep
-from planner.cli.common import EXIT_NOT_OPTIMAL, SolverChoice, console, fail, load
+from planner.cli.common import EXIT_NOT_OPTIMAL, SolverChoice, console, demand_growth, fail, growth_text, load
 from planner.data import ModelData
 from planner.errors import Problem
 from planner.report import explanation_report, result_report
@@ -75,14 +76,17 @@ def solve_command(
                 )
             ],
         )
-    result = solve(load(ctx, scenario), solver=solver.value, time_limit=time_limit)
+    loaded = load(ctx, scenario)
+    growth = demand_growth(loaded)
+    result = solve(loaded, solver=solver.value, time_limit=time_limit)
     if out is not None:
         result.to_dir(out, overwrite=force)
     if as_json:
-        typer.echo(json.dumps(result.summary()))
+        typer.echo(json.dumps({**result.summary(), "demand_growth": [entry.as_dict() for entry in growth]}))
     else:
         out_console = console()
         out_console.print(result_report(result))
+        out_console.print(growth_text(growth))
         if out is not None:
             out_console.print(f"Plan written to {out}/")
     if not result.is_optimal:
@@ -97,6 +101,7 @@ def validate(ctx: typer.Context, scenario: Annotated[Path, typer.Argument(help="
         f"{scenario}: valid ({len(loaded.workloads)} workloads, {len(loaded.fleets)} fleets, {len(loaded.sites)} sites, "
         f"{loaded.horizon.periods} {loaded.horizon.period_length}s from {loaded.horizon.start})"
     )
+    console().print(growth_text(demand_growth(loaded)))
 
 
 @app.command()
@@ -227,7 +232,7 @@ def verify(
     for column in ("check", "result", "detail"):
         table.add_column(column)
     for check in checks:
-        table.add_row(check.name, "[green]ok[/green]" if check.ok else "[red]FAILED[/red]", check.detail)
+        table.add_row(check.name, Text("ok", style="green") if check.ok else Text("FAILED", style="red"), check.detail)
     console().print(table)
     if not all(check.ok for check in checks):
         raise typer.Exit(EXIT_NOT_OPTIMAL)
