@@ -14,12 +14,17 @@ among them, so the violations reported are the cheapest of the smallest.
   reported apart. No violation at all means serving it is possible but costs more than the
   unserved penalty.
 
-The default scenario leaves a little coding-agent demand unserved in its first months; the
-explanation names the site whose power is not there yet:
+The default scenario serves all its demand; without the central site's first hall it leaves a
+little coding-agent demand unserved in its first months, and the explanation names the site
+whose power is not there yet:
 
 >>> from planner import Scenario, default_scenario_path
 >>> from planner.explain import explain
->>> explanation = explain(Scenario.from_yaml(default_scenario_path()))
+>>> scenario = Scenario.from_yaml(default_scenario_path())
+>>> explain(scenario).finding
+'feasible'
+>>> scenario.sites["central"].power_mw["2026-01"] = 0.0
+>>> explanation = explain(scenario)
 >>> explanation.finding
 'unserved'
 >>> explanation.grouped()[["limit", "subject", "unit", "first", "last"]].values.tolist()
@@ -550,10 +555,12 @@ def _message(
     share = tokens / float(result.demand["tokens"].sum())
     head = f"The optimal plan leaves {share:.2%} of demand unserved ({tokens:,.0f} tokens)."
     if violations.empty and unservable.empty:
-        extra = relaxed_usd - float(result.objective_usd or 0.0)
+        # The plan that serves everything carries no penalty: its objective is its plan cost.
+        extra = relaxed_usd - float(result.plan_cost_usd or 0.0)
         return (
             f"{head} Every limit allows serving it, but that costs more than the unserved penalty of "
-            f"${result.scenario.policy.unserved_penalty_usd_per_mtok:,.2f}/Mtok: the plan that serves it costs ${extra:,.0f} more. "
+            f"${result.scenario.policy.unserved_penalty_usd_per_mtok:,.2f}/Mtok (a modelling weight): the plan that "
+            f"serves it would pay ${extra:,.0f} more (present value). "
             "Raise policy.unserved_penalty_usd_per_mtok if it must be served."
         )
     parts = [head]

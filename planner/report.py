@@ -27,6 +27,19 @@ def _tokens(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def _affected(rows: list[dict]) -> str:
+    """The workloads and periods left short, e.g. ``coding_agents 2026-03 to 2026-06 (4 periods)``."""
+    spans = []
+    for workload in dict.fromkeys(r["workload"] for r in rows):
+        periods = [r["period"] for r in rows if r["workload"] == workload]
+        spans.append(
+            f"{workload} {periods[0]}"
+            if len(periods) == 1
+            else f"{workload} {periods[0]} to {periods[-1]} ({len(periods)} periods)"
+        )
+    return "; ".join(spans)
+
+
 def result_report(result: Result) -> Group:
     """Headline, costs, build plan and service mix of a result, as rich renderables."""
     summary = result.summary()
@@ -38,17 +51,28 @@ def result_report(result: Result) -> Group:
     parts = [headline]
     if not result.has_plan:
         return Group(*parts)
-    headline.add_row("Total cost (present value)", _usd(summary["objective_usd"]))
+    headline.add_row(
+        "Plan cost (present value)",
+        f"{_usd(summary['plan_cost_usd'])} ({_usd(summary['nominal_plan_cost_usd'])} nominal): what the plan would pay",
+    )
     unserved = summary["unserved_tokens"]
-    share = unserved / summary["demand_tokens"] if summary["demand_tokens"] else 0.0
     headline.add_row(
         "Unserved demand",
         Text(
-            f"{_tokens(unserved)} tokens ({share:.2%} of demand)"
-            + (": `planner explain` shows what keeps it from being served" if unserved > 0 else ""),
+            f"{_tokens(unserved)} tokens ({summary['unserved_share_of_demand']:.2%} of demand)"
+            + (f" in {_affected(summary['unserved'])}" if unserved > 0 else ""),
             style="bold red" if unserved > 0 else "green",
         ),
     )
+    if unserved > 0:
+        headline.add_row(
+            "Unserved penalty",
+            Text(
+                f"{_usd(summary['unserved_penalty_usd'])} (present value): the objective's weight on the shortfall, "
+                "not a cost; `planner explain` shows what keeps the demand from being served",
+                style="red",
+            ),
+        )
     total = sum(summary["served_tokens_by_vendor"].values()) or 1.0
     headline.add_row(
         "Tokens served by vendor",
@@ -70,12 +94,14 @@ def result_report(result: Result) -> Group:
         + ")",
     )
 
-    costs = Table(title="Cost by component", title_justify="left")
+    costs = Table(title="Plan cost by component", title_justify="left")
     costs.add_column("component")
     costs.add_column("present value", justify="right")
     costs.add_column("nominal", justify="right")
     for component, value in summary["cost_by_component_usd"].items():
         costs.add_row(component, _usd(value), _usd(summary["nominal_cost_by_component_usd"][component]))
+    costs.add_section()
+    costs.add_row("plan cost", _usd(summary["plan_cost_usd"]), _usd(summary["nominal_plan_cost_usd"]), style="bold")
     parts.append(costs)
     if summary["capacity_commitments"]:
         parts.append(_commitments_table(summary["capacity_commitments"]))

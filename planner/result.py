@@ -27,6 +27,10 @@ COMPONENTS = (
     "take_or_pay",
     "unserved_penalty",
 )
+PENALTY = "unserved_penalty"
+PLAN_COMPONENTS = tuple(c for c in COMPONENTS if c != PENALTY)
+"""The components of the plan's cost: what would be paid. The unserved penalty is not one: it is
+the weight the objective puts on demand left unserved, a modelling choice that nobody pays."""
 _TINY = 1e-9
 
 TABLE_COLUMNS: dict[str, list[str]] = {
@@ -145,7 +149,9 @@ class Result:
     status, message
         How the solve ended, in words a planner can act on.
     objective_usd
-        Present value of all costs in USD (``None`` without a plan).
+        What the solver minimised, in present-value USD: the plan's cost plus the unserved
+        penalty, a modelling weight (``None`` without a plan). The plan's cost is
+        :attr:`plan_cost_usd`.
     scenario
         The scenario, with defaults and catalog figures filled in.
     tables
@@ -202,6 +208,25 @@ class Result:
         """True when there are plan tables to read (optimal, or best found at the time limit)."""
         return self.objective_usd is not None
 
+    @property
+    def plan_cost_usd(self) -> float | None:
+        """Present value in USD of what the plan would pay: capital, running costs, rental,
+        transfers, expansion, adoption and take-or-pay, without the unserved penalty (``None``
+        without a plan). The headline cost; the nominal total is in :meth:`summary`."""
+        return self._cost_usd(PLAN_COMPONENTS, "discounted_usd")
+
+    @property
+    def unserved_penalty_usd(self) -> float | None:
+        """Present value in USD of the unserved penalty in the objective: a modelling weight
+        on demand left unserved, not a payment (``None`` without a plan)."""
+        return self._cost_usd((PENALTY,), "discounted_usd")
+
+    def _cost_usd(self, components: tuple[str, ...], column: str) -> float | None:
+        if not self.has_plan:
+            return None
+        costs = self.tables["costs"]
+        return float(costs.loc[costs["component"].isin(components), column].sum())
+
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
         if name in tables:
@@ -255,25 +280,31 @@ class Result:
 
     # ------------------------------------------------------------------ reporting
     def summary(self) -> dict[str, Any]:
-        """The headline numbers as plain JSON-ready data."""
-        costs = self.tables["costs"]
-        by_component = costs.groupby("component")["discounted_usd"].sum() if len(costs) else pd.Series(dtype=float)
-        nominal = costs.groupby("component")["usd"].sum() if len(costs) else pd.Series(dtype=float)
+        """The headline numbers as plain JSON-ready data.
+
+        ``plan_cost_usd`` (present value) and ``nominal_plan_cost_usd`` are what the plan would
+        pay, ``cost_by_component_usd`` and ``plan_cost_by_period`` their parts; the shortfall
+        stands beside them in tokens (``unserved_tokens``), as a share of demand and per
+        workload and period (``unserved``). ``unserved_penalty_usd`` is the objective's weight on
+        that shortfall, not a cost; ``objective_usd`` is the plan cost plus that weight.
+        """
+        plan = self.has_plan
         return {
             "scenario": self.scenario.name,
             "status": self.status.value,
             "message": self.message,
-            "objective_usd": self.objective_usd,
-            "cost_by_component_usd": {c: float(by_component.get(c, 0.0)) for c in COMPONENTS}
-            if self.has_plan
-            else None,
-            "nominal_cost_by_component_usd": {c: float(nominal.get(c, 0.0)) for c in COMPONENTS}
-            if self.has_plan
-            else None,
+            "plan_cost_usd": self.plan_cost_usd,
+            "nominal_plan_cost_usd": self._cost_usd(PLAN_COMPONENTS, "usd"),
+            "cost_by_component_usd": self._by_component("discounted_usd") if plan else None,
+            "nominal_cost_by_component_usd": self._by_component("usd") if plan else None,
+            "plan_cost_by_period": self._by_period() if plan else None,
             "demand_tokens": float(self.tables["demand"]["tokens"].sum()),
-            "unserved_tokens": float(self.tables["unserved"]["tokens"].sum()) if self.has_plan else None,
-            **(self._mix() if self.has_plan else {}),
-            "capacity_commitments": self._commitments() if self.has_plan else None,
+            **self._shortfall(),
+            "unserved_penalty_usd": self.unserved_penalty_usd,
+            "objective_usd": self.objective_usd,
+            "units_in_service_at_end": self._fleet_at_end() if plan else None,
+            **(self._mix() if plan else {}),
+            "capacity_commitments": self._commitments() if plan else None,
             "periods": f"{self.scenario.horizon.periods} x {self.scenario.horizon.period_length} from {self.scenario.horizon.start}",
             "solver": self.solver,
             "solver_version": self.solver_version,
@@ -283,6 +314,47 @@ class Result:
             "mip_gap": self.mip_gap,
             "model_size": self.model_size,
         }
+
+    def _by_component(self, column: str) -> dict[str, float]:
+        """USD per component of the plan's cost (the penalty is not one), over the horizon."""
+        totals = self.tables["costs"].groupby("component")[column].sum()
+        return {c: float(totals.get(c, 0.0)) for c in PLAN_COMPONENTS}
+
+    def _by_period(self) -> list[dict[str, Any]]:
+        """The plan's cost per period, nominal (``usd``) and present value (``discounted_usd``)."""
+        costs = self.tables["costs"]
+        paid = costs[costs["component"] != PENALTY].groupby("period", sort=False)[["usd", "discounted_usd"]].sum()
+        return [
+            {"period": str(period), "usd": float(row.usd), "discounted_usd": float(row.discounted_usd)}
+            for period, row in paid.iterrows()
+        ]
+
+    def _shortfall(self) -> dict[str, Any]:
+        """Demand left unserved: tokens, share of demand, and tokens per workload and period."""
+        if not self.has_plan:
+            return {"unserved_tokens": None, "unserved_share_of_demand": None, "unserved": None}
+        demand = float(self.tables["demand"]["tokens"].sum())
+        unserved = self.tables["unserved"]
+        tokens = float(unserved["tokens"].sum())
+        rows = unserved.groupby(["workload", "period"], sort=False, as_index=False)["tokens"].sum()
+        return {
+            "unserved_tokens": tokens,
+            "unserved_share_of_demand": tokens / demand if demand else 0.0,
+            "unserved": [
+                {"workload": str(w), "period": str(p), "tokens": float(t)}
+                for w, p, t in zip(rows["workload"], rows["period"], rows["tokens"], strict=True)
+                if t > 0
+            ],
+        }
+
+    def _fleet_at_end(self) -> dict[str, Any]:
+        """Units in service (owned, leased or rented) per fleet in the horizon's last period."""
+        installed = self.tables["installed"]
+        if installed.empty:
+            return {"period": None, "units_by_fleet": {}}
+        last = installed["period"].iloc[-1]
+        units = installed[installed["period"] == last].groupby("fleet", sort=False)["units"].sum()
+        return {"period": str(last), "units_by_fleet": {str(f): float(u) for f, u in units.items()}}
 
     def _mix(self) -> dict[str, Any]:
         """Who serves the tokens, what the last token of each workload costs, which rules bind."""

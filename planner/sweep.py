@@ -247,12 +247,22 @@ def _draw(distribution: tuple, base: float, q: float) -> float:
 
 
 # ------------------------------------------------------------------------------------------ running
-KPI_COLUMNS = ["status", "objective_usd", "unserved_tokens", "average_usd_per_mtok", "solve_seconds", "error"]
+KPI_COLUMNS = [
+    "status",
+    "plan_cost_usd",
+    "unserved_tokens",
+    "unserved_share_of_demand",
+    "average_usd_per_mtok",
+    "solve_seconds",
+    "error",
+]
 
 
 def evaluate(scenario: Scenario, values: dict[str, Any]) -> dict[str, Any]:
-    """Solve one run and return its row: status, objective, cost by component, unserved tokens,
-    units and MW per category at the end of the horizon, share per vendor, average $/Mtok."""
+    """Solve one run and return its row: status, the plan's cost (present value, what would be
+    paid) and its components, unserved tokens and their share of demand, the unserved penalty and
+    the objective (plan cost plus penalty, a modelling weight), units and MW per category at the
+    end of the horizon, share per vendor, and the plan's cost per million tokens served."""
     from planner.solve import solve  # a worker process imports the solver once
 
     started = time.perf_counter()
@@ -263,7 +273,7 @@ def evaluate(scenario: Scenario, values: dict[str, Any]) -> dict[str, Any]:
     summary = result.summary()
     row: dict[str, Any] = {
         "status": result.status.value,
-        "objective_usd": result.objective_usd,
+        "plan_cost_usd": result.plan_cost_usd,
         "gap": result.gap,
         "solve_seconds": result.solve_seconds,
         "error": "",
@@ -271,11 +281,15 @@ def evaluate(scenario: Scenario, values: dict[str, Any]) -> dict[str, Any]:
     if not result.has_plan:
         return {**row, "error": result.message}
     row["unserved_tokens"] = summary["unserved_tokens"]
+    row["unserved_share_of_demand"] = summary["unserved_share_of_demand"]
     row.update({f"cost_{k}_usd": v for k, v in summary["cost_by_component_usd"].items()})
-    served = sum(summary["served_tokens_by_vendor"].values()) or 1.0
-    row.update({f"share_{vendor}": tokens / served for vendor, tokens in summary["served_tokens_by_vendor"].items()})
-    demand = summary["demand_tokens"]
-    row["average_usd_per_mtok"] = result.objective_usd / (demand / 1e6) if demand else None
+    row["unserved_penalty_usd"] = summary["unserved_penalty_usd"]
+    row["objective_usd"] = result.objective_usd
+    served = sum(summary["served_tokens_by_vendor"].values())
+    row.update(
+        {f"share_{vendor}": tokens / (served or 1.0) for vendor, tokens in summary["served_tokens_by_vendor"].items()}
+    )
+    row["average_usd_per_mtok"] = result.plan_cost_usd / (served / 1e6) if served else None
     installed = result.installed
     last = installed[installed["period"] == installed["period"].iloc[-1]]
     fleets = result.scenario.fleets
@@ -298,9 +312,11 @@ class SweepResult:
     Attributes
     ----------
     table
-        One row per run: ``run``, the parameter values, status, objective, costs by component,
-        unserved tokens, units and MW per category at the end, vendor shares, average $/Mtok,
-        solve seconds, and ``error`` for runs that failed.
+        One row per run: ``run``, the parameter values, status, ``plan_cost_usd`` (present
+        value of what would be paid) and its components, unserved tokens and share of demand,
+        ``unserved_penalty_usd`` and ``objective_usd`` (the solver's objective: plan cost plus
+        that modelling weight), units and MW per category at the end, vendor shares, the plan's
+        cost per million tokens served, solve seconds, and ``error`` for runs that failed.
     parameters
         The paths varied.
     """
@@ -308,8 +324,9 @@ class SweepResult:
     table: pd.DataFrame
     parameters: list[str] = field(default_factory=list)
 
-    def tornado(self, kpi: str = "objective_usd") -> pd.DataFrame:
-        """The swing of ``kpi`` per parameter (one-at-a-time runs around the base), largest first.
+    def tornado(self, kpi: str = "plan_cost_usd") -> pd.DataFrame:
+        """The swing of ``kpi`` (by default the plan's cost, in present value) per parameter
+        (one-at-a-time runs around the base), largest first.
 
         Returns columns ``parameter, low_value, high_value, low_kpi, high_kpi, swing``, with the
         base run's KPI in ``attrs["base"]``.

@@ -4,8 +4,9 @@
 resolved ``scenario.yaml``) and checks, from the tables and the scenario alone, that demand is
 served or reported unserved, that capacity, power (with the blocks an expanding site added),
 supply, quota and budget limits hold, that the policy holds (vendor and category shares of the
-tokens served, capacity commitments), and that the cost components add up to the reported
-objective (recomputing rental, energy and expansion from the fleet, the sites and their blocks).
+tokens served, capacity commitments), and that the cost components add up to the reported plan
+cost and, with the unserved penalty, to the objective (recomputing rental, energy and expansion
+from the fleet, the sites and their blocks).
 """
 
 from __future__ import annotations
@@ -135,14 +136,7 @@ def verify(folder: str | Path) -> list[Check]:
         Check("budget", not over, "capital within the yearly budget" if not over else f"over budget in {over}")
     )
 
-    total = table["costs"]["discounted_usd"].sum()
-    checks.append(
-        Check(
-            "objective",
-            _close(total, summary["objective_usd"]),
-            f"cost components add up to ${total:,.2f} against ${summary['objective_usd']:,.2f} reported",
-        )
-    )
+    checks.append(_cost_totals(table["costs"], summary))
 
     checks.append(_quota(scenario, table["installed"]))
     checks.extend(_shares(scenario, table["allocation"]))
@@ -212,6 +206,21 @@ def _expansion(scenario: Scenario, table: dict[str, pd.DataFrame]) -> Check:
         "expansion",
         not wrong,
         f"power blocks within their limits, cost ${usd:,.2f} recomputed" if not wrong else f"wrong at {wrong[:3]}",
+    )
+
+
+def _cost_totals(costs: pd.DataFrame, summary: dict) -> Check:
+    """The cost table against the reported totals: every component but the unserved penalty adds
+    up to the plan cost, and with the penalty to the objective (both in present value)."""
+    penalty = costs["component"] == "unserved_penalty"
+    paid = costs.loc[~penalty, "discounted_usd"].sum()
+    total = costs["discounted_usd"].sum()
+    ok = _close(paid, summary["plan_cost_usd"]) and _close(total, summary["objective_usd"])
+    return Check(
+        "objective",
+        ok,
+        f"cost components add up to a plan cost of ${paid:,.2f} against ${summary['plan_cost_usd']:,.2f} reported, "
+        f"and with the unserved penalty to ${total:,.2f} against an objective of ${summary['objective_usd']:,.2f}",
     )
 
 

@@ -57,7 +57,7 @@ def sweep_command(
         str | None, typer.Option(help="Dask scheduler address, tcp://HOST:PORT (with --executor dask).")
     ] = None,
 ) -> None:
-    """Solve a scenario many times with values varied; print the swing of the total cost per value."""
+    """Solve a scenario many times with values varied; print the swing of the plan cost per value."""
     if design_name not in ("oat", "grid", "lhs", "mc"):
         fail(ctx, [Problem(path="--design", message="use oat, grid, lhs or mc", value=design_name)])
     if executor not in ("local", "dask") or (executor == "dask") != (scheduler is not None):
@@ -122,16 +122,19 @@ def sweep_command(
     for row in failed.itertuples(index=False):
         out_console.print(f"  {row.run}: {row.status}: {getattr(row, 'error', '')}")
     named = table[table["case"] != ""] if "case" in table else table[:0]
-    for row in named.itertuples(index=False):
-        out_console.print(
-            f"  case {row.case}: total cost ${row.objective_usd / 1e9:,.3f}B"
-            if row.objective_usd == row.objective_usd
-            else f"  case {row.case}: {row.status}"
-        )
-    if design_name == "oat" and parameters and "objective_usd" in table:
-        tornado = result.tornado("objective_usd")
+    for case in named.to_dict("records"):
+        cost, short = case.get("plan_cost_usd"), case.get("unserved_share_of_demand")
+        if cost is None or cost != cost:  # no plan: a missing or NaN cost
+            said = f"  case {case['case']}: {case['status']}"
+        else:
+            said = f"  case {case['case']}: plan cost ${cost / 1e9:,.3f}B (present value)" + (
+                f", {short:.2%} of demand unserved" if short else ""
+            )
+        out_console.print(said, markup=False)  # a case name is the user's text, not markup
+    if design_name == "oat" and parameters and "plan_cost_usd" in table:
+        tornado = result.tornado("plan_cost_usd")
         report = Table(
-            title=f"Swing of the total cost (present value) around the base of ${tornado.attrs['base'] / 1e9:,.3f}B",
+            title=f"Swing of the plan cost (present value) around the base of ${tornado.attrs['base'] / 1e9:,.3f}B",
             title_justify="left",
         )
         for column in ("parameter", "low value", "high value", "cost at low", "cost at high", "swing"):
@@ -146,3 +149,13 @@ def sweep_command(
                 f"${row.swing / 1e9:,.3f}B",
             )
         out_console.print(report)
+    if "unserved_share_of_demand" in table:
+        short = table[table["unserved_share_of_demand"] > 0]
+        if len(short):
+            out_console.print(
+                f"{len(short)} of {len(table)} runs leave demand unserved (up to "
+                f"{short['unserved_share_of_demand'].max():.2%} of demand): their plan cost pays for less service; "
+                "see unserved_share_of_demand per run",
+                style="bold red",
+                markup=False,
+            )

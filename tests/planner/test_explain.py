@@ -116,6 +116,9 @@ def test_demand_left_unserved_because_the_penalty_is_cheap_needs_no_relaxation()
     assert explanation.violations.empty and explanation.unservable.empty
     assert "costs more than the unserved penalty" in explanation.message
     assert explanation.relaxed_objective_usd > explanation.result.objective_usd
+    # The plan as given pays nothing; serving it all pays 10 units x ($1,000 capital + $744 energy).
+    assert explanation.result.plan_cost_usd == pytest.approx(0.0)
+    assert "the plan that serves it would pay $17,440 more (present value)" in explanation.message
 
 
 def test_demand_no_fleet_can_reach_in_time_is_unservable_with_its_reason():

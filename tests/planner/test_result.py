@@ -54,10 +54,76 @@ def check_invariants(result: Result) -> None:
 
     costs = result.costs
     assert costs["discounted_usd"].sum() == pytest.approx(result.objective_usd, rel=1e-9)
-    assert sum(result.summary()["cost_by_component_usd"].values()) == pytest.approx(result.objective_usd, rel=1e-9)
+    check_summary(result)
 
     for name, columns in TABLE_COLUMNS.items():
         assert list(result.tables[name].columns) == columns
+
+
+def check_summary(result: Result) -> None:
+    """The summary's headline and shortfall agree with the tables: the plan cost is every cost
+    component but the unserved penalty, and with the penalty it is the objective."""
+    summary = result.summary()
+    costs = result.costs
+    paid = costs[costs["component"] != "unserved_penalty"]
+    penalty = costs.loc[costs["component"] == "unserved_penalty", "discounted_usd"].sum()
+    assert "unserved_penalty" not in summary["cost_by_component_usd"]
+    assert summary["plan_cost_usd"] == pytest.approx(paid["discounted_usd"].sum(), rel=1e-9, abs=1e-6)
+    assert summary["nominal_plan_cost_usd"] == pytest.approx(paid["usd"].sum(), rel=1e-9, abs=1e-6)
+    assert sum(summary["cost_by_component_usd"].values()) == pytest.approx(summary["plan_cost_usd"], rel=1e-9, abs=1e-6)
+    assert sum(p["discounted_usd"] for p in summary["plan_cost_by_period"]) == pytest.approx(
+        summary["plan_cost_usd"], rel=1e-9, abs=1e-6
+    )
+    assert [p["period"] for p in summary["plan_cost_by_period"]] == list(result.demand["period"].unique())
+    assert summary["unserved_penalty_usd"] == pytest.approx(penalty, rel=1e-9, abs=1e-6)
+    assert summary["plan_cost_usd"] + summary["unserved_penalty_usd"] == pytest.approx(
+        result.objective_usd, rel=1e-9, abs=1e-6
+    )
+    assert result.plan_cost_usd == summary["plan_cost_usd"]
+
+    unserved = result.unserved
+    assert summary["unserved_tokens"] == pytest.approx(unserved["tokens"].sum())
+    demand = result.demand["tokens"].sum()
+    assert summary["unserved_share_of_demand"] == pytest.approx(unserved["tokens"].sum() / demand if demand else 0.0)
+    short = {(r["workload"], r["period"]) for r in summary["unserved"]}
+    assert short == set(zip(unserved["workload"], unserved["period"], strict=True))
+    assert sum(r["tokens"] for r in summary["unserved"]) == pytest.approx(summary["unserved_tokens"])
+
+    installed = result.installed
+    end = summary["units_in_service_at_end"]
+    last = installed[installed["period"] == result.demand["period"].iloc[-1]]
+    assert end["period"] == result.demand["period"].iloc[-1]
+    assert end["units_by_fleet"] == pytest.approx(last.groupby("fleet")["units"].sum().to_dict())
+
+
+def half_served_scenario() -> Scenario:
+    """2 tokens/s of demand in January 2026; one rented unit (its quota) at $1/h serves 1 token/s
+    of prefill plus decode; a penalty of $1,000 per million unserved tokens."""
+    rented = cloud_fleet(hourly_usd=1.0, quota_units=1.0)
+    rented["performance"]["m"].update(prefill_tokens_per_s=1.0, decode_tokens_per_s=1.0)
+    return Scenario.from_dict(scenario_dict(2.0, fleets={"c": rented}))
+
+
+def test_the_summary_headline_is_the_plan_cost_and_the_shortfall_stands_beside_it():
+    """One rented unit (its quota) serving 1 token/s of prefill plus decode, for 2 tokens/s of
+    demand: half the demand goes unserved. Renting the unit for January costs 744 h x $1 = $744; the penalty of
+    $1,000 per million tokens on the other half (1 token/s for 31 days, 2.6784M tokens) is
+    $2,678.40, a weight in the objective that the plan's cost leaves out."""
+    seconds = 31 * 24 * 3600
+    result = solve(half_served_scenario())
+    summary = result.summary()
+    assert summary["plan_cost_usd"] == pytest.approx(744.0)
+    assert summary["cost_by_component_usd"]["rental"] == pytest.approx(744.0)
+    assert summary["unserved_tokens"] == pytest.approx(seconds)
+    assert summary["unserved_share_of_demand"] == pytest.approx(0.5)
+    assert summary["unserved"] == [{"workload": "w", "period": "2026-01", "tokens": pytest.approx(seconds)}]
+    assert summary["unserved_penalty_usd"] == pytest.approx(seconds / 1e6 * 1000.0)
+    assert summary["objective_usd"] == pytest.approx(744.0 + seconds / 1e6 * 1000.0)
+    assert summary["units_in_service_at_end"] == {"period": "2026-01", "units_by_fleet": {"c": pytest.approx(1.0)}}
+    assert summary["plan_cost_by_period"] == [
+        {"period": "2026-01", "usd": pytest.approx(744.0), "discounted_usd": pytest.approx(744.0)}
+    ]
+    check_summary(result)
 
 
 def test_default_scenario_is_optimal_and_consistent(default_result):

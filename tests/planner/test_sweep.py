@@ -10,6 +10,7 @@ from planner import Scenario, ScenarioError
 from planner.overrides import check_path, get_value, with_values
 from planner.sweep import Parameter, design, run_sweep
 from tests.conftest import fleet, scenario_dict
+from tests.planner.test_result import half_served_scenario
 
 
 @pytest.fixture
@@ -137,6 +138,26 @@ def test_tornado_ranks_parameters_by_swing(base):
     assert tornado["parameter"].to_list() == ["sites.s.electricity_price_usd_per_mwh", "sites.s.pue"]
     assert tornado.loc[0, "swing"] == pytest.approx(7_440 * 1.5)  # from $3,720 to $14,880 of energy
     assert tornado.attrs["base"] == pytest.approx(7_440)
+
+
+def test_a_run_reports_its_plan_cost_and_its_shortfall_apart_and_the_tornado_swings_the_plan_cost():
+    """One rented unit ($744 for January) serves half of 2 tokens/s; two serve it all ($1,488).
+    The penalty on the shortfall ($2,678.40) is reported apart, and the tornado swings the plan's
+    cost ($744), not the objective ($3,422.40 to $1,488)."""
+    scenario = half_served_scenario()
+    runs = design([Parameter.parse("fleets.c.quota_units=2")], "oat", scenario)
+    result = run_sweep(scenario, runs, workers=1)
+    table = result.table.set_index("fleets.c.quota_units")
+    assert table["plan_cost_usd"].to_dict() == pytest.approx({1.0: 744.0, 2.0: 1_488.0})
+    assert table["unserved_share_of_demand"].to_dict() == pytest.approx({1.0: 0.5, 2.0: 0.0})
+    assert table["unserved_penalty_usd"].to_dict() == pytest.approx({1.0: 2_678.4, 2.0: 0.0})
+    assert table["objective_usd"].to_dict() == pytest.approx({1.0: 3_422.4, 2.0: 1_488.0})
+    assert "cost_unserved_penalty_usd" not in table
+    # $744 over the 2.68M tokens served, $1,488 over the 5.36M: $277.78 per million either way.
+    assert table["average_usd_per_mtok"].to_dict() == pytest.approx({1.0: 744.0 / 2.6784, 2.0: 1_488.0 / 5.3568})
+    tornado = result.tornado()
+    assert tornado.attrs["base"] == pytest.approx(744.0)
+    assert tornado.loc[0, "swing"] == pytest.approx(744.0)
 
 
 def test_a_dask_cluster_gives_the_same_table(base):

@@ -62,6 +62,18 @@ def test_costs_that_do_not_add_up_fail_the_objective_check(plan):
     assert "objective" in _failed(plan)
 
 
+def test_a_penalty_passed_off_as_a_paid_cost_fails_the_objective_check(plan):
+    """Moving $1M from the unserved penalty to rental keeps the objective's total but not the plan cost."""
+
+    def move(frame):
+        first = frame["period"] == frame["period"].iloc[0]
+        frame.loc[first & (frame["component"] == "rental"), "discounted_usd"] += 1e6
+        frame.loc[first & (frame["component"] == "unserved_penalty"), "discounted_usd"] -= 1e6
+
+    _edit(plan, "costs", move)
+    assert "objective" in _failed(plan)
+
+
 def test_verify_command_exits_1_on_a_failed_check(plan):
     runner = CliRunner(env={"COLUMNS": "200"})
     assert runner.invoke(app, ["verify", str(plan)]).exit_code == 0

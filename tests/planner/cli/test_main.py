@@ -84,10 +84,12 @@ def test_solve_without_argument_solves_the_default_scenario(runner):
     assert "Traceback" not in result.output
     assert "Scenario" in result.stdout and "default" in result.stdout
     assert "optimal" in result.stdout
-    assert "Cost by component" in result.stdout
-    for component in ("capital", "fixed_opex", "energy", "rental", "unserved_penalty"):
+    assert "Plan cost by component" in result.stdout
+    for component in ("capital", "fixed_opex", "energy", "rental"):
         assert component in result.stdout
-    assert "Total cost (present value)" in result.stdout
+    assert "Plan cost (present value)" in result.stdout
+    # The default plan serves all its demand: no penalty shown, as there is no shortfall to weigh.
+    assert "Unserved penalty" not in result.stdout
 
 
 def test_solve_json_prints_one_object_whose_components_add_up(runner):
@@ -98,7 +100,7 @@ def test_solve_json_prints_one_object_whose_components_add_up(runner):
     assert isinstance(summary, dict)
     assert summary["scenario"] == "default"
     assert summary["status"] == "optimal"
-    assert summary["objective_usd"] > 0
+    assert summary["plan_cost_usd"] > 0
     components = summary["cost_by_component_usd"]
     assert set(components) == {
         "capital",
@@ -109,9 +111,18 @@ def test_solve_json_prints_one_object_whose_components_add_up(runner):
         "expansion",
         "adoption",
         "take_or_pay",
-        "unserved_penalty",
     }
-    assert math.isclose(sum(components.values()), summary["objective_usd"], rel_tol=1e-9)
+    assert math.isclose(sum(components.values()), summary["plan_cost_usd"], rel_tol=1e-9)
+    assert math.isclose(
+        summary["plan_cost_usd"] + summary["unserved_penalty_usd"], summary["objective_usd"], rel_tol=1e-9
+    )
+    # The basic answer without --out: the fleet at the horizon's end and the cost per period.
+    assert summary["units_in_service_at_end"]["period"] == "2028-12"
+    assert summary["units_in_service_at_end"]["units_by_fleet"]["h100"] >= 2000 - 1e-6  # the installed base
+    assert len(summary["plan_cost_by_period"]) == 36
+    assert math.isclose(
+        sum(p["discounted_usd"] for p in summary["plan_cost_by_period"]), summary["plan_cost_usd"], rel_tol=1e-9
+    )
 
 
 def test_solve_json_of_a_small_scenario_has_the_hand_checked_cost(runner, workdir):
@@ -120,7 +131,7 @@ def test_solve_json_of_a_small_scenario_has_the_hand_checked_cost(runner, workdi
     result = runner.invoke(app, ["solve", str(path), "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert summary["objective_usd"] == pytest.approx(17_440)
+    assert summary["plan_cost_usd"] == pytest.approx(17_440)
     assert summary["cost_by_component_usd"]["capital"] == pytest.approx(10_000)
 
 
@@ -149,7 +160,7 @@ def test_solve_out_writes_every_table_summary_and_scenario(runner, workdir):
 
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["status"] == "optimal"
-    assert summary["objective_usd"] == pytest.approx(17_440)
+    assert summary["plan_cost_usd"] == pytest.approx(17_440)
 
     # The resolved scenario validates again, both in Python and through the CLI.
     again = Scenario.from_yaml(out / "scenario.yaml")
@@ -179,7 +190,7 @@ def test_solve_out_refuses_an_existing_folder_unless_forced(runner, workdir):
     forced = runner.invoke(app, ["solve", str(path), "--out", str(out), "--force"])
     assert forced.exit_code == 0, forced.output
     assert pd.read_csv(out / "builds.csv")["units"].sum() == pytest.approx(20)
-    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["objective_usd"] == pytest.approx(34_880)
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["plan_cost_usd"] == pytest.approx(34_880)
     assert {p.name for p in workdir.iterdir()} == {"small.yaml", "plan"}
     assert {p.name for p in out.iterdir()} == {f"{name}.csv" for name in TABLE_COLUMNS} | {
         "summary.json",
@@ -244,13 +255,14 @@ def test_an_infeasible_scenario_exits_1_and_points_to_explain(runner, workdir):
     assert "Traceback" not in result.output
     assert "infeasible" in result.stdout
     assert "planner explain" in result.stdout
-    assert "Cost by component" not in result.stdout
+    assert "Plan cost by component" not in result.stdout
 
     as_json = runner.invoke(app, ["solve", str(path), "--json"])
     assert as_json.exit_code == 1
     summary = json.loads(as_json.stdout)
     assert summary["status"] == "infeasible"
-    assert summary["objective_usd"] is None
+    assert summary["objective_usd"] is None and summary["plan_cost_usd"] is None
+    assert summary["unserved"] is None and summary["units_in_service_at_end"] is None
 
 
 def test_explain_names_the_site_power_that_must_give_way(runner, workdir):
@@ -410,7 +422,7 @@ def test_solve_with_highs_matches_cbc(runner):
     assert highs_run.exit_code == 0, highs_run.output
     highs = json.loads(highs_run.stdout)
     assert highs["solver"] == "highs" and highs["solver_version"]
-    assert highs["objective_usd"] == pytest.approx(cbc["objective_usd"], rel=1e-5)
+    assert highs["plan_cost_usd"] == pytest.approx(cbc["plan_cost_usd"], rel=1e-5)
 
 
 def test_inspect_prints_the_model_size_and_a_narrow_coefficient_range(runner):

@@ -8,7 +8,7 @@ import yaml
 from typer.testing import CliRunner
 
 from planner.cli import app
-from tests.conftest import fleet, scenario_dict
+from tests.conftest import cloud_fleet, fleet, scenario_dict
 
 RUNNER = CliRunner(env={"COLUMNS": "200"})
 
@@ -17,6 +17,22 @@ def _scenario(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump(scenario_dict(fleets={"a": fleet(1e9, existing=[{"site": "s", "units": 10}])})))
     return path
+
+
+def test_sweep_says_which_runs_leave_demand_unserved(tmp_path):
+    """With a quota of one rented unit half of the demand goes unserved; with two, none."""
+    rented = cloud_fleet(hourly_usd=1.0, quota_units=1.0)
+    rented["performance"]["m"].update(prefill_tokens_per_s=1.0, decode_tokens_per_s=1.0)
+    path = tmp_path / "short.yaml"
+    path.write_text(yaml.safe_dump(scenario_dict(2.0, fleets={"c": rented})))
+    result = RUNNER.invoke(app, ["sweep", str(path), "--vary", "fleets.c.quota_units=2", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "1 of 2 runs leave demand unserved (up to 50.00% of demand)" in result.stdout
+    served = RUNNER.invoke(
+        app, ["sweep", str(path), "--vary", "fleets.c.quota_units=2,3", "--design", "grid", "--workers", "1"]
+    )
+    assert served.exit_code == 0, served.output
+    assert "2 runs, 0 failed" in served.stdout and "leave demand unserved" not in served.stdout
 
 
 def test_sweep_prints_the_tornado_and_stores_every_run(tmp_path):
@@ -34,7 +50,7 @@ def test_sweep_prints_the_tornado_and_stores_every_run(tmp_path):
     result = RUNNER.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "3 runs, 0 failed" in result.stdout
-    assert "sites.s.electricity_price_usd_per_mwh" in result.stdout and "Swing of the total cost" in result.stdout
+    assert "sites.s.electricity_price_usd_per_mwh" in result.stdout and "Swing of the plan cost" in result.stdout
     assert len(pd.read_csv(tmp_path / "out" / "runs.csv")) == 3
     again = RUNNER.invoke(app, args)
     assert again.exit_code == 2 and "--resume" in again.stderr
@@ -72,7 +88,7 @@ def test_a_sweep_file_with_demand_bands_as_named_cases(tmp_path):
     result = RUNNER.invoke(app, ["sweep", str(path), "--workers", "1", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "out" / "runs.csv", dtype={"case": str}).fillna({"case": ""}).set_index("case")
-    assert table.loc["low", "objective_usd"] < table.loc["", "objective_usd"] < table.loc["high", "objective_usd"]
+    assert table.loc["low", "plan_cost_usd"] < table.loc["", "plan_cost_usd"] < table.loc["high", "plan_cost_usd"]
     assert "case high" in result.stdout
 
 
