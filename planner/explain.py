@@ -14,16 +14,17 @@ among them, so the violations reported are the cheapest of the smallest.
   reported apart. No violation at all means serving it is possible but costs more than the
   unserved penalty.
 
-The default scenario leaves a little coding-agent demand unserved in its first months; the
-explanation names the site whose power is not there yet:
+The default scenario leaves a little coding-agent demand unserved in its first months; no limit
+stands in the way, only lead times (wafer-scale units, bought or leased, take six months to arrive),
+so the explanation lists the demand as unservable, with the reason:
 
 >>> from planner import Scenario, default_scenario_path
 >>> from planner.explain import explain
 >>> explanation = explain(Scenario.from_yaml(default_scenario_path()))
->>> explanation.finding
-'unserved'
->>> explanation.grouped()[["limit", "subject", "unit", "first", "last"]].values.tolist()
-[['site power', 'central', 'MW', '2026-03', '2026-06']]
+>>> explanation.finding, explanation.grouped().empty
+('unserved', True)
+>>> sorted(set(explanation.unservable["period"]))
+['2026-03', '2026-04', '2026-05', '2026-06']
 """
 
 from __future__ import annotations
@@ -103,6 +104,13 @@ LIMITS: dict[str, Limit] = {
         1.0,
         0.0,
         "raise the share limit of vendor {group} (policy.vendor_share_limits or max_vendor_share)",
+    ),
+    "provider_share": Limit(
+        "provider share",
+        "points of tokens served",
+        1.0,
+        0.0,
+        "raise the share limit of provider {group} (policy.provider_share_limits or max_provider_share)",
     ),
     "category_share": Limit(
         "category share", "points of tokens served", 1.0, 0.0, "raise policy.category_share_limits.{group}"
@@ -371,7 +379,7 @@ def _relax(model: Model, data: ModelData) -> pd.DataFrame:
 def _floor(family: str, rows: pd.DataFrame, data: ModelData) -> np.ndarray:
     """Size to weigh a row's violation against when its limit is small or zero: for share rules
     the period's demand (the most that could be served), for vendor-loss coverage the row's demand."""
-    if family in ("vendor_share", "category_share"):
+    if family in ("vendor_share", "provider_share", "category_share"):
         return np.maximum(_demand(data).groupby("t")["weighted"].sum().reindex(rows["t"]).fillna(0.0).to_numpy(), 1e-9)
     if family == "resilience_demand":
         return np.maximum(_demand_of(rows, data), 1e-9)
@@ -431,7 +439,7 @@ def _violations(model: Model, data: ModelData, slacks: pd.DataFrame, noise: floa
                 ],
                 dtype=object,
             )
-        elif family in ("vendor_share", "category_share"):
+        elif family in ("vendor_share", "provider_share", "category_share"):
             limits = data.share_limits.set_index(["family", "group"])["limit"]
             value = np.array([limits[(family, g)] for g in rows["group"]]) * 100.0
             violation = 100.0 * slack / _served(model, rows["t"].to_numpy(), data)
@@ -520,7 +528,8 @@ def _unservable(model: Model, data: ModelData) -> pd.DataFrame:
         return pd.DataFrame(columns=UNSERVABLE_COLUMNS)
     routed = set(zip(data.routes["workload"], data.routes["phase"], strict=True))
     reasons = [
-        "no fleet can be in service by then (owned fleets wait their lead time; no existing or rented units can serve it)"
+        "no fleet can be in service by then (owned, leased and reserved fleets wait their lead time; no existing or "
+        "on-demand units can serve it)"
         if (w, p) in routed
         else "no fleet meets the workload's latency targets (max_ttft_ms, min_tokens_per_s_per_user) for this model"
         for w, p in zip(left["workload"], left["phase"], strict=True)

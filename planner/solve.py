@@ -57,6 +57,11 @@ def solve(
     Result
         Its ``status`` says whether the plan is optimal; tables are empty when there is no plan.
 
+    Raises
+    ------
+    ScenarioError
+        If the scenario (edited since it was loaded) no longer validates, with every problem.
+
     Examples
     --------
     >>> from planner import solve, default_scenario_path
@@ -66,6 +71,8 @@ def solve(
     """
     if not isinstance(scenario, Scenario):
         scenario = Scenario.from_yaml(scenario)
+    else:
+        scenario.revalidated()  # edits made after loading are checked as a file would be
     started = time.perf_counter()
     model = build(ModelData.from_scenario(scenario))
     build_seconds = time.perf_counter() - started
