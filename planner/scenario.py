@@ -1027,7 +1027,12 @@ class Scenario(_Input):
             yield loc, source + str(exc) + self._coverage(series, periods), None
             return
         if not all(math.isfinite(t) for t in tokens):
-            yield loc, "the projection overflows; check the growth rate and its unit ('per')", None
+            yield (
+                loc,
+                "the projection overflows; check the starting volume (tokens per day, at most "
+                f"{MAX_TOKENS_PER_DAY:g}), the growth rate and its unit ('per')",
+                None,
+            )
             return
         per_day = tokens.to_numpy() / (seconds_per_period(periods) / 86_400.0)
         worst = int(per_day.argmax())

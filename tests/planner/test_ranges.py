@@ -122,3 +122,13 @@ def test_demand_beyond_any_provider_is_reported_at_its_entry():
     (problem,) = caught.value.problems
     assert problem.path == "demand.w"
     assert "tokens per day in 2026-01 is more than any plausible demand" in problem.message
+
+
+def test_a_demand_curve_beyond_any_provider_is_reported_at_its_entry():
+    data = scenario_dict()
+    data["demand"]["w"] = {"kind": "exponential", "start": "2026-01", "tokens_per_day": 1e17, "rate": 0.05}
+    with pytest.raises(ScenarioError) as caught:
+        schema.Scenario.from_dict(data)
+    (problem,) = caught.value.problems
+    assert problem.path == "demand.w"
+    assert "more than any plausible demand" in problem.message
