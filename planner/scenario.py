@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -24,6 +24,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     StringConstraints,
     Tag,
     ValidationError,
@@ -155,12 +156,30 @@ class _Input(BaseModel):
     # Assignments are validated, so that a value edited in a notebook is checked like one in a file;
     # checks across sections run again when the scenario is solved (see ``Scenario.revalidated``).
     model_config = ConfigDict(extra="forbid", validate_default=True, validate_assignment=True)
+    _where: tuple = PrivateAttr(default=())
+    """Where this entry is in its scenario (``("fleets", "h100")``), to name a rejected edit's field in full."""
 
     def __setattr__(self, name: str, value: Any) -> None:
         try:
             super().__setattr__(name, value)
         except ValidationError as exc:
-            raise ScenarioError(problems_from_validation(exc, type(self), data={name: value})) from exc
+            problems = problems_from_validation(exc, type(self), data={name: value})
+            where = ".".join(map(str, self._where))
+            raise ScenarioError([replace(p, path=f"{where}.{p.path}" if where else p.path) for p in problems]) from exc
+
+
+def _place(node: Any, where: tuple) -> None:
+    """Tell every entry of a validated scenario where it is (see ``_Input._where``)."""
+    if isinstance(node, _Input):
+        node._where = where
+        for name in type(node).model_fields:
+            _place(getattr(node, name), (*where, name))
+    elif isinstance(node, dict):
+        for key, child in node.items():
+            _place(child, (*where, key))
+    elif isinstance(node, list):
+        for i, child in enumerate(node):
+            _place(child, (*where, i))
 
 
 def _fill(model: BaseModel, name: str, value: Any) -> None:
@@ -917,6 +936,7 @@ class Scenario(_Input):
                     for loc, msg, value in problems
                 ],
             )
+        _place(self, ())
         return self
 
     def demand_key(self, workload: str) -> str:

@@ -625,9 +625,11 @@ def test_an_assignment_is_validated_as_the_file_would_be():
     scenario = Scenario.from_dict(scenario_dict())
     with pytest.raises(ScenarioError) as caught:
         scenario.fleets["a"].capex_usd = -1.0
-    assert [p.path for p in caught.value.problems] == ["capex_usd"]
-    with pytest.raises(ScenarioError, match="greater than or equal to 1"):
+    assert [p.path for p in caught.value.problems] == ["fleets.a.capex_usd"]
+    with pytest.raises(ScenarioError, match=r"sites\.s\.pue: Input should be greater than or equal to 1"):
         scenario.sites["s"].pue = 0.5
+    with pytest.raises(ScenarioError, match=r"fleets\.a\.performance\.m\.ttft_ms"):
+        scenario.fleets["a"].performance["m"].ttft_ms = 0.0
     with pytest.raises(ScenarioError, match="plan at most 50 years"):
         scenario.horizon.periods = 10_000
     assert scenario.fleets["a"].capex_usd == 12_000.0  # a rejected value is not kept
