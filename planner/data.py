@@ -114,7 +114,18 @@ class ModelData:
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> ModelData:
-        """Prepare the LP's data from a validated scenario."""
+        """Prepare the LP's data from a validated scenario.
+
+        The scenario is checked again as a whole first (:meth:`Scenario.revalidated`), so that one
+        edited since it was loaded into something the loader would refuse is refused here too, by
+        every path to the LP (solve, explain, inspect), with the loader's problem list.
+
+        Raises
+        ------
+        ScenarioError
+            If the scenario no longer validates.
+        """
+        scenario.revalidated()
         calendar = scenario.horizon.calendar()
         periods = _periods(scenario, calendar)
         placements = _placements(scenario)

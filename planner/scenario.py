@@ -154,7 +154,7 @@ MAX_HORIZON_YEARS = 50
 
 class _Input(BaseModel):
     # Assignments are validated, so that a value edited in a notebook is checked like one in a file;
-    # checks across sections run again when the scenario is solved (see ``Scenario.revalidated``).
+    # checks across sections run again before the LP is built (see ``Scenario.revalidated``).
     model_config = ConfigDict(extra="forbid", validate_default=True, validate_assignment=True)
     _where: tuple = PrivateAttr(default=())
     """Where this entry is in its scenario (``("fleets", "h100")``), to name a rejected edit's field in full."""
@@ -1281,8 +1281,8 @@ class Scenario(_Input):
         Assignments to a field are checked at once, but the checks across fields and sections
         (references, calendars, latency eligibility) run only when the scenario is built: an edit
         inside a section such as ``scenario.sites["west"].fleets = ["h10"]`` (no such fleet) is
-        caught here.
-        :func:`planner.solve` calls it before solving.
+        caught here. :meth:`planner.data.ModelData.from_scenario` (and so :func:`planner.solve`,
+        ``explain`` and ``inspect``) calls it before building the LP.
 
         Raises
         ------

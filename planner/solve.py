@@ -60,7 +60,8 @@ def solve(
     Raises
     ------
     ScenarioError
-        If the scenario (edited since it was loaded) no longer validates, with every problem.
+        If the scenario (edited since it was loaded) no longer validates, with every problem
+        (see :meth:`planner.data.ModelData.from_scenario`).
 
     Examples
     --------
@@ -71,8 +72,6 @@ def solve(
     """
     if not isinstance(scenario, Scenario):
         scenario = Scenario.from_yaml(scenario)
-    else:
-        scenario.revalidated()  # edits made after loading are checked as a file would be
     started = time.perf_counter()
     model = build(ModelData.from_scenario(scenario))
     build_seconds = time.perf_counter() - started
