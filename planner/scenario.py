@@ -740,14 +740,18 @@ class KvLink(_Input):
 
 
 class Contract(_Input):
-    """A commitment to keep capacity of one vendor, category or fleet in service from given dates.
+    """A commitment to keep capacity of one vendor, provider, category or fleet in service from given dates.
 
     Owned units are paid for whether they serve or not, so a commitment is take-or-pay: the plan
     carries (and pays for) at least the committed capacity even where it would rather not.
     """
 
     vendor: str | None = Field(
-        default=None, description="The vendor the commitment is with (fleets of that vendor count)."
+        default=None, description="The hardware vendor the commitment is with (fleets of that vendor's hardware count)."
+    )
+    provider: str | None = Field(
+        default=None,
+        description="The provider the commitment is with, e.g. a cloud (fleets bought or rented from it count).",
     )
     category: Category | None = Field(default=None, description="The hardware category the commitment covers.")
     fleet: Name | None = Field(default=None, description="The one fleet the commitment covers.")
@@ -766,15 +770,20 @@ class Contract(_Input):
 
     @model_validator(mode="after")
     def _one_of_each(self) -> Contract:
-        if sum(x is not None for x in (self.vendor, self.category, self.fleet)) != 1:
-            raise ValueError("name exactly one of vendor, category or fleet")
+        if sum(x is not None for x in (self.vendor, self.provider, self.category, self.fleet)) != 1:
+            raise ValueError("name exactly one of vendor, provider, category or fleet")
         if sum(x is not None for x in (self.min_mw, self.min_units, self.min_spend_usd_per_year)) != 1:
             raise ValueError("give exactly one of min_mw, min_units or min_spend_usd_per_year")
         return self
 
     def covers(self, name: str, fleet: Fleet) -> bool:
         """Whether ``fleet`` (called ``name``) counts towards this commitment."""
-        return name == self.fleet or fleet.vendor == self.vendor or fleet.category == self.category
+        return (
+            name == self.fleet
+            or fleet.vendor == self.vendor
+            or fleet.provider == self.provider
+            or fleet.category == self.category
+        )
 
 
 def reference_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:
@@ -1016,7 +1025,7 @@ class Scenario(_Input):
             return
         if contract.fleet is not None:
             return  # an unknown fleet name: reported by reference_problems
-        field = "vendor" if contract.vendor is not None else "category"
+        field = next(f for f in ("vendor", "provider", "category") if getattr(contract, f) is not None)
         given = getattr(contract, field)
         known = sorted({str(getattr(fleet, field)) for fleet in self.fleets.values()})
         close = closest(given, known)

@@ -211,7 +211,10 @@ def _commitments(scenario: Scenario, installed: pd.DataFrame) -> Check:
         fleets = scenario.fleets
         covered = installed[
             [
-                f == contract.fleet or fleets[f].vendor == contract.vendor or fleets[f].category == contract.category
+                f == contract.fleet
+                or fleets[f].vendor == contract.vendor
+                or fleets[f].provider == contract.provider
+                or fleets[f].category == contract.category
                 for f in installed["fleet"]
             ]
         ]

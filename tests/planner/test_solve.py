@@ -719,3 +719,13 @@ def test_a_provider_cap_limits_what_one_cloud_rents_out(make_scenario):
     policy = result.policy.set_index(["policy", "subject"])
     assert policy.loc[("provider_share", "skyco"), "actual"] == pytest.approx(0.5)
     assert bool(policy.loc[("provider_share", "skyco"), "binding"])
+
+
+def test_a_commitment_to_a_provider_counts_what_is_rented_from_it(make_scenario):
+    """Owned units cost $1,744 a busy unit-month, rented ones $1,488 (744 h x $2): at least 12
+    units from skyco, whatever their maker, are paid for and serve all: 12 x $1,488."""
+    fleets = {"own": fleet(), "rented": cloud_fleet(2.0, vendor="NVIDIA", provider="skyco")}
+    contracts = {"deal": {"provider": "skyco", "min_units": 12}}
+    result = solve(make_scenario(fleets=fleets, contracts=contracts))
+    assert result.objective_usd == pytest.approx(12 * JANUARY_HOURS * 2.0)
+    assert result.installed.set_index("fleet")["units"]["rented"] == pytest.approx(12)
