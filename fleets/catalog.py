@@ -86,7 +86,12 @@ class System(_Strict):
     """One purchasable or rentable unit of inference hardware."""
 
     name: str = Field(description="Catalog identifier, e.g. 'dgx-h100'; equals the file name.")
-    vendor: str = Field(description="Who sells the hardware (or the cloud that rents it).")
+    vendor: str = Field(description="Who makes the hardware: NVIDIA for an H100 server, even one a cloud rents out.")
+    provider: str | None = Field(
+        default=None,
+        description="Who rents the units out, where that is not the vendor (a cloud renting another's chips). "
+        "Omitted: the vendor.",
+    )
     category: Category = Field(description="Hardware family.")
     unit: str = Field(description="What one unit is, e.g. 'one 8-GPU HGX H100 server'.")
     chips: int = Field(gt=0, description="Accelerator chips in one unit (GPUs, wafers, LPUs, ASICs).")

@@ -102,7 +102,7 @@ def build(data: ModelData) -> Model:
 
     The families, in the order of ``docs/formulation.md``: variables (with latency eligibility),
     demand balance, colocation, pairing, KV bandwidth, capacity, stock, power limit, supply, quota, min term,
-    budget, vendor share, category share, contract, resilience, expansion, adoption, cost terms,
+    budget, vendor share, provider share, category share, contract, resilience, expansion, adoption, cost terms,
     spend commitment, objective.
     """
     model = Model(data=data, problem=pulp.LpProblem(solver_name(data.scenario.name) or "plan", pulp.LpMinimize))
@@ -119,6 +119,7 @@ def build(data: ModelData) -> Model:
     add_min_term(model, data)
     add_budget(model, data)
     add_vendor_share(model, data)
+    add_provider_share(model, data)
     add_category_share(model, data)
     add_contract(model, data)
     add_resilience(model, data)
@@ -143,7 +144,8 @@ def add_variables(model: Model, data: ModelData) -> None:
     - ``build[f,s,t]`` (units): owned units entering service at the start of period ``t``
       (ordered ``lead[f]`` periods earlier), so only for ``t >= lead[f]``.
     - ``start[f,s,t]`` (units): leased or reserved units taken at the start of period ``t``, each
-      paid for at least ``term[f]`` periods.
+      paid for at least ``term[f]`` periods; only for ``t >= lead[f]`` (taken ``lead[f]`` periods
+      after they are ordered).
     - ``pair[w,(g,a),(f,b),t,k]`` (rate units of output tokens): for a disaggregated workload,
       the decode served by fleet ``f`` at ``b`` whose prompts were prefilled by fleet ``g`` at
       ``a`` (the same site, or two sites joined by a KV link).
@@ -165,6 +167,7 @@ def add_variables(model: Model, data: ModelData) -> None:
     own = units[units["procurement"] == "own"]
     build_rows = own[own["t"] >= own["fleet"].map(data.fleets["lead_periods"])]
     starts = units[units["fleet"].map(data.fleets["term_periods"]) > 0]
+    starts = starts[starts["t"] >= starts["fleet"].map(data.fleets["lead_periods"])]
     pairs = data.pairs.merge(t, how="cross").merge(k, how="cross")
     blocks = data.expansions.reset_index()[["site"]].merge(t, how="cross")
     blocks = blocks[blocks["t"] >= blocks["site"].map(data.expansions["lead_periods"])]
@@ -438,11 +441,21 @@ def add_budget(model: Model, data: ModelData) -> None:
 
 
 def add_vendor_share(model: Model, data: ModelData) -> None:
-    """``vendor_share[v,t]``: one vendor's hardware serves at most its share of the tokens served.
+    """``vendor_share[v,t]``: one hardware vendor's units (owned or rented) serve at most its share of
+    the tokens served.
 
     sum_{w,p,(f,s): vendor(f)=v} serve[w,p,f,s,t] <= L[v] * sum_{w,p,f,s} serve[w,p,f,s,t]
     """
     _share_rows(model, data, "vendor_share", data.fleets["vendor"])
+
+
+def add_provider_share(model: Model, data: ModelData) -> None:
+    """``provider_share[r,t]``: the units bought or rented from one provider serve at most its share
+    of the tokens served.
+
+    sum_{w,p,(f,s): provider(f)=r} serve[w,p,f,s,t] <= L[r] * sum_{w,p,f,s} serve[w,p,f,s,t]
+    """
+    _share_rows(model, data, "provider_share", data.fleets["provider"])
 
 
 def add_category_share(model: Model, data: ModelData) -> None:

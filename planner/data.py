@@ -42,8 +42,9 @@ class ModelData:
         slices, the slice's own rate with them).
     fleets
         Indexed by fleet: procurement, ``at_site`` (own or lease: under a site's power cap),
-        vendor, category, prices, power, ``energy_included`` (a lease whose hourly price covers its
-        electricity: no energy is charged for it), ``availability``, ``lead_periods``, ``life_periods``,
+        vendor, provider, category, prices, power, ``energy_included`` (a lease whose hourly price
+        covers its electricity: no energy is charged for it), ``availability``, ``lead_periods`` (own,
+        lease and reserved: no unit serves before it), ``life_periods``,
         ``term_periods`` (lease and reserved), ``capital_usd_per_year`` (capex times the capital
         recovery factor).
     placements
@@ -71,7 +72,8 @@ class ModelData:
     budget
         ``year, usd``: capital budget per calendar year (empty when unlimited).
     share_limits
-        ``family`` (``vendor_share`` or ``category_share``), ``group`` (the vendor or category),
+        ``family`` (``vendor_share``, ``provider_share`` or ``category_share``), ``group`` (the
+        hardware vendor, the provider or the category),
         ``limit``: largest share of tokens served per period.
     contracts
         ``contract, t, measure`` (``mw`` or ``units``), ``minimum``, and ``fleets`` (the fleets
@@ -113,7 +115,18 @@ class ModelData:
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> ModelData:
-        """Prepare the LP's data from a validated scenario."""
+        """Prepare the LP's data from a validated scenario.
+
+        The scenario is checked again as a whole first (:meth:`Scenario.revalidated`), so that one
+        edited since it was loaded into something the loader would refuse is refused here too, by
+        every path to the LP (solve, explain, inspect), with the loader's problem list.
+
+        Raises
+        ------
+        ScenarioError
+            If the scenario no longer validates.
+        """
+        scenario.revalidated()
         calendar = scenario.horizon.calendar()
         periods = _periods(scenario, calendar)
         placements = _placements(scenario)
@@ -288,6 +301,7 @@ def _fleets(scenario: Scenario) -> pd.DataFrame:
             "procurement": fleet.procurement,
             "at_site": at_site,
             "vendor": fleet.vendor,
+            "provider": fleet.provider,
             "category": fleet.category,
             "capex_usd": fleet.capex_usd if owned else 0.0,
             "opex_usd_per_year": fleet.opex_usd_per_year if at_site else 0.0,
@@ -296,7 +310,7 @@ def _fleets(scenario: Scenario) -> pd.DataFrame:
             "idle_power_kw": fleet.idle_power_kw if at_site else 0.0,
             "energy_included": fleet.energy_included,
             "availability": fleet.availability,
-            "lead_periods": math.ceil(fleet.lead_time_months / months - 1e-9) if owned else 0,
+            "lead_periods": math.ceil(fleet.lead_time_months / months - 1e-9),
             "life_periods": max(1, round(fleet.lifetime_years * 12 / months)) if owned else 0,
             "term_periods": max(1, math.ceil(fleet.term_months / months - 1e-9)) if termed else 0,
             "capital_usd_per_year": fleet.capex_usd * capital_recovery_factor(rate, fleet.lifetime_years)
@@ -470,6 +484,9 @@ def _share_limits(scenario: Scenario) -> pd.DataFrame:
     policy = scenario.policy
     vendors = {fleet.vendor for fleet in scenario.fleets.values()}
     rows = [("vendor_share", v, policy.vendor_share_limits.get(v, policy.max_vendor_share)) for v in sorted(vendors)]
+    for provider in sorted({str(fleet.provider) for fleet in scenario.fleets.values()}):
+        limit = policy.provider_share_limits.get(provider)
+        rows.append(("provider_share", provider, limit if limit is not None else policy.max_provider_share))
     rows += [("category_share", c, limit) for c, limit in policy.category_share_limits.items()]
     return pd.DataFrame([r for r in rows if r[2] is not None], columns=["family", "group", "limit"])
 

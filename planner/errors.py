@@ -217,6 +217,8 @@ def _explain(
         elif 1 < bound <= 10 and 1 < value / 100 <= bound:
             message += f"; it is a ratio, not a percentage: {value / 100:g} for {value:g}%"
         return message, value, loc
+    if kind == "int_parsing_size":
+        return "a whole number beyond any count the plan could use; check the number (and any exponent)", value, loc
     if kind in ("float_parsing", "int_parsing") and isinstance(value, str):
         return _number_hint(message, value, whole=kind == "int_parsing"), value, loc
     if kind in ("bool_parsing", "bool_type"):

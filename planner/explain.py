@@ -109,6 +109,13 @@ LIMITS: dict[str, Limit] = {
         0.0,
         "raise the share limit of vendor {group} (policy.vendor_share_limits or max_vendor_share)",
     ),
+    "provider_share": Limit(
+        "provider share",
+        "points of tokens served",
+        1.0,
+        0.0,
+        "raise the share limit of provider {group} (policy.provider_share_limits or max_provider_share)",
+    ),
     "category_share": Limit(
         "category share", "points of tokens served", 1.0, 0.0, "raise policy.category_share_limits.{group}"
     ),
@@ -378,7 +385,7 @@ def _relax(model: Model, data: ModelData) -> pd.DataFrame:
 def _floor(family: str, rows: pd.DataFrame, data: ModelData) -> np.ndarray:
     """Size to weigh a row's violation against when its limit is small or zero: for share rules
     the period's demand (the most that could be served), for vendor-loss coverage the row's demand."""
-    if family in ("vendor_share", "category_share"):
+    if family in ("vendor_share", "provider_share", "category_share"):
         return np.maximum(_demand(data).groupby("t")["weighted"].sum().reindex(rows["t"]).fillna(0.0).to_numpy(), 1e-9)
     if family == "resilience_demand":
         return np.maximum(_demand_of(rows, data), 1e-9)
@@ -438,7 +445,7 @@ def _violations(model: Model, data: ModelData, slacks: pd.DataFrame, noise: floa
                 ],
                 dtype=object,
             )
-        elif family in ("vendor_share", "category_share"):
+        elif family in ("vendor_share", "provider_share", "category_share"):
             limits = data.share_limits.set_index(["family", "group"])["limit"]
             value = np.array([limits[(family, g)] for g in rows["group"]]) * 100.0
             violation = 100.0 * slack / _served(model, rows["t"].to_numpy(), data)
@@ -527,7 +534,8 @@ def _unservable(model: Model, data: ModelData) -> pd.DataFrame:
         return pd.DataFrame(columns=UNSERVABLE_COLUMNS)
     routed = set(zip(data.routes["workload"], data.routes["phase"], strict=True))
     reasons = [
-        "no fleet can be in service by then (owned fleets wait their lead time; no existing or rented units can serve it)"
+        "no fleet can be in service by then (owned, leased and reserved fleets wait their lead time; no existing or "
+        "on-demand units can serve it)"
         if (w, p) in routed
         else "no fleet meets the workload's latency targets (max_ttft_ms, min_tokens_per_s_per_user) for this model"
         for w, p in zip(left["workload"], left["phase"], strict=True)

@@ -792,11 +792,11 @@ def _policy(model: Model) -> pd.DataFrame:
     # Tokens served: each slice's rate weighs by its share of the hours.
     served = serve.assign(value=_value(serve) * serve["hours_share"].to_numpy())
     total = served.groupby("t")["value"].sum()
-    for family in ("vendor_share", "category_share"):
+    for family, column in (("vendor_share", "vendor"), ("provider_share", "provider"), ("category_share", "category")):
         rows = model.constraints[family]
         if rows.empty:
             continue
-        group_of = model.data.fleets["vendor" if family == "vendor_share" else "category"]
+        group_of = model.data.fleets[column]
         mine = served.assign(group=served["fleet"].map(group_of)).groupby(["group", "t"])["value"].sum()
         t = rows["t"].to_numpy()
         totals = total.reindex(t).fillna(0.0).to_numpy()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -24,6 +24,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     StringConstraints,
     Tag,
     ValidationError,
@@ -32,7 +33,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from demand import DemandSpec, ExplicitSeries, PeriodLength, parse_period, planning_periods, project
+from demand import DemandSpec, ExplicitSeries, PeriodLength, parse_period, planning_periods, project, seconds_per_period
 from demand.mix import mix_table, share_values
 from demand.periods import parse_label
 from demand.profiles import Profile
@@ -56,6 +57,32 @@ from planner.errors import (
     locate,
     problems_from_validation,
     unknown_name,
+)
+from planner.ranges import (
+    BYTES_PER_TOKEN,
+    GB_PER_S,
+    MAX_TOKENS_PER_DAY,
+    MILLISECONDS,
+    MONTHS_OF_LEAD,
+    MONTHS_OF_TERM,
+    MW,
+    MW_OF_BLOCK,
+    SLO_TOKENS_PER_S_PER_USER,
+    TOKEN_RATIO,
+    TOKENS_PER_REQUEST,
+    TOKENS_PER_S_PER_UNIT,
+    TOKENS_PER_S_PER_USER,
+    UNITS,
+    USD_ONCE,
+    USD_PER_MTOK,
+    USD_PER_MTOK_MOVED,
+    USD_PER_MWH,
+    USD_PER_UNIT,
+    USD_PER_UNIT_HOUR,
+    USD_PER_UNIT_YEAR,
+    USD_PER_YEAR,
+    YEARS_OF_LIFE,
+    each_step,
 )
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=64)]
@@ -98,8 +125,17 @@ Schedule = Annotated[
 """A value over time: one number for the whole horizon, or steps ``{period label: value}``.
 
 Each step holds from its period until the next step; the first step must be at or before the
-horizon's first period (write ``{'2026-01': 0, '2026-07': 300}`` for a site that opens in July).
+horizon's first period (write ``{'2026-01': 0, '2026-07': 300}`` for a site that opens in July),
+and every step within the horizon.
 """
+UnitsSchedule = Annotated[Schedule, each_step(UNITS)]
+"""A number of units over time, within the plausible range of :data:`planner.ranges.UNITS`."""
+PriceSchedule = Annotated[Schedule, each_step(USD_PER_MWH)]
+"""An electricity price in USD per MWh over time, within :data:`planner.ranges.USD_PER_MWH`."""
+SpendSchedule = Annotated[Schedule, each_step(USD_PER_YEAR)]
+"""A spend in USD per year over time, within :data:`planner.ranges.USD_PER_YEAR`."""
+MWSchedule = Annotated[Schedule, each_step(MW)]
+"""Committed MW over time, within :data:`planner.ranges.MW`."""
 
 ShareInput = Annotated[
     Annotated[float, Tag("number")] | Annotated[dict[str, float], Tag("steps")],
@@ -117,7 +153,39 @@ MAX_HORIZON_YEARS = 50
 
 
 class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    # Assignments are validated, so that a value edited in a notebook is checked like one in a file;
+    # checks across sections run again before the LP is built (see ``Scenario.revalidated``).
+    model_config = ConfigDict(extra="forbid", validate_default=True, validate_assignment=True)
+    _where: tuple = PrivateAttr(default=())
+    """Where this entry is in its scenario (``("fleets", "h100")``), to name a rejected edit's field in full."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as exc:
+            problems = problems_from_validation(exc, type(self), data={name: value})
+            where = ".".join(map(str, self._where))
+            raise ScenarioError([replace(p, path=f"{where}.{p.path}" if where else p.path) for p in problems]) from exc
+
+
+def _place(node: Any, where: tuple) -> None:
+    """Tell every entry of a validated scenario where it is (see ``_Input._where``)."""
+    if isinstance(node, _Input):
+        node._where = where
+        for name in type(node).model_fields:
+            _place(getattr(node, name), (*where, name))
+    elif isinstance(node, dict):
+        for key, child in node.items():
+            _place(child, (*where, key))
+    elif isinstance(node, list):
+        for i, child in enumerate(node):
+            _place(child, (*where, i))
+
+
+def _fill(model: BaseModel, name: str, value: Any) -> None:
+    """Set a field from inside the model's own validator, without validating the assignment again
+    (which would run that validator once more)."""
+    model.__dict__[name] = value
 
 
 class Horizon(_Input):
@@ -142,8 +210,15 @@ class Horizon(_Input):
     def _calendar(self) -> Horizon:
         per_year = 12 if self.period_length == "month" else 4
         if self.periods > MAX_HORIZON_YEARS * per_year:
+            # A count of hundreds of digits is no float: say its length instead of its years.
+            digits = len(str(self.periods))
+            count = (
+                f"{self.periods} {self.period_length}s is {self.periods / per_year:g} years,"
+                if digits <= 12
+                else f"a {digits}-digit number of {self.period_length}s is"
+            )
             raise FieldError(
-                f"{self.periods} {self.period_length}s is {self.periods / per_year:g} years, longer than any capacity plan can "
+                f"{count} longer than any capacity plan can "
                 f"sensibly look ahead (servers last 4-6 years, sites a few decades); plan at most {MAX_HORIZON_YEARS} years "
                 f"({MAX_HORIZON_YEARS * per_year} {self.period_length}s)",
                 field=("periods",),
@@ -156,7 +231,7 @@ class Horizon(_Input):
                 f"a quarterly horizon starts in January, April, July or October, not {self.start!r}; start at {first!r} "
                 "(the quarter holding it), or plan monthly"
             )
-        self.start = str(month)
+        _fill(self, "start", str(month))
         return self
 
     def calendar(self):
@@ -173,14 +248,16 @@ class Workload(_Input):
     demand: Name | None = Field(
         default=None, description="Key of this workload's entry in 'demand'; defaults to the workload's own name."
     )
-    max_ttft_ms: Positive = Field(description="Latency SLO: longest acceptable time to first token, in milliseconds.")
-    min_tokens_per_s_per_user: NonNegative = Field(
+    max_ttft_ms: MILLISECONDS = Field(
+        description="Latency SLO: longest acceptable time to first token, in milliseconds."
+    )
+    min_tokens_per_s_per_user: SLO_TOKENS_PER_S_PER_USER = Field(
         description="Latency SLO: slowest acceptable output speed of one user's stream, in tokens per second."
     )
-    input_output_ratio: Positive = Field(
+    input_output_ratio: TOKEN_RATIO = Field(
         description="Input (prompt) tokens per output token; splits demand into prefill and decode."
     )
-    output_tokens_per_request: Positive = Field(
+    output_tokens_per_request: TOKENS_PER_REQUEST = Field(
         default=500.0,
         description="Average output tokens of one request; with input_output_ratio it sets the prompt length, which "
         "decides KV-cache memory and time to first token in the catalog's operating points.",
@@ -201,12 +278,12 @@ class Workload(_Input):
         "on the prefill fleet, per-user speed on the decode fleet). Default: both phases on one fleet, in the "
         "workload's input:output proportion.",
     )
-    kv_bytes_per_token: Positive | None = Field(
+    kv_bytes_per_token: BYTES_PER_TOKEN | None = Field(
         default=None,
         description="KV-cache bytes per prompt token moved between sites (for link bandwidth). Default: the reference "
         "model's at 16-bit (see fleets/models.yaml).",
     )
-    kv_transfer_usd_per_mtok: NonNegative = Field(
+    kv_transfer_usd_per_mtok: USD_PER_MTOK_MOVED = Field(
         default=0.0,
         description="Cost of moving the KV cache of one million prompt tokens from the prefill fleet to a different "
         "decode fleet, in USD (network and serialization); applies to disaggregated workloads.",
@@ -216,27 +293,57 @@ class Workload(_Input):
 class Performance(_Input):
     """What one unit of a fleet does on one model."""
 
-    prefill_tokens_per_s: Positive = Field(
+    prefill_tokens_per_s: TOKENS_PER_S_PER_UNIT = Field(
         description="Input tokens processed per second per unit (system throughput)."
     )
-    decode_tokens_per_s: Positive = Field(
+    decode_tokens_per_s: TOKENS_PER_S_PER_UNIT = Field(
         description="Output tokens generated per second per unit (system throughput)."
     )
-    tokens_per_s_per_user: Positive = Field(description="Output tokens per second of one user's stream.")
-    ttft_ms: Positive = Field(description="Time to first token in milliseconds.")
+    tokens_per_s_per_user: TOKENS_PER_S_PER_USER = Field(description="Output tokens per second of one user's stream.")
+    ttft_ms: MILLISECONDS = Field(description="Time to first token in milliseconds.")
 
 
 class ExistingUnits(_Input):
     """Units already installed at a site when the plan starts (their capital is sunk)."""
 
     site: Name = Field(description="Site where the units stand.")
-    units: NonNegative = Field(description="Number of installed units.")
+    units: UNITS = Field(description="Number of installed units.")
     retire_after: str | None = Field(
         default=None, description="Last period the units serve ('YYYY-MM'); omitted: they serve the whole horizon."
     )
 
 
 _CATALOG_FIELDS = ("vendor", "category", "max_power_kw", "idle_power_kw", "lifetime_years")
+
+
+_MEANINGFUL: dict[str, tuple[tuple[Procurement, ...], str]] = {
+    "capex_usd": (("own",), "a bought unit's price; a rented one is paid by the hour (hourly_usd)"),
+    "lifetime_years": (("own",), "the years a bought unit's price is recovered over; a rented one is paid by the hour"),
+    "hourly_usd": (("lease", "cloud", "reserved"), "a rental price; an owned unit is paid by capex_usd"),
+    "term_months": (
+        ("lease", "reserved"),
+        "the shortest time a lease or reservation is paid for; an owned unit serves its lifetime and an on-demand "
+        "cloud unit is rented period by period",
+    ),
+    "opex_usd_per_year": (
+        ("own", "lease"),
+        "the cost of running a unit at your site; a cloud unit's running costs are in its hourly price",
+    ),
+    "max_power_kw": (("own", "lease"), "the draw on a site's power cap; a cloud unit's power is in its hourly price"),
+    "idle_power_kw": (("own", "lease"), "the draw on a site's power cap; a cloud unit's power is in its hourly price"),
+    "lead_time_months": (
+        ("own", "lease", "reserved"),
+        "the time from order to service; an on-demand cloud unit serves in the period it is rented (for capacity "
+        "booked ahead, use procurement: reserved)",
+    ),
+    "region": (
+        ("cloud", "reserved"),
+        "where cloud units are rented; owned and leased units stand at the sites that list the fleet",
+    ),
+}
+"""Fields that mean something only for some procurement modes, with why; given for another mode they
+are rejected rather than ignored."""
+_AS_NOUN = {"own": "an owned", "lease": "a leased", "cloud": "an on-demand cloud", "reserved": "a reserved"}
 
 
 class Fleet(_Input):
@@ -254,16 +361,26 @@ class Fleet(_Input):
         "paid at the site's price unless energy_included); 'cloud': rented on demand by the hour in a cloud region, "
         "no site power; 'reserved': rented in a cloud region at a committed hourly price for at least term_months."
     )
-    vendor: str | None = Field(default=None, description="Hardware vendor (or cloud provider). Default: the catalog's.")
+    vendor: str | None = Field(
+        default=None,
+        description="Hardware vendor, who makes the chips: NVIDIA for H100s, even rented from a cloud. Vendor share "
+        "limits, vendor-loss coverage and adoption costs count it. Default: the catalog's.",
+    )
+    provider: str | None = Field(
+        default=None,
+        description="Who the units are bought or rented from: a cloud, lessor or reseller (AWS for H100s rented from "
+        "it); provider share limits count it. Default: the vendor for owned units; for lease, cloud and reserved the "
+        "catalog system's provider where it names one, else the vendor.",
+    )
     category: Category | None = Field(default=None, description="Hardware family. Default: the catalog's.")
-    capex_usd: NonNegative | None = Field(
+    capex_usd: USD_PER_UNIT | None = Field(
         default=None, description="Purchase price of one unit in USD (own). Default: the catalog's."
     )
-    opex_usd_per_year: NonNegative = Field(
+    opex_usd_per_year: USD_PER_UNIT_YEAR = Field(
         default=0.0,
-        description="Fixed operating cost of one installed unit in USD per year (own): support, space, staff.",
+        description="Fixed operating cost of one installed unit in USD per year (own, lease): support, space, staff.",
     )
-    hourly_usd: NonNegative | None = Field(
+    hourly_usd: USD_PER_UNIT_HOUR | None = Field(
         default=None,
         description="Rental price of one unit in USD per hour (lease, cloud, reserved). Default: the catalog's on-demand "
         "price (lease, cloud) or committed price (reserved).",
@@ -273,7 +390,7 @@ class Fleet(_Input):
         description="Lease only: the hourly price already includes the units' electricity (capacity operated for the "
         "buyer), so the plan charges no energy for them; their power still counts against the site's cap.",
     )
-    term_months: NonNegative = Field(
+    term_months: MONTHS_OF_TERM = Field(
         default=12.0,
         description="Shortest time a leased or reserved unit is paid for once taken, in months (rounded up to periods).",
     )
@@ -283,20 +400,22 @@ class Fleet(_Input):
     idle_power_kw: NonNegative | None = Field(
         default=None, description="Power of one idle unit in kW, before PUE. Default: the catalog's."
     )
-    lifetime_years: Positive | None = Field(
+    lifetime_years: YEARS_OF_LIFE | None = Field(
         default=None, description="Service life of an owned unit in years. Default: the catalog's."
     )
-    lead_time_months: NonNegative = Field(
-        default=0.0, description="Months from order to service (own); rounded up to whole periods."
+    lead_time_months: MONTHS_OF_LEAD = Field(
+        default=0.0,
+        description="Months from order to service (own, lease, reserved): no unit ordered, leased or reserved serves "
+        "earlier; rounded up to whole periods.",
     )
     availability: float = Field(
         default=1.0, gt=0, le=1, description="Fraction of time a unit can serve (maintenance, failures)."
     )
-    max_build_units_per_period: Schedule | None = Field(
+    max_build_units_per_period: UnitsSchedule | None = Field(
         default=None,
         description="Supply: most units that can enter service per period, over all sites (own). Omitted: unlimited.",
     )
-    quota_units: Schedule | None = Field(
+    quota_units: UnitsSchedule | None = Field(
         default=None, description="Most units that can be rented at once (lease, cloud, reserved). Omitted: unlimited."
     )
     region: Name = Field(
@@ -315,6 +434,7 @@ class Fleet(_Input):
 
     @model_validator(mode="after")
     def _resolve(self) -> Fleet:
+        system = None
         if self.system is not None:
             try:
                 system = get_system(self.system)
@@ -323,12 +443,16 @@ class Fleet(_Input):
             for name in _CATALOG_FIELDS:
                 if getattr(self, name) is None:
                     figure = getattr(system, name)
-                    setattr(self, name, figure if isinstance(figure, str) else figure.value)
+                    _fill(self, name, figure if isinstance(figure, str) else figure.value)
             if self.capex_usd is None and self.procurement == "own" and system.capex_usd is not None:
-                self.capex_usd = system.capex_usd.value
+                _fill(self, "capex_usd", system.capex_usd.value)
             price = system.reserved_hourly_usd if self.procurement == "reserved" else system.hourly_usd
             if self.hourly_usd is None and self.procurement != "own" and price is not None:
-                self.hourly_usd = price.value
+                _fill(self, "hourly_usd", price.value)
+        self._reject_meaningless(system)
+        if self.provider is None:
+            rented_from = system.provider if system is not None and self.procurement != "own" else None
+            _fill(self, "provider", rented_from or self.vendor)
         needed = ["vendor", "category"]
         if self.procurement == "own":
             needed += ["capex_usd", "max_power_kw", "idle_power_kw", "lifetime_years"]
@@ -378,6 +502,33 @@ class Fleet(_Input):
                 "quota_units applies to rented fleets; limit an owned fleet with 'max_build_units_per_period'"
             )
         return self
+
+    def _reject_meaningless(self, system: Any) -> None:
+        """Refuse a field that means nothing for this fleet's procurement mode, rather than ignore it.
+
+        A value equal to what the fleet holds anyway (the field's default, or the catalog system's
+        figure, as a resolved scenario written out by ``to_yaml`` holds them) is no instruction and
+        passes.
+        """
+        wrong = []
+        for name, (modes, _) in _MEANINGFUL.items():
+            value = getattr(self, name)
+            if name in _CATALOG_FIELDS and system is not None:
+                anyway = getattr(system, name).value
+            else:
+                anyway = type(self).model_fields[name].default
+            if self.procurement not in modes and value != anyway:
+                wrong.append(name)
+        if wrong:
+            modes, why = _MEANINGFUL[wrong[0]]
+            also = f" (so do {', '.join(wrong[1:])})" if wrong[1:] else ""
+            raise FieldError(
+                f"{wrong[0]} means nothing for {_AS_NOUN[self.procurement]} fleet, only for {', '.join(modes)} "
+                f"procurement: {why}; "
+                f"remove it or change 'procurement'{also}",
+                field=(wrong[0],),
+                value=getattr(self, wrong[0]),
+            )
 
     def service_point(self, workload: Workload, phase: Literal["both", "prefill", "decode"] = "both") -> ServicePoint:
         """How this fleet serves ``workload``: its inline figures for the model, else the catalog
@@ -498,11 +649,11 @@ def entry_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:
 class Expansion(_Input):
     """Power that can be added to a site in whole blocks (a substation, a hall), each at a fixed cost."""
 
-    block_mw: Positive = Field(description="Facility MW one block adds to the site's cap.")
-    capex_usd_per_block: NonNegative = Field(description="Cost of one block in USD, recovered over its lifetime.")
-    lifetime_years: Positive = Field(default=20.0, description="Years over which a block's cost is recovered.")
+    block_mw: MW_OF_BLOCK = Field(description="Facility MW one block adds to the site's cap.")
+    capex_usd_per_block: USD_ONCE = Field(description="Cost of one block in USD, recovered over its lifetime.")
+    lifetime_years: YEARS_OF_LIFE = Field(default=20.0, description="Years over which a block's cost is recovered.")
     max_blocks: int = Field(ge=1, le=1000, description="Most blocks the site can add over the horizon.")
-    lead_time_months: NonNegative = Field(
+    lead_time_months: MONTHS_OF_LEAD = Field(
         default=0.0, description="Months from decision to power; no block serves earlier."
     )
 
@@ -514,7 +665,7 @@ class Site(_Input):
         description="Facility power cap in MW (including cooling: IT load times PUE), over time."
     )
     pue: float = Field(ge=1, le=3, description="Power usage effectiveness: facility power per unit of IT power.")
-    electricity_price_usd_per_mwh: Schedule = Field(description="Electricity price in USD per MWh, over time.")
+    electricity_price_usd_per_mwh: PriceSchedule = Field(description="Electricity price in USD per MWh, over time.")
     fleets: list[Name] = Field(min_length=1, description="Owned and leased fleets that may be placed at this site.")
     expansion: Expansion | None = Field(
         default=None, description="Power the site can add in blocks beyond power_mw. Omitted: the cap is fixed."
@@ -547,11 +698,11 @@ class Site(_Input):
 class Policy(_Input):
     """Budgets and the price of leaving demand unserved."""
 
-    capex_budget_usd_per_year: NonNegative | None = Field(
+    capex_budget_usd_per_year: USD_PER_YEAR | None = Field(
         default=None,
         description="Most capital spent per calendar year, in USD, on owned units entering service that year. Omitted: no limit.",
     )
-    unserved_penalty_usd_per_mtok: Positive = Field(
+    unserved_penalty_usd_per_mtok: USD_PER_MTOK = Field(
         default=100.0,
         description="Cost charged per million tokens of demand left unserved, in USD; set it above any serving cost "
         "so that demand goes unserved only when capacity cannot be had.",
@@ -565,6 +716,15 @@ class Policy(_Input):
         default_factory=dict,
         description="Per-vendor share limits (fraction of tokens served per period), overriding max_vendor_share.",
     )
+    max_provider_share: Fraction | None = Field(
+        default=None,
+        description="Largest share (fraction) of the tokens served in a period by the units of any one provider (whom "
+        "they are bought or rented from, e.g. one cloud). Omitted: no limit.",
+    )
+    provider_share_limits: dict[str, Fraction] = Field(
+        default_factory=dict,
+        description="Per-provider share limits (fraction of tokens served per period), overriding max_provider_share.",
+    )
     category_share_limits: dict[Category, Fraction] = Field(
         default_factory=dict,
         description="Largest share (fraction) of the tokens served in a period per hardware category, e.g. {wafer_scale: 0.5}.",
@@ -574,7 +734,7 @@ class Policy(_Input):
         description="Resilience: for each vendor, the installed and rented capacity of the other vendors alone can serve "
         "this fraction of every workload's demand in every period. Omitted: no such rule.",
     )
-    adoption_usd: dict[str, NonNegative] = Field(
+    adoption_usd: dict[str, USD_ONCE] = Field(
         default_factory=dict,
         description="One-off cost in USD of bringing up a vendor's platform (integration, software, staff), paid once if "
         "any of its fleets serves; needs integer_units (a platform is adopted or not).",
@@ -590,31 +750,35 @@ class KvLink(_Input):
 
     from_site: Name = Field(alias="from", description="Site where the prompts are prefilled.")
     to_site: Name = Field(alias="to", description="Site where the outputs are decoded.")
-    bandwidth_gb_s: Positive = Field(description="Capacity of the link for KV caches, in GB/s.")
+    bandwidth_gb_s: GB_PER_S = Field(description="Capacity of the link for KV caches, in GB/s.")
 
-    model_config = ConfigDict(extra="forbid", validate_default=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", validate_default=True, validate_assignment=True, populate_by_name=True)
 
 
 class Contract(_Input):
-    """A commitment to keep capacity of one vendor, category or fleet in service from given dates.
+    """A commitment to keep capacity of one vendor, provider, category or fleet in service from given dates.
 
     Owned units are paid for whether they serve or not, so a commitment is take-or-pay: the plan
     carries (and pays for) at least the committed capacity even where it would rather not.
     """
 
     vendor: str | None = Field(
-        default=None, description="The vendor the commitment is with (fleets of that vendor count)."
+        default=None, description="The hardware vendor the commitment is with (fleets of that vendor's hardware count)."
+    )
+    provider: str | None = Field(
+        default=None,
+        description="The provider the commitment is with, e.g. a cloud (fleets bought or rented from it count).",
     )
     category: Category | None = Field(default=None, description="The hardware category the commitment covers.")
     fleet: Name | None = Field(default=None, description="The one fleet the commitment covers.")
-    min_mw: Schedule | None = Field(
+    min_mw: MWSchedule | None = Field(
         default=None,
         description="Owned capacity to keep in service, in MW of IT power (units times max_power_kw), over time.",
     )
-    min_units: Schedule | None = Field(
+    min_units: UnitsSchedule | None = Field(
         default=None, description="Units (owned or rented) to keep in service, over time."
     )
-    min_spend_usd_per_year: Schedule | None = Field(
+    min_spend_usd_per_year: SpendSchedule | None = Field(
         default=None,
         description="Least spent per calendar year on the covered fleets (capital recovery, opex, energy, rental), in USD; "
         "a year's value is the schedule's at its first month. Take-or-pay: any shortfall is paid anyway.",
@@ -622,15 +786,20 @@ class Contract(_Input):
 
     @model_validator(mode="after")
     def _one_of_each(self) -> Contract:
-        if sum(x is not None for x in (self.vendor, self.category, self.fleet)) != 1:
-            raise ValueError("name exactly one of vendor, category or fleet")
+        if sum(x is not None for x in (self.vendor, self.provider, self.category, self.fleet)) != 1:
+            raise ValueError("name exactly one of vendor, provider, category or fleet")
         if sum(x is not None for x in (self.min_mw, self.min_units, self.min_spend_usd_per_year)) != 1:
             raise ValueError("give exactly one of min_mw, min_units or min_spend_usd_per_year")
         return self
 
     def covers(self, name: str, fleet: Fleet) -> bool:
         """Whether ``fleet`` (called ``name``) counts towards this commitment."""
-        return name == self.fleet or fleet.vendor == self.vendor or fleet.category == self.category
+        return (
+            name == self.fleet
+            or fleet.vendor == self.vendor
+            or fleet.provider == self.provider
+            or fleet.category == self.category
+        )
 
 
 def reference_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:
@@ -792,6 +961,7 @@ class Scenario(_Input):
                     for loc, msg, value in problems
                 ],
             )
+        _place(self, ())
         return self
 
     def demand_key(self, workload: str) -> str:
@@ -800,31 +970,45 @@ class Scenario(_Input):
 
     def _check_calendar(self):
         periods = self.horizon.calendar()
-        first = periods[0]
+        first, last = periods[0], periods[-1]
         length = self.horizon.period_length
 
-        def steps(value, loc):
+        def steps(value, loc, before="add '{first}: 0' if nothing is available before"):
             if not isinstance(value, dict):
                 return
             if not value:
                 yield loc, "empty schedule; give a number or at least one step", value
                 return
-            labels = []
+            labels = {}
             for label in value:
                 try:
-                    labels.append(parse_period(label, length))
+                    labels[label] = parse_period(label, length)
                 except ValueError as exc:
                     yield (*loc, label), str(exc), label
-            if labels and min(labels) > first:
+            early = min(labels, key=labels.__getitem__) if labels else None
+            if early is not None and labels[early] > first:
                 yield (
                     loc,
-                    f"the first step must be at or before the horizon start {first}; add '{first}: 0' if nothing is available before",
-                    None,
+                    f"the first step must be at or before the horizon start {first}, or the periods before it have no "
+                    f"value; {before.format(first=first)}",
+                    early,
                 )
+            for label, period in labels.items():
+                if period > last and not (label == early and period > first):
+                    yield (
+                        (*loc, label),
+                        f"this step starts after the horizon ends ({last}), so it would never apply; remove it, correct "
+                        "its date, or lengthen the horizon",
+                        label,
+                    )
 
         for name, site in self.sites.items():
             yield from steps(site.power_mw, ("sites", name, "power_mw"))
-            yield from steps(site.electricity_price_usd_per_mwh, ("sites", name, "electricity_price_usd_per_mwh"))
+            yield from steps(
+                site.electricity_price_usd_per_mwh,
+                ("sites", name, "electricity_price_usd_per_mwh"),
+                "add a step '{first}: PRICE' with the price from the start",
+            )
         for name, fleet in self.fleets.items():
             yield from steps(fleet.max_build_units_per_period, ("fleets", name, "max_build_units_per_period"))
             yield from steps(fleet.quota_units, ("fleets", name, "quota_units"))
@@ -857,7 +1041,7 @@ class Scenario(_Input):
             return
         if contract.fleet is not None:
             return  # an unknown fleet name: reported by reference_problems
-        field = "vendor" if contract.vendor is not None else "category"
+        field = next(f for f in ("vendor", "provider", "category") if getattr(contract, f) is not None)
         given = getattr(contract, field)
         known = sorted({str(getattr(fleet, field)) for fleet in self.fleets.values()})
         close = closest(given, known)
@@ -888,7 +1072,23 @@ class Scenario(_Input):
             yield loc, source + str(exc) + self._coverage(series, periods), None
             return
         if not all(math.isfinite(t) for t in tokens):
-            yield loc, "the projection overflows; check the growth rate and its unit ('per')", None
+            yield (
+                loc,
+                "the projection overflows; check the starting volume (tokens per day, at most "
+                f"{MAX_TOKENS_PER_DAY:g}), the growth rate and its unit ('per')",
+                None,
+            )
+            return
+        per_day = tokens.to_numpy() / (seconds_per_period(periods) / 86_400.0)
+        worst = int(per_day.argmax())
+        if per_day[worst] > MAX_TOKENS_PER_DAY:
+            yield (
+                loc,
+                f"{per_day[worst]:.3g} tokens per day in {periods[worst]} is more than any plausible demand (the largest "
+                f"providers serve about 1e15 tokens a month, so at most {MAX_TOKENS_PER_DAY:g} a day); check the "
+                "figures, their unit (tokens, not bytes or requests) and the growth rate",
+                None,
+            )
 
     @staticmethod
     def _coverage(series: ExplicitSeries | None, periods) -> str:
@@ -966,17 +1166,21 @@ class Scenario(_Input):
                 "adoption costs need integer_units: true (a platform is adopted or not)",
                 None,
             )
-        vendors = sorted({str(fleet.vendor) for fleet in self.fleets.values()})
-        # A rule for a vendor no fleet has would bind nothing, silently: a misspelt vendor.
-        for field in ("adoption_usd", "vendor_share_limits"):
-            for vendor in getattr(self.policy, field):
-                if vendor not in vendors:
-                    close = closest(vendor, vendors)
+        # A rule for a vendor (or provider) no fleet has would bind nothing, silently: a misspelt name.
+        for field, kind in (
+            ("adoption_usd", "vendor"),
+            ("vendor_share_limits", "vendor"),
+            ("provider_share_limits", "provider"),
+        ):
+            names = sorted({str(getattr(fleet, kind)) for fleet in self.fleets.values()})
+            for name in getattr(self.policy, field):
+                if name not in names:
+                    close = closest(name, names)
                     hint = f"; did you mean {close!r}?" if close else ";"
                     yield (
-                        ("policy", field, vendor),
-                        f"no fleet of this vendor{hint} vendors: {', '.join(vendors)}",
-                        vendor,
+                        ("policy", field, name),
+                        f"no fleet of this {kind}{hint} {kind}s: {', '.join(names)}",
+                        name,
                     )
 
     def _check_models(self):
@@ -1095,6 +1299,22 @@ class Scenario(_Input):
         path = Path(path)
         data, text = load_yaml_file(path)
         return cls.from_dict(data, base_dir=path.parent, file=path, text=text)
+
+    def revalidated(self) -> Scenario:
+        """This scenario checked again as a whole, as :meth:`from_dict` checks a file's content.
+
+        Assignments to a field are checked at once, but the checks across fields and sections
+        (references, calendars, latency eligibility) run only when the scenario is built: an edit
+        inside a section such as ``scenario.sites["west"].fleets = ["h10"]`` (no such fleet) is
+        caught here. :meth:`planner.data.ModelData.from_scenario` (and so :func:`planner.solve`,
+        ``explain`` and ``inspect``) calls it before building the LP.
+
+        Raises
+        ------
+        ScenarioError
+            Listing every problem, as the loader lists them.
+        """
+        return type(self).from_dict(self.model_dump(mode="python"))
 
     def to_yaml(self) -> str:
         """The scenario with every default and catalog figure filled in, as YAML."""

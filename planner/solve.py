@@ -113,6 +113,12 @@ def solve(
     Result
         Its ``status`` says whether the plan is optimal; tables are empty when there is no plan.
 
+    Raises
+    ------
+    ScenarioError
+        If the scenario (edited since it was loaded) no longer validates, with every problem
+        (see :meth:`planner.data.ModelData.from_scenario`).
+
     Examples
     --------
     >>> from planner import solve, default_scenario_path

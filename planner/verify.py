@@ -238,7 +238,7 @@ def _quota(scenario: Scenario, installed: pd.DataFrame) -> Check:
 
 
 def _shares(scenario: Scenario, allocation: pd.DataFrame) -> list[Check]:
-    """Each vendor's and category's share of the tokens served per period within its limit."""
+    """Each hardware vendor's, provider's and category's share of the tokens served per period within its limit."""
     policy = scenario.policy
     checks = []
     for name, attribute, limits in (
@@ -247,6 +247,15 @@ def _shares(scenario: Scenario, allocation: pd.DataFrame) -> list[Check]:
             "vendor",
             {
                 f.vendor: policy.vendor_share_limits.get(f.vendor, policy.max_vendor_share)
+                for f in scenario.fleets.values()
+            },
+        ),
+        (
+            "provider_share",
+            "provider",
+            {
+                # a limit is a fraction above zero, so 'or' falls back only where none is given
+                str(f.provider): policy.provider_share_limits.get(str(f.provider)) or policy.max_provider_share
                 for f in scenario.fleets.values()
             },
         ),
@@ -285,7 +294,10 @@ def _commitments(scenario: Scenario, installed: pd.DataFrame) -> Check:
         fleets = scenario.fleets
         covered = installed[
             [
-                f == contract.fleet or fleets[f].vendor == contract.vendor or fleets[f].category == contract.category
+                f == contract.fleet
+                or fleets[f].vendor == contract.vendor
+                or fleets[f].provider == contract.provider
+                or fleets[f].category == contract.category
                 for f in installed["fleet"]
             ]
         ]

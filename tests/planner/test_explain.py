@@ -10,7 +10,7 @@ import importlib
 
 import pytest
 
-from planner import Scenario, Status, explain
+from planner import Scenario, ScenarioError, Status, explain
 from tests.conftest import cloud_fleet, fleet, scenario_dict
 
 
@@ -185,3 +185,11 @@ def test_unserved_demand_lists_each_limit_that_could_serve_it():
     assert explanation.violations["violation"].iloc[0] == pytest.approx(0.03, rel=1e-6)
     assert [list(a.violations["constraint"]) for a in explanation.alternatives] == [["quota[c,2026-01]"]]
     assert explanation.alternatives[0].violations["violation"].iloc[0] == pytest.approx(3.0, rel=1e-6)
+
+
+def test_a_scenario_edited_into_an_invalid_one_is_refused_with_the_loaders_problem():
+    scenario = Scenario.from_dict(scenario_dict())
+    scenario.sites["s"].electricity_price_usd_per_mwh = {"2026-02": 50.0}  # a valid value, starting too late
+    with pytest.raises(ScenarioError) as caught:
+        explain(scenario)
+    assert [p.path for p in caught.value.problems] == ["sites.s.electricity_price_usd_per_mwh"]

@@ -618,3 +618,116 @@ def test_a_site_of_750000_mw_is_a_unit_mix_up():
 def test_a_unit_of_10_mw_or_10_w_is_a_unit_mix_up(kw, hint):
     problems = _problems(scenario_dict(fleets={"a": fleet(max_power_kw=kw)}))
     assert problems[0].path == "fleets.a.max_power_kw" and hint in problems[0].message
+
+
+# ---------------------------------------------------------------------------- edits after loading
+def test_an_assignment_is_validated_as_the_file_would_be():
+    scenario = Scenario.from_dict(scenario_dict())
+    with pytest.raises(ScenarioError) as caught:
+        scenario.fleets["a"].capex_usd = -1.0
+    assert [p.path for p in caught.value.problems] == ["fleets.a.capex_usd"]
+    with pytest.raises(ScenarioError, match=r"sites\.s\.pue: Input should be greater than or equal to 1"):
+        scenario.sites["s"].pue = 0.5
+    with pytest.raises(ScenarioError, match=r"fleets\.a\.performance\.m\.ttft_ms"):
+        scenario.fleets["a"].performance["m"].ttft_ms = 0.0
+    with pytest.raises(ScenarioError, match="plan at most 50 years"):
+        scenario.horizon.periods = 10_000
+    assert scenario.fleets["a"].capex_usd == 12_000.0  # a rejected value is not kept
+
+
+def test_an_edit_that_breaks_a_check_across_sections_is_found_on_revalidation():
+    scenario = Scenario.from_dict(scenario_dict())
+    scenario.sites["s"].fleets = ["b"]  # a valid list of names, naming no fleet
+    with pytest.raises(ScenarioError) as caught:
+        scenario.revalidated()
+    loaded = _problems(scenario.model_dump(mode="python"))
+    assert caught.value.problems == loaded
+    assert {p.path for p in loaded} == {"sites.s.fleets.0", "fleets.a"}
+
+
+def test_a_revalidated_scenario_equals_the_loaded_one():
+    scenario = Scenario.from_yaml(default_scenario_path())
+    assert scenario.revalidated() == scenario
+
+
+# ---------------------------------------------------------------------------- fields per procurement mode
+@pytest.mark.parametrize(
+    ("fleet_data", "field", "fragment"),
+    [
+        (cloud_fleet(lead_time_months=2), "lead_time_months", "means nothing for an on-demand cloud fleet"),
+        (cloud_fleet(term_months=6), "term_months", "rented period by period"),
+        (cloud_fleet(capex_usd=100.0), "capex_usd", "paid by the hour"),
+        (cloud_fleet(max_power_kw=10.0), "max_power_kw", "power is in its hourly price"),
+        (fleet(hourly_usd=2.0), "hourly_usd", "means nothing for an owned fleet"),
+        (fleet(region="us-east"), "region", "stand at the sites"),
+        (fleet(term_months=24.0), "term_months", "serves its lifetime"),
+        (
+            cloud_fleet(procurement="lease", max_power_kw=10.0, idle_power_kw=0.0, lifetime_years=3),
+            "lifetime_years",
+            "a leased fleet",
+        ),
+    ],
+)
+def test_a_field_meaningless_for_the_procurement_mode_is_rejected_with_why(fleet_data, field, fragment):
+    (problem,) = _problems(scenario_dict(fleets={"a": fleet(), "x": fleet_data}))
+    assert problem.path == f"fleets.x.{field}"
+    assert fragment in problem.message
+
+
+def test_a_resolved_scenario_written_out_loads_again():
+    """``to_yaml`` writes every figure, those a mode ignores included: equal to what the fleet holds
+    anyway, they are no instruction and pass."""
+    scenario = Scenario.from_yaml(default_scenario_path())
+    again = Scenario.from_dict(yaml.safe_load(scenario.to_yaml()))
+    assert again.fleets["p5"].lifetime_years == scenario.fleets["p5"].lifetime_years
+
+
+def test_lease_and_reserved_lead_times_are_kept():
+    lease = cloud_fleet(procurement="lease", max_power_kw=10.0, idle_power_kw=0.0, lead_time_months=2)
+    reserved = cloud_fleet(procurement="reserved", lead_time_months=1)
+    scenario = Scenario.from_dict(scenario_dict(fleets={"a": fleet(), "l": lease, "r": reserved}))
+    assert (scenario.fleets["l"].lead_time_months, scenario.fleets["r"].lead_time_months) == (2, 1)
+
+
+# ---------------------------------------------------------------------------- vendor and provider
+def test_a_cloud_h100_is_nvidia_hardware_rented_from_aws():
+    scenario = Scenario.from_yaml(default_scenario_path())
+    assert (scenario.fleets["p5"].vendor, scenario.fleets["p5"].provider) == ("NVIDIA", "AWS")
+    assert (scenario.fleets["h100"].vendor, scenario.fleets["h100"].provider) == ("NVIDIA", "NVIDIA")
+    assert (scenario.fleets["trn2"].vendor, scenario.fleets["trn2"].provider) == ("AWS", "AWS")
+
+
+def test_the_provider_defaults_to_the_vendor_and_can_be_named():
+    fleets = {"a": fleet(), "c": cloud_fleet(), "n": cloud_fleet(vendor="NVIDIA", provider="skyco")}
+    scenario = Scenario.from_dict(scenario_dict(fleets=fleets))
+    assert {name: f.provider for name, f in scenario.fleets.items()} == {"a": "acme", "c": "skyco", "n": "skyco"}
+
+
+def test_a_provider_limit_for_no_fleet_suggests_the_providers():
+    fleets = {"a": fleet(), "n": cloud_fleet(vendor="NVIDIA", provider="skyco")}
+    (problem,) = _problems(scenario_dict(fleets=fleets, policy={"provider_share_limits": {"skyc0": 0.5}}))
+    assert problem.path == "policy.provider_share_limits.skyc0"
+    assert "did you mean 'skyco'?" in problem.message
+
+
+# ---------------------------------------------------------------------------- schedules and the horizon
+def test_a_schedule_step_after_the_horizon_ends_is_reported_at_the_step():
+    (problem,) = _problems(scenario_dict(sites={"s": {"power_mw": {"2026-01": 5.0, "2027-01": 9.0}}}))
+    assert problem.path == "sites.s.power_mw.2027-01"
+    assert problem.value == "2027-01"
+    assert "after the horizon ends (2026-01)" in problem.message
+
+
+def test_a_price_schedule_starting_late_names_its_first_step_and_the_fix():
+    (problem,) = _problems(scenario_dict(sites={"s": {"electricity_price_usd_per_mwh": {"2026-02": 50.0}}}))
+    assert problem.path == "sites.s.electricity_price_usd_per_mwh"
+    assert problem.value == "2026-02"
+    assert "add a step '2026-01: PRICE'" in problem.message
+
+
+def test_a_period_count_of_hundreds_of_digits_is_reported_not_overflowed():
+    data = scenario_dict()
+    data["horizon"]["periods"] = 10**400
+    (problem,) = _problems(data)
+    assert problem.path == "horizon.periods"
+    assert "a 401-digit number of months" in problem.message

@@ -799,3 +799,82 @@ def test_a_whole_unit_model_stays_whole_after_its_solve(solver):
     assert second.prices["marginal_usd_per_mtok"].to_list() == pytest.approx(
         first.prices["marginal_usd_per_mtok"].to_list()
     )
+
+
+def test_solve_refuses_a_scenario_edited_into_an_invalid_one_with_the_loaders_problems(make_scenario):
+    scenario = make_scenario()
+    scenario.workloads["w"].model = "no-such-model"  # any text is a model name; the cross-check knows better
+    with pytest.raises(ScenarioError) as caught:
+        solve(scenario)
+    with pytest.raises(ScenarioError) as loaded:
+        Scenario.from_dict(scenario.model_dump(mode="python"))
+    assert caught.value.problems == loaded.value.problems
+    assert [p.path for p in caught.value.problems] == ["workloads.w.model"]
+
+
+def test_a_valid_edit_is_solved(make_scenario):
+    """Capex cut from $12,000 to $6,000: 10 x ($500 + $744)."""
+    scenario = make_scenario()
+    scenario.fleets["a"].capex_usd *= 0.5
+    assert solve(scenario).objective_usd == pytest.approx(10 * (500 + ENERGY_PER_BUSY_UNIT_MONTH))
+
+
+def test_leased_units_serve_only_after_their_lead_time(make_scenario):
+    """A lease at $0.90/h that takes a month to arrive: January is rented on demand at $2/h
+    (10 units x 744 h x $2), February and March leased."""
+    lease = cloud_fleet(
+        0.9, procurement="lease", max_power_kw=10.0, idle_power_kw=0.0, term_months=1, lead_time_months=1
+    )
+    result = solve(make_scenario(tokens_per_s=[10_000.0] * 3, fleets={"lease": lease, "rent": cloud_fleet(2.0)}))
+    by_period = result.allocation.groupby(["period", "fleet"])["tokens_per_s"].sum().unstack(fill_value=0.0)
+    assert by_period.loc["2026-01", "lease"] == pytest.approx(0.0)
+    assert by_period.loc["2026-01", "rent"] == pytest.approx(10_000.0)
+    assert by_period.loc[["2026-02", "2026-03"], "lease"].to_list() == pytest.approx([10_000.0, 10_000.0])
+    assert result.costs.groupby("component")["usd"].sum()["rental"] == pytest.approx(
+        10 * JANUARY_HOURS * 2.0 + 10 * (28 + 31) * 24 * 0.9
+    )
+
+
+def test_a_vendor_cap_counts_rented_hardware_as_its_makers(make_scenario):
+    """NVIDIA hardware owned at $1,244 a busy unit-month, and rented from skyco at $1/h ($744):
+    with NVIDIA at most 60%, the rest (4 units) goes to vendor B at $1,000 + $744, whoever rents
+    the NVIDIA units out."""
+    fleets = {
+        "owned": fleet(6_000, vendor="NVIDIA"),
+        "rented": cloud_fleet(1.0, vendor="NVIDIA", provider="skyco"),
+        "other": fleet(12_000, vendor="B"),
+    }
+    result = solve(make_scenario(fleets=fleets, policy={"max_vendor_share": 0.6}))
+    served = result.allocation.groupby("fleet")["tokens_per_s"].sum()
+    assert served.get("other", 0.0) == pytest.approx(4_000.0)
+    assert served.get("rented", 0.0) == pytest.approx(6_000.0)
+    policy = result.policy.set_index(["policy", "subject"])
+    assert policy.loc[("vendor_share", "NVIDIA"), "actual"] == pytest.approx(0.6)
+    assert ("vendor_share", "skyco") not in policy.index
+
+
+def test_a_provider_cap_limits_what_one_cloud_rents_out(make_scenario):
+    """Two chips rented from skyco at $1/h ($744 a unit-month) and owned units at $1,744: with
+    skyco at most half of the tokens, five units are owned."""
+    fleets = {
+        "own": fleet(),
+        "gpu": cloud_fleet(1.0, vendor="NVIDIA", provider="skyco"),
+        "asic": cloud_fleet(1.0, vendor="skyco"),
+    }
+    result = solve(make_scenario(fleets=fleets, policy={"max_provider_share": 0.5}))
+    served = result.allocation.groupby("fleet")["tokens_per_s"].sum()
+    assert served["own"] == pytest.approx(5_000.0)
+    assert result.objective_usd == pytest.approx(5 * (1000 + ENERGY_PER_BUSY_UNIT_MONTH) + 5 * JANUARY_HOURS * 1.0)
+    policy = result.policy.set_index(["policy", "subject"])
+    assert policy.loc[("provider_share", "skyco"), "actual"] == pytest.approx(0.5)
+    assert bool(policy.loc[("provider_share", "skyco"), "binding"])
+
+
+def test_a_commitment_to_a_provider_counts_what_is_rented_from_it(make_scenario):
+    """Owned units cost $1,744 a busy unit-month, rented ones $1,488 (744 h x $2): at least 12
+    units from skyco, whatever their maker, are paid for and serve all: 12 x $1,488."""
+    fleets = {"own": fleet(), "rented": cloud_fleet(2.0, vendor="NVIDIA", provider="skyco")}
+    contracts = {"deal": {"provider": "skyco", "min_units": 12}}
+    result = solve(make_scenario(fleets=fleets, contracts=contracts))
+    assert result.objective_usd == pytest.approx(12 * JANUARY_HOURS * 2.0)
+    assert result.installed.set_index("fleet")["units"]["rented"] == pytest.approx(12)
