@@ -71,6 +71,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
         "energy_included",
     ],
     "expansion": ["period", "site", "blocks", "new_blocks", "expansion_mw", "capital_usd"],
+    "slices": ["period", "slice", "hours_share", "site", "fleet", "procurement", "units", "peak_busy_units"],
     "costs": ["period", "component", "usd", "discounted_usd"],
     "prices": ["period", "workload", "marginal_usd_per_mtok"],
     "unserved": ["period", "workload", "phase", "tokens_per_s", "tokens"],
@@ -261,6 +262,7 @@ class Result:
             "power": _power(model),
             "energy": _energy(model),
             "expansion": _expansion(model),
+            "slices": _slices(model),
             "costs": _costs(model),
             "prices": _prices(model),
             "unserved": _unserved(model),
@@ -537,6 +539,44 @@ def _allocation(model: Model) -> pd.DataFrame:
     ]
     frame = frame.merge(points, on=["workload", "phase", "fleet"], how="left")
     return _label(model, frame)[TABLE_COLUMNS["allocation"]].reset_index(drop=True)
+
+
+def _slices(model: Model) -> pd.DataFrame:
+    """Per period, slice, site and fleet: the units that serve in the slice (the period's units, or
+    for on-demand cloud units rented per slice, the slice's own) and the units busy in it, as the
+    ``capacity`` rows count them (each workload at the slice's load; without time slices, each at
+    its own peak hour)."""
+    data = model.data
+    units = model.variables["units"]
+    bursts = model.variables["burst"]
+    held = units.merge(data.slices[["k"]], how="cross")
+    held = held[~held["fleet"].isin(bursts["fleet"])]
+    procurement = units.drop_duplicates("fleet").set_index("fleet")["procurement"]
+    available = pd.concat(
+        [
+            held[["fleet", "site", "t", "k", "procurement"]].assign(units=_value(held)),
+            bursts[["fleet", "site", "t", "k"]].assign(
+                procurement=bursts["fleet"].map(procurement), units=_value(bursts)
+            ),
+        ],
+        ignore_index=True,
+    )
+    serve = model.variables["serve"]
+    busy = (
+        serve[["fleet", "site", "t", "k"]]
+        .assign(
+            peak_busy_units=_value(serve)
+            * data.rate_unit
+            * serve["peak_factor"].to_numpy()
+            / serve["tokens_per_s_per_unit"].to_numpy()
+        )
+        .groupby(["fleet", "site", "t", "k"], as_index=False)["peak_busy_units"]
+        .sum()
+    )
+    frame = available.merge(busy, on=["fleet", "site", "t", "k"], how="left").fillna({"peak_busy_units": 0.0})
+    frame = frame.merge(data.slices[["k", "slice", "hours_share"]], on="k")
+    frame = frame.sort_values(["t", "k", "site", "fleet"], kind="stable").drop(columns=["k"])
+    return _label(model, frame)[TABLE_COLUMNS["slices"]].reset_index(drop=True)
 
 
 def _draw(model: Model) -> pd.DataFrame:

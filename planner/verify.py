@@ -57,7 +57,7 @@ def verify(folder: str | Path) -> list[Check]:
     summary = json.loads((folder / "summary.json").read_text())
     table = {
         name: pd.read_csv(folder / f"{name}.csv")
-        for name in ("demand", "allocation", "unserved", "installed", "builds", "power", "costs")
+        for name in ("demand", "allocation", "unserved", "installed", "builds", "power", "costs", "slices")
     }
     # A plan written before blocks were reported has no expansion table: its blocks count as none,
     # so a site that relied on them fails the power check rather than pass unchecked.
@@ -82,21 +82,7 @@ def verify(folder: str | Path) -> list[Check]:
         )
     )
 
-    busy = table["allocation"].groupby(["period", "fleet", "site"])["peak_busy_units"].sum()
-    units = table["installed"].set_index(["period", "fleet", "site"])["units"]
-    over = [
-        k
-        for k, b in busy.items()
-        if b > scenario.fleets[k[1]].availability * units.get(k, 0.0) * (1 + TOLERANCE) + TOLERANCE
-    ]
-    checks.append(
-        Check(
-            "capacity",
-            not over,
-            f"{len(busy) - len(over)} of {len(busy)} fleet-periods within their available units"
-            + (f"; over at {over[:3]}" if over else ""),
-        )
-    )
+    checks.append(_capacity(scenario, table["slices"], table["installed"]))
 
     installed = table["installed"]
     at_sites = installed[installed["procurement"].isin(["own", "lease"])]
@@ -145,6 +131,29 @@ def verify(folder: str | Path) -> list[Check]:
     checks.append(_energy(scenario, table))
     checks.append(_expansion(scenario, table))
     return checks
+
+
+def _capacity(scenario: Scenario, slices: pd.DataFrame, installed: pd.DataFrame) -> Check:
+    """In every slice of every period, the busy units of each fleet at each place fit in its
+    available units (availability times the units serving the slice), and the units rented for a
+    slice are within the period's units (which carry quotas and commitments)."""
+    available = slices["fleet"].map(lambda f: scenario.fleets[f].availability) * slices["units"]
+    busy = slices["peak_busy_units"]
+    over = slices.loc[busy > available * (1 + TOLERANCE) + TOLERANCE, ["period", "slice", "fleet", "site"]]
+    held = installed.set_index(["period", "fleet", "site"])["units"]
+    period_units = [held.get(k, 0.0) for k in zip(slices["period"], slices["fleet"], slices["site"], strict=True)]
+    beyond = slices.loc[slices["units"] > pd.Series(period_units, index=slices.index) * (1 + TOLERANCE) + TOLERANCE]
+    wrong = [tuple(row) for row in over.itertuples(index=False)]
+    wrong += [
+        (p, s, f, site, "more than the period's units")
+        for p, s, f, site in beyond[["period", "slice", "fleet", "site"]].itertuples(index=False)
+    ]
+    return Check(
+        "capacity",
+        not wrong,
+        f"{len(slices) - len(wrong)} of {len(slices)} fleet-slices within their available units"
+        + (f"; over at {wrong[:3]}" if wrong else ""),
+    )
 
 
 def _hours(period: str) -> float:
@@ -324,13 +333,24 @@ def _commitments(scenario: Scenario, installed: pd.DataFrame) -> Check:
 
 
 def _rental(scenario: Scenario, table: dict[str, pd.DataFrame]) -> Check:
-    """Rental recomputed from the units held and their hourly prices (periods of real length)."""
-    if scenario.time_slices:
-        return Check("rental", True, "not recomputed: with time slices cloud units are rented per slice")
+    """Rental recomputed from the units held and their hourly prices (periods of real length); with
+    several time slices, on-demand cloud units are paid for the hours of the slices they serve."""
+    per_slice = scenario.time_slices is not None and len(scenario.time_slices) > 1
     rented = table["installed"][table["installed"]["procurement"] != "own"]
-    hours = rented["period"].map(_hours)
+    if per_slice:
+        rented = rented[rented["procurement"] != "cloud"]
+        bursts = table["slices"][table["slices"]["procurement"] == "cloud"]
+        rented = pd.concat(
+            [
+                rented.assign(hours=rented["period"].map(_hours)),
+                bursts.assign(hours=bursts["period"].map(_hours) * bursts["hours_share"]),
+            ]
+        )
+    else:
+        rented = rented.assign(hours=rented["period"].map(_hours))
     usd = sum(
-        u * scenario.fleets[f].hourly_usd * h for f, u, h in zip(rented["fleet"], rented["units"], hours, strict=True)
+        u * (scenario.fleets[f].hourly_usd or 0.0) * h
+        for f, u, h in zip(rented["fleet"], rented["units"], rented["hours"], strict=True)
     )
     reported = table["costs"].loc[table["costs"]["component"] == "rental", "usd"].sum()
     ok = math.isclose(usd, reported, rel_tol=TOLERANCE, abs_tol=1e-3)
