@@ -46,15 +46,15 @@ class ExplicitSeries(Volume):
 
     @model_validator(mode="after")
     def _load(self, info: ValidationInfo) -> ExplicitSeries:
-        if (self.tokens is None) == (self.csv is None):
-            raise ValueError("give exactly one of 'tokens' (an inline table) or 'csv' (a file path)")
-        if self.tokens is not None:
-            table = self.tokens
-        else:
-            base_dir = Path((info.context or {}).get("base_dir", "."))
-            path = self.csv if self.csv.is_absolute() else base_dir / self.csv
-            self.csv = path.resolve()
-            table = _read_series_csv(self.csv)
+        match self.tokens, self.csv:
+            case dict() as table, None:
+                pass
+            case None, Path() as csv:
+                base_dir = Path((info.context or {}).get("base_dir", "."))
+                self.csv = (csv if csv.is_absolute() else base_dir / csv).resolve()
+                table = _read_series_csv(self.csv)
+            case _:
+                raise ValueError("give exactly one of 'tokens' (an inline table) or 'csv' (a file path)")
         bad = {label: value for label, value in table.items() if not (math.isfinite(value) and value >= 0)}
         if bad:
             raise ValueError(f"token counts must be finite and >= 0; got {bad}")

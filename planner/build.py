@@ -60,7 +60,8 @@ class Model:
     problem: pulp.LpProblem
     variables: dict[str, pd.DataFrame] = field(default_factory=dict)
     constraints: dict[str, pd.DataFrame] = field(default_factory=dict)
-    cost_terms: pd.DataFrame | None = None
+    # Empty, with its columns, until add_cost_terms fills it.
+    cost_terms: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["component", "t", "var", "usd"]))
     money_unit: float = 1.0
 
     def ranges(self) -> pd.DataFrame:

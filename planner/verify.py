@@ -35,9 +35,9 @@ def _step(schedule, period: str) -> float:
     """A scenario schedule's value in ``period`` (a month label), read independently of the planner."""
     if not isinstance(schedule, dict):
         return float(schedule)
-    month = pd.Period(period, freq="M") if "Q" not in period else pd.Period(period).asfreq("M", "s")
+    month = pd.Period(period, freq="M") if "Q" not in period else pd.Period(period).asfreq("M", "start")
     steps = sorted(
-        (pd.Period(label, freq="M") if "Q" not in str(label) else pd.Period(label).asfreq("M", "s"), v)
+        (pd.Period(label, freq="M") if "Q" not in str(label) else pd.Period(label).asfreq("M", "start"), v)
         for label, v in schedule.items()
     )
     return float([v for start, v in steps if start <= month][-1])
@@ -63,7 +63,7 @@ def verify(folder: str | Path) -> list[Check]:
     missing = table["unserved"].groupby(keys)["tokens_per_s"].sum()
     demand = table["demand"].set_index(keys)["tokens_per_s"]
     covered = served.reindex(demand.index, fill_value=0.0) + missing.reindex(demand.index, fill_value=0.0)
-    bad = [k for k, d in demand.items() if not _close(covered[k], d)]
+    bad = [k for k, c, d in zip(demand.index, covered, demand, strict=True) if not _close(c, d)]
     checks.append(
         Check(
             "demand",
@@ -77,7 +77,7 @@ def verify(folder: str | Path) -> list[Check]:
     units = table["installed"].set_index(["period", "fleet", "site"])["units"]
     over = [
         k
-        for k, b in busy.items()
+        for k, b in zip(busy.index, busy, strict=True)
         if b > scenario.fleets[k[1]].availability * units.get(k, 0.0) * (1 + TOLERANCE) + TOLERANCE
     ]
     checks.append(
@@ -93,7 +93,7 @@ def verify(folder: str | Path) -> list[Check]:
     at_sites = installed[installed["procurement"].isin(["own", "lease"])]
     over = []
     for (period, site), group in at_sites.groupby(["period", "site"]):
-        spec = scenario.sites[site]
+        spec = scenario.sites[str(site)]
         if spec.expansion is not None:
             continue  # added blocks are not in the tables; the power table reports the cap used
         draw = (
@@ -101,7 +101,7 @@ def verify(folder: str | Path) -> list[Check]:
             * spec.pue
             / 1000
         )
-        if draw > _step(spec.power_mw, period) * (1 + TOLERANCE) + TOLERANCE:
+        if draw > _step(spec.power_mw, str(period)) * (1 + TOLERANCE) + TOLERANCE:
             over.append((period, site))
     checks.append(
         Check("power", not over, "every site within its power cap" if not over else f"over the cap at {over[:3]}")
@@ -110,8 +110,8 @@ def verify(folder: str | Path) -> list[Check]:
     builds = table["builds"]
     over = []
     for (period, fleet), group in builds.groupby(["period", "fleet"]):
-        limit = scenario.fleets[fleet].max_build_units_per_period
-        if limit is not None and group["units"].sum() > _step(limit, period) * (1 + TOLERANCE) + TOLERANCE:
+        limit = scenario.fleets[str(fleet)].max_build_units_per_period
+        if limit is not None and group["units"].sum() > _step(limit, str(period)) * (1 + TOLERANCE) + TOLERANCE:
             over.append((period, fleet))
     checks.append(Check("supply", not over, "builds within supply" if not over else f"beyond supply at {over[:3]}"))
 
@@ -145,7 +145,7 @@ def _quota(scenario: Scenario, installed: pd.DataFrame) -> Check:
     """Rented units of a fleet, over all its places, within its quota."""
     rented = installed[installed["procurement"] != "own"].groupby(["period", "fleet"])["units"].sum()
     over = []
-    for (period, fleet), units in rented.items():
+    for (period, fleet), units in zip(rented.index, rented, strict=True):
         quota = scenario.fleets[fleet].quota_units
         if quota is not None and units > _step(quota, period) * (1 + TOLERANCE) + TOLERANCE:
             over.append((period, fleet))
@@ -165,20 +165,21 @@ def _shares(scenario: Scenario, allocation: pd.DataFrame) -> list[Check]:
             {
                 f.vendor: policy.vendor_share_limits.get(f.vendor, policy.max_vendor_share)
                 for f in scenario.fleets.values()
+                if f.vendor is not None  # set on every loaded fleet
             },
         ),
         ("category_share", "category", dict(policy.category_share_limits)),
     ):
-        limits = {group: limit for group, limit in limits.items() if limit is not None}
-        if not limits:
+        bounded = {group: limit for group, limit in limits.items() if limit is not None}
+        if not bounded:
             continue
         group = allocation["fleet"].map(lambda f, a=attribute: getattr(scenario.fleets[f], a))
         tokens = allocation.assign(group=group).groupby(["period", "group"])["tokens"].sum()
         total = allocation.groupby("period")["tokens"].sum()
         over = [
             (period, g, round(t / total[period], 6))
-            for (period, g), t in tokens.items()
-            if g in limits and total[period] > 0 and t > (limits[g] + TOLERANCE) * total[period]
+            for (period, g), t in zip(tokens.index, tokens, strict=True)
+            if g in bounded and total[period] > 0 and t > (bounded[g] + TOLERANCE) * total[period]
         ]
         checks.append(
             Check(

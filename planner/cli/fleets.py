@@ -189,16 +189,18 @@ def show(
         "TTFT ms",
     ):
         table.add_column(column, justify="left" if column in ("origin", "precision") else "right")
-    for row in points.itertuples(index=False):
-        cells = [
-            row.concurrency,
-            row.units_per_replica,
-            row.prefill_tokens_per_s,
-            row.decode_tokens_per_s,
-            row.tokens_per_s_per_user,
-            row.ttft_ms,
-        ]
-        table.add_row(row.origin, row.precision, *("" if pd.isna(c) else f"{c:,.0f}" for c in cells))
+    columns = [
+        "origin",
+        "precision",
+        "concurrency",
+        "units_per_replica",
+        "prefill_tokens_per_s",
+        "decode_tokens_per_s",
+        "tokens_per_s_per_user",
+        "ttft_ms",
+    ]
+    for origin, precision, *cells in points[columns].itertuples(index=False, name=None):
+        table.add_row(origin, precision, *("" if pd.isna(c) else f"{c:,.0f}" for c in cells))
     out.print(table)
 
 
@@ -230,18 +232,11 @@ def compare(
         "$ / M tokens",
     ):
         table.add_column(column, justify="left" if column in ("system", "category") else "right")
-    for row in meeting.itertuples(index=False):
-        cost = "" if pd.isna(row.usd_per_mtok) else f"{row.usd_per_mtok:,.3f}"
-        table.add_row(
-            row.system,
-            row.category,
-            f"{row.concurrency:,.0f}",
-            f"{row.tokens_per_s_per_user:,.0f}",
-            f"{row.ttft_ms:,.0f}",
-            f"{row.tokens_per_s:,.0f}",
-            f"{row.tokens_per_s_per_kw:,.0f}",
-            cost,
-        )
+    columns = ["system", "category", "concurrency", "tokens_per_s_per_user", "ttft_ms", "tokens_per_s"]
+    columns += ["tokens_per_s_per_kw", "usd_per_mtok"]
+    for system, category, *figures, usd_per_mtok in meeting[columns].itertuples(index=False, name=None):
+        cost = "" if pd.isna(usd_per_mtok) else f"{usd_per_mtok:,.3f}"
+        table.add_row(system, category, *(f"{figure:,.0f}" for figure in figures), cost)
     out = console()
     out.print(table)
     for row in rows[rows["reason"] != ""].itertuples(index=False):
