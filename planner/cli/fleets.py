@@ -19,6 +19,7 @@ from fleets import (
     operating_points,
 )
 from fleets.economics import cost_per_hour, request_tokens_per_s, usd_per_million_tokens
+from fleets.points import COLUMNS as POINT_COLUMNS
 from planner.cli.common import console, fail
 from planner.errors import Problem
 
@@ -189,16 +190,7 @@ def show(
         "TTFT ms",
     ):
         table.add_column(column, justify="left" if column in ("origin", "precision") else "right")
-    columns = [
-        "origin",
-        "precision",
-        "concurrency",
-        "units_per_replica",
-        "prefill_tokens_per_s",
-        "decode_tokens_per_s",
-        "tokens_per_s_per_user",
-        "ttft_ms",
-    ]
+    columns = [c for c in POINT_COLUMNS if c not in ("output_tokens_per_s", "source")]
     for origin, precision, *cells in points[columns].itertuples(index=False, name=None):
         table.add_row(origin, precision, *("" if pd.isna(c) else f"{c:,.0f}" for c in cells))
     out.print(table)
