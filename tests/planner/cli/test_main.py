@@ -379,6 +379,7 @@ def test_explain_prints_the_other_way_out(runner, workdir):
     path = _write_scenario(workdir / "committed.yaml", data)
     result = runner.invoke(app, ["explain", str(path)])
     assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # an exit, not a crash
     assert "Or else, way 2, relaxing none of the limits above" in result.stdout
     assert "raise sites.s.power_mw for 2026-01" in result.stdout
     as_json = json.loads(runner.invoke(app, ["explain", str(path), "--json"]).stdout)
