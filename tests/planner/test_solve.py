@@ -10,13 +10,13 @@ needed; one unit-month of capital costs capex / 12 and one busy unit-month of en
 from __future__ import annotations
 
 import importlib
-import math
 import sys
 
 import numpy as np
 import pandas as pd
 import pulp
 import pytest
+import yaml
 
 from demand import ExponentialGrowth, planning_periods
 from planner import Scenario, ScenarioError, Status, solve
@@ -171,10 +171,12 @@ def test_existing_units_above_the_power_cap_make_the_plan_infeasible(make_scenar
 
 
 def test_solve_accepts_a_path(tmp_path):
-    from planner import default_scenario_path
-
-    assert solve(default_scenario_path()).is_optimal
-    assert math.isfinite(solve(str(default_scenario_path())).objective_usd)
+    """A scenario file, named by a Path or a str, solves to the hand-checked cost of its plan
+    (ten units at $1,000 capital + $744 energy each)."""
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(scenario_dict()), encoding="utf-8")
+    assert solve(path).objective_usd == pytest.approx(10 * (1000 + ENERGY_PER_BUSY_UNIT_MONTH))
+    assert solve(str(path)).objective_usd == pytest.approx(10 * (1000 + ENERGY_PER_BUSY_UNIT_MONTH))
 
 
 def test_a_missing_solver_is_reported_not_raised(make_scenario, monkeypatch):
