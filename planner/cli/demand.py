@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal, cast
+from typing import Annotated
 
 import pandas as pd
 import typer
 from pydantic import ValidationError
 
-from demand import FAMILIES, ExplicitSeries, fit, planning_periods
-from demand.fit import FamilyName
+from demand import ExplicitSeries, fit, planning_periods
 from planner.cli.common import console, fail, load
 from planner.data import ModelData
 from planner.errors import Problem
@@ -52,9 +51,16 @@ def show(
     console().print(demand_report(demand))
 
 
-# Made from the fitter's own list, so that the CLI offers exactly the families it knows (mypy
-# cannot list members made this way: they are looked up by name below).
-FamilyChoice = StrEnum("FamilyChoice", {name: name for name in ("auto", *FAMILIES)})  # type: ignore[misc]
+class FamilyChoice(StrEnum):
+    """Growth families ``demand fit`` offers: 'auto' and the fitter's ``FAMILIES``, in its order
+    (tests/planner/cli/test_demand.py keeps the two lists equal)."""
+
+    auto = "auto"
+    exponential = "exponential"
+    logistic = "logistic"
+    decaying = "decaying"
+    gompertz = "gompertz"
+    bass = "bass"
 
 
 @app.command("fit")
@@ -67,7 +73,7 @@ def fit_command(
     family: Annotated[
         FamilyChoice,
         typer.Option(help="Growth family; 'auto' picks the one that best predicts the end of the history."),
-    ] = FamilyChoice["auto"],
+    ] = FamilyChoice.auto,
     horizon: Annotated[int, typer.Option(min=1, max=600, help="Periods to project after the history.")] = 36,
     start: Annotated[
         str | None, typer.Option(help="First projected month ('2026-05'). Default: the month after the history ends.")
@@ -81,8 +87,7 @@ def fit_command(
     """Fit a growth curve to history: fit summary, band table, and a YAML snippet for a scenario."""
     try:
         series = ExplicitSeries.model_validate({"csv": history})
-        # A choice is one of the fitter's names by construction of FamilyChoice.
-        result = fit(series, family=cast("FamilyName | Literal['auto']", family.value))
+        result = fit(series, family=family.value)
         first = start or str((result.growth_at - pd.Timedelta(days=1)).to_period("M") + 1)
         periods = planning_periods(first, horizon, period_length.value)
         bands = result.bands(periods, samples=samples, seed=seed)

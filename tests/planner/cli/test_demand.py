@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 import demand
 from demand import DemandSpec, ExponentialGrowth, planning_periods
 from planner.cli import app
+from planner.cli.demand import FamilyChoice
 
 ENV = {"COLUMNS": "200"}
 
@@ -66,6 +67,10 @@ def test_fit_prints_summary_band_and_a_snippet_that_works_in_a_scenario(runner, 
     snippet = out.split("Paste under a demand entry of a scenario:")[1]
     spec = TypeAdapter(DemandSpec).validate_python(yaml.safe_load(snippet))
     assert spec.kind == "exponential" and spec.rate == pytest.approx(0.05, rel=0.05)
+
+
+def test_fit_offers_auto_and_every_family_the_fitter_knows():
+    assert [choice.value for choice in FamilyChoice] == ["auto", *demand.FAMILIES]
 
 
 def test_fit_auto_compares_families(runner, history):
