@@ -4,8 +4,10 @@
 squares on the log scale, or with ``family="auto"`` compares the families on the most recent
 observations held out. The result states what the fitted curve implies (growth over the next year,
 doubling time) so that an implausible extrapolation shows at once, gives bands from a residual
-bootstrap, and writes the curve as YAML for a scenario file. :class:`Fitted` does the same inside
-a scenario: a demand entry of ``kind: fitted`` fits its history when the scenario is loaded.
+bootstrap across the families that predict the held-out end comparably well (see
+:mod:`demand.bands`), and writes the curve as YAML for a scenario file. :class:`Fitted` does the
+same inside a scenario: a demand entry of ``kind: fitted`` fits its history when the scenario is
+loaded.
 
 A decaying-growth curve and a Gompertz curve are the same shape (a Gompertz curve is growth whose
 rate decays exponentially), stated through different figures; on equal holdout errors ``auto``
@@ -35,6 +37,7 @@ import yaml
 from pydantic import Field, PrivateAttr, model_validator
 from scipy.optimize import least_squares
 
+from demand.bands import Ensemble, Member, family_weights
 from demand.curves import (
     UNIT_DAYS,
     Bass,
@@ -47,6 +50,7 @@ from demand.curves import (
     period_bounds,
     to_days,
 )
+from demand.plausibility import MAX_ANNUAL_GROWTH, format_factor
 from demand.series import ExplicitSeries
 
 FamilyName = Literal["exponential", "logistic", "decaying", "gompertz", "bass"]
@@ -55,8 +59,6 @@ _MONTH = UNIT_DAYS["month"]
 _YEAR = UNIT_DAYS["year"]
 # Holdout errors this close are noise, not evidence: the family with fewer parameters is chosen.
 _TIE_RELATIVE, _TIE_ABSOLUTE = 0.01, 1e-6
-# Above this annual growth factor the summary warns that the curve cannot be sustained.
-_IMPLAUSIBLE_GROWTH = 10.0
 # How far a fitted level or ceiling may stray from the observed volumes (a factor either way);
 # far beyond the data but finite, so the optimizer cannot run off to overflow.
 _LEVEL_SPAN = math.log(1e6)
@@ -360,6 +362,8 @@ class _Bass(_Family):
 _FAMILIES: dict[str, _Family] = {f.name: f for f in (_Exponential(), _Logistic(), _Decaying(), _Gompertz(), _Bass())}
 FAMILIES: tuple[str, ...] = tuple(_FAMILIES)
 """The growth families :func:`fit` knows, in its order of preference on ties."""
+# Two families that give the same curves (see the module's docstring).
+_SAME_SHAPE = ("decaying", "gompertz")
 
 
 class _Solution:
@@ -403,13 +407,6 @@ class _Solution:
             self._bootstraps[key] = (curves, failed)
         return self._bootstraps[key]
 
-    def quantiles(self, first, end, levels, samples: int, seed: int) -> tuple[np.ndarray, int]:
-        """Quantiles ``levels`` across the bootstrap curves of the tokens between days ``first`` and
-        ``end``, and how many refits failed."""
-        curves, failed = self.bootstrap(samples, seed)
-        draws = np.array([curve.between(first, end) for curve in curves])
-        return np.quantile(draws, levels, axis=0), failed
-
 
 @dataclass(frozen=True, eq=False)
 class FitResult:
@@ -443,7 +440,8 @@ class FitResult:
         One row per family: ``family``, ``fitted``, in-sample ``rmse_log``, ``holdout_rmse_log``,
         ``annual_growth_factor``, ``doubling_time_days`` and a ``note``. With ``family="auto"`` the
         figures come from the fits to the history without its held-out end; with a named family
-        the single row repeats the fit and has no holdout error.
+        the single row repeats the fit and has no holdout error. The note of each family in the
+        band says its weight there.
     """
 
     family: str
@@ -458,6 +456,16 @@ class FitResult:
     history: pd.DataFrame
     comparison: pd.DataFrame
     _solution: _Solution = field(repr=False)
+    _ensemble: Ensemble = field(repr=False)
+
+    @property
+    def band_weights(self) -> dict[str, float]:
+        """The families behind the low/high band and their weights (the fitted family first)."""
+        return self._ensemble.weights
+
+    def band_method(self, quantiles: tuple[float, float] = (0.1, 0.9), samples: int = 200) -> str:
+        """How the band of :meth:`bands` with these low and high ``quantiles`` and ``samples`` is made."""
+        return self._ensemble.describe(quantiles[0], quantiles[1], samples)
 
     @property
     def growth_at(self) -> pd.Timestamp:
@@ -478,14 +486,15 @@ class FitResult:
             "growth_at": str(self.growth_at.date()),
             "annual_growth_factor": self.annual_growth_factor,
             "doubling_time_days": self.doubling_time_days,
+            "band_weights": self.band_weights,
             "warning": self._warning(),
         }
 
     def _warning(self) -> str | None:
-        if self.annual_growth_factor <= _IMPLAUSIBLE_GROWTH:
+        if self.annual_growth_factor <= MAX_ANNUAL_GROWTH:
             return None
         return (
-            f"the fitted {self.family} curve implies {_times(self.annual_growth_factor)} growth in the year after "
+            f"the fitted {self.family} curve implies {format_factor(self.annual_growth_factor)} growth in the year after "
             f"{self.growth_at.date()}, which is implausible to sustain; consider a saturating family or a shorter horizon"
         )
 
@@ -496,12 +505,15 @@ class FitResult:
         samples: int = 200,
         seed: int = 0,
     ) -> pd.DataFrame:
-        """Tokens per period: the fitted curve and a band from a residual bootstrap.
+        """Tokens per period: the fitted curve and a band across the families that fit comparably.
 
-        Each bootstrap sample adds the log residuals, resampled with replacement, to the fitted
-        log tokens and refits the family; the band is the quantiles of the refitted curves'
-        tokens in each period. The band covers the uncertainty of the curve fitted to this
-        history, not a change of trend the history does not show.
+        Each bootstrap sample adds a family's log residuals, resampled with replacement, to its
+        fitted log tokens and refits it; the samples are shared between the families in
+        :attr:`band_weights` by weight and pooled, and the band is the quantiles of the refitted
+        curves' tokens in each period, widened where needed to hold each family's own curve (see
+        :mod:`demand.bands`; :meth:`band_method` says it in words). The band covers the noise of
+        this history and the choice among the families that predict its end about equally well,
+        not a change of trend the history does not show.
 
         Parameters
         ----------
@@ -519,7 +531,8 @@ class FitResult:
         DataFrame
             One row per period: ``period`` (label), ``low``, ``base`` (the fitted curve's own
             projection), ``high`` and ``mid`` (the middle quantile), in tokens per period. Refits
-            that fail are left out and counted in ``attrs["failed_samples"]``.
+            that fail are left out and counted in ``attrs["failed_samples"]``; ``attrs["method"]``
+            says how the band was made.
 
         Raises
         ------
@@ -533,11 +546,14 @@ class FitResult:
                 f"quantiles must be three increasing fractions between 0 and 1 (low, middle, high); got {levels}"
             )
         first, end = period_bounds(periods)
-        (low, mid, high), failed = self._solution.quantiles(first, end, levels, samples, seed)
+        (low, mid, high), failed = self._ensemble.quantiles(
+            lambda curve: curve.between(first, end), levels, samples, seed
+        )
         frame = pd.DataFrame(
             {"period": periods.astype(str), "low": low, "base": self.spec.per_period(periods), "high": high, "mid": mid}
         )
         frame.attrs["failed_samples"] = failed
+        frame.attrs["method"] = self.band_method((quantiles[0], quantiles[2]), samples)
         return frame
 
     def yaml_snippet(self) -> str:
@@ -547,7 +563,7 @@ class FitResult:
         mapping = {"kind": dumped.pop("kind"), **dumped}
         comment = (
             f"# {self.family} curve fitted to {self.n_points} observations (RMSE {self.rmse_log:.3g} in log tokens, "
-            f"R^2 {self.r2_log:.3f}); implies {_times(self.annual_growth_factor)} growth in the year after {self.growth_at.date()}"
+            f"R^2 {self.r2_log:.3f}); implies {format_factor(self.annual_growth_factor)} growth in the year after {self.growth_at.date()}"
         )
         return comment + "\n" + yaml.safe_dump(mapping, sort_keys=False)
 
@@ -594,12 +610,14 @@ def fit(
             raise ValueError(f"holdout must be a share between 0 and 1; got {holdout}")
         comparison, chosen = _compare(data, max(2, round(holdout * len(data))), at)
         solution = _Solution.of(_FAMILIES[chosen], data)
+        ensemble = _ensemble(solution, data, comparison)
     elif family in _FAMILIES:
         solution = _Solution.of(_FAMILIES[family], data)
         comparison = pd.DataFrame([_row(solution, at, math.nan, "the family asked for; not compared with the others")])
+        ensemble = Ensemble((Member(family, 1.0, solution),), named=True)
     else:
         raise ValueError(f"unknown family {family!r}; choose 'auto' or one of {', '.join(FAMILIES)}")
-    return _result(solution, table, comparison, at)
+    return _result(solution, table, comparison, at, ensemble)
 
 
 def _observations(history) -> pd.DataFrame:
@@ -672,6 +690,39 @@ def _compare(data: _Data, held_out: int, at: pd.Timestamp) -> tuple[pd.DataFrame
     return comparison, chosen
 
 
+def _ensemble(chosen: _Solution, data: _Data, comparison: pd.DataFrame) -> Ensemble:
+    """The families behind the band of an ``auto`` fit, each refitted to the whole history (the
+    chosen one first); the comparison's notes say which they are and their weights."""
+    holdout = dict(zip(comparison["family"], comparison["holdout_rmse_log"], strict=True))
+    # A Gompertz curve is a decaying-growth curve stated otherwise: the shape is counted once, as
+    # the chosen one or else the one with the smaller holdout error.
+    twins = [name for name in _SAME_SHAPE if math.isfinite(holdout.get(name, math.nan))]
+    if len(twins) == 2:
+        kept = chosen.family.name if chosen.family.name in twins else min(twins, key=lambda name: holdout[name])
+        dropped = twins[1] if kept == twins[0] else twins[0]
+        del holdout[dropped]
+        _add_note(comparison, dropped, f"the same curves as {kept}, which stands for both in the band")
+    weights = family_weights(holdout)
+    solutions = {chosen.family.name: chosen}
+    for name in weights:
+        if name not in solutions:
+            try:
+                solutions[name] = _Solution.of(_FAMILIES[name], data)
+            except ValueError as error:
+                _add_note(comparison, name, f"left out of the band: its fit to the whole history failed ({error})")
+    total = sum(weights[name] for name in solutions)
+    members = tuple(Member(name, weights[name] / total, solution) for name, solution in solutions.items())
+    for member in members:
+        _add_note(comparison, member.family, f"in the band with weight {member.weight:.2f}")
+    return Ensemble(members)
+
+
+def _add_note(comparison: pd.DataFrame, family: str, note: str) -> None:
+    row = comparison["family"] == family
+    before = str(comparison.loc[row, "note"].iloc[0] or "")
+    comparison.loc[row, "note"] = f"{before}; {note}" if before else note
+
+
 def _row(solution: _Solution, at: pd.Timestamp, holdout_rmse: float, note: str) -> dict:
     """A comparison row, with growth figures ``at`` the end of the whole history."""
     return {
@@ -685,7 +736,9 @@ def _row(solution: _Solution, at: pd.Timestamp, holdout_rmse: float, note: str) 
     }
 
 
-def _result(solution: _Solution, table: pd.DataFrame, comparison: pd.DataFrame, at: pd.Timestamp) -> FitResult:
+def _result(
+    solution: _Solution, table: pd.DataFrame, comparison: pd.DataFrame, at: pd.Timestamp, ensemble: Ensemble
+) -> FitResult:
     n, k = len(solution.data), solution.family.n_params
     ssr = float(np.sum(solution.residuals**2))
     log_daily = solution.data.log_daily
@@ -705,6 +758,7 @@ def _result(solution: _Solution, table: pd.DataFrame, comparison: pd.DataFrame, 
         history=table.assign(fitted_tokens=np.exp(solution.log_fitted)),
         comparison=comparison,
         _solution=solution,
+        _ensemble=ensemble,
     )
 
 
@@ -714,11 +768,6 @@ def _rmse(residuals: np.ndarray) -> float:
 
 def _timestamp(days: float) -> pd.Timestamp:
     return _EPOCH + pd.Timedelta(days=float(days))
-
-
-def _times(factor: float) -> str:
-    """A growth factor for people: '2.59x', '8,370x'."""
-    return f"{factor:,.0f}x" if factor >= 100 else f"{factor:.3g}x"
 
 
 @lru_cache(maxsize=64)
@@ -734,7 +783,8 @@ class Fitted(Volume):
     """Demand from a growth curve fitted to a history when the scenario is loaded.
 
     The ``base`` band is the fitted curve itself; ``low`` and ``high`` take, for each period, a
-    quantile of its tokens across a residual bootstrap of the fit (see :meth:`FitResult.bands`).
+    quantile of its tokens across a residual bootstrap of the families that fit the history
+    comparably (see :meth:`FitResult.bands` and :mod:`demand.bands`).
     """
 
     kind: Literal["fitted"] = Field(default="fitted", description="Selects a growth curve fitted to a demand history.")
@@ -749,11 +799,16 @@ class Fitted(Volume):
     )
     band: Literal["low", "base", "high"] = Field(
         default="base",
-        description="Which projection to plan for: the fitted curve ('base') or a bootstrap quantile of tokens per period.",
+        description="Which projection to plan for: the fitted curve ('base') or a quantile of tokens per period across "
+        "a bootstrap of the families that fit the history comparably ('low', 'high'; a named family: its own).",
     )
     low_quantile: float = Field(default=0.1, gt=0, lt=0.5, description="Quantile (a fraction) of the 'low' band.")
     high_quantile: float = Field(default=0.9, gt=0.5, lt=1, description="Quantile (a fraction) of the 'high' band.")
-    samples: int = Field(default=200, ge=10, description="Number of bootstrap refits behind the low and high bands.")
+    samples: int = Field(
+        default=200,
+        ge=10,
+        description="Number of bootstrap refits (all families together) behind the low and high bands.",
+    )
     seed: int = Field(
         default=0, description="Seed (an integer) of the bootstrap resampling, so bands are reproducible."
     )
@@ -779,15 +834,19 @@ class Fitted(Volume):
         """Tokens per day at ``times``: the fitted curve's, or its band's quantile across the bootstrap."""
         if self.band == "base":
             return self._result.spec.evaluate(times)
-        curves, _ = self._result._solution.bootstrap(self.samples, self.seed)
-        return np.quantile([curve.evaluate(times) for curve in curves], self._quantile, axis=0)
+        values, _ = self._result._ensemble.quantiles(
+            lambda curve: curve.evaluate(times), self._quantile, self.samples, self.seed
+        )
+        return values
 
     def between(self, first, end) -> np.ndarray:
         """Tokens between days ``first`` and ``end``: the fitted curve's, or its band's quantile of
         each interval's tokens across the bootstrap."""
         if self.band == "base":
             return self._result.spec.between(first, end)
-        values, _ = self._result._solution.quantiles(first, end, self._quantile, self.samples, self.seed)
+        values, _ = self._result._ensemble.quantiles(
+            lambda curve: curve.between(first, end), self._quantile, self.samples, self.seed
+        )
         return values
 
     @property

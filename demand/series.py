@@ -26,6 +26,12 @@ class ExplicitSeries(Volume):
     Labels are months (``'2026-03'``), quarters (``'2026Q1'``) or dates (``'2026-03-02'``) that
     start a day or a week (see ``interval``). Every planning period must be fully covered and no
     two labels may overlap.
+
+    A CSV file's time column may also be named ``date``, ``time``, ``day``, ``week``, ``month`` or
+    ``quarter`` (:data:`TIME_COLUMNS`, any case), or be named by ``time_column``; its tokens column
+    by ``tokens_column``. A ``day`` or ``week`` column says what its dates cover; in a ``month``
+    column a date on the first of a month stands for that month, in a ``quarter`` column a date or
+    month starting a quarter for that quarter.
     """
 
     kind: Literal["series"] = Field(default="series", description="Selects an explicit table of tokens per interval.")
@@ -34,8 +40,16 @@ class ExplicitSeries(Volume):
     )
     csv: Path | None = Field(
         default=None,
-        description="CSV file with columns 'period' and 'tokens' ('#' starts a comment); a relative path is read "
-        "from the scenario file's folder.",
+        description="CSV file with columns 'period' (or date, time, day, week, month, quarter) and 'tokens' ('#' "
+        "starts a comment); a relative path is read from the scenario file's folder.",
+    )
+    time_column: str | None = Field(
+        default=None,
+        description="Name of the CSV file's time column, when it is none of period, date, time, day, week, month, "
+        "quarter (or the file has several of them).",
+    )
+    tokens_column: str | None = Field(
+        default=None, description="Name of the CSV file's column of token counts, when it is not 'tokens'."
     )
     interval: Literal["auto", "day", "week"] = Field(
         default="auto",
@@ -48,11 +62,22 @@ class ExplicitSeries(Volume):
     def _load(self, info: ValidationInfo) -> ExplicitSeries:
         match self.tokens, self.csv:
             case dict() as table, None:
-                pass
+                named = [name for name in ("time_column", "tokens_column") if getattr(self, name) is not None]
+                if named:
+                    raise ValueError(
+                        f"{' and '.join(named)} name columns of a CSV file; an inline 'tokens' table has none"
+                    )
             case None, Path() as csv:
                 base_dir = Path((info.context or {}).get("base_dir", "."))
                 self.csv = (csv if csv.is_absolute() else base_dir / csv).resolve()
-                table = _read_series_csv(self.csv)
+                table, covers = _read_series_csv(self.csv, self.time_column, self.tokens_column)
+                if covers is not None:
+                    if self.interval not in ("auto", covers):
+                        raise ValueError(
+                            f"{self.csv.name}: the time column holds {covers}s but interval is {self.interval!r}; "
+                            f"remove interval or rename the column"
+                        )
+                    self.interval = covers
             case _:
                 raise ValueError("give exactly one of 'tokens' (an inline table) or 'csv' (a file path)")
         bad = {label: value for label, value in table.items() if not (math.isfinite(value) and value >= 0)}
@@ -153,30 +178,118 @@ class ExplicitSeries(Volume):
         return self.between(*period_bounds(periods), names=[str(p) for p in periods])
 
 
-def _read_series_csv(path: Path) -> dict[str, float]:
+TIME_COLUMNS = ("period", "date", "time", "day", "week", "month", "quarter")
+"""Names taken for the time column of a series table (in any case) unless one is named."""
+
+# What a date in a time column of this name covers: one day or the week it starts.
+_COVERS: dict[str, Literal["day", "week"]] = {"day": "day", "week": "week"}
+
+
+def _pick_columns(columns, time_column: str | None = None, tokens_column: str | None = None) -> tuple[str, str]:
+    """The time and tokens columns among ``columns``: the ones named, else the usual names.
+
+    Names are matched in any case and without surrounding blanks.
+
+    Raises
+    ------
+    ValueError
+        If a named column is missing, no column has a usual name, or several do.
+    """
+    by_key = {str(column).strip().casefold(): column for column in columns}
+    listed = ", ".join(str(column) for column in columns)
+    problems = []
+    tokens = by_key.get((tokens_column or "tokens").strip().casefold())
+    if time_column is not None:
+        time = by_key.get(time_column.strip().casefold())
+        if time is None:
+            problems.append(f"no time column {time_column!r} (time_column); the columns are {listed}")
+    else:
+        candidates = [by_key[name] for name in TIME_COLUMNS if name in by_key]
+        time = candidates[0] if len(candidates) == 1 else None
+        if len(candidates) > 1:
+            problems.append(
+                f"columns {' and '.join(map(str, candidates))} could each be the time column; name it with time_column"
+            )
+    if tokens_column is not None and tokens is None:
+        problems.append(f"no tokens column {tokens_column!r} (tokens_column); the columns are {listed}")
+    if problems:
+        raise ValueError("; ".join(problems))
+    if time is None or tokens is None:
+        missing = [name for name, found in (("period", time), ("tokens", tokens)) if found is None]
+        raise ValueError(
+            f"missing column(s) {', '.join(missing)}; expected a header 'period,tokens' (the time column may also be "
+            f"named {', '.join(TIME_COLUMNS[1:])}; other names are given with time_column and tokens_column); "
+            f"the columns are {listed}"
+        )
+    return time, tokens
+
+
+def _time_labels(labels: list[str], column: str) -> tuple[list[str], Literal["day", "week"] | None]:
+    """Labels of a time column as series labels, and what its dates cover when its name says so.
+
+    In a ``month`` column a date on the first of a month stands for that month; in a ``quarter``
+    column a date or month starting a quarter stands for that quarter. Other labels are kept as
+    they are (a label that is no period at all is reported where the series is read).
+
+    Raises
+    ------
+    ValueError
+        If a date in a month or quarter column does not start one.
+    """
+    kind = str(column).strip().casefold()
+    if kind not in ("month", "quarter"):
+        return labels, _COVERS.get(kind)
+    out = []
+    for label in labels:
+        try:
+            period = parse_label(label)
+        except ValueError:
+            out.append(label)
+            continue
+        if kind == "month" and period.freqstr == "D":
+            if period.day != 1:
+                raise ValueError(
+                    f"{label!r} in column {column!r} is not the first day of a month; give months as '2026-03'"
+                )
+            label = str(period.asfreq("M"))
+        elif kind == "quarter" and period.freqstr[0] != "Q":
+            quarter = period.asfreq("Q")
+            if period.start_time != quarter.start_time:
+                raise ValueError(f"{label!r} in column {column!r} does not start a quarter; give quarters as '2026Q1'")
+            label = str(quarter)
+        out.append(label)
+    return out, None
+
+
+def _read_series_csv(
+    path: Path, time_column: str | None = None, tokens_column: str | None = None
+) -> tuple[dict[str, float], Literal["day", "week"] | None]:
+    """The tokens per label of a CSV file, and what its dates cover when the time column says so."""
     if not path.is_file():
         raise ValueError(f"demand CSV file not found: {path}")
     # '#' starts a comment, so a data file can name its source. Comments are cut here, with the
     # same rule as _file_lines, keeping every line so that reported line numbers stay right.
     text = path.read_text(encoding="utf-8", errors="replace")
-    frame = pd.read_csv(io.StringIO("\n".join(_content(line) for line in text.split("\n"))), dtype={"period": str})
-    missing = {"period", "tokens"} - set(frame.columns)
-    if missing:
-        raise ValueError(
-            f"{path.name}: missing column(s) {', '.join(sorted(missing))}; expected a header 'period,tokens'"
-        )
-    tokens = pd.to_numeric(frame["tokens"], errors="coerce")
+    frame = pd.read_csv(io.StringIO("\n".join(_content(line) for line in text.split("\n"))), dtype=str)
+    try:
+        time, count = _pick_columns(frame.columns, time_column, tokens_column)
+    except ValueError as error:
+        raise ValueError(f"{path.name}: {error}") from error
+    tokens = pd.to_numeric(frame[count], errors="coerce")
     if tokens.isna().any():
         rows = _file_lines(path, np.flatnonzero(tokens.isna()))
-        raise ValueError(f"{path.name}: non-numeric 'tokens' on line(s) {rows}")
-    if frame["period"].isna().any():
-        rows = _file_lines(path, np.flatnonzero(frame["period"].isna()))
-        raise ValueError(f"{path.name}: no 'period' on line(s) {rows}")
-    if frame["period"].duplicated().any():
-        raise ValueError(
-            f"{path.name}: period(s) listed twice: {sorted(set(frame['period'][frame['period'].duplicated()]))}"
-        )
-    return dict(zip(frame["period"], tokens.astype(float), strict=True))
+        raise ValueError(f"{path.name}: non-numeric {count!r} on line(s) {rows}")
+    if frame[time].isna().any():
+        rows = _file_lines(path, np.flatnonzero(frame[time].isna()))
+        raise ValueError(f"{path.name}: no {time!r} on line(s) {rows}")
+    try:
+        labels, covers = _time_labels(frame[time].str.strip().tolist(), time)
+    except ValueError as error:
+        raise ValueError(f"{path.name}: {error}") from error
+    repeated = pd.Series(labels)
+    if repeated.duplicated().any():
+        raise ValueError(f"{path.name}: period(s) listed twice: {sorted(set(repeated[repeated.duplicated()]))}")
+    return dict(zip(labels, tokens.astype(float), strict=True)), covers
 
 
 def _content(line: str) -> str:

@@ -646,7 +646,8 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
     - fixed_opex: units[f,s,t] * O[f] * years[t] (owned and leased units at sites).
     - energy: for units at sites, hours[t] * PUE[s] * price[s,t] / 1000 * (idle[f] * units[f,s,t]
       + (P[f] - idle[f]) * busy[f,s,t]), with ``busy`` the average busy units (as in
-      ``capacity`` without the peak factor): energy is paid on the average load.
+      ``capacity`` without the peak factor): energy is paid on the average load. Not for a lease
+      with ``energy_included``: its hourly price already pays for its electricity.
     - rental: units[f,s,t] * hourly[f] * hours[t] (leased, cloud and reserved units), or for
       on-demand cloud units rented per slice, burst[f,s,t,k] * hourly[f] * hours[t] * eta[k].
     - unserved_penalty: unserved[w,p,t,k] * u * seconds[t] * eta[k] / 1e6 * penalty (USD per Mtok).
@@ -660,11 +661,13 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
     fleets, periods = data.fleets, data.periods
     units = model.variables["units"]
     at_site = units[units["fleet"].map(fleets["at_site"])]
+    # A lease whose hourly price covers its electricity pays no energy here (its rental does).
+    metered = at_site[~at_site["fleet"].map(fleets["energy_included"]).astype(bool)]
     bursts = model.variables["burst"]
     # Cloud units rented per slice pay for their slice's hours; the period's units are then free.
     held_rented = units[(units["procurement"] != "own") & ~units["fleet"].isin(bursts["fleet"])]
     serve = model.variables["serve"]
-    serve_at_site = serve[serve["fleet"].map(fleets["at_site"])]
+    serve_metered = serve[serve["fleet"].map(fleets["at_site"] & ~fleets["energy_included"].astype(bool))]
     pairs = model.variables["pair"]
     pairs = pairs[pairs["kv_usd_per_mtok"] > 0]
 
@@ -682,11 +685,11 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
     serving = builds.loc[builds.index.repeat(builds["fleet"].map(fleets["life_periods"]).to_numpy())]
     serving = serving.assign(t=serving["t"] + serving.groupby(level=0).cumcount())
     serving = serving[serving["t"] < len(periods)]
-    idle_kw = at_site["fleet"].map(fleets["idle_power_kw"]).to_numpy()
+    idle_kw = metered["fleet"].map(fleets["idle_power_kw"]).to_numpy()
     busy_kw = (
-        serve_at_site["fleet"].map(fleets["max_power_kw"]) - serve_at_site["fleet"].map(fleets["idle_power_kw"])
+        serve_metered["fleet"].map(fleets["max_power_kw"]) - serve_metered["fleet"].map(fleets["idle_power_kw"])
     ).to_numpy()
-    busy_units = data.rate_unit / serve_at_site["tokens_per_s_per_unit"].to_numpy()
+    busy_units = data.rate_unit / serve_metered["tokens_per_s_per_unit"].to_numpy()
     terms = pd.concat(
         [
             _cost(
@@ -699,11 +702,11 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
                 "fixed_opex",
                 at_site["fleet"].map(fleets["opex_usd_per_year"]).to_numpy() * per_period(at_site, "years"),
             ),
-            _cost(at_site, "energy", idle_kw * energy_usd_per_mwh_hour(at_site)),
+            _cost(metered, "energy", idle_kw * energy_usd_per_mwh_hour(metered)),
             _cost(
-                serve_at_site,
+                serve_metered,
                 "energy",
-                busy_kw * busy_units * serve_at_site["hours_share"].to_numpy() * energy_usd_per_mwh_hour(serve_at_site),
+                busy_kw * busy_units * serve_metered["hours_share"].to_numpy() * energy_usd_per_mwh_hour(serve_metered),
             ),
             _cost(
                 held_rented,

@@ -43,7 +43,8 @@ class ModelData:
         slices, the slice's own rate with them).
     fleets
         Indexed by fleet: procurement, ``at_site`` (own or lease: under a site's power cap),
-        vendor, category, prices, power, ``availability``, ``lead_periods``, ``life_periods``,
+        vendor, category, prices, power, ``energy_included`` (a lease whose hourly price covers its
+        electricity: no energy is charged for it), ``availability``, ``lead_periods``, ``life_periods``,
         ``term_periods`` (lease and reserved), ``capital_usd_per_year`` (capex times the capital
         recovery factor).
     placements
@@ -300,6 +301,7 @@ def _fleets(scenario: Scenario) -> pd.DataFrame:
             "hourly_usd": fleet.hourly_usd if not owned else 0.0,
             "max_power_kw": fleet.max_power_kw if at_site else 0.0,
             "idle_power_kw": fleet.idle_power_kw if at_site else 0.0,
+            "energy_included": fleet.energy_included,
             "availability": fleet.availability,
             "lead_periods": math.ceil(fleet.lead_time_months / months - 1e-9) if owned else 0,
             "life_periods": life_periods,

@@ -76,6 +76,8 @@ def result_report(result: Result) -> Group:
     for component, value in summary["cost_by_component_usd"].items():
         costs.add_row(component, _usd(value), _usd(summary["nominal_cost_by_component_usd"][component]))
     parts.append(costs)
+    if summary["capacity_commitments"]:
+        parts.append(_commitments_table(summary["capacity_commitments"]))
 
     installed = result.installed
     last = installed[installed["period"] == installed["period"].iloc[-1]] if len(installed) else installed
@@ -112,6 +114,36 @@ def result_report(result: Result) -> Group:
         )
     parts.append(mix)
     return Group(*parts)
+
+
+def _commitments_table(commitments: dict[str, dict]) -> Table:
+    """What each capacity commitment's power would cost drawn at full load, beside what the plan pays."""
+    table = Table(
+        title="Capacity commitments at full draw (committed MW x hours x $/MWh; nominal)", title_justify="left"
+    )
+    for column in (
+        "contract",
+        "peak IT MW",
+        "$/MWh",
+        "a year",
+        "a year with PUE",
+        "over the horizon",
+        "plan pays for energy",
+    ):
+        table.add_column(column, justify="left" if column == "contract" else "right")
+    for name, c in commitments.items():
+        if c["committed_it_mw_peak"] is None:
+            continue  # covers no power at a site (cloud units)
+        table.add_row(
+            Text(name),
+            f"{c['committed_it_mw_peak']:,.0f}",
+            f"{c['electricity_usd_per_mwh']:,.2f}",
+            _usd(c["full_draw_it_usd_per_year"]),
+            _usd(c["full_draw_facility_usd_per_year"]) if c["full_draw_facility_usd_per_year"] is not None else "",
+            _usd(c["full_draw_it_usd"]),
+            "included in the price" if c["energy_included"] else _usd(c["plan_energy_usd"]),
+        )
+    return table
 
 
 def explanation_report(explanation: Explanation, every_row: bool = False) -> Group:
@@ -259,12 +291,15 @@ def fit_report(result: FitResult, bands: pd.DataFrame) -> Group:
             )
         parts.append(comparison)
 
-    band = Table(title="Tokens per period (low, high: bootstrap band)", title_justify="left")
+    band = Table(title="Tokens per period", title_justify="left")
     for column in ("period", "low", "base", "high"):
         band.add_column(column, justify="left" if column == "period" else "right")
     for period, low, base, high in bands[["period", "low", "base", "high"]].itertuples(index=False, name=None):
         band.add_row(period, _tokens(low), _tokens(base), _tokens(high))
     parts.append(band)
+    parts.append(Text(f"base: the fitted curve; low, high: {bands.attrs['method']}."))
+    if bands.attrs["failed_samples"]:
+        parts.append(Text(f"{bands.attrs['failed_samples']} bootstrap refits did not converge and are left out."))
     parts.append(Text("Paste under a demand entry of a scenario:", style="bold"))
     parts.append(Text(result.yaml_snippet()))
     return Group(*parts)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -16,6 +13,7 @@ import pandas as pd
 import pulp
 
 from planner.build import MUSD, Model
+from planner.output import write_folder
 from planner.scenario import Scenario
 
 COMPONENTS = (
@@ -47,7 +45,28 @@ TABLE_COLUMNS: dict[str, list[str]] = {
         "peak_busy_units",
         "concurrency",
     ],
-    "power": ["period", "site", "used_mw", "cap_mw", "marginal_usd_per_mw"],
+    "power": [
+        "period",
+        "site",
+        "reserved_mw",
+        "drawn_it_mw",
+        "drawn_facility_mw",
+        "cap_mw",
+        "expansion_mw",
+        "marginal_usd_per_mw",
+    ],
+    "energy": [
+        "period",
+        "site",
+        "fleet",
+        "reserved_mw",
+        "drawn_it_mw",
+        "drawn_facility_mw",
+        "energy_mwh",
+        "energy_usd",
+        "energy_included",
+    ],
+    "expansion": ["period", "site", "blocks", "new_blocks", "expansion_mw", "capital_usd"],
     "costs": ["period", "component", "usd", "discounted_usd"],
     "prices": ["period", "workload", "marginal_usd_per_mtok"],
     "unserved": ["period", "workload", "phase", "tokens_per_s", "tokens"],
@@ -73,9 +92,27 @@ TABLE_COLUMNS: dict[str, list[str]] = {
         "prompt_tokens_per_s",
         "usd",
     ],
-    "policy": ["period", "policy", "subject", "limit", "actual", "unit", "binding", "marginal_usd_per_unit"],
+    "policy": [
+        "period",
+        "policy",
+        "subject",
+        "limit",
+        "actual",
+        "unit",
+        "binding",
+        "marginal_usd_per_unit",
+        "committed_it_mw",
+        "hours",
+        "electricity_usd_per_mwh",
+        "full_draw_it_usd",
+        "full_draw_facility_usd",
+        "plan_energy_usd",
+    ],
 }
 """Every result table and its columns, in order."""
+
+PLAN_MARKERS = ("summary.json", "scenario.yaml")
+"""Files every written plan holds: a folder with them may be replaced by a new plan."""
 
 
 class Status(StrEnum):
@@ -111,7 +148,24 @@ class Result:
         The scenario, with defaults and catalog figures filled in.
     tables
         The tidy tables named in :data:`TABLE_COLUMNS`; also reachable as attributes
-        (``result.allocation``).
+        (``result.allocation``). Power and energy, in nominal USD:
+
+        - ``power``, per site and period: ``reserved_mw``, the units at nameplate times PUE (what
+          the cap binds: ``reserved_mw <= cap_mw + expansion_mw``), ``cap_mw`` as given and
+          ``expansion_mw`` from the blocks in service; ``drawn_it_mw`` and ``drawn_facility_mw``
+          (with PUE), the power drawn on average; ``marginal_usd_per_mw`` of more cap.
+        - ``energy``, per period, site and owned or leased fleet: the same reserved and drawn MW,
+          ``energy_mwh`` (facility draw times hours) and ``energy_usd`` (times the site's price),
+          which add up to the ``energy`` cost component; zero USD where ``energy_included`` (a
+          lease whose hourly price pays for its electricity).
+        - ``expansion``, per period and site that may expand: ``blocks`` in service,
+          ``new_blocks`` added that period, the ``expansion_mw`` they add and their
+          ``capital_usd`` (the site's part of the ``expansion`` cost component).
+        - ``policy`` rows of capacity commitments also carry ``committed_it_mw``, the period's
+          ``hours``, the ``electricity_usd_per_mwh`` where the covered units stand, what the
+          committed MW would cost drawn at full load (``full_draw_it_usd`` = MW x hours x price,
+          ``full_draw_facility_usd`` with PUE) and ``plan_energy_usd``, what the plan pays for the
+          covered fleets' energy; other rows leave them empty.
     solver, solver_version, solve_seconds, build_seconds, model_size
         How the answer was obtained.
     gap
@@ -174,6 +228,8 @@ class Result:
             "installed": _installed(model),
             "allocation": _allocation(model),
             "power": _power(model),
+            "energy": _energy(model),
+            "expansion": _expansion(model),
             "costs": _costs(model),
             "prices": _prices(model),
             "unserved": _unserved(model),
@@ -211,6 +267,7 @@ class Result:
             "demand_tokens": float(self.tables["demand"]["tokens"].sum()),
             "unserved_tokens": float(self.tables["unserved"]["tokens"].sum()) if self.has_plan else None,
             **(self._mix() if self.has_plan else {}),
+            "capacity_commitments": self._commitments() if self.has_plan else None,
             "periods": f"{self.scenario.horizon.periods} x {self.scenario.horizon.period_length} from {self.scenario.horizon.start}",
             "solver": self.solver,
             "solver_version": self.solver_version,
@@ -268,40 +325,70 @@ class Result:
             ],
         }
 
-    def to_dir(self, path: str | Path, *, overwrite: bool = False) -> Path:
-        """Write every table as CSV, ``summary.json`` and the resolved ``scenario.yaml``.
+    def _commitments(self) -> dict[str, dict[str, Any]]:
+        """Per capacity commitment, what its committed power would cost drawn at full load, beside
+        what the plan pays for the covered fleets' energy (nominal USD, from the ``policy`` table).
 
-        The files are written to a temporary folder beside ``path`` and moved into place at the
-        end, so an interrupted write never leaves a half-written result.
+        ``full_draw_*_usd_per_year`` is the largest committed MW over a year of 8,760 hours at the
+        electricity price (and PUE) of the first period it is committed in full (``*_it_*`` before
+        PUE, ``*_facility_*`` with it); ``full_draw_*_usd`` sums committed MW x hours x price over
+        the horizon. ``energy_included``: every covered fleet's price already pays for its power.
+        """
+        policy = self.tables["policy"]
+        rows = policy[policy["policy"] == "contract"]
+        out = {}
+        for name, group in rows.groupby("subject", sort=False):
+            contract = self.scenario.contracts[str(name)]
+            covered = [f for f, fleet in self.scenario.fleets.items() if contract.covers(f, fleet)]
+            entry: dict[str, Any] = dict.fromkeys(
+                (
+                    "committed_it_mw_peak",
+                    "electricity_usd_per_mwh",
+                    "pue",
+                    "full_draw_it_usd_per_year",
+                    "full_draw_facility_usd_per_year",
+                )
+            )
+            known = group.dropna(subset=["committed_it_mw", "electricity_usd_per_mwh"])
+            if len(known):
+                peak = known.iloc[int(np.argmax(known["committed_it_mw"].to_numpy()))]
+                per_year = float(peak["committed_it_mw"] * 8760 * peak["electricity_usd_per_mwh"])
+                pue = float(peak["full_draw_facility_usd"] / peak["full_draw_it_usd"]) if per_year else None
+                entry |= {
+                    "committed_it_mw_peak": float(peak["committed_it_mw"]),
+                    "electricity_usd_per_mwh": float(peak["electricity_usd_per_mwh"]),
+                    "pue": pue,
+                    "full_draw_it_usd_per_year": per_year,
+                    "full_draw_facility_usd_per_year": per_year * pue if pue is not None else None,
+                }
+            out[str(name)] = entry | {
+                "full_draw_it_usd": float(group["full_draw_it_usd"].sum()),
+                "full_draw_facility_usd": float(group["full_draw_facility_usd"].sum()),
+                "plan_energy_usd": float(group["plan_energy_usd"].sum()),
+                "energy_included": bool(covered) and all(self.scenario.fleets[f].energy_included for f in covered),
+            }
+        return out
+
+    def to_dir(self, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Write every table as CSV, ``summary.json`` and the resolved ``scenario.yaml`` to the folder ``path``.
+
+        The folder appears whole or not at all, and a replaced plan stays whole until the new one
+        takes its place; see :mod:`planner.output` for how, and for the other errors it raises.
 
         Raises
         ------
         FileExistsError
             If ``path`` exists and ``overwrite`` is false.
         """
-        target = Path(path)
-        if target.exists() and not overwrite:
-            raise FileExistsError(f"{target} already exists; choose another folder or allow overwriting")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # mkdir (unlike mkdtemp) honours the umask, so the result gets the user's usual permissions.
-        staging = target.parent / f".{target.name}.{uuid.uuid4().hex[:12]}.partial"
-        staging.mkdir()
-        try:
-            for name, table in self.tables.items():
-                table.to_csv(staging / f"{name}.csv", index=False)
-            (staging / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n", encoding="utf-8")
-            (staging / "scenario.yaml").write_text(self.scenario.to_yaml(), encoding="utf-8")
-            if target.exists():
-                old = target.parent / f".{target.name}.{uuid.uuid4().hex[:12]}.old"
-                os.replace(target, old)
-                os.replace(staging, target)
-                shutil.rmtree(old)
-            else:
-                os.replace(staging, target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return target
+        write_folder(path, self.write_files, overwrite=overwrite, markers=PLAN_MARKERS)
+        return Path(path)
+
+    def write_files(self, folder: Path) -> None:
+        """Write the plan's files into the existing ``folder`` as they come (:meth:`to_dir` does it atomically)."""
+        for name, table in self.tables.items():
+            table.to_csv(folder / f"{name}.csv", index=False)
+        (folder / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n", encoding="utf-8")
+        (folder / "scenario.yaml").write_text(self.scenario.to_yaml(), encoding="utf-8")
 
 
 def _defaults(info: dict[str, Any]) -> dict[str, Any]:
@@ -373,14 +460,100 @@ def _allocation(model: Model) -> pd.DataFrame:
     return _label(model, frame)[TABLE_COLUMNS["allocation"]].reset_index(drop=True)
 
 
+def _draw(model: Model) -> pd.DataFrame:
+    """Per owned or leased placement and period: power reserved (nameplate, with PUE), IT power
+    drawn on average (idle draw of every unit plus the busy draw above it, each slice weighted by
+    its hours), the facility energy that draws and what the plan pays for it (nothing for a lease
+    whose hourly price includes electricity). The same arithmetic as the energy cost terms."""
+    data = model.data
+    fleets = data.fleets
+    keys = ["fleet", "site", "t"]
+    units = model.variables["units"]
+    units = units[units["fleet"].map(fleets["at_site"])]
+    serve = model.variables["serve"]
+    serve = serve[serve["fleet"].map(fleets["at_site"])]
+    busy = serve[keys].assign(
+        busy=_value(serve)
+        * data.rate_unit
+        / serve["tokens_per_s_per_unit"].to_numpy()
+        * serve["hours_share"].to_numpy()
+    )
+    frame = (
+        units[keys]
+        .assign(units=_value(units))
+        .merge(busy.groupby(keys, as_index=False)["busy"].sum(), on=keys, how="left")
+        .fillna({"busy": 0.0})
+    )
+    max_kw = frame["fleet"].map(fleets["max_power_kw"]).to_numpy(dtype=float)
+    idle_kw = frame["fleet"].map(fleets["idle_power_kw"]).to_numpy(dtype=float)
+    pue = frame["site"].map(data.sites["pue"]).to_numpy(dtype=float)
+    price = frame[["site", "t"]].merge(data.site_periods, on=["site", "t"], how="left")["price_usd_per_mwh"].to_numpy()
+    hours = data.periods["hours"].to_numpy()[frame["t"].to_numpy()]
+    included = frame["fleet"].map(fleets["energy_included"]).astype(bool).to_numpy()
+    drawn_it = (idle_kw * frame["units"].to_numpy() + (max_kw - idle_kw) * frame["busy"].to_numpy()) / 1000.0
+    energy_mwh = drawn_it * pue * hours
+    return frame.assign(
+        reserved_mw=frame["units"].to_numpy() * max_kw * pue / 1000.0,
+        it_kw=frame["units"].to_numpy() * max_kw,
+        drawn_it_mw=drawn_it,
+        drawn_facility_mw=drawn_it * pue,
+        energy_mwh=energy_mwh,
+        energy_usd=np.where(included, 0.0, energy_mwh * price),
+        energy_included=included,
+        pue=pue,
+        price_usd_per_mwh=price,
+        hours=hours,
+    )
+
+
+def _energy(model: Model) -> pd.DataFrame:
+    frame = _draw(model)
+    return _label(model, frame)[TABLE_COLUMNS["energy"]].reset_index(drop=True)
+
+
+def _blocks(model: Model) -> pd.DataFrame:
+    """Per site with an expansion and period: power blocks in service (none before the lead time)."""
+    data = model.data
+    grid = data.expansions.reset_index()[["site"]].merge(pd.DataFrame({"t": np.arange(len(data.periods))}), how="cross")
+    blocks = model.variables["blocks"]
+    built = blocks[["site", "t"]].assign(blocks=_value(blocks))
+    return grid.merge(built, on=["site", "t"], how="left").fillna({"blocks": 0.0})
+
+
+def _expansion(model: Model) -> pd.DataFrame:
+    """Blocks in service and newly added per site and period, the MW they add to the cap and
+    their capital recovery that period (the site's part of the ``expansion`` cost component)."""
+    data = model.data
+    frame = _blocks(model)
+    years = data.periods["years"].to_numpy()[frame["t"].to_numpy()]
+    frame = frame.assign(
+        new_blocks=(frame["blocks"] - frame.groupby("site")["blocks"].shift(fill_value=0.0)).clip(lower=0.0),
+        expansion_mw=frame["blocks"] * frame["site"].map(data.expansions["block_mw"]).to_numpy(),
+        capital_usd=frame["blocks"] * frame["site"].map(data.expansions["capital_usd_per_year"]).to_numpy() * years,
+    )
+    return _label(model, frame)[TABLE_COLUMNS["expansion"]].reset_index(drop=True)
+
+
 def _power(model: Model) -> pd.DataFrame:
+    """Per site and period: power reserved for the units at nameplate (with PUE), which the cap
+    binds, beside the power drawn on average; the cap as given and the MW its blocks add."""
     rows = model.constraints["power_limit"]
-    used = np.array([c.value() - c.constant for c in rows["constraint"]], dtype=float) if len(rows) else np.array([])
     pi = np.array([c.pi or 0.0 for c in rows["constraint"]], dtype=float)
     discount = model.data.periods["discount"].to_numpy()[rows["t"].to_numpy()]
+    keys = ["site", "t"]
+    draw = _draw(model).groupby(keys)[["reserved_mw", "drawn_it_mw", "drawn_facility_mw"]].sum()
+    blocks = _blocks(model)
+    added = pd.Series(
+        blocks["blocks"].to_numpy() * blocks["site"].map(model.data.expansions["block_mw"]).to_numpy(),
+        index=pd.MultiIndex.from_frame(blocks[keys]),
+    )
+    index = list(zip(rows["site"], rows["t"], strict=True))
     # A <= row's dual is <= 0 when minimizing; a planner reads the saving from one more MW.
-    frame = rows[["site", "t"]].assign(
-        used_mw=used, cap_mw=rows["rhs"], marginal_usd_per_mw=-pi * model.money_unit / discount + 0.0
+    frame = rows[keys].assign(
+        **{c: draw[c].reindex(index).fillna(0.0).to_numpy() for c in draw.columns},
+        cap_mw=rows["rhs"].to_numpy(),
+        expansion_mw=added.reindex(index).fillna(0.0).to_numpy() if len(added) else 0.0,
+        marginal_usd_per_mw=-pi * model.money_unit / discount + 0.0,
     )
     return _label(model, frame)[TABLE_COLUMNS["power"]].reset_index(drop=True)
 
@@ -399,6 +572,8 @@ _NUMBERS = (
     "concurrency",
     "limit",
     "actual",
+    "mwh",
+    "blocks",
 )
 """Last words of the column names that hold numbers (``tokens_per_s``, ``marginal_usd_per_unit``...);
 the policy table's ``unit`` column itself names a unit."""
@@ -576,6 +751,7 @@ def _policy(model: Model) -> pd.DataFrame:
                 ],
                 binding=np.abs(pi) > 1e-9,
                 marginal_usd_per_unit=pi * model.money_unit / discount[t] + 0.0,
+                **_full_draw(model, contracts),
             )
         )
     resilience = model.constraints["resilience_demand"]
@@ -623,7 +799,58 @@ def _policy(model: Model) -> pd.DataFrame:
             }
         )
         labelled = pd.concat([labelled, spent], ignore_index=True)
-    return labelled[TABLE_COLUMNS["policy"]].reset_index(drop=True)
+    # Only contract rows carry the full-draw columns; the others leave them empty.
+    return labelled.reindex(columns=TABLE_COLUMNS["policy"]).reset_index(drop=True)
+
+
+def _full_draw(model: Model, contracts: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per contract row: the committed IT MW (units times their average nameplate kW for a
+    commitment in units), the period's hours, the electricity price where the covered units stand
+    (weighted by their IT power; by placement while none stand), what the committed MW would cost
+    drawn at full power all period (committed MW x hours x price, without and with PUE), and what
+    the plan pays for the covered fleets' energy (nothing for a lease that includes it)."""
+    data = model.data
+    draw = _draw(model)
+    fleets_of = data.contracts.drop_duplicates("contract").set_index("contract")["fleets"]
+    measures = data.contracts.set_index(["contract", "t"])["measure"]
+    columns: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "committed_it_mw",
+            "hours",
+            "electricity_usd_per_mwh",
+            "full_draw_it_usd",
+            "full_draw_facility_usd",
+            "plan_energy_usd",
+        )
+    }
+    for name, t, limit in zip(contracts["contract"], contracts["t"], contracts["rhs"], strict=True):
+        covered = draw[draw["fleet"].isin(fleets_of[name]) & (draw["t"] == t)]
+        weight = covered["it_kw"].to_numpy()
+        if weight.sum() <= 0:
+            weight = np.ones(len(covered))
+        hours = float(data.periods["hours"].iloc[t])
+        if len(covered):
+            price = _weighted(covered["price_usd_per_mwh"].to_numpy(), weight)
+            facility_price = _weighted((covered["price_usd_per_mwh"] * covered["pue"]).to_numpy(), weight)
+            units = covered["units"].sum()
+            nameplate = covered["fleet"].map(data.fleets["max_power_kw"])
+            kw_per_unit = covered["it_kw"].sum() / units if units > 0 else float(nameplate.mean())
+        else:
+            price = facility_price = kw_per_unit = np.nan
+        mw = float(limit) if measures[(name, t)] == "mw" else float(limit) * kw_per_unit / 1000.0
+        columns["committed_it_mw"].append(mw)
+        columns["hours"].append(hours)
+        columns["electricity_usd_per_mwh"].append(price)
+        columns["full_draw_it_usd"].append(mw * hours * price)
+        columns["full_draw_facility_usd"].append(mw * hours * facility_price)
+        columns["plan_energy_usd"].append(float(covered["energy_usd"].sum()))
+    return {k: np.array(v, dtype=float) for k, v in columns.items()}
+
+
+def _weighted(values: np.ndarray, weights: np.ndarray) -> float:
+    """Weighted mean; exactly the value when all are equal (one site), free of round-off."""
+    return float(values[0]) if np.all(values == values[0]) else float(np.average(values, weights=weights))
 
 
 def _duals(rows: pd.DataFrame) -> np.ndarray:

@@ -252,9 +252,9 @@ class Fleet(_Input):
     )
     procurement: Procurement = Field(
         description="'own': bought, placed at sites under their power caps, capital annualized over its lifetime; "
-        "'lease': rented by the hour for at least term_months, placed at sites under their power caps (power paid "
-        "by the site); 'cloud': rented on demand by the hour in a cloud region, no site power; 'reserved': rented "
-        "in a cloud region at a committed hourly price for at least term_months."
+        "'lease': rented by the hour for at least term_months, placed at sites under their power caps (electricity "
+        "paid at the site's price unless energy_included); 'cloud': rented on demand by the hour in a cloud region, "
+        "no site power; 'reserved': rented in a cloud region at a committed hourly price for at least term_months."
     )
     vendor: str | None = Field(default=None, description="Hardware vendor (or cloud provider). Default: the catalog's.")
     category: Category | None = Field(default=None, description="Hardware family. Default: the catalog's.")
@@ -269,6 +269,11 @@ class Fleet(_Input):
         default=None,
         description="Rental price of one unit in USD per hour (lease, cloud, reserved). Default: the catalog's on-demand "
         "price (lease, cloud) or committed price (reserved).",
+    )
+    energy_included: bool = Field(
+        default=False,
+        description="Lease only: the hourly price already includes the units' electricity (capacity operated for the "
+        "buyer), so the plan charges no energy for them; their power still counts against the site's cap.",
     )
     term_months: NonNegative = Field(
         default=12.0,
@@ -352,6 +357,17 @@ class Fleet(_Input):
             raise ValueError(
                 f"idle_power_kw ({self.idle_power_kw}) exceeds max_power_kw ({self.max_power_kw}); an idle unit draws less than a "
                 "busy one: check that both are in kW, for one unit"
+            )
+        if self.energy_included and self.procurement != "lease":
+            reason = (
+                "an owned unit's electricity is paid at its site's electricity_price_usd_per_mwh"
+                if self.procurement == "own"
+                else f"a {self.procurement} unit draws no site power and its hourly_usd already covers its electricity"
+            )
+            raise FieldError(
+                f"energy_included applies to leased units whose hourly price covers their power; {reason}: remove it",
+                field=("energy_included",),
+                value=True,
             )
         if self.procurement != "own":
             wrong = [n for n in ("existing", "max_build_units_per_period") if getattr(self, n)]

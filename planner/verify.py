@@ -2,9 +2,10 @@
 
 ``verify(folder)`` reads what :meth:`Result.to_dir` wrote (the tables, ``summary.json`` and the
 resolved ``scenario.yaml``) and checks, from the tables and the scenario alone, that demand is
-served or reported unserved, that capacity, power, supply, quota and budget limits hold, that the
-policy holds (vendor and category shares of the tokens served, capacity commitments), and that the
-cost components add up to the reported objective (recomputing rental from the fleet).
+served or reported unserved, that capacity, power (with the blocks an expanding site added),
+supply, quota and budget limits hold, that the policy holds (vendor and category shares of the
+tokens served, capacity commitments), and that the cost components add up to the reported
+objective (recomputing rental, energy and expansion from the fleet, the sites and their blocks).
 """
 
 from __future__ import annotations
@@ -56,6 +57,12 @@ def verify(folder: str | Path) -> list[Check]:
         name: pd.read_csv(folder / f"{name}.csv")
         for name in ("demand", "allocation", "unserved", "installed", "builds", "power", "costs")
     }
+    # A plan written before blocks were reported has no expansion table: its blocks count as none,
+    # so a site that relied on them fails the power check rather than pass unchecked.
+    blocks_file = folder / "expansion.csv"
+    table["expansion"] = (
+        pd.read_csv(blocks_file) if blocks_file.exists() else pd.DataFrame(columns=["period", "site", "blocks"])
+    )
     checks = []
 
     keys = ["period", "workload", "phase"]
@@ -91,17 +98,19 @@ def verify(folder: str | Path) -> list[Check]:
 
     installed = table["installed"]
     at_sites = installed[installed["procurement"].isin(["own", "lease"])]
+    blocks = table["expansion"].set_index(["period", "site"])["blocks"]
     over = []
     for (period, site), group in at_sites.groupby(["period", "site"]):
         spec = scenario.sites[str(site)]
+        cap = _step(spec.power_mw, str(period))
         if spec.expansion is not None:
-            continue  # added blocks are not in the tables; the power table reports the cap used
+            cap += float(blocks.get((period, site), 0.0)) * spec.expansion.block_mw
         draw = (
             sum(u * scenario.fleets[f].max_power_kw for f, u in zip(group["fleet"], group["units"], strict=True))
             * spec.pue
             / 1000
         )
-        if draw > _step(spec.power_mw, str(period)) * (1 + TOLERANCE) + TOLERANCE:
+        if draw > cap * (1 + TOLERANCE) + TOLERANCE:
             over.append((period, site))
     checks.append(
         Check("power", not over, "every site within its power cap" if not over else f"over the cap at {over[:3]}")
@@ -138,7 +147,72 @@ def verify(folder: str | Path) -> list[Check]:
     checks.extend(_shares(scenario, table["allocation"]))
     checks.append(_commitments(scenario, table["installed"]))
     checks.append(_rental(scenario, table))
+    checks.append(_energy(scenario, table))
+    checks.append(_expansion(scenario, table))
     return checks
+
+
+def _hours(period: str) -> float:
+    """Hours in a period label ('2026-01' or '2026Q1'), from the calendar."""
+    start = pd.Period(period)
+    return ((start + 1).start_time - start.start_time).total_seconds() / 3600
+
+
+def _energy(scenario: Scenario, table: dict[str, pd.DataFrame]) -> Check:
+    """Energy recomputed from the units at sites and their average busy units: every unit draws
+    its idle power, busy units the rest up to full power, times PUE, hours and the site's price;
+    nothing for a lease whose price includes electricity."""
+    installed = table["installed"]
+    at_sites = installed[installed["procurement"].isin(["own", "lease"])]
+    busy = table["allocation"].groupby(["period", "fleet", "site"])["busy_units"].sum()
+    usd = 0.0
+    for period, fleet, site, units in zip(
+        at_sites["period"], at_sites["fleet"], at_sites["site"], at_sites["units"], strict=True
+    ):
+        spec, place = scenario.fleets[fleet], scenario.sites[site]
+        if spec.energy_included:
+            continue
+        idle_kw, full_kw = spec.idle_power_kw or 0.0, spec.max_power_kw or 0.0
+        kw = idle_kw * units + (full_kw - idle_kw) * busy.get((period, fleet, site), 0.0)
+        usd += kw / 1000 * place.pue * _hours(period) * _step(place.electricity_price_usd_per_mwh, period)
+    reported = table["costs"].loc[table["costs"]["component"] == "energy", "usd"].sum()
+    ok = math.isclose(usd, reported, rel_tol=TOLERANCE, abs_tol=1e-3)
+    return Check("energy", ok, f"energy recomputed ${usd:,.2f} against ${reported:,.2f} reported")
+
+
+def _expansion(scenario: Scenario, table: dict[str, pd.DataFrame]) -> Check:
+    """Power blocks: only at sites that may expand, at most ``max_blocks``, never removed, none
+    before the lead time, and their cost (capital recovery over the block's life) recomputed."""
+    frame = table["expansion"]
+    months = 3 if scenario.horizon.period_length == "quarter" else 1
+    rate = scenario.horizon.discount_rate
+    wrong, usd = [], 0.0
+    for name, group in frame.groupby("site"):
+        site = str(name)
+        spec = scenario.sites[site].expansion if site in scenario.sites else None
+        series = group.assign(start=group["period"].map(pd.Period)).sort_values("start")["blocks"].to_numpy(dtype=float)
+        if spec is None:
+            if (series > TOLERANCE).any():
+                wrong.append((site, "blocks at a site without an expansion"))
+            continue
+        lead = math.ceil(spec.lead_time_months / months - 1e-9)
+        if (series > spec.max_blocks * (1 + TOLERANCE) + TOLERANCE).any():
+            wrong.append((site, f"more than {spec.max_blocks} blocks"))
+        if (series[1:] < series[:-1] - TOLERANCE).any():
+            wrong.append((site, "blocks removed"))
+        if (series[:lead] > TOLERANCE).any():
+            wrong.append((site, "blocks before the lead time"))
+        n = spec.lifetime_years
+        recovery = 1 / n if rate == 0 else rate * (1 + rate) ** n / ((1 + rate) ** n - 1)
+        usd += series.sum() * spec.capex_usd_per_block * recovery * months / 12
+    reported = table["costs"].loc[table["costs"]["component"] == "expansion", "usd"].sum()
+    if not math.isclose(usd, reported, rel_tol=TOLERANCE, abs_tol=1e-3):
+        wrong.append(("cost", f"recomputed ${usd:,.2f} against ${reported:,.2f} reported"))
+    return Check(
+        "expansion",
+        not wrong,
+        f"power blocks within their limits, cost ${usd:,.2f} recomputed" if not wrong else f"wrong at {wrong[:3]}",
+    )
 
 
 def _quota(scenario: Scenario, installed: pd.DataFrame) -> Check:
@@ -234,9 +308,7 @@ def _rental(scenario: Scenario, table: dict[str, pd.DataFrame]) -> Check:
     if scenario.time_slices:
         return Check("rental", True, "not recomputed: with time slices cloud units are rented per slice")
     rented = table["installed"][table["installed"]["procurement"] != "own"]
-    hours = rented["period"].map(
-        lambda p: ((pd.Period(p) + 1).start_time - pd.Period(p).start_time).total_seconds() / 3600
-    )
+    hours = rented["period"].map(_hours)
     usd = sum(
         u * scenario.fleets[f].hourly_usd * h for f, u, h in zip(rented["fleet"], rented["units"], hours, strict=True)
     )

@@ -68,7 +68,10 @@ def fit_command(
     ctx: typer.Context,
     history: Annotated[
         Path,
-        typer.Argument(help="CSV file with columns 'period,tokens' (months, quarters, or dates of days or weeks)."),
+        typer.Argument(
+            help="CSV file with columns 'period,tokens' (months, quarters, or dates of days or weeks); the time column "
+            "may also be named date, time, day, week, month or quarter."
+        ),
     ],
     family: Annotated[
         FamilyChoice,
@@ -83,10 +86,18 @@ def fit_command(
     ] = PeriodChoice.month,
     samples: Annotated[int, typer.Option(min=10, help="Bootstrap refits behind the low/high band.")] = 200,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap; the same seed gives the same band.")] = 0,
+    time_column: Annotated[
+        str | None, typer.Option(help="Name of the time column, when it has none of the usual names.")
+    ] = None,
+    tokens_column: Annotated[
+        str | None, typer.Option(help="Name of the column of token counts (default: tokens).")
+    ] = None,
 ) -> None:
     """Fit a growth curve to history: fit summary, band table, and a YAML snippet for a scenario."""
     try:
-        series = ExplicitSeries.model_validate({"csv": history})
+        series = ExplicitSeries.model_validate(
+            {"csv": history, "time_column": time_column, "tokens_column": tokens_column}
+        )
         result = fit(series, family=family.value)
         first = start or str((result.growth_at - pd.Timedelta(days=1)).to_period("M") + 1)
         periods = planning_periods(first, horizon, period_length.value)

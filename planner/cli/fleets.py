@@ -7,6 +7,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from fleets import (
     DoesNotFitError,
@@ -20,7 +21,7 @@ from fleets import (
 )
 from fleets.economics import cost_per_hour, request_tokens_per_s, usd_per_million_tokens
 from fleets.points import COLUMNS as POINT_COLUMNS
-from planner.cli.common import console, fail
+from planner.cli.common import EXIT_NOT_OPTIMAL, console, fail
 from planner.errors import Problem
 
 app = typer.Typer(no_args_is_help=True, help="Hardware: the catalog, its sources, and operating points per model.")
@@ -66,7 +67,24 @@ def _compare_rows(model: str, slo_tps: float, slo_ttft_ms: float, prompt: float,
                 "reason": "",
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=_COMPARE_COLUMNS)
+
+
+_COMPARE_COLUMNS = [
+    "system",
+    "category",
+    "vendor",
+    "max_kw",
+    "concurrency",
+    "tokens_per_s_per_user",
+    "ttft_ms",
+    "tokens_per_s",
+    "tokens_per_s_per_kw",
+    "usd_per_mtok",
+    "reason",
+]
+"""The columns of :func:`_compare_rows`, also when no system meets the target (then every figure is empty
+and ``reason`` says why)."""
 
 
 def _price(system) -> str:
@@ -133,7 +151,10 @@ def show(
     _check_model(ctx, model)
     out = console()
     out.print(
-        f"[bold]{found.name}[/bold]: {found.unit} ({found.vendor}, {found.category}, {found.chips} chips, {found.memory_kind} memory)"
+        Text.assemble(
+            (found.name, "bold"),
+            f": {found.unit} ({found.vendor}, {found.category}, {found.chips} chips, {found.memory_kind} memory)",
+        )
     )
     out.print(f"Interconnect: {found.interconnect}")
     figures = Table(title="Figures", title_justify="left", show_lines=False)
@@ -173,7 +194,7 @@ def show(
     try:
         points = operating_points(system, model, prompt_tokens=prompt_tokens, output_tokens=output_tokens)
     except DoesNotFitError as exc:
-        out.print(f"[red]{model} cannot be served: {exc}[/red]")
+        out.print(Text(f"{model} cannot be served: {exc}", style="red"))
         return
     table = Table(
         title=f"Operating points for {model} ({prompt_tokens:g} tokens in, {output_tokens:g} out per request; per unit)",
@@ -209,6 +230,18 @@ def compare(
     _check_model(ctx, model)
     rows = _compare_rows(model, slo_tps, slo_ttft_ms, prompt_tokens, output_tokens)
     meeting = rows[rows["reason"] == ""].sort_values("usd_per_mtok", na_position="last")
+    if meeting.empty:
+        err = console(stderr=True)
+        err.print(
+            Text(
+                f"No catalog system serves {model} at >= {slo_tps:g} tokens/s per user and <= {slo_ttft_ms:g} ms "
+                "to first token; relax --slo-tps or --slo-ttft-ms. Why each system falls short:",
+                style="red",
+            )
+        )
+        for row in rows.itertuples(index=False):
+            err.print(f"  {row.system}: {row.reason}")
+        raise typer.Exit(EXIT_NOT_OPTIMAL)
     table = Table(
         title=f"{model} at >= {slo_tps:g} tokens/s per user and <= {slo_ttft_ms:g} ms to first token",
         title_justify="left",

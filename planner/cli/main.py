@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 import shutil
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from planner import Scenario, ScenarioError, example_path, examples, solve
+from planner import Scenario, ScenarioError, example_path, examples, output, solve
 from planner.build import build
 from planner.cli import demand, fleets, sweep
-from planner.cli.common import EXIT_NOT_OPTIMAL, SolverChoice, console, fail, load
+from planner.cli.common import EXIT_NOT_OPTIMAL, SolverChoice, console, demand_growth, fail, growth_text, load
 from planner.data import ModelData
 from planner.errors import Problem
 from planner.report import explanation_report, result_report
+from planner.result import PLAN_MARKERS
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -61,28 +64,32 @@ def solve_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the summary as one JSON object instead of tables.")
     ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Replace the --out folder if it exists.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the --out folder if it holds a plan (or nothing).")
+    ] = False,
 ) -> None:
     """Find the least-cost plan. Exit code 0: optimal; 1: not solved to optimality; 2: invalid input."""
-    if out is not None and out.exists() and not force:
-        fail(
-            ctx,
-            [
-                Problem(
-                    path="--out",
-                    message="the folder exists; choose another or add --force to replace it",
-                    value=str(out),
-                )
-            ],
-        )
-    result = solve(load(ctx, scenario), solver=solver.value, time_limit=time_limit)
-    if out is not None:
-        result.to_dir(out, overwrite=force)
+    # The folder is claimed before solving: a wrong or busy --out is refused before the solve, not after.
+    claimed = output.claim(out, overwrite=force, markers=PLAN_MARKERS) if out is not None else nullcontext()
+    try:
+        with claimed as folder:
+            loaded = load(ctx, scenario)
+            growth = demand_growth(loaded)
+            result = solve(loaded, solver=solver.value, time_limit=time_limit)
+            if folder is not None:
+                folder.write(result.write_files)
+    except output.TargetExistsError as exc:
+        fail(ctx, [Problem("--out", "the folder exists; choose another or add --force to replace it", str(out))], exc)
+    except output.TargetError as exc:
+        fail(ctx, [Problem("--out", str(exc))], exc)
+    except output.WriteError as exc:
+        fail(ctx, [Problem("--out", str(exc))], exc, code=EXIT_NOT_OPTIMAL)
     if as_json:
-        typer.echo(json.dumps(result.summary()))
+        typer.echo(json.dumps({**result.summary(), "demand_growth": [entry.as_dict() for entry in growth]}))
     else:
         out_console = console()
         out_console.print(result_report(result))
+        out_console.print(growth_text(growth))
         if out is not None:
             out_console.print(f"Plan written to {out}/")
     if not result.is_optimal:
@@ -97,6 +104,7 @@ def validate(ctx: typer.Context, scenario: Annotated[Path, typer.Argument(help="
         f"{scenario}: valid ({len(loaded.workloads)} workloads, {len(loaded.fleets)} fleets, {len(loaded.sites)} sites, "
         f"{loaded.horizon.periods} {loaded.horizon.period_length}s from {loaded.horizon.start})"
     )
+    console().print(growth_text(demand_growth(loaded)))
 
 
 @app.command()
@@ -227,7 +235,7 @@ def verify(
     for column in ("check", "result", "detail"):
         table.add_column(column)
     for check in checks:
-        table.add_row(check.name, "[green]ok[/green]" if check.ok else "[red]FAILED[/red]", check.detail)
+        table.add_row(check.name, Text("ok", style="green") if check.ok else Text("FAILED", style="red"), check.detail)
     console().print(table)
     if not all(check.ok for check in checks):
         raise typer.Exit(EXIT_NOT_OPTIMAL)

@@ -421,7 +421,7 @@ def test_csv_directory_is_rejected_as_not_a_file(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("header", "missing"), [("period,value", "tokens"), ("month,tokens", "period"), ("a,b", "period, tokens")]
+    ("header", "missing"), [("period,value", "tokens"), ("when,tokens", "period"), ("a,b", "period, tokens")]
 )
 def test_csv_missing_column_is_rejected(tmp_path, header, missing):
     write(tmp_path / "demand.csv", f"{header}\n2026-01,1\n")

@@ -315,3 +315,107 @@ def test_csv_date_labels_keep_their_interval(tmp_path):
     spec = ExplicitSeries.model_validate({"csv": "demand.csv", "interval": "week"}, context={"base_dir": tmp_path})
     assert list(at(spec, "2026-02-04")) == [1e9]
     assert math.isnan(at(spec, "2026-02-05")[0])
+
+
+# --- the columns of a CSV file --------------------------------------------------------------------
+
+
+def read_with(tmp_path: Path, text: str, **options) -> ExplicitSeries:
+    write(tmp_path / "demand.csv", text)
+    return ExplicitSeries.model_validate({"csv": "demand.csv", **options}, context={"base_dir": tmp_path})
+
+
+def test_csv_date_column_of_weeks_is_read(tmp_path):
+    # Three Mondays a week apart: weeks, inferred from the spacing as with a 'period' column.
+    spec = read_with(tmp_path, "date,tokens\n2026-01-05,7e9\n2026-01-12,14e9\n2026-01-19,21e9\n")
+    assert spec.interval == "auto"
+    assert list(at(spec, "2026-01-11", "2026-01-25")) == [1e9, 3e9]
+
+
+def test_csv_week_column_says_its_dates_are_weeks(tmp_path):
+    # A single date would be ambiguous under 'period'; under 'week' it covers its seven days.
+    spec = read_with(tmp_path, "week,tokens\n2026-01-29,7e9\n")
+    assert spec.interval == "week"
+    assert list(at(spec, "2026-02-04")) == [1e9]
+    assert math.isnan(at(spec, "2026-02-05")[0])
+
+
+def test_csv_day_column_says_its_dates_are_days(tmp_path):
+    # Dates three days apart are ambiguous under 'period'; under 'day' each is one day.
+    spec = read_with(tmp_path, "day,tokens\n2026-01-01,5\n2026-01-04,7\n")
+    assert spec.interval == "day"
+    assert list(at(spec, "2026-01-01", "2026-01-04")) == [5.0, 7.0]
+    assert math.isnan(at(spec, "2026-01-02")[0])
+
+
+def test_csv_month_column_takes_months_and_first_days_of_months(tmp_path):
+    spec = read_with(tmp_path, "month,tokens\n2026-01,31e9\n2026-02-01,28e9\n2026-03-01 ,62e9\n")
+    assert months(spec, "2026-01", 3) == [31e9, 28e9, 62e9]
+    assert list(at(spec, "2026-03-20")) == [2e9]
+
+
+def test_csv_month_column_rejects_a_date_within_a_month(tmp_path):
+    with pytest.raises(
+        ValidationError, match=re.escape("demand.csv: '2026-02-15' in column 'month' is not the first day")
+    ):
+        read_with(tmp_path, "month,tokens\n2026-01-01,1\n2026-02-15,2\n")
+
+
+def test_csv_quarter_column_takes_quarters_and_their_first_months_or_days(tmp_path):
+    spec = read_with(tmp_path, "quarter,tokens\n2026Q1,90e9\n2026-04,91e9\n2026-07-01,92e9\n")
+    assert list(spec.per_period(planning_periods("2026-01", 3, "quarter"))) == [90e9, 91e9, 92e9]
+    with pytest.raises(ValidationError, match=re.escape("'2026-02' in column 'quarter' does not start a quarter")):
+        read_with(tmp_path, "quarter,tokens\n2026-02,1\n")
+
+
+def test_csv_column_names_match_in_any_case_and_around_blanks(tmp_path):
+    spec = read_with(tmp_path, " Date , TOKENS\n2026-01-05,7e9\n2026-01-12,14e9\n")
+    assert list(at(spec, "2026-01-18")) == [2e9]
+
+
+def test_csv_columns_named_by_the_user(tmp_path):
+    text = "when,region,volume\n2026-01,eu,1e12\n2026-02,eu,2e12\n"
+    spec = read_with(tmp_path, text, time_column="when", tokens_column="volume")
+    assert months(spec, "2026-01", 2) == [1e12, 2e12]
+    # A named column wins over the usual names: the 'date' column here is when the row was exported.
+    spec = read_with(tmp_path, "date,month,tokens\n2026-03-02,2026-01,5e9\n", time_column="month")
+    assert months(spec, "2026-01", 1) == [5e9]
+
+
+def test_csv_columns_named_but_missing_are_reported_with_the_columns_there(tmp_path):
+    with pytest.raises(ValidationError) as caught:
+        read_with(tmp_path, "when,volume\n2026-01,1\n", time_column="ts", tokens_column="count")
+    message = str(caught.value)
+    assert "no time column 'ts' (time_column); the columns are when, volume" in message
+    assert "no tokens column 'count' (tokens_column)" in message
+
+
+def test_csv_with_two_usual_time_columns_asks_which(tmp_path):
+    with pytest.raises(ValidationError, match="columns date and week could each be the time column; name it"):
+        read_with(tmp_path, "date,week,tokens\n2026-01-05,2026-01-05,1\n")
+
+
+def test_csv_missing_columns_message_names_the_choices(tmp_path):
+    with pytest.raises(ValidationError) as caught:
+        read_with(tmp_path, "when,volume\n2026-01,1\n")
+    message = str(caught.value)
+    assert "missing column(s) period, tokens" in message
+    assert "date, time, day, week, month, quarter" in message and "time_column and tokens_column" in message
+    assert "the columns are when, volume" in message
+
+
+def test_csv_week_column_with_another_interval_is_rejected(tmp_path):
+    with pytest.raises(ValidationError, match="the time column holds weeks but interval is 'day'"):
+        read_with(tmp_path, "week,tokens\n2026-01-05,1\n", interval="day")
+
+
+def test_column_names_without_a_csv_file_are_rejected():
+    with pytest.raises(ValidationError, match="time_column name columns of a CSV file"):
+        ExplicitSeries(tokens={"2026-01": 1.0}, time_column="date")
+
+
+def test_csv_missing_and_non_numeric_values_are_named_by_their_column(tmp_path):
+    with pytest.raises(ValidationError, match=re.escape("demand.csv: no 'date' on line(s) [3]")):
+        read_with(tmp_path, "date,tokens\n2026-01-05,1\n,2\n")
+    with pytest.raises(ValidationError, match=re.escape("demand.csv: non-numeric 'volume' on line(s) [2]")):
+        read_with(tmp_path, "date,volume\n2026-01-05,x\n", tokens_column="volume")

@@ -35,8 +35,16 @@ def check_invariants(result: Result) -> None:
     np.testing.assert_allclose(covered, demand, rtol=1e-6, atol=1e-3)
 
     power = result.power
-    assert (power["used_mw"] <= power["cap_mw"] * (1 + 1e-7) + 1e-7).all()
+    assert (power["reserved_mw"] <= (power["cap_mw"] + power["expansion_mw"]) * (1 + 1e-7) + 1e-7).all()
     assert (power["marginal_usd_per_mw"] >= -1e-6).all()
+    # Units draw at most their nameplate on average; the energy table prices the energy component.
+    energy = result.energy
+    assert (energy["drawn_facility_mw"] <= energy["reserved_mw"] * (1 + 1e-6) + 1e-9).all()
+    energy_cost = result.costs.loc[result.costs["component"] == "energy", "usd"].sum()
+    assert energy["energy_usd"].sum() == pytest.approx(energy_cost, rel=1e-9, abs=1e-6)
+    by_site = energy.groupby(["period", "site"])[["reserved_mw", "drawn_facility_mw"]].sum()
+    sites = power.set_index(["period", "site"])[["reserved_mw", "drawn_facility_mw"]]
+    np.testing.assert_allclose(by_site.reindex(sites.index).fillna(0.0), sites, rtol=1e-9, atol=1e-9)
 
     busy = result.allocation.groupby(["period", "fleet", "site"])["peak_busy_units"].sum()
     installed = result.installed.set_index(["period", "fleet", "site"])["units"]
@@ -109,7 +117,17 @@ def random_scenarios(draw):
             "tokens_per_s_per_user": 50.0,
             "ttft_ms": 100.0,
         }
-        if draw(st.booleans()):
+        kind = draw(st.sampled_from(["own", "lease", "cloud"]))
+        if kind == "lease":
+            lease = fleet(max_power_kw=draw(st.floats(1.0, 20.0)), idle_power_kw=0.5, performance={"m": perf})
+            del lease["capex_usd"], lease["lifetime_years"]
+            fleets[f"lease{i}"] = lease | {
+                "procurement": "lease",
+                "hourly_usd": draw(st.floats(0.5, 10.0)),
+                "term_months": draw(st.sampled_from([1, 2])),
+                "energy_included": draw(st.booleans()),
+            }
+        elif kind == "own":
             fleets[f"own{i}"] = fleet(
                 draw(st.floats(1_000.0, 50_000.0)),
                 max_power_kw=draw(st.floats(1.0, 20.0)),
@@ -126,6 +144,13 @@ def random_scenarios(draw):
     data = scenario_dict(rates, fleets=fleets, horizon={"discount_rate": draw(st.floats(0.0, 0.2))})
     if "sites" in data:
         data["sites"]["s"]["power_mw"] = draw(st.floats(0.3, 2.0))  # enough for the existing units (<= 5 * 20 kW * 3)
+        if draw(st.booleans()):
+            data["sites"]["s"]["expansion"] = {
+                "block_mw": draw(st.floats(0.1, 1.0)),
+                "capex_usd_per_block": draw(st.floats(0.0, 100_000.0)),
+                "max_blocks": draw(st.integers(1, 5)),
+                "lead_time_months": draw(st.sampled_from([0, 1])),
+            }
     if draw(st.booleans()):
         data["policy"]["capex_budget_usd_per_year"] = draw(st.floats(0.0, 200_000.0))
     if draw(st.booleans()):

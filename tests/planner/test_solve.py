@@ -63,7 +63,7 @@ def test_power_cap_forces_the_power_efficient_fleet(make_scenario):
     assert installed["a"] == pytest.approx(4)
     assert installed["b"] == pytest.approx(6)
     power = result.power.iloc[0]
-    assert power["used_mw"] == pytest.approx(0.07)
+    assert power["reserved_mw"] == pytest.approx(0.07)
     # One more MW (1,000 kW) lets 200 units switch from b to a, each saving $1,500 - $1,000.
     assert power["marginal_usd_per_mw"] == pytest.approx(200 * 500)
 

@@ -95,3 +95,53 @@ def test_fit_of_a_bad_file_exits_2_with_the_reason(runner, tmp_path):
     result = runner.invoke(app, ["demand", "fit", str(path), "--family", "exponential"])
     assert result.exit_code == 2
     assert "bad.csv" in result.stderr and "2026-02" in result.stderr
+
+
+def test_fit_says_how_its_band_was_made(runner, history):
+    named = runner.invoke(
+        app, ["demand", "fit", str(history), "--family", "exponential", "--horizon", "2", "--samples", "30"]
+    )
+    assert named.exit_code == 0, named.output
+    text = " ".join(named.stdout.split())
+    assert "low, high: the 10th and 90th percentiles of 30 bootstrap refits of the exponential curve" in text
+    assert "the family was named" in text
+    auto = runner.invoke(app, ["demand", "fit", str(history), "--horizon", "2", "--samples", "30"])
+    assert auto.exit_code == 0, auto.output
+    text = " ".join(auto.stdout.split())
+    assert "in the band with weight" in text
+    assert "low, high: the 10th and 90th percentiles of 30 bootstrap refits" in text
+
+
+@pytest.mark.parametrize("column", ["date", "week", "month"])
+def test_fit_reads_the_usual_time_columns(runner, history, tmp_path, column):
+    frame = pd.read_csv(history)
+    if column == "week":
+        # The same volumes as every other week: dates 14 days apart could be days or weeks, the
+        # column says weeks.
+        frame["period"] = pd.date_range("2024-01-01", periods=len(frame), freq="14D").astype(str)
+    path = tmp_path / f"{column}.csv"
+    frame.rename(columns={"period": column}).to_csv(path, index=False)
+    result = runner.invoke(
+        app, ["demand", "fit", str(path), "--family", "exponential", "--horizon", "2", "--samples", "10"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Observations" in result.stdout and " 24 " in result.stdout
+
+
+def test_fit_takes_the_columns_named_by_the_user(runner, history, tmp_path):
+    frame = pd.read_csv(history).rename(columns={"period": "ts", "tokens": "total_tokens"})
+    path = tmp_path / "export.csv"
+    frame.to_csv(path, index=False)
+    unnamed = runner.invoke(app, ["demand", "fit", str(path), "--family", "exponential"])
+    assert unnamed.exit_code == 2
+    assert "missing column(s) period, tokens" in unnamed.stderr
+    named = runner.invoke(
+        app,
+        [
+            *("demand", "fit", str(path), "--family", "exponential", "--horizon", "2", "--samples", "10"),
+            *("--time-column", "ts", "--tokens-column", "total_tokens"),
+        ],
+    )
+    assert named.exit_code == 0, named.output
+    growth = float(named.stdout.split("Growth in the year after")[1].split()[1].rstrip("x"))
+    assert growth == pytest.approx(1.05**12, rel=0.03)

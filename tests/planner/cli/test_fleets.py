@@ -58,3 +58,14 @@ def test_an_unknown_model_exits_2(runner):
     result = runner.invoke(app, ["fleets", "compare", "--model", "llama-4"])
     assert result.exit_code == 2
     assert "unknown model" in result.stderr
+
+
+def test_compare_with_a_target_no_system_meets_says_so_and_why(runner):
+    result = runner.invoke(app, ["fleets", "compare", "--slo-tps", "100000"])
+    # Exit 1 by the command's own choice, not an exception escaping it (which also exits 1).
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "No catalog system serves llama-3.1-70b at >= 100000 tokens/s per user" in result.stderr
+    # One reason per catalog system, and no table of systems on stdout.
+    for name in load_catalog():
+        assert f"  {name}: " in result.stderr
+    assert result.stdout == ""

@@ -14,6 +14,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+import demand
 from planner import Scenario, ScenarioError, default_scenario_path
 from planner.cli import app
 from planner.result import TABLE_COLUMNS
@@ -354,7 +355,64 @@ def test_validate_a_valid_file_names_its_counts(runner):
     path = default_scenario_path()
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == f"{path}: valid (3 workloads, 6 fleets, 2 sites, 36 months from 2026-01)"
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{path}: valid (3 workloads, 6 fleets, 2 sites, 36 months from 2026-01)"
+    # The default demand grows fast at first and slows: shown, not warned about.
+    assert lines[1] == "Demand growth over the horizon:"
+    assert lines[2].startswith("  total: 2.82x a year on average, at most 10.1x in a year (from 2026-01); ")
+    assert "Warning" not in result.stderr
+
+
+# ---------------------------------------------------------------------------- demand growth
+def _growing_scenario(workdir: Path, rate_per_year: float) -> Path:
+    """The small scenario with demand from 10,000 tokens/s growing ``rate_per_year`` for a year."""
+    data = scenario_dict()
+    data["horizon"]["periods"] = 12
+    data["demand"] = {
+        "w": {"kind": "exponential", "start": "2026-01", "tokens_per_day": 8.64e8, "rate": rate_per_year, "per": "year"}
+    }
+    return _write_scenario(workdir / "growing.yaml", data)
+
+
+def test_validate_shows_each_entrys_growth_and_warns_on_stderr_above_ten_times_a_year(runner, workdir):
+    calm = runner.invoke(app, ["validate", str(_growing_scenario(workdir, 1.0))])
+    assert calm.exit_code == 0, calm.output
+    assert "  w: 2x a year on average; " in calm.stdout
+    assert "Warning" not in calm.stderr
+    steep = runner.invoke(app, ["validate", str(_growing_scenario(workdir, 19.0))])
+    assert steep.exit_code == 0, steep.output
+    assert "growing.yaml: valid" in steep.stdout and "  w: 20x a year on average; " in steep.stdout
+    assert "Warning" not in steep.stdout
+    assert "Warning: demand 'w' grows 20x a year on average" in " ".join(steep.stderr.split())
+
+
+def test_solve_json_carries_the_growth_as_a_field_and_the_warning_on_stderr(runner, workdir):
+    result = runner.invoke(app, ["solve", str(_growing_scenario(workdir, 19.0)), "--json"])
+    assert result.exit_code == 0, result.output
+    (growth,) = json.loads(result.stdout)["demand_growth"]
+    assert growth["entry"] == "w"
+    assert growth["annual_growth_factor"] == pytest.approx(20.0, rel=5e-3)
+    assert "above the 10x a year" in " ".join(result.stderr.split())
+
+
+def test_solve_prints_the_growth_below_the_plan(runner, workdir):
+    result = runner.invoke(app, ["solve", str(_growing_scenario(workdir, 1.0))])
+    assert result.exit_code == 0, result.output
+    assert "Demand growth over the horizon:\n  w: 2x a year on average; " in result.stdout
+    assert "Warning" not in result.stderr
+
+
+def test_a_fitted_curve_beyond_any_published_volume_is_warned_about_when_validated(runner, workdir):
+    # The published OpenRouter figures fitted by an exponential: thousands of times a year.
+    history = Path(demand.__file__).parent / "data" / "openrouter_tokens.csv"
+    data = scenario_dict()
+    data["horizon"]["periods"] = 36
+    data["demand"] = {"w": {"kind": "fitted", "history": {"csv": str(history)}, "family": "exponential"}}
+    result = runner.invoke(app, ["validate", str(_write_scenario(workdir / "fitted.yaml", data))])
+    assert result.exit_code == 0, result.output
+    warnings = " ".join(result.stderr.split())
+    assert "Warning: demand 'w' grows" in warnings and "above the 10x a year" in warnings
+    assert "more than 860 trillion (100x the largest published volume" in warnings
 
 
 def test_solve_with_highs_matches_cbc(runner):
@@ -384,3 +442,15 @@ def test_explain_prints_the_other_way_out(runner, workdir):
     assert "raise sites.s.power_mw for 2026-01" in result.stdout
     as_json = json.loads(runner.invoke(app, ["explain", str(path), "--json"]).stdout)
     assert [v["constraint"] for v in as_json["alternatives"][0]["violations"]] == ["power_limit[s,2026-01]"]
+
+
+def test_paths_and_names_with_brackets_are_printed_as_written(runner, workdir):
+    """Rich would read ``[/x]`` as a closing tag (and fail) and ``[red]`` as a style (and drop it)."""
+    path = _write_scenario(workdir / "[red]small.yaml", scenario_dict())
+    out = workdir / "[" / "x]"
+    result = runner.invoke(app, ["solve", str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.exception
+    assert f"Plan written to {out}/" in result.stdout
+    checked = runner.invoke(app, ["validate", str(path)])
+    assert checked.exit_code == 0, checked.exception
+    assert "[red]small.yaml: valid" in checked.stdout
