@@ -125,7 +125,8 @@ def test_fit_reads_the_usual_time_columns(runner, history, tmp_path, column):
         app, ["demand", "fit", str(path), "--family", "exponential", "--horizon", "2", "--samples", "10"]
     )
     assert result.exit_code == 0, result.output
-    assert "Observations" in result.stdout and " 24 " in result.stdout
+    observations = [line.split() for line in result.stdout.splitlines() if line.startswith("Observations")]
+    assert observations == [["Observations", "24"]]
 
 
 def test_fit_takes_the_columns_named_by_the_user(runner, history, tmp_path):
