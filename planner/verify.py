@@ -203,7 +203,8 @@ def _expansion(scenario: Scenario, table: dict[str, pd.DataFrame]) -> Check:
         if (series[:lead] > TOLERANCE).any():
             wrong.append((site, "blocks before the lead time"))
         n = spec.lifetime_years
-        recovery = 1 / n if rate == 0 else rate * (1 + rate) ** n / ((1 + rate) ** n - 1)
+        # rate (1 + rate)^n / ((1 + rate)^n - 1), in a form that stays finite for rates near zero
+        recovery = 1 / n if rate == 0 else rate / -math.expm1(-n * math.log1p(rate))
         usd += series.sum() * spec.capex_usd_per_block * recovery * months / 12
     reported = table["costs"].loc[table["costs"]["component"] == "expansion", "usd"].sum()
     if not math.isclose(usd, reported, rel_tol=TOLERANCE, abs_tol=1e-3):
