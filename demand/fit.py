@@ -147,7 +147,8 @@ class _Family:
         # that day from the start label on every call, and validating the thousands of trial
         # curves would double a fit's time again (every theta inside the bounds is valid).
         with np.errstate(all="ignore"):
-            curve = self.curve.model_construct(start=data.start, **self.figures(theta))
+            # _fields_set named, so that the figures' mapping cannot be taken for it.
+            curve = self.curve.model_construct(_fields_set=None, start=data.start, **self.figures(theta))
             out = np.log(curve._integral(data.a, data.b))
         return np.nan_to_num(out, nan=_LOG_LIMIT, posinf=_LOG_LIMIT, neginf=-_LOG_LIMIT)
 
@@ -538,14 +539,15 @@ class FitResult:
         ValueError
             If the quantiles are not three increasing fractions, or every refit fails.
         """
-        quantiles = tuple(float(q) for q in quantiles)
-        if len(quantiles) != 3 or not 0.0 < quantiles[0] < quantiles[1] < quantiles[2] < 1.0:
+        # Callers may pass any sequence: the length is checked here, not only declared.
+        levels = tuple(float(q) for q in quantiles)
+        if len(levels) != 3 or not 0.0 < levels[0] < levels[1] < levels[2] < 1.0:
             raise ValueError(
-                f"quantiles must be three increasing fractions between 0 and 1 (low, middle, high); got {quantiles}"
+                f"quantiles must be three increasing fractions between 0 and 1 (low, middle, high); got {levels}"
             )
         first, end = period_bounds(periods)
         (low, mid, high), failed = self._ensemble.quantiles(
-            lambda curve: curve.between(first, end), quantiles, samples, seed
+            lambda curve: curve.between(first, end), levels, samples, seed
         )
         frame = pd.DataFrame(
             {"period": periods.astype(str), "low": low, "base": self.spec.per_period(periods), "high": high, "mid": mid}
@@ -769,7 +771,9 @@ def _timestamp(days: float) -> pd.Timestamp:
 
 
 @lru_cache(maxsize=64)
-def _fit_once(table: tuple[tuple[str, float], ...], interval: str, family: str) -> FitResult:
+def _fit_once(
+    table: tuple[tuple[str, float], ...], interval: Literal["auto", "day", "week"], family: FamilyName | Literal["auto"]
+) -> FitResult:
     # A sweep validates its scenario once per run: the same history is fitted (and its bootstrap
     # drawn) once per process, not once per run. A FitResult does not change once made.
     return fit(ExplicitSeries(tokens=dict(table), interval=interval), family)

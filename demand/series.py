@@ -60,25 +60,26 @@ class ExplicitSeries(Volume):
 
     @model_validator(mode="after")
     def _load(self, info: ValidationInfo) -> ExplicitSeries:
-        if (self.tokens is None) == (self.csv is None):
-            raise ValueError("give exactly one of 'tokens' (an inline table) or 'csv' (a file path)")
-        if self.tokens is not None:
-            named = [name for name in ("time_column", "tokens_column") if getattr(self, name) is not None]
-            if named:
-                raise ValueError(f"{' and '.join(named)} name columns of a CSV file; an inline 'tokens' table has none")
-            table = self.tokens
-        else:
-            base_dir = Path((info.context or {}).get("base_dir", "."))
-            path = self.csv if self.csv.is_absolute() else base_dir / self.csv
-            self.csv = path.resolve()
-            table, covers = _read_series_csv(self.csv, self.time_column, self.tokens_column)
-            if covers is not None:
-                if self.interval not in ("auto", covers):
+        match self.tokens, self.csv:
+            case dict() as table, None:
+                named = [name for name in ("time_column", "tokens_column") if getattr(self, name) is not None]
+                if named:
                     raise ValueError(
-                        f"{self.csv.name}: the time column holds {covers}s but interval is {self.interval!r}; "
-                        f"remove interval or rename the column"
+                        f"{' and '.join(named)} name columns of a CSV file; an inline 'tokens' table has none"
                     )
-                self.interval = covers
+            case None, Path() as csv:
+                base_dir = Path((info.context or {}).get("base_dir", "."))
+                self.csv = (csv if csv.is_absolute() else base_dir / csv).resolve()
+                table, covers = _read_series_csv(self.csv, self.time_column, self.tokens_column)
+                if covers is not None:
+                    if self.interval not in ("auto", covers):
+                        raise ValueError(
+                            f"{self.csv.name}: the time column holds {covers}s but interval is {self.interval!r}; "
+                            f"remove interval or rename the column"
+                        )
+                    self.interval = covers
+            case _:
+                raise ValueError("give exactly one of 'tokens' (an inline table) or 'csv' (a file path)")
         bad = {label: value for label, value in table.items() if not (math.isfinite(value) and value >= 0)}
         if bad:
             raise ValueError(f"token counts must be finite and >= 0; got {bad}")

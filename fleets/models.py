@@ -56,7 +56,11 @@ class ModelSpec(BaseModel):
             raise ValueError("active_params exceeds total_params")
         if (self.experts is None) != (self.experts_per_token is None):
             raise ValueError("give both experts and experts_per_token, or neither")
-        if self.experts is not None and not self.experts_per_token < self.experts:
+        if (
+            self.experts is not None
+            and self.experts_per_token is not None
+            and not self.experts_per_token < self.experts
+        ):
             raise ValueError("experts_per_token must be fewer than experts")
         return self
 
@@ -71,7 +75,7 @@ class ModelSpec(BaseModel):
         part and the experts its tokens are routed to: with ``k`` of ``E`` experts per token, a
         step of ``b`` tokens touches on average ``E * (1 - (1 - k/E) ** b)`` experts per layer.
         """
-        if self.experts is None:
+        if self.experts is None or self.experts_per_token is None:  # dense (the validator sets both or neither)
             return self.weight_bytes(precision)
         per_expert = (self.total_params - self.active_params) / (self.experts - self.experts_per_token)
         shared = self.active_params - self.experts_per_token * per_expert

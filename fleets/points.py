@@ -100,4 +100,4 @@ def best_point(points: pd.DataFrame, min_tokens_per_s_per_user: float, max_ttft_
     ]
     if meeting.empty:
         return None
-    return meeting.loc[meeting["decode_tokens_per_s"].idxmax()]
+    return meeting.iloc[meeting["decode_tokens_per_s"].argmax()]

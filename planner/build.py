@@ -60,7 +60,8 @@ class Model:
     problem: pulp.LpProblem
     variables: dict[str, pd.DataFrame] = field(default_factory=dict)
     constraints: dict[str, pd.DataFrame] = field(default_factory=dict)
-    cost_terms: pd.DataFrame | None = None
+    # Empty, with its columns, until add_cost_terms fills it.
+    cost_terms: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["component", "t", "var", "usd"]))
     money_unit: float = 1.0
 
     def ranges(self) -> pd.DataFrame:
@@ -101,28 +102,33 @@ def build(data: ModelData) -> Model:
     """Build the LP for ``data``; nothing is solved.
 
     The families, in the order of ``docs/formulation.md``: variables (with latency eligibility),
-    demand balance, colocation, pairing, KV bandwidth, capacity, stock, power limit, supply, quota, min term,
-    budget, vendor share, provider share, category share, contract, resilience, expansion, adoption, cost terms,
-    spend commitment, objective.
+    demand balance, colocation, prefill and decode pairing, KV bandwidth, capacity, burst limit,
+    stock, power limit, supply, quota, term growth, min term, budget, vendor share, provider share,
+    category share, contract, resilience demand and capacity, expansion, adoption, cost terms, spend
+    commitment, objective.
     """
     model = Model(data=data, problem=pulp.LpProblem(solver_name(data.scenario.name) or "plan", pulp.LpMinimize))
     add_variables(model, data)
     add_demand_balance(model, data)
     add_colocation(model, data)
-    add_pairing(model, data)
+    add_prefill_pairing(model, data)
+    add_decode_pairing(model, data)
     add_kv_bandwidth(model, data)
     add_capacity(model, data)
+    add_burst_limit(model, data)
     add_stock(model, data)
     add_power_limit(model, data)
     add_supply(model, data)
     add_quota(model, data)
+    add_term_growth(model, data)
     add_min_term(model, data)
     add_budget(model, data)
     add_vendor_share(model, data)
     add_provider_share(model, data)
     add_category_share(model, data)
     add_contract(model, data)
-    add_resilience(model, data)
+    add_resilience_demand(model, data)
+    add_resilience_capacity(model, data)
     add_expansion(model, data)
     add_adoption(model, data)
     add_cost_terms(model, data)
@@ -246,25 +252,38 @@ def add_colocation(model: Model, data: ModelData) -> None:
     _add_rows(model, "colocation", keys, _terms(together, coef), "==", rhs)
 
 
-def add_pairing(model: Model, data: ModelData) -> None:
-    """``prefill_pairing[w,g,a,t,k]`` and ``decode_pairing[w,f,b,t,k]``: a disaggregated
-    workload's prefill and decode are matched through ``pair``.
+def add_prefill_pairing(model: Model, data: ModelData) -> None:
+    """``prefill_pairing[w,g,a,t,k]``: a disaggregated workload's prefill on fleet ``g`` at site
+    ``a`` is that of the outputs decoded from it, through ``pair``.
 
     serve[w,prefill,g,a,t,k] = r[w] * sum_{(f,b)} pair[w,(g,a),(f,b),t,k]
+
+    Prefill on a placement that no allowed decode follows is thereby zero.
+    """
+    _pairing_rows(model, data, "prefill")
+
+
+def add_decode_pairing(model: Model, data: ModelData) -> None:
+    """``decode_pairing[w,f,b,t,k]``: a disaggregated workload's decode on fleet ``f`` at site
+    ``b`` is that of the prompts prefilled for it, through ``pair``.
+
     serve[w,decode,f,b,t,k] = sum_{(g,a)} pair[w,(g,a),(f,b),t,k]
 
-    Prefill on a placement that no allowed decode follows (or the reverse) is thereby zero.
+    Decode on a placement that no allowed prefill precedes is thereby zero.
     """
+    _pairing_rows(model, data, "decode")
+
+
+def _pairing_rows(model: Model, data: ModelData, phase: str) -> None:
     serve = model.variables["serve"]
     split = serve[serve["workload"].map(_disaggregated(data))]
     pairs = model.variables["pair"]
-    ratio = pairs["workload"].map(_ratios(data)).to_numpy()
+    coef = -pairs["workload"].map(_ratios(data)).to_numpy() if phase == "prefill" else -1.0
     keys = ["workload", "fleet", "site", "t", "k"]
-    for phase, coef in (("prefill", -ratio), ("decode", -1.0)):
-        served = split[split["phase"] == phase]
-        ends = pairs.rename(columns={f"{phase}_fleet": "fleet", f"{phase}_site": "site"})
-        terms = pd.concat([_terms(served, 1.0), _terms(ends, coef)])
-        _add_rows(model, f"{phase}_pairing", keys, terms, "==", served[keys].assign(rhs=0.0))
+    served = split[split["phase"] == phase]
+    ends = pairs.rename(columns={f"{phase}_fleet": "fleet", f"{phase}_site": "site"})
+    terms = pd.concat([_terms(served, 1.0), _terms(ends, coef)])
+    _add_rows(model, f"{phase}_pairing", keys, terms, "==", served[keys].assign(rhs=0.0))
 
 
 def add_kv_bandwidth(model: Model, data: ModelData) -> None:
@@ -295,16 +314,15 @@ def add_capacity(model: Model, data: ModelData) -> None:
     """``capacity[f,s,t,k]``: the units busy in each slice (without slices, in each workload's
     peak hour) fit in the available units.
 
-    sum_{w,p} serve[w,p,f,s,t,k] * kappa[w] * u / r[f,m(w),p] <= a[f] * units[f,s,t]
+    sum_{w,p} serve[w,p,f,s,t,k] * kappa[w] * u / R[f,m(w),p] <= a[f] * units[f,s,t]
 
-    where ``r`` is one unit's throughput for that model and phase (tokens/s), ``kappa`` the
+    where ``R`` is one unit's throughput for that model and phase (tokens/s), ``kappa`` the
     workload's peak-to-average ratio (1 with time slices, which carry the shape themselves) and
     ``a`` the availability. Without slices the peaks of different workloads are taken to
     coincide, which errs on the side of enough capacity.
 
     With several slices on-demand cloud units are rented per slice: ``burst[f,s,t,k]`` replaces
-    ``units`` in that slice's row, and ``burst_limit[f,s,t,k]`` keeps each within the period's
-    ``units`` (burst <= units), which carry the quota and commitments.
+    ``units`` in that slice's row (see :func:`add_burst_limit`).
     """
     serve = model.variables["serve"]
     # Units serve every slice: each appears in the row of each slice, except on-demand cloud
@@ -321,7 +339,16 @@ def add_capacity(model: Model, data: ModelData) -> None:
     )
     rhs = units_k[["fleet", "site", "t", "k"]].assign(rhs=0.0)
     _add_rows(model, "capacity", ["fleet", "site", "t", "k"], terms, "<=", rhs)
-    # A burst is within the period's rented units (which carry quotas and commitments).
+
+
+def add_burst_limit(model: Model, data: ModelData) -> None:
+    """``burst_limit[f,s,t,k]``: on-demand cloud units rented for slice ``k`` alone are within
+    the period's rented ``units``, which carry the quota and commitments.
+
+    burst[f,s,t,k] - units[f,s,t] <= 0
+    """
+    units_k = model.variables["units"].merge(data.slices[["k"]], how="cross")
+    bursts = model.variables["burst"]
     keys = ["fleet", "site", "t", "k"]
     cover = pd.concat([_terms(bursts, 1.0), _terms(units_k[units_k["fleet"].isin(bursts["fleet"])], -1.0)])
     _add_rows(model, "burst_limit", keys, cover, "<=", bursts[keys].assign(rhs=0.0))
@@ -401,23 +428,32 @@ def add_quota(model: Model, data: ModelData) -> None:
     _add_rows(model, "quota", ["fleet", "t"], _terms(rented, 1.0), "<=", rhs)
 
 
-def add_min_term(model: Model, data: ModelData) -> None:
-    """``term_growth[f,s,t]`` and ``min_term[f,s,t]``: leased and reserved units are taken in
-    cohorts (``start``) and each is kept at least ``T[f]`` periods.
+def add_term_growth(model: Model, data: ModelData) -> None:
+    """``term_growth[f,s,t]``: leased and reserved units are taken in cohorts (``start``); units
+    only grow by taking more.
 
-    units[f,s,t] - units[f,s,t-1] - start[f,s,t] <= 0          (units only grow by taking more)
-    units[f,s,t] - sum_{k=0}^{T[f]-1} start[f,s,t-k] >= 0      (the recent cohorts are still held)
-
-    Each ``min_term`` row has ``T[f] + 1`` nonzeros: linear in the horizon for a given term.
+    units[f,s,t] - units[f,s,t-1] - start[f,s,t] <= 0
     """
     keys = ["fleet", "site", "t"]
     starts = model.variables["start"]
-    units = model.variables["units"]
-    termed = units[units["fleet"].map(data.fleets["term_periods"]) > 0]
-    horizon = len(data.periods)
+    termed = _termed_units(model, data)
     growth = pd.concat([_terms(termed, 1.0), _terms(termed.assign(t=termed["t"] + 1), -1.0), _terms(starts, -1.0)])
-    growth = growth[growth["t"] < horizon]
+    growth = growth[growth["t"] < len(data.periods)]
     _add_rows(model, "term_growth", keys, growth, "<=", termed[keys].assign(rhs=0.0))
+
+
+def add_min_term(model: Model, data: ModelData) -> None:
+    """``min_term[f,s,t]``: each cohort of leased or reserved units is kept at least ``T[f]``
+    periods; the recent cohorts are still held.
+
+    units[f,s,t] - sum_{k=0}^{T[f]-1} start[f,s,t-k] >= 0
+
+    Each row has ``T[f] + 1`` nonzeros: linear in the horizon for a given term.
+    """
+    keys = ["fleet", "site", "t"]
+    starts = model.variables["start"]
+    termed = _termed_units(model, data)
+    horizon = len(data.periods)
     term = starts["fleet"].map(data.fleets["term_periods"]).to_numpy()
     held = [_terms(termed, 1.0)]
     for k in range(int(term.max()) if len(term) else 0):
@@ -426,6 +462,12 @@ def add_min_term(model: Model, data: ModelData) -> None:
         held.append(_terms(lagged.assign(t=lagged["t"] + k), -1.0))
     terms = pd.concat(held)
     _add_rows(model, "min_term", keys, terms[terms["t"] < horizon], ">=", termed[keys].assign(rhs=0.0))
+
+
+def _termed_units(model: Model, data: ModelData) -> pd.DataFrame:
+    """The ``units`` of fleets with a minimum term (leased and reserved)."""
+    units = model.variables["units"]
+    return units[units["fleet"].map(data.fleets["term_periods"]) > 0]
 
 
 def add_budget(model: Model, data: ModelData) -> None:
@@ -501,27 +543,25 @@ def add_contract(model: Model, data: ModelData) -> None:
     _add_rows(model, "contract", ["contract", "t"], terms, ">=", rhs)
 
 
-def add_resilience(model: Model, data: ModelData) -> None:
-    """``resilience_demand[v,w,p,t]`` and ``resilience_capacity[v,f,s,t]``: without any one
-    vendor ``v``, the other vendors' units could still serve a share ``rho`` of what every
-    covered workload is served.
+def add_resilience_demand(model: Model, data: ModelData) -> None:
+    """``resilience_demand[v,w,p,t,k]``: without any one vendor ``v``, the other vendors' units
+    could still serve a share ``rho`` of what every covered workload is served.
 
-    For each vendor ``v`` a second allocation ``backup[v,w,p,f,s,t]`` over the other vendors'
-    fleets must satisfy
+    For each vendor ``v`` a second allocation ``backup[v,w,p,f,s,t,k]`` over the other vendors'
+    fleets (made here) must satisfy
 
-    sum_{(f,s): vendor(f) != v} backup[v,w,p,f,s,t] >= rho * sum_{f,s} serve[w,p,f,s,t]
-    sum_{w,p} backup[v,w,p,f,s,t] * k[w] * u / r[f,m(w),p] <= a[f] * units[f,s,t]
+    sum_{(f,s): vendor(f) != v} backup[v,w,p,f,s,t,k] >= rho * sum_{f,s} serve[w,p,f,s,t,k]
 
-    The backup is a test the installed capacity must pass, not a plan: it costs nothing, and it
-    does not keep a workload's phases on one fleet (slightly optimistic for such workloads).
+    and fit in their units (:func:`add_resilience_capacity`). The backup is a test the installed
+    capacity must pass, not a plan: it costs nothing, and it does not keep a workload's phases on
+    one fleet (slightly optimistic for such workloads).
     """
     rho = data.scenario.policy.vendor_loss_coverage
     if rho is None:
         model.variables["backup"] = pd.DataFrame(
             columns=["vendor", "workload", "phase", "fleet", "site", "t", "name", "var"]
         )
-        for family in ("resilience_demand", "resilience_capacity"):
-            model.constraints[family] = pd.DataFrame(columns=["vendor", "name", "constraint"])
+        model.constraints["resilience_demand"] = pd.DataFrame(columns=["vendor", "name", "constraint"])
         return
     exempt = set(data.scenario.policy.vendor_loss_exempt)
     serve = model.variables["serve"]
@@ -541,6 +581,19 @@ def add_resilience(model: Model, data: ModelData) -> None:
     keys = ["vendor", "workload", "phase", "t", "k"]
     terms = pd.concat([_terms(backup, 1.0), _terms(served, -rho)])
     _add_rows(model, "resilience_demand", keys, terms, ">=", served[keys].drop_duplicates().assign(rhs=0.0))
+
+
+def add_resilience_capacity(model: Model, data: ModelData) -> None:
+    """``resilience_capacity[v,f,s,t,k]``: the backup without vendor ``v`` (made by
+    :func:`add_resilience_demand`) fits in the other vendors' units, counted as ``capacity`` is.
+
+    sum_{w,p} backup[v,w,p,f,s,t,k] * kappa[w] * u / R[f,m(w),p] <= a[f] * units[f,s,t]
+    """
+    if data.scenario.policy.vendor_loss_coverage is None:
+        model.constraints["resilience_capacity"] = pd.DataFrame(columns=["vendor", "name", "constraint"])
+        return
+    backup = model.variables["backup"]
+    vendors = sorted(set(data.fleets["vendor"]))
     units = model.variables["units"].merge(data.slices[["k"]], how="cross")
     others = pd.concat(
         [units[units["fleet"].map(data.fleets["vendor"]) != v].assign(vendor=v) for v in vendors], ignore_index=True

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from demand import parse_period, project, seconds_per_period
+from demand import PeriodLength, parse_period, project, seconds_per_period
 from demand.mix import share_values
 from demand.profiles import peak_tokens_per_s
 from fleets import UnknownModelError, get_model
 from planner.scenario import AT_SITES, Scenario
 
-PHASES = ("prefill", "decode")
+PHASES: tuple[Literal["prefill", "decode"], ...] = ("prefill", "decode")
 _HOURS = 3600.0
 
 
@@ -191,7 +192,7 @@ def rate_unit(largest_tokens_per_s: float) -> float:
     return max(1.0, 10.0 ** (math.floor(math.log10(largest_tokens_per_s)) - 2))
 
 
-def schedule_values(schedule, calendar: pd.PeriodIndex, length: str) -> np.ndarray:
+def schedule_values(schedule, calendar: pd.PeriodIndex, length: PeriodLength) -> np.ndarray:
     """A scenario ``Schedule`` (a number, or steps by period label) as one value per period."""
     if not isinstance(schedule, dict):
         return np.full(len(calendar), float(schedule))
@@ -202,7 +203,7 @@ def schedule_values(schedule, calendar: pd.PeriodIndex, length: str) -> np.ndarr
     return values
 
 
-def _length(scenario: Scenario) -> str:
+def _length(scenario: Scenario) -> PeriodLength:
     return scenario.horizon.period_length
 
 
@@ -277,8 +278,8 @@ def _slices(scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
         np.minimum(position[:, None] + 1, edges[None, 1:]) - np.maximum(position[:, None], edges[None, :-1]), 0.0, 1.0
     )
     factor = (loads[:, order] @ member) / member.sum(axis=0)
-    frame = pd.DataFrame(factor, index=names, columns=range(len(shares))).stack().rename("load_factor")
-    frame.index.names = ["workload", "k"]
+    index = pd.MultiIndex.from_product([names, range(len(shares))], names=["workload", "k"])
+    frame = pd.Series(factor.ravel(), index=index, name="load_factor")
     return pd.DataFrame({"k": range(len(shares)), "slice": labels, "hours_share": shares}), frame.to_frame()
 
 
@@ -297,6 +298,12 @@ def _fleets(scenario: Scenario) -> pd.DataFrame:
         owned = fleet.procurement == "own"
         at_site = fleet.procurement in AT_SITES
         termed = fleet.procurement in ("lease", "reserved")
+        life_periods, capital_usd_per_year = 0, 0.0
+        if owned:
+            # Both are required of an owned fleet when the scenario is loaded.
+            assert fleet.capex_usd is not None and fleet.lifetime_years is not None
+            life_periods = max(1, round(fleet.lifetime_years * 12 / months))
+            capital_usd_per_year = fleet.capex_usd * capital_recovery_factor(rate, fleet.lifetime_years)
         rows[name] = {
             "procurement": fleet.procurement,
             "at_site": at_site,
@@ -311,11 +318,9 @@ def _fleets(scenario: Scenario) -> pd.DataFrame:
             "energy_included": fleet.energy_included,
             "availability": fleet.availability,
             "lead_periods": math.ceil(fleet.lead_time_months / months - 1e-9),
-            "life_periods": max(1, round(fleet.lifetime_years * 12 / months)) if owned else 0,
+            "life_periods": life_periods,
             "term_periods": max(1, math.ceil(fleet.term_months / months - 1e-9)) if termed else 0,
-            "capital_usd_per_year": fleet.capex_usd * capital_recovery_factor(rate, fleet.lifetime_years)
-            if owned
-            else 0.0,
+            "capital_usd_per_year": capital_usd_per_year,
         }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("fleet")
 
@@ -460,7 +465,7 @@ def _existing(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
     if not rows:
         return _empty(fleet=str, site=str, t=int, units=float)
     frame = pd.DataFrame(rows, columns=["fleet", "site", "t", "units"])
-    return frame.groupby(["fleet", "site", "t"], as_index=False)["units"].sum()
+    return frame.groupby(["fleet", "site", "t"])["units"].sum().reset_index()
 
 
 def _limits(scenario: Scenario, calendar: pd.PeriodIndex, field: str) -> pd.DataFrame:
@@ -482,7 +487,7 @@ def _budget(scenario: Scenario, periods: pd.DataFrame) -> pd.DataFrame:
 
 def _share_limits(scenario: Scenario) -> pd.DataFrame:
     policy = scenario.policy
-    vendors = {fleet.vendor for fleet in scenario.fleets.values()}
+    vendors = {fleet.vendor for fleet in scenario.fleets.values() if fleet.vendor is not None}  # set once loaded
     rows = [("vendor_share", v, policy.vendor_share_limits.get(v, policy.max_vendor_share)) for v in sorted(vendors)]
     for provider in sorted({str(fleet.provider) for fleet in scenario.fleets.values()}):
         limit = policy.provider_share_limits.get(provider)
@@ -528,7 +533,8 @@ def _spend_commitments(scenario: Scenario, calendar: pd.PeriodIndex, periods: pd
             continue
         values = schedule_values(contract.min_spend_usd_per_year, calendar, _length(scenario))
         fleets = tuple(f for f, fleet in scenario.fleets.items() if contract.covers(f, fleet))
-        for year, first in periods.reset_index().groupby("year")["t"].min().items():
+        first_t = periods.reset_index().groupby("year")["t"].min()
+        for year, first in zip(first_t.index, first_t, strict=True):
             rows.append((name, int(year), int(first), float(values[first]), fleets))
     return pd.DataFrame(rows, columns=["contract", "year", "t", "usd", "fleets"])
 

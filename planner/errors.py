@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import yaml
 from pandas.errors import EmptyDataError
 from pydantic import BaseModel, Tag, ValidationError
+from pydantic_core import ErrorDetails
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ _BOUNDS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
 
 
 def _explain(
-    err: dict, loc: tuple, model: type[BaseModel], data: Any, known: list[str], base_dir: Path | None = None
+    err: ErrorDetails, loc: tuple, model: type[BaseModel], data: Any, known: list[str], base_dir: Path | None = None
 ) -> tuple[str, Any, tuple]:
     """The message, shown value and location of one pydantic error, in the user's terms."""
     kind = err["type"]

@@ -33,6 +33,7 @@ whose power is not there yet:
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -319,7 +320,7 @@ class Relaxation:
         return grouped_violations(self.violations)
 
 
-def _elastic(data: ModelData, mode: Finding, command, blocked: set[str] = frozenset()) -> Relaxation | None:
+def _elastic(data: ModelData, mode: Finding, command, blocked: AbstractSet[str] = frozenset()) -> Relaxation | None:
     """The smallest violations of the limits (all but the ``blocked`` families) that give a plan
     (that serve the demand, in ``"unserved"`` mode), the cheapest among them; None if there is none."""
     model = build(data)
@@ -544,7 +545,7 @@ def _unservable(model: Model, data: ModelData) -> pd.DataFrame:
     frame = left.assign(
         period=left["t"].map(data.labels), reason=reasons, tokens_per_s=left["tokens_per_s"] * left["hours_share"]
     )
-    out = frame.groupby(["period", "workload", "phase", "reason"], as_index=False, sort=False)["tokens_per_s"].sum()
+    out = frame.groupby(["period", "workload", "phase", "reason"], sort=False)["tokens_per_s"].sum().reset_index()
     return out[UNSERVABLE_COLUMNS]
 
 
@@ -552,10 +553,13 @@ def _message(
     mode: Finding, result: Result, violations: pd.DataFrame, unservable: pd.DataFrame, relaxed_usd: float
 ) -> str:
     grouped = grouped_violations(violations)
+    columns = ["limit", "subject", "sense", "value", "unit", "largest_violation", "first", "last", "periods"]
     changes = "; ".join(
-        f"{row.limit} {row.subject} ({row.sense} {_number(row.value)} {row.unit}) {'over' if row.sense == 'at most' else 'short'} "
-        f"by {_number(row.largest_violation)} {row.unit} ({row.first}{'' if row.periods == 1 else f' to {row.last}, {row.periods} periods'})"
-        for row in grouped.head(3).itertuples(index=False)
+        f"{limit} {subject} ({sense} {_number(value)} {unit}) {'over' if sense == 'at most' else 'short'} "
+        f"by {_number(largest)} {unit} ({first}{'' if periods == 1 else f' to {last}, {periods} periods'})"
+        for limit, subject, sense, value, unit, largest, first, last, periods in grouped.head(3)[columns].itertuples(
+            index=False, name=None
+        )
     ) + ("; ..." if len(grouped) > 3 else "")
     if mode == "infeasible":
         return f"No plan meets every limit. The smallest changes that make one exist: {changes}. The least-cost plan with them costs ${relaxed_usd:,.0f}."

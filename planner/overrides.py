@@ -45,7 +45,7 @@ def _step(node: Any, part: str) -> Any:
 def check_path(scenario: Scenario, path: str) -> Problem | None:
     """Why ``path`` does not name a value of ``scenario`` (with the closest names), or None."""
     node: Any = scenario
-    walked = []
+    walked: list[str] = []
     for part in path.split("."):
         try:
             node = _step(node, part)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -48,7 +48,7 @@ def result_report(result: Result) -> Group:
     headline.add_row("Scenario", summary["scenario"])
     headline.add_row("Horizon", summary["periods"])
     headline.add_row("Status", Text(f"{summary['status']}: {summary['message']}", style=colour))
-    parts = [headline]
+    parts: list[RenderableType] = [headline]
     if not result.has_plan:
         return Group(*parts)
     headline.add_row(
@@ -120,13 +120,13 @@ def result_report(result: Result) -> Group:
         f"in service {last['period'].iloc[0] if len(last) else ''}",
     ):
         fleet_table.add_column(column, justify="right" if column not in ("fleet", "site", "procurement") else "left")
-    for row in last.itertuples(index=False):
-        fleet_table.add_row(
-            row.fleet, row.site, row.procurement, f"{builds.get((row.fleet, row.site), 0.0):,.0f}", f"{row.units:,.0f}"
-        )
+    held = last[["fleet", "site", "procurement", "units"]]
+    for fleet, site, procurement, units in held.itertuples(index=False, name=None):
+        fleet_table.add_row(fleet, site, procurement, f"{builds.get((fleet, site), 0.0):,.0f}", f"{units:,.0f}")
     parts.append(fleet_table)
 
-    served = result.allocation.groupby(["workload", "fleet"])["tokens"].sum().unstack(fill_value=0.0)
+    # pandas-stubs leave float out of unstack's fill_value, which takes any scalar.
+    served = result.allocation.groupby(["workload", "fleet"])["tokens"].sum().unstack(fill_value=0.0)  # type: ignore[arg-type]
     mix = Table(title="Tokens served over the horizon, by workload and fleet", title_justify="left")
     mix.add_column("workload")
     for fleet in served.columns:
@@ -135,7 +135,7 @@ def result_report(result: Result) -> Group:
     lost = result.unserved.groupby("workload")["tokens"].sum()
     for workload, row in served.iterrows():
         mix.add_row(
-            workload,
+            str(workload),
             *(_tokens(v) for v in row),
             Text(_tokens(lost.get(workload, 0.0)), style="red" if lost.get(workload, 0.0) else ""),
         )
@@ -181,7 +181,7 @@ def explanation_report(explanation: Explanation, every_row: bool = False) -> Gro
     head.add_row("Scenario", Text(explanation.result.scenario.name))
     head.add_row("Plan as given", Text(f"{explanation.result.status.value}: {explanation.result.message}"))
     head.add_row("Finding", Text(f"{explanation.finding}: {explanation.message}", style=colour))
-    parts = [head]
+    parts: list[RenderableType] = [head]
     if not explanation.violations.empty:
         parts.append(
             _violations_table(
@@ -194,8 +194,9 @@ def explanation_report(explanation: Explanation, every_row: bool = False) -> Gro
         lost = Table(title="Demand no change of limits could serve", title_justify="left")
         for column in ("period", "workload", "phase", "tokens/s", "why"):
             lost.add_column(column, justify="right" if column == "tokens/s" else "left", overflow="fold")
-        for row in explanation.unservable.itertuples(index=False):
-            lost.add_row(*map(Text, (row.period, row.workload, row.phase, _tokens(row.tokens_per_s), row.reason)))
+        unservable = explanation.unservable[["period", "workload", "phase", "tokens_per_s", "reason"]]
+        for period, workload, phase, tokens_per_s, reason in unservable.itertuples(index=False, name=None):
+            lost.add_row(*map(Text, (period, workload, phase, _tokens(tokens_per_s), reason)))
         parts.append(lost)
     if explanation.relaxed_objective_usd is not None:
         parts.append(
@@ -225,31 +226,20 @@ def _violations_table(title: str, violations: pd.DataFrame, every_row: bool) -> 
         )
     # Text cells: constraint names hold brackets that rich would read as markup.
     if every_row:
-        for row in violations.itertuples(index=False):
-            cells = (
-                row.constraint,
-                row.subject,
-                row.period,
-                f"{row.value:,.4g}",
-                f"{row.violation:,.4g}",
-                f"{row.relaxed_value:,.4g}",
-                row.unit,
-                row.fix,
-            )
+        columns = ["constraint", "subject", "period", "value", "violation", "relaxed_value", "unit", "fix"]
+        for constraint, subject, period, value, violation, relaxed, unit, fix in violations[columns].itertuples(
+            index=False, name=None
+        ):
+            cells = (constraint, subject, period, f"{value:,.4g}", f"{violation:,.4g}", f"{relaxed:,.4g}", unit, fix)
             table.add_row(*map(Text, cells))
     else:
-        for row in grouped_violations(violations).itertuples(index=False):
-            periods = row.first if row.periods == 1 else f"{row.first} to {row.last} ({row.periods})"
-            cells = (
-                row.limit,
-                row.subject,
-                periods,
-                f"{row.value:,.4g}",
-                f"{row.largest_violation:,.4g}",
-                f"{row.relaxed_value:,.4g}",
-                row.unit,
-                row.fix,
-            )
+        columns = ["limit", "subject", "first", "last", "periods", "value", "largest_violation", "relaxed_value"]
+        grouped = grouped_violations(violations)[[*columns, "unit", "fix"]]
+        for limit, subject, first, last, count, value, largest, relaxed, unit, fix in grouped.itertuples(
+            index=False, name=None
+        ):
+            periods = first if count == 1 else f"{first} to {last} ({count})"
+            cells = (limit, subject, periods, f"{value:,.4g}", f"{largest:,.4g}", f"{relaxed:,.4g}", unit, fix)
             table.add_row(*map(Text, cells))
     return table
 
@@ -287,25 +277,14 @@ def workload_demand(demand: pd.DataFrame) -> pd.DataFrame:
 def demand_report(demand: pd.DataFrame) -> Table:
     """The table behind ``planner demand show``."""
     table = Table(title="Demand by workload and period (input plus output tokens)", title_justify="left")
-    for column, justify in (
-        ("workload", "left"),
-        ("period", "left"),
-        ("tokens", "right"),
-        ("avg tokens/s", "right"),
-        ("peak tokens/s", "right"),
-        ("growth", "right"),
+    for column in ("workload", "period", "tokens", "avg tokens/s", "peak tokens/s", "growth"):
+        table.add_column(column, justify="left" if column in ("workload", "period") else "right")
+    columns = ["workload", "period", "tokens", "tokens_per_s", "peak_tokens_per_s", "growth_pct"]
+    for workload, period, tokens, tokens_per_s, peak, growth_pct in workload_demand(demand)[columns].itertuples(
+        index=False, name=None
     ):
-        table.add_column(column, justify=justify)
-    for row in workload_demand(demand).itertuples(index=False):
-        growth = "" if pd.isna(row.growth_pct) else f"{row.growth_pct:+.1f}%"
-        table.add_row(
-            row.workload,
-            row.period,
-            _tokens(row.tokens),
-            _tokens(row.tokens_per_s),
-            _tokens(row.peak_tokens_per_s),
-            growth,
-        )
+        growth = "" if pd.isna(growth_pct) else f"{growth_pct:+.1f}%"
+        table.add_row(workload, period, _tokens(tokens), _tokens(tokens_per_s), _tokens(peak), growth)
     return table
 
 
@@ -320,7 +299,7 @@ def fit_report(result: FitResult, bands: pd.DataFrame) -> Group:
     head.add_row(f"Growth in the year after {summary['growth_at']}", f"{summary['annual_growth_factor']:,.2f}x")
     doubling = summary["doubling_time_days"]
     head.add_row("Doubling time", "not growing" if doubling == float("inf") else f"{doubling:,.0f} days")
-    parts: list[Table | Text] = [head]
+    parts: list[RenderableType] = [head]
     if summary["warning"]:
         parts.append(Text(f"Warning: {summary['warning']}", style="bold red"))
 
@@ -328,22 +307,22 @@ def fit_report(result: FitResult, bands: pd.DataFrame) -> Group:
         comparison = Table(title="Families compared on the held-out end of the history", title_justify="left")
         for column in ("family", "holdout RMSE", "in-sample RMSE", "growth in a year", "note"):
             comparison.add_column(column, justify="left" if column in ("family", "note") else "right")
-        for row in result.comparison.itertuples(index=False):
-            chosen = " (chosen)" if row.family == result.family else ""
+        columns = ["family", "holdout_rmse_log", "rmse_log", "annual_growth_factor", "note"]
+        for family, holdout, rmse, growth, note in result.comparison[columns].itertuples(index=False, name=None):
             comparison.add_row(
-                row.family + chosen,
-                f"{row.holdout_rmse_log:.3g}" if pd.notna(row.holdout_rmse_log) else "",
-                f"{row.rmse_log:.3g}" if pd.notna(row.rmse_log) else "",
-                f"{row.annual_growth_factor:,.2f}x" if pd.notna(row.annual_growth_factor) else "",
-                str(row.note or ""),
+                family + (" (chosen)" if family == result.family else ""),
+                f"{holdout:.3g}" if pd.notna(holdout) else "",
+                f"{rmse:.3g}" if pd.notna(rmse) else "",
+                f"{growth:,.2f}x" if pd.notna(growth) else "",
+                str(note or ""),
             )
         parts.append(comparison)
 
     band = Table(title="Tokens per period", title_justify="left")
     for column in ("period", "low", "base", "high"):
         band.add_column(column, justify="left" if column == "period" else "right")
-    for row in bands.itertuples(index=False):
-        band.add_row(row.period, _tokens(row.low), _tokens(row.base), _tokens(row.high))
+    for period, low, base, high in bands[["period", "low", "base", "high"]].itertuples(index=False, name=None):
+        band.add_row(period, _tokens(low), _tokens(base), _tokens(high))
     parts.append(band)
     parts.append(Text(f"base: the fitted curve; low, high: {bands.attrs['method']}."))
     if bands.attrs["failed_samples"]:

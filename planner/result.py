@@ -398,11 +398,11 @@ class Result:
                 {
                     "policy": p,
                     "subject": s,
-                    "periods_binding": int(r.periods),
+                    "periods_binding": int(periods),
                     "unit": u,
-                    "marginal_usd_per_unit_all_periods": float(r.saving),
+                    "marginal_usd_per_unit_all_periods": float(saving),
                 }
-                for (p, s, u), r in binding.iterrows()
+                for (p, s, u), periods, saving in zip(binding.index, binding["periods"], binding["saving"], strict=True)
             ],
         }
 
@@ -717,7 +717,7 @@ def _costs(model: Model) -> pd.DataFrame:
     variable = terms[["component", "t"]].assign(
         usd=terms["usd"].to_numpy(dtype=float) * np.array([v.varValue or 0.0 for v in terms["var"]])
     )
-    frame = variable.groupby(["t", "component"], as_index=False)["usd"].sum()
+    frame = variable.groupby(["t", "component"])["usd"].sum().reset_index()
     grid = pd.MultiIndex.from_product([range(len(model.data.periods)), COMPONENTS], names=["t", "component"]).to_frame(
         index=False
     )

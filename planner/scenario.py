@@ -95,6 +95,8 @@ Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Procurement = Literal["own", "lease", "cloud", "reserved"]
 AT_SITES = ("own", "lease")
 """Procurement modes whose units stand at the user's sites, under their power caps."""
+Phase = Literal["both", "prefill", "decode"]
+"""What a fleet serves of a workload: all of it, or one phase of a disaggregated workload."""
 
 
 def _form(value: Any) -> str | None:
@@ -530,7 +532,7 @@ class Fleet(_Input):
                 value=getattr(self, wrong[0]),
             )
 
-    def service_point(self, workload: Workload, phase: Literal["both", "prefill", "decode"] = "both") -> ServicePoint:
+    def service_point(self, workload: Workload, phase: Phase = "both") -> ServicePoint:
         """How this fleet serves ``workload``: its inline figures for the model, else the catalog
         system's operating point with the most throughput that meets the workload's SLO.
 
@@ -582,6 +584,8 @@ class ServicePoint:
     def within(self, min_tokens_per_s_per_user: float, max_ttft_ms: float) -> ServicePoint:
         """This point if it meets the latency target, else a point saying why not."""
         perf = self.performance
+        if perf is None:  # already a point that cannot serve, with its reason
+            return self
         if perf.ttft_ms > max_ttft_ms:
             return ServicePoint(None, reason=f"time to first token {perf.ttft_ms:g} ms > {max_ttft_ms:g} ms")
         if perf.tokens_per_s_per_user < min_tokens_per_s_per_user:
@@ -1121,7 +1125,8 @@ class Scenario(_Input):
         for key, names in users.items():
             if len(names) == 1 or broken & set(names):
                 continue
-            missing = [n for n in names if self.workloads[n].share is None]
+            shares = {n: share for n in names if (share := self.workloads[n].share) is not None}
+            missing = [n for n in names if n not in shares]
             if missing:
                 yield (
                     ("workloads", missing[0], "share"),
@@ -1130,7 +1135,7 @@ class Scenario(_Input):
                 )
                 continue
             try:
-                mix_table({n: self.workloads[n].share for n in names}, periods)
+                mix_table(shares, periods)
             except ValueError as exc:
                 yield ("workloads",), f"shares of demand entry {key!r} ({', '.join(names)}): {exc}", None
 
@@ -1206,7 +1211,7 @@ class Scenario(_Input):
         for name, workload in self.workloads.items():
             if name in self.policy.vendor_loss_exempt:
                 continue
-            phases = ("prefill", "decode") if workload.disaggregate else ("both",)
+            phases: tuple[Phase, ...] = ("prefill", "decode") if workload.disaggregate else ("both",)
             for phase in phases:
                 vendors = {
                     fleet.vendor
@@ -1228,7 +1233,7 @@ class Scenario(_Input):
         for name, workload in self.workloads.items():
             if workload.model not in known:
                 continue  # an unknown model: reported by _check_models
-            phases = ("prefill", "decode") if workload.disaggregate else ("both",)
+            phases: tuple[Phase, ...] = ("prefill", "decode") if workload.disaggregate else ("both",)
             for phase in phases:
                 reasons = {
                     fleet_name: fleet.service_point(workload, phase).reason for fleet_name, fleet in self.fleets.items()

@@ -177,13 +177,14 @@ def design(
         else:
             rows = [dict(zip(values, combo, strict=True)) for combo in _product(list(values.values()))]
     else:
+        drawn = [(p.path, p.distribution) for p in parameters if p.distribution]
         missing = [p.path for p in parameters if not p.distribution]
         if missing:
             raise ValueError(f"{kind} needs a distribution for {', '.join(missing)}, e.g. uniform(x0.7,x1.3)")
         rng = np.random.default_rng(seed)
         quantiles = _lhs(rng, samples, len(parameters)) if kind == "lhs" else rng.random((samples, len(parameters)))
         rows = [
-            {p.path: _draw(p.distribution, base[p.path], q) for p, q in zip(parameters, row, strict=True)}
+            {path: _draw(distribution, base[path], q) for (path, distribution), q in zip(drawn, row, strict=True)}
             for row in quantiles
         ]
     frame = pd.DataFrame(rows, columns=list(base)).drop_duplicates(ignore_index=True).assign(case="")
@@ -341,7 +342,7 @@ class SweepResult:
             runs = runs.dropna(subset=[kpi])
             if runs.empty:
                 continue
-            low, high = runs.loc[runs[p].idxmin()], runs.loc[runs[p].idxmax()]
+            low, high = runs.iloc[runs[p].argmin()], runs.iloc[runs[p].argmax()]
             rows.append(
                 {
                     "parameter": p,
@@ -548,7 +549,7 @@ class SweepFile:
         scenario = _sweep_scenario(data, path, text, problems, report)
         if scenario is not None:
             _check_against(scenario, design, parameters, cases, report)
-        if problems:
+        if problems or scenario is None:  # an unreadable scenario has reported its problems
             raise ScenarioError(problems)
         return cls(scenario, list(parameters.values()), design, samples, seed, cases)
 
@@ -702,8 +703,8 @@ def _check_against(
             values = [_resolve(v, value) for v in parameter.values]
             for bad, why in value_problems(scenario, parameter.path, values):
                 report(("sweep", "vary", key), f"the sweep sets {parameter.path} to {format_value(bad)}: {why}")
-    for name, values in cases.items():
-        for key, value in values.items():
+    for name, settings in cases.items():
+        for key, value in settings.items():
             problem = check_path(scenario, key)
             if problem is not None:
                 report(("sweep", "cases", name, key), problem.message)

@@ -38,9 +38,9 @@ def _step(schedule, period: str) -> float:
     """A scenario schedule's value in ``period`` (a month label), read independently of the planner."""
     if not isinstance(schedule, dict):
         return float(schedule)
-    month = pd.Period(period, freq="M") if "Q" not in period else pd.Period(period).asfreq("M", "s")
+    month = pd.Period(period, freq="M") if "Q" not in period else pd.Period(period).asfreq("M", "start")
     steps = sorted(
-        (pd.Period(label, freq="M") if "Q" not in str(label) else pd.Period(label).asfreq("M", "s"), v)
+        (pd.Period(label, freq="M") if "Q" not in str(label) else pd.Period(label).asfreq("M", "start"), v)
         for label, v in schedule.items()
     )
     return float([v for start, v in steps if start <= month][-1])
@@ -72,7 +72,7 @@ def verify(folder: str | Path) -> list[Check]:
     missing = table["unserved"].groupby(keys)["tokens_per_s"].sum()
     demand = table["demand"].set_index(keys)["tokens_per_s"]
     covered = served.reindex(demand.index, fill_value=0.0) + missing.reindex(demand.index, fill_value=0.0)
-    bad = [k for k, d in demand.items() if not _close(covered[k], d)]
+    bad = [k for k, c, d in zip(demand.index, covered, demand, strict=True) if not _close(c, d)]
     checks.append(
         Check(
             "demand",
@@ -89,8 +89,8 @@ def verify(folder: str | Path) -> list[Check]:
     blocks = table["expansion"].set_index(["period", "site"])["blocks"]
     over = []
     for (period, site), group in at_sites.groupby(["period", "site"]):
-        spec = scenario.sites[site]
-        cap = _step(spec.power_mw, period)
+        spec = scenario.sites[str(site)]
+        cap = _step(spec.power_mw, str(period))
         if spec.expansion is not None:
             cap += float(blocks.get((period, site), 0.0)) * spec.expansion.block_mw
         draw = (
@@ -107,8 +107,8 @@ def verify(folder: str | Path) -> list[Check]:
     builds = table["builds"]
     over = []
     for (period, fleet), group in builds.groupby(["period", "fleet"]):
-        limit = scenario.fleets[fleet].max_build_units_per_period
-        if limit is not None and group["units"].sum() > _step(limit, period) * (1 + TOLERANCE) + TOLERANCE:
+        limit = scenario.fleets[str(fleet)].max_build_units_per_period
+        if limit is not None and group["units"].sum() > _step(limit, str(period)) * (1 + TOLERANCE) + TOLERANCE:
             over.append((period, fleet))
     checks.append(Check("supply", not over, "builds within supply" if not over else f"beyond supply at {over[:3]}"))
 
@@ -117,9 +117,13 @@ def verify(folder: str | Path) -> list[Check]:
         usd=[u * scenario.fleets[f].capex_usd for f, u in zip(builds["fleet"], builds["units"], strict=True)]
     )
     yearly = spent.groupby(spent["period"].str[:4])["usd"].sum() if len(spent) else pd.Series(dtype=float)
-    over = [y for y, usd in yearly.items() if budget is not None and usd > budget * (1 + TOLERANCE)]
+    years_over = [y for y, usd in yearly.items() if budget is not None and usd > budget * (1 + TOLERANCE)]
     checks.append(
-        Check("budget", not over, "capital within the yearly budget" if not over else f"over budget in {over}")
+        Check(
+            "budget",
+            not years_over,
+            "capital within the yearly budget" if not years_over else f"over budget in {years_over}",
+        )
     )
 
     checks.append(_cost_totals(table["costs"], summary))
@@ -237,7 +241,7 @@ def _quota(scenario: Scenario, installed: pd.DataFrame) -> Check:
     """Rented units of a fleet, over all its places, within its quota."""
     rented = installed[installed["procurement"] != "own"].groupby(["period", "fleet"])["units"].sum()
     over = []
-    for (period, fleet), units in rented.items():
+    for (period, fleet), units in zip(rented.index, rented, strict=True):
         quota = scenario.fleets[fleet].quota_units
         if quota is not None and units > _step(quota, period) * (1 + TOLERANCE) + TOLERANCE:
             over.append((period, fleet))
@@ -257,6 +261,7 @@ def _shares(scenario: Scenario, allocation: pd.DataFrame) -> list[Check]:
             {
                 f.vendor: policy.vendor_share_limits.get(f.vendor, policy.max_vendor_share)
                 for f in scenario.fleets.values()
+                if f.vendor is not None  # set on every loaded fleet
             },
         ),
         (
@@ -270,16 +275,16 @@ def _shares(scenario: Scenario, allocation: pd.DataFrame) -> list[Check]:
         ),
         ("category_share", "category", dict(policy.category_share_limits)),
     ):
-        limits = {group: limit for group, limit in limits.items() if limit is not None}
-        if not limits:
+        bounded = {group: limit for group, limit in limits.items() if limit is not None}
+        if not bounded:
             continue
         group = allocation["fleet"].map(lambda f, a=attribute: getattr(scenario.fleets[f], a))
         tokens = allocation.assign(group=group).groupby(["period", "group"])["tokens"].sum()
         total = allocation.groupby("period")["tokens"].sum()
         over = [
             (period, g, round(t / total[period], 6))
-            for (period, g), t in tokens.items()
-            if g in limits and total[period] > 0 and t > (limits[g] + TOLERANCE) * total[period]
+            for (period, g), t in zip(tokens.index, tokens, strict=True)
+            if g in bounded and total[period] > 0 and t > (bounded[g] + TOLERANCE) * total[period]
         ]
         checks.append(
             Check(

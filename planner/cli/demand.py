@@ -10,7 +10,7 @@ import pandas as pd
 import typer
 from pydantic import ValidationError
 
-from demand import FAMILIES, ExplicitSeries, fit, planning_periods
+from demand import ExplicitSeries, fit, planning_periods
 from planner.cli.common import console, fail, load
 from planner.data import ModelData
 from planner.errors import Problem
@@ -51,7 +51,16 @@ def show(
     console().print(demand_report(demand))
 
 
-FamilyChoice = StrEnum("FamilyChoice", {name: name for name in ("auto", *FAMILIES)})
+class FamilyChoice(StrEnum):
+    """Growth families ``demand fit`` offers: 'auto' and the fitter's ``FAMILIES``, in its order
+    (tests/planner/cli/test_demand.py keeps the two lists equal)."""
+
+    auto = "auto"
+    exponential = "exponential"
+    logistic = "logistic"
+    decaying = "decaying"
+    gompertz = "gompertz"
+    bass = "bass"
 
 
 @app.command("fit")

@@ -20,6 +20,7 @@ from fleets import (
     operating_points,
 )
 from fleets.economics import cost_per_hour, request_tokens_per_s, usd_per_million_tokens
+from fleets.points import COLUMNS as POINT_COLUMNS
 from planner.cli.common import EXIT_NOT_OPTIMAL, console, fail
 from planner.errors import Problem
 
@@ -210,16 +211,9 @@ def show(
         "TTFT ms",
     ):
         table.add_column(column, justify="left" if column in ("origin", "precision") else "right")
-    for row in points.itertuples(index=False):
-        cells = [
-            row.concurrency,
-            row.units_per_replica,
-            row.prefill_tokens_per_s,
-            row.decode_tokens_per_s,
-            row.tokens_per_s_per_user,
-            row.ttft_ms,
-        ]
-        table.add_row(row.origin, row.precision, *("" if pd.isna(c) else f"{c:,.0f}" for c in cells))
+    columns = [c for c in POINT_COLUMNS if c not in ("output_tokens_per_s", "source")]
+    for origin, precision, *cells in points[columns].itertuples(index=False, name=None):
+        table.add_row(origin, precision, *("" if pd.isna(c) else f"{c:,.0f}" for c in cells))
     out.print(table)
 
 
@@ -263,18 +257,11 @@ def compare(
         "$ / M tokens",
     ):
         table.add_column(column, justify="left" if column in ("system", "category") else "right")
-    for row in meeting.itertuples(index=False):
-        cost = "" if pd.isna(row.usd_per_mtok) else f"{row.usd_per_mtok:,.3f}"
-        table.add_row(
-            row.system,
-            row.category,
-            f"{row.concurrency:,.0f}",
-            f"{row.tokens_per_s_per_user:,.0f}",
-            f"{row.ttft_ms:,.0f}",
-            f"{row.tokens_per_s:,.0f}",
-            f"{row.tokens_per_s_per_kw:,.0f}",
-            cost,
-        )
+    columns = ["system", "category", "concurrency", "tokens_per_s_per_user", "ttft_ms", "tokens_per_s"]
+    columns += ["tokens_per_s_per_kw", "usd_per_mtok"]
+    for system, category, *figures, usd_per_mtok in meeting[columns].itertuples(index=False, name=None):
+        cost = "" if pd.isna(usd_per_mtok) else f"{usd_per_mtok:,.3f}"
+        table.add_row(system, category, *(f"{figure:,.0f}" for figure in figures), cost)
     out = console()
     out.print(table)
     for row in rows[rows["reason"] != ""].itertuples(index=False):

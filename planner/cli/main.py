@@ -252,9 +252,9 @@ def inspect(ctx: typer.Context, scenario: ScenarioArg = None) -> None:
     )
     for column in ("family", "rows", "nonzeros", "smallest coef", "largest coef", "smallest rhs", "largest rhs"):
         table.add_column(column, justify="left" if column == "family" else "right")
-    for row in ranges[ranges["rows"] > 0].itertuples(index=False):
-        cells = (row.min_abs_coef, row.max_abs_coef, row.min_abs_rhs, row.max_abs_rhs)
-        table.add_row(row.family, f"{row.rows:,}", f"{row.nonzeros:,}", *("" if c != c else f"{c:.3g}" for c in cells))
+    columns = ["family", "rows", "nonzeros", "min_abs_coef", "max_abs_coef", "min_abs_rhs", "max_abs_rhs"]
+    for family, rows, nonzeros, *cells in ranges.loc[ranges["rows"] > 0, columns].itertuples(index=False, name=None):
+        table.add_row(family, f"{rows:,}", f"{nonzeros:,}", *("" if c != c else f"{c:.3g}" for c in cells))
     out.print(table)
     coefs = ranges[["min_abs_coef", "max_abs_coef"]].stack()
     out.print(f"Coefficients span {coefs.max() / coefs.min():.1e} (largest over smallest).")

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from planner.cli.common import console, fail, load
 from planner.errors import Problem, ScenarioError
-from planner.sweep import Parameter, SweepFile, design, format_value, run_sweep
+from planner.sweep import Design, Parameter, SweepFile, design, format_value, run_sweep
 
 
 def _is_sweep_file(path: Path) -> bool:
@@ -58,8 +58,11 @@ def sweep_command(
     ] = None,
 ) -> None:
     """Solve a scenario many times with values varied; print the swing of the plan cost per value."""
-    if design_name not in ("oat", "grid", "lhs", "mc"):
-        fail(ctx, [Problem(path="--design", message="use oat, grid, lhs or mc", value=design_name)])
+    match design_name:
+        case "oat" | "grid" | "lhs" | "mc":
+            kind: Design = design_name
+        case _:
+            fail(ctx, [Problem(path="--design", message="use oat, grid, lhs or mc", value=design_name)])
     if executor not in ("local", "dask") or (executor == "dask") != (scheduler is not None):
         fail(
             ctx,
@@ -76,7 +79,7 @@ def sweep_command(
         if scenario is not None and _is_sweep_file(scenario):
             spec = SweepFile.from_yaml(scenario)
             base, parameters, cases = spec.scenario, spec.parameters, spec.cases
-            design_name, samples, seed = spec.design, spec.samples, spec.seed
+            kind, samples, seed = spec.design, spec.samples, spec.seed
         else:
             base, parameters = load(ctx, scenario), []
         parameters += [Parameter.parse(text) for text in vary]
@@ -90,7 +93,7 @@ def sweep_command(
                     )
                 ],
             )
-        runs = design(parameters, design_name, base, samples=samples, seed=seed, cases=cases)
+        runs = design(parameters, kind, base, samples=samples, seed=seed, cases=cases)
     except ScenarioError as exc:
         fail(ctx, exc.problems, exc)
     except ValueError as exc:
@@ -131,7 +134,7 @@ def sweep_command(
                 f", {short:.2%} of demand unserved" if short else ""
             )
         out_console.print(said, markup=False)  # a case name is the user's text, not markup
-    if design_name == "oat" and parameters and "plan_cost_usd" in table:
+    if kind == "oat" and parameters and "plan_cost_usd" in table:
         tornado = result.tornado("plan_cost_usd")
         report = Table(
             title=f"Swing of the plan cost (present value) around the base of ${tornado.attrs['base'] / 1e9:,.3f}B",
@@ -139,14 +142,17 @@ def sweep_command(
         )
         for column in ("parameter", "low value", "high value", "cost at low", "cost at high", "swing"):
             report.add_column(column, justify="left" if column == "parameter" else "right")
-        for row in tornado.itertuples(index=False):
+        columns = ["parameter", "low_value", "high_value", "low_kpi", "high_kpi", "swing"]
+        for parameter, low_value, high_value, low_kpi, high_kpi, swing in tornado[columns].itertuples(
+            index=False, name=None
+        ):
             report.add_row(
-                row.parameter,
-                format_value(row.low_value, ",.6g"),
-                format_value(row.high_value, ",.6g"),
-                f"${row.low_kpi / 1e9:,.3f}B",
-                f"${row.high_kpi / 1e9:,.3f}B",
-                f"${row.swing / 1e9:,.3f}B",
+                parameter,
+                format_value(low_value, ",.6g"),
+                format_value(high_value, ",.6g"),
+                f"${low_kpi / 1e9:,.3f}B",
+                f"${high_kpi / 1e9:,.3f}B",
+                f"${swing / 1e9:,.3f}B",
             )
         out_console.print(report)
     if "unserved_share_of_demand" in table:

@@ -98,7 +98,6 @@ def test_logistic_annual_growth_factor_by_hand():
     curve = Logistic(start="2026-01", tokens_per_day=1e12, rate=0.1, capacity_tokens_per_day=1e13)
     expected = 10.0 / (1.0 + 9.0 * 1.1**-12)
     assert curve.annual_growth_factor() == pytest.approx(expected, rel=1e-12)
-    assert round(expected, 2) == 2.59  # the module docstring's figure
 
 
 @pytest.mark.parametrize("capacity", [1.5e12, 1e13, 3e13, 1e15])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from planner import Scenario, example_path
 from planner import build as build_module
 from planner.build import build
 from planner.data import ModelData
@@ -62,13 +63,64 @@ def test_model_size_counts_rows_and_columns(make_scenario):
     assert size["constraints"] == len(model.problem.constraints())
 
 
-def test_code_families_match_the_formulation_document(make_scenario):
-    """Every constraint family in docs/formulation.md is built under the same name, and only those."""
-    documented = set(re.findall(r"\*\*([a-z_]+)\[", FORMULATION.read_text(encoding="utf-8")))
+def _documented_families() -> dict[str, list[str]]:
+    """Each constraint family headed in bold in docs/formulation.md, with its index symbols."""
+    text = FORMULATION.read_text(encoding="utf-8")
+    found = re.findall(r"\*\*([a-z_]+)\[([^\]]*)\]\*\*", text)
+    return {name: index.split(",") for name, index in found}
+
+
+def test_every_documented_family_is_built_by_its_own_adder(make_scenario, monkeypatch):
+    """Every constraint family in docs/formulation.md is built by ``add_<family>``, that function
+    builds that family alone, and no other family is built."""
+    documented = _documented_families()
+    adders = {name for name in dir(build_module) if name.startswith("add_")}
+    # Variables, cost terms and the objective are no constraint family.
+    assert adders - {"add_variables", "add_cost_terms", "add_objective"} == {f"add_{f}" for f in documented}
+    made: dict[str, set[str]] = {}
+
+    def recording(name, adder):
+        def add(model, data):
+            before = set(model.constraints)
+            adder(model, data)
+            made[name] = set(model.constraints) - before
+
+        return add
+
+    for name in adders:
+        monkeypatch.setattr(build_module, name, recording(name, getattr(build_module, name)))
     model = _model(
         make_scenario, fleets={"a": fleet(max_build_units_per_period=5)}, policy={"capex_budget_usd_per_year": 1e9}
     )
-    assert documented == set(model.constraints)
-    adders = {name.removeprefix("add_") for name in dir(build_module) if name.startswith("add_")}
-    text = FORMULATION.read_text(encoding="utf-8")
-    assert all(name in text for name in adders - {"variables", "objective"})
+    assert set(model.constraints) == set(documented)
+    for family in documented:
+        assert made[f"add_{family}"] == {family}, family
+
+
+@pytest.fixture(scope="module")
+def default_model():
+    return build(ModelData.from_scenario(Scenario.from_yaml(example_path("default"))))
+
+
+def test_documented_indices_are_those_of_the_rows(default_model):
+    """Each family's index in docs/formulation.md has as many symbols as its rows have keys,
+    slice ``k`` included (the row names leave ``k`` out when a period has one slice)."""
+    documented = _documented_families()
+    for family, index in documented.items():
+        rows = default_model.constraints[family]
+        if "rhs" in rows:
+            keys = [c for c in rows.columns if c not in ("rhs", "name", "constraint")]
+            assert len(keys) == len(index), (family, index, keys)
+        else:  # a family the scenario leaves out altogether: its adder's docstring states the index
+            stated = re.match(rf"``{family}\[([^\]]*)\]``", getattr(build_module, f"add_{family}").__doc__ or "")
+            assert stated and len(stated.group(1).split(",")) == len(index), (family, index)
+
+
+def test_the_quoted_model_size_is_the_default_scenarios(default_model):
+    """docs/formulation.md quotes the size of the default scenario's model; it is within 10% of the real one."""
+    text = " ".join(FORMULATION.read_text(encoding="utf-8").split())
+    quoted = re.search(r"the model has about ([\d,]+) variables, ([\d,]+) rows and ([\d,]+) nonzeros", text)
+    assert quoted, "the size sentence is in the document"
+    size = default_model.size()
+    for figure, key in zip(quoted.groups(), ("variables", "constraints", "nonzeros"), strict=True):
+        assert int(figure.replace(",", "")) == pytest.approx(size[key], rel=0.1), key

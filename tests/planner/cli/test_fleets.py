@@ -35,7 +35,7 @@ def test_show_lists_every_figure_with_its_source_and_the_operating_points(runner
 def test_show_of_an_unknown_system_suggests_a_name(runner):
     result = runner.invoke(app, ["fleets", "show", "dgx-h10"])
     assert result.exit_code == 2
-    assert "dgx-h100" in result.stderr
+    assert "unknown system 'dgx-h10': did you mean 'dgx-h100'" in result.stderr
 
 
 def test_compare_lists_systems_meeting_a_tight_slo_and_explains_the_others(runner):
