@@ -169,5 +169,7 @@ MW_OF_BLOCK = plausible(
 )
 
 MAX_TOKENS_PER_DAY = 1e16
-"""Most tokens a demand entry may have per day: the largest providers served some 1e15 tokens a month
-in 2025, so this leaves room for growth of 300 times, and keeps sums over any horizon finite."""
+"""Most tokens a demand entry may have per day: over 1,000 times the largest published daily volume
+(:data:`demand.plausibility.LARGEST_PUBLISHED_TOKENS_PER_DAY`, 8.6e12 at OpenAI's API in October 2025),
+which no plan will meet; a figure beyond it is a unit or growth-rate mistake. It keeps sums over any
+horizon finite. Above 100 times that volume ``validate`` and ``solve`` warn (:mod:`demand.plausibility`)."""

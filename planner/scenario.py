@@ -1088,8 +1088,8 @@ class Scenario(_Input):
         if per_day[worst] > MAX_TOKENS_PER_DAY:
             yield (
                 loc,
-                f"{per_day[worst]:.3g} tokens per day in {periods[worst]} is more than any plausible demand (the largest "
-                f"providers serve about 1e15 tokens a month, so at most {MAX_TOKENS_PER_DAY:g} a day); check the "
+                f"{per_day[worst]:.3g} tokens per day in {periods[worst]} is more than any plausible demand (over 1,000 "
+                f"times the largest published volume, 8.6e12 a day, so at most {MAX_TOKENS_PER_DAY:g} a day); check the "
                 "figures, their unit (tokens, not bytes or requests) and the growth rate",
                 None,
             )
