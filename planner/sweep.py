@@ -30,9 +30,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from planner.errors import Problem, ScenarioError, closest, load_yaml_file, locate
+from planner.errors import Problem, ScenarioError, closest, locate
 from planner.overrides import check_path, get_value, with_values
 from planner.scenario import Scenario
+from planner.yamlio import load_yaml_file
 
 Design = Literal["oat", "grid", "lhs", "mc"]
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"

@@ -6,20 +6,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from planner.cli.common import console, fail, load
 from planner.errors import Problem, ScenarioError
 from planner.sweep import Parameter, SweepFile, design, run_sweep
+from planner.yamlio import load_yaml_file
 
 
 def _is_sweep_file(path: Path) -> bool:
-    """Whether a YAML file holds a 'sweep:' section (read leniently; the loaders report errors)."""
+    """Whether a YAML file holds a 'sweep:' section (read with the loaders' bounds; they report errors)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        data, _ = load_yaml_file(path, "sweep")
+    except ScenarioError:
         return False
     return isinstance(data, dict) and "sweep" in data
 
