@@ -11,7 +11,8 @@ from rich.table import Table
 
 from planner.cli.common import console, fail, load
 from planner.errors import Problem, ScenarioError
-from planner.sweep import Parameter, SweepFile, design, run_sweep
+from planner.store import StoreError
+from planner.sweep import ClusterError, Parameter, SweepFile, design, run_sweep
 from planner.yamlio import load_yaml_file
 
 
@@ -56,6 +57,9 @@ def sweep_command(
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address, tcp://HOST:PORT (with --executor dask).")
     ] = None,
+    scheduler_timeout: Annotated[
+        float, typer.Option(min=0.1, help="Seconds to wait for the Dask scheduler to answer.")
+    ] = 10.0,
 ) -> None:
     """Solve a scenario many times with values varied; print the swing of the total cost per value."""
     if design_name not in ("oat", "grid", "lhs", "mc"):
@@ -111,10 +115,25 @@ def sweep_command(
 
         try:
             result = run_sweep(
-                base, runs, out=out, resume=resume, workers=workers, scheduler=scheduler, progress=advance
+                base,
+                runs,
+                out=out,
+                resume=resume,
+                workers=workers,
+                scheduler=scheduler,
+                connect_timeout_s=scheduler_timeout,
+                progress=advance,
             )
         except FileExistsError as exc:
             fail(ctx, [Problem(path="--out", message=f"{exc}; add --resume to continue it", value=str(out))], exc)
+        except StoreError as exc:
+            fail(ctx, [Problem(path="--out", message=str(exc))], exc)
+        except ClusterError as exc:
+            fail(ctx, [Problem(path="--scheduler", message=str(exc))], exc)
+        except ScenarioError as exc:
+            fail(ctx, exc.problems, exc)
+    for note in result.notes:
+        console(stderr=True).print(note, markup=False, highlight=False)
     table = result.table
     failed = table[~table["status"].isin(["optimal", "time_limit"])]
     out_console = console()

@@ -8,6 +8,7 @@ import pytest
 
 from planner import Scenario, ScenarioError
 from planner.overrides import check_path, get_value, with_values
+from planner.store import read_runs
 from planner.sweep import Parameter, design, run_sweep
 from tests.conftest import fleet, scenario_dict
 
@@ -105,6 +106,16 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(base):
     assert table.loc[2.0, "status"] == "optimal"
 
 
+def _stop_after(count: int):
+    """A progress callback that stops the sweep (as Ctrl-C would) once ``count`` runs are done."""
+
+    def progress(done: int, failed: int, total: int) -> None:
+        if done >= count:
+            raise KeyboardInterrupt
+
+    return progress
+
+
 def test_a_stopped_sweep_resumes_to_the_same_table(base, tmp_path):
     runs = design(
         [Parameter.parse("sites.s.electricity_price_usd_per_mwh=50,150,250"), Parameter.parse("sites.s.pue=1.1,1.3")],
@@ -112,11 +123,13 @@ def test_a_stopped_sweep_resumes_to_the_same_table(base, tmp_path):
         base,
     )
     whole = run_sweep(base, runs, workers=1).table
-    run_sweep(base, runs.iloc[:2], out=tmp_path / "sweep", workers=1)  # stopped after two runs
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(base, runs, out=tmp_path / "sweep", workers=1, progress=_stop_after(2))
+    assert len(read_runs(tmp_path / "sweep")) == 2
     with pytest.raises(FileExistsError):
         run_sweep(base, runs, out=tmp_path / "sweep", workers=1)
     resumed = run_sweep(base, runs, out=tmp_path / "sweep", resume=True, workers=1).table
-    assert len(pd.read_csv(tmp_path / "sweep" / "runs.csv")) == len(runs)
+    assert len(read_runs(tmp_path / "sweep")) == len(runs)
     pd.testing.assert_series_equal(resumed["objective_usd"], whole["objective_usd"])
 
 

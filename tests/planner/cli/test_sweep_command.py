@@ -7,6 +7,7 @@ import yaml
 from typer.testing import CliRunner
 
 from planner.cli import app
+from planner.store import read_runs
 from tests.conftest import fleet, scenario_dict
 
 RUNNER = CliRunner(env={"COLUMNS": "200"})
@@ -34,7 +35,7 @@ def test_sweep_prints_the_tornado_and_stores_every_run(tmp_path):
     assert result.exit_code == 0, result.output
     assert "3 runs, 0 failed" in result.stdout
     assert "sites.s.electricity_price_usd_per_mwh" in result.stdout and "Swing of the total cost" in result.stdout
-    assert len(pd.read_csv(tmp_path / "out" / "runs.csv")) == 3
+    assert len(read_runs(tmp_path / "out")) == 3
     again = RUNNER.invoke(app, args)
     assert again.exit_code == 2 and "--resume" in again.stderr
     resumed = RUNNER.invoke(app, [*args, "--resume"])
@@ -70,7 +71,7 @@ def test_a_sweep_file_with_demand_bands_as_named_cases(tmp_path):
     path.write_text(yaml.safe_dump(data))
     result = RUNNER.invoke(app, ["sweep", str(path), "--workers", "1", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    table = pd.read_csv(tmp_path / "out" / "runs.csv", dtype={"case": str}).fillna({"case": ""}).set_index("case")
+    table = read_runs(tmp_path / "out").set_index("case")
     assert table.loc["low", "objective_usd"] < table.loc["", "objective_usd"] < table.loc["high", "objective_usd"]
     assert "case high" in result.stdout
 
@@ -105,11 +106,11 @@ def test_a_sweep_killed_with_sigkill_resumes_without_losing_a_finished_run(tmp_p
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     store = out / "runs.csv"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and (not store.exists() or len(pd.read_csv(store)) < 3):
+    while time.monotonic() < deadline and (not store.exists() or len(read_runs(out)) < 3):
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    before = pd.read_csv(store)
+    before = read_runs(out)
     assert 3 <= len(before) < 12  # stopped mid-way
     result = RUNNER.invoke(
         app,
@@ -128,7 +129,7 @@ def test_a_sweep_killed_with_sigkill_resumes_without_losing_a_finished_run(tmp_p
         ],
     )
     assert result.exit_code == 0, result.output
-    after = pd.read_csv(store).set_index("run")
+    after = read_runs(out).set_index("run")
     assert len(after) == 12
     kept = after.loc[before["run"], "objective_usd"].to_numpy()
     assert list(kept) == list(before["objective_usd"])
