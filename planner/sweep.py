@@ -15,6 +15,7 @@ a sweep that is stopped loses at most the runs in flight and ``resume`` skips th
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import math
 import os
@@ -23,7 +24,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -540,6 +541,18 @@ def _finished(futures: dict, completed) -> Any:
         yield run, values, row
 
 
+async def _identity(address: str, timeout_s: float) -> Any:
+    """The scheduler's answer to an identity request (a sign it is a Dask scheduler and alive)."""
+    from distributed.comm import connect
+
+    comm = await connect(address, timeout=timeout_s)
+    try:
+        await comm.write({"op": "identity"})
+        return await comm.read()
+    finally:
+        await comm.close()
+
+
 class ClusterError(RuntimeError):
     """A Dask cluster that cannot be used: the extra is missing or the scheduler does not answer."""
 
@@ -555,6 +568,10 @@ def _on_dask(scenario: Scenario, tasks: list[tuple[str, dict]], scheduler, timeo
         client = scheduler
     else:
         try:
+            # A listener that never accepts would hold Client() past its timeout; ask first.
+            # In a thread of its own: a notebook's thread already runs an event loop.
+            with ThreadPoolExecutor(max_workers=1) as asker:
+                asker.submit(asyncio.run, asyncio.wait_for(_identity(scheduler, timeout_s), timeout_s)).result()
             client = Client(scheduler, timeout=timeout_s)
         except (OSError, TimeoutError, ValueError) as exc:
             raise ClusterError(

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pandas as pd
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -11,6 +20,7 @@ from planner.store import read_runs
 from tests.conftest import fleet, scenario_dict
 
 RUNNER = CliRunner(env={"COLUMNS": "200"})
+WIDE = CliRunner(env={"COLUMNS": "1000"})  # no problem folded over lines
 
 
 def _scenario(tmp_path):
@@ -79,12 +89,6 @@ def test_a_sweep_file_with_demand_bands_as_named_cases(tmp_path):
 def test_a_sweep_killed_with_sigkill_resumes_without_losing_a_finished_run(tmp_path):
     """Kill the sweep process outright once some runs are stored; resuming completes the rest,
     and every run stored before the kill is kept as it was."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
     path = _scenario(tmp_path)
     out = tmp_path / "out"
     args = [
@@ -133,3 +137,111 @@ def test_a_sweep_killed_with_sigkill_resumes_without_losing_a_finished_run(tmp_p
     assert len(after) == 12
     kept = after.loc[before["run"], "objective_usd"].to_numpy()
     assert list(kept) == list(before["objective_usd"])
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended while listed
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers die with the sweep through a Linux prctl")
+def test_the_pool_workers_die_with_a_sweep_killed_outright(tmp_path):
+    args = [
+        sys.executable,
+        "-m",
+        "planner",
+        "sweep",
+        str(_scenario(tmp_path)),
+        "--vary",
+        "sites.s.electricity_price_usd_per_mwh=10..200:60",
+        "--design",
+        "grid",
+        "--workers",
+        "2",
+    ]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers := _children(process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(workers) >= 2, "the pool did not start"
+        assert process.poll() is None, "the sweep ended before it could be killed"
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [pid for pid in workers if _alive(pid)]
+    finally:
+        process.kill()
+        process.wait()
+        for pid in workers:  # should the test fail, leave no worker behind
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_a_second_sweep_on_a_store_in_use_exits_2(tmp_path):
+    from planner import Scenario
+    from planner.store import Store, design_record
+    from planner.sweep import Parameter, design
+
+    path = _scenario(tmp_path)
+    vary = "sites.s.electricity_price_usd_per_mwh=x0.5,x2"
+    base = Scenario.from_yaml(path)
+    runs = design([Parameter.parse(vary)], "oat", base)
+    args = ["sweep", str(path), "--vary", vary, "--workers", "1", "--out", str(tmp_path / "out"), "--resume"]
+    with Store(tmp_path / "out", design_record(base, runs), runs):
+        result = WIDE.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "is being written by another sweep" in result.stderr
+    assert RUNNER.invoke(app, args).exit_code == 0
+
+
+def test_a_resume_of_another_sweep_exits_2_with_what_differs(tmp_path):
+    path = _scenario(tmp_path)
+    out = ["--workers", "1", "--out", str(tmp_path / "out")]
+    assert RUNNER.invoke(app, ["sweep", str(path), "--vary", "sites.s.pue=x1.1", *out]).exit_code == 0
+    result = WIDE.invoke(app, ["sweep", str(path), "--vary", "sites.s.pue=x1.2", *out, "--resume"])
+    assert result.exit_code == 2, result.output
+    assert "holds another sweep" in result.stderr and "sites.s.pue takes [1.1] there, [1.2] here" in result.stderr
+
+
+def test_a_base_without_a_plan_exits_2_before_the_runs(tmp_path):
+    data = scenario_dict(fleets={"a": fleet(1e9, existing=[{"site": "s", "units": 10}])})
+    data["sites"]["s"]["power_mw"] = 0.05  # the ten existing units draw 0.1 MW
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = WIDE.invoke(app, ["sweep", str(path), "--vary", "sites.s.pue=x1.1", "--workers", "1"])
+    assert result.exit_code == 2, result.output
+    assert "has no plan (infeasible" in result.stderr and "planner explain" in result.stderr
+
+
+def test_a_dask_scheduler_that_does_not_answer_exits_2_in_bounded_time(tmp_path):
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(0)  # accepts connections into its backlog, never answers
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        dask = ["--executor", "dask", "--scheduler", address, "--scheduler-timeout", "1"]
+        result = WIDE.invoke(app, ["sweep", str(_scenario(tmp_path)), "--vary", "sites.s.pue=1.1,1.2", *dask])
+    assert result.exit_code == 2, result.output
+    assert time.monotonic() - started < 15
+    assert f"no Dask scheduler answered at {address} within 1 s" in result.stderr
