@@ -7,6 +7,7 @@ months gives each month its share).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
@@ -55,8 +56,10 @@ class ExplicitSeries(Volume):
         else:
             base_dir = Path((info.context or {}).get("base_dir", "."))
             path = self.csv if self.csv.is_absolute() else base_dir / self.csv
-            table = _read_series_csv(path)  # first: resolving a loop of symbolic links would raise
-            self.csv = path.resolve()
+            with contextlib.suppress(RuntimeError, OSError):  # a loop of symbolic links: the reader says so
+                path = path.resolve()
+            self.csv = path
+            table = _read_series_csv(self.csv)
         bad = {label: value for label, value in table.items() if not (math.isfinite(value) and value >= 0)}
         if bad:
             raise ValueError(f"token counts must be finite and >= 0; got {bad}")
@@ -182,11 +185,12 @@ def read_regular_file(path: Path, max_bytes: int) -> bytes:
         "<path> ...".
     """
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = next((what for test, what in _NOT_REGULAR if test(mode)), "not a file")
+        raise ValueError(f"is {kind}, not a regular file")
     with os.fdopen(fd, "rb") as handle:
-        mode = os.fstat(fd).st_mode
-        kind = next((what for test, what in _NOT_REGULAR if test(mode)), None if stat.S_ISREG(mode) else "not a file")
-        if kind is not None:
-            raise ValueError(f"is {kind}, not a regular file")
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise ValueError(f"is larger than {max_bytes / 2**20:g} MiB, the most that is read")
