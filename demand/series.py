@@ -59,7 +59,7 @@ class ExplicitSeries(Volume):
             with contextlib.suppress(RuntimeError, OSError):  # a loop of symbolic links: the reader says so
                 path = path.resolve()
             self.csv = path
-            table = _read_series_csv(self.csv)
+            table = _read_series_csv(path)
         bad = {label: value for label, value in table.items() if not (math.isfinite(value) and value >= 0)}
         if bad:
             raise ValueError(f"token counts must be finite and >= 0; got {bad}")

@@ -466,7 +466,16 @@ def run_sweep(
 
 
 def _run_all(
-    scenario, runs, todo, done, store, workers, scheduler, connect_timeout_s, progress, base_row
+    scenario: Scenario,
+    runs: pd.DataFrame,
+    todo: pd.DataFrame,
+    done: list[dict],
+    store: Store | None,
+    workers: int | None,
+    scheduler: str | Any | None,
+    connect_timeout_s: float,
+    progress: Callable[[int, int, int], None] | None,
+    base_row: dict[str, Any] | None,
 ) -> pd.DataFrame:
     """Solve the runs of ``todo`` (the first already solved as ``base_row``, if given), record
     each in ``done`` and the store as it finishes, and return every run in design order."""
