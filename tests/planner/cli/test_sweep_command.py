@@ -245,3 +245,40 @@ def test_a_dask_scheduler_that_does_not_answer_exits_2_in_bounded_time(tmp_path)
     assert result.exit_code == 2, result.output
     assert time.monotonic() - started < 15
     assert f"no Dask scheduler answered at {address} within 1 s" in result.stderr
+
+
+def test_two_sweeps_on_one_store_at_once_the_second_is_refused(tmp_path):
+    """A sweep runs in its own process; a second one on its folder, started meanwhile, exits 2
+    and stores nothing."""
+    path = _scenario(tmp_path)
+    out = tmp_path / "out"
+    vary = ["--vary", "sites.s.electricity_price_usd_per_mwh=10..200:60", "--design", "grid", "--workers", "1"]
+    first = subprocess.Popen(
+        [sys.executable, "-m", "planner", "sweep", str(path), *vary, "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (not (out / "runs.csv").exists() or read_runs(out).empty):
+            time.sleep(0.05)
+        result = WIDE.invoke(app, ["sweep", str(path), *vary, "--out", str(out), "--resume"])
+        assert first.poll() is None, "the first sweep ended before the second started"
+        assert result.exit_code == 2, result.output
+        assert "is being written by another sweep" in result.stderr
+    finally:
+        first.kill()
+        first.wait()
+    stored = read_runs(out)["run"]
+    assert stored.is_unique
+
+
+def test_a_sweep_file_varies_a_dotted_fleet_name_in_quotes(tmp_path):
+    data = scenario_dict(fleets={"a.b": fleet(1e9, existing=[{"site": "s", "units": 10}])})
+    text = yaml.safe_dump(data) + 'sweep:\n  vary:\n    fleets."a.b".max_power_kw: x2\n'
+    path = tmp_path / "sweep.yaml"
+    path.write_text(text)
+    result = RUNNER.invoke(app, ["sweep", str(path), "--workers", "1", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert read_runs(tmp_path / "out")['fleets."a.b".max_power_kw'].to_list() == [10.0, 20.0]
