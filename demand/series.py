@@ -7,8 +7,11 @@ months gives each month its share).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
+import os
+import stat
 from pathlib import Path
 from typing import Literal
 
@@ -69,7 +72,10 @@ class ExplicitSeries(Volume):
                     )
             case None, Path() as csv:
                 base_dir = Path((info.context or {}).get("base_dir", "."))
-                self.csv = (csv if csv.is_absolute() else base_dir / csv).resolve()
+                path = csv if csv.is_absolute() else base_dir / csv
+                with contextlib.suppress(RuntimeError, OSError):  # a loop of symbolic links: the reader says so
+                    path = path.resolve()
+                self.csv = path
                 table, covers = _read_series_csv(self.csv, self.time_column, self.tokens_column)
                 if covers is not None:
                     if self.interval not in ("auto", covers):
@@ -261,15 +267,60 @@ def _time_labels(labels: list[str], column: str) -> tuple[list[str], Literal["da
     return out, None
 
 
+MAX_CSV_BYTES = 64 * 2**20
+"""The largest demand CSV file read (64 MiB: decades of daily counts take well under 1 MiB)."""
+
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def read_regular_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``max_bytes``.
+
+    A named pipe would block the reader forever and a device such as ``/dev/zero`` never ends,
+    so the file is opened without blocking and checked before anything is read.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be opened (missing, no permission, a loop of symbolic links).
+    ValueError
+        If it is not a regular file, or larger than ``max_bytes``; the message completes
+        "<path> ...".
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = next((what for test, what in _NOT_REGULAR if test(mode)), "not a file")
+        raise ValueError(f"is {kind}, not a regular file")
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(f"is larger than {max_bytes / 2**20:g} MiB, the most that is read")
+    return data
+
+
 def _read_series_csv(
     path: Path, time_column: str | None = None, tokens_column: str | None = None
 ) -> tuple[dict[str, float], Literal["day", "week"] | None]:
     """The tokens per label of a CSV file, and what its dates cover when the time column says so."""
-    if not path.is_file():
-        raise ValueError(f"demand CSV file not found: {path}")
+    try:
+        raw = read_regular_file(path, MAX_CSV_BYTES)
+    except FileNotFoundError:
+        raise ValueError(f"demand CSV file not found: {path}") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read the demand CSV file {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise ValueError(f"the demand CSV file {path} {exc}") from None
     # '#' starts a comment, so a data file can name its source. Comments are cut here, with the
     # same rule as _file_lines, keeping every line so that reported line numbers stay right.
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text = raw.decode("utf-8", errors="replace")
     frame = pd.read_csv(io.StringIO("\n".join(_content(line) for line in text.split("\n"))), dtype=str)
     try:
         time, count = _pick_columns(frame.columns, time_column, tokens_column)

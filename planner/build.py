@@ -877,10 +877,14 @@ def _names(family: str, frame: pd.DataFrame, dims: list[str], data: ModelData) -
 def solver_name(name: str) -> str:
     """The solver-safe form of a readable name: only letters, digits and underscores.
 
-    >>> solver_name("power_limit[west,2026-01]")
-    'power_limit_west_2026_01'
+    Distinct names stay distinct (fleets ``a-b`` and ``a_b``, or fleet ``a_b`` at site ``c`` and
+    fleet ``a`` at site ``b_c``): an underscore is written twice and any other character as
+    ``_<hex code>_``, which reads back one way only.
+
+    >>> solver_name("power_limit[west,2026-01]"), solver_name("x[a-b]"), solver_name("x[a_b]")
+    ('power__limit_5b_west_2c_2026_2d_01_5d_', 'x_5b_a_2d_b_5d_', 'x_5b_a__b_5d_')
     """
-    return re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_")
+    return re.sub(r"[^A-Za-z0-9]", lambda c: "__" if c.group() == "_" else f"_{ord(c.group()):x}_", name)
 
 
 def _terms(variables: pd.DataFrame, coef) -> pd.DataFrame:

@@ -17,6 +17,8 @@ from pandas.errors import EmptyDataError
 from pydantic import BaseModel, Tag, ValidationError
 from pydantic_core import ErrorDetails
 
+from demand.series import MAX_CSV_BYTES, read_regular_file
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -279,8 +281,8 @@ def _ragged_line(path: Path) -> tuple[int, int, int] | None:
     """``(line, fields, header fields)`` of the first line of a CSV file whose number of fields
     differs from its header's, or None; '#' starts a comment, as for the demand reader."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        text = read_regular_file(path, MAX_CSV_BYTES).decode("utf-8", errors="replace")
+    except (OSError, ValueError):  # the reader of the series says why
         return None
     header = None
     for number, line in enumerate(text.split("\n"), start=1):
@@ -585,29 +587,3 @@ def duplicate_keys(text: str, file: Path | None = None) -> list[Problem]:
     if root is not None:
         walk(root, ())
     return problems
-
-
-def load_yaml_file(path: Path, what: str = "scenario") -> tuple[Any, str]:
-    """The parsed content and text of a YAML file.
-
-    Raises
-    ------
-    ScenarioError
-        If the file cannot be read, is not well-formed YAML, or writes a key twice.
-    """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(
-            [Problem(path="", message=f"cannot read the {what} file: {exc.strerror}", file=str(path))]
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise ScenarioError([Problem(path="", message=f"the {what} file is not UTF-8 text", file=str(path))]) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ScenarioError([yaml_problem(exc, path)]) from exc
-    twice = duplicate_keys(text, path)
-    if twice:
-        raise ScenarioError(twice)
-    return data, text

@@ -2,7 +2,8 @@
 
 Sweeps and what-if questions change one value of a validated scenario at a time. A path walks
 the scenario's sections, mapping keys and fields; a path that does not exist is rejected with the
-closest valid names, before anything runs.
+closest valid names, before anything runs. A name that holds a dot is written in quotes:
+``fleets."h100.sxm".capex_usd``.
 
 >>> from planner import Scenario, default_scenario_path
 >>> from planner.overrides import get_value, with_values
@@ -22,6 +23,42 @@ from pydantic import BaseModel, ValidationError
 
 from planner.errors import Problem, ScenarioError, problems_from_validation
 from planner.scenario import Scenario
+
+
+def split_path(path: str) -> list[str]:
+    """The names of a dotted path; a name in double or single quotes may hold dots.
+
+    >>> split_path('fleets."h100.sxm".capex_usd'), split_path("sites.west.pue")
+    (['fleets', 'h100.sxm', 'capex_usd'], ['sites', 'west', 'pue'])
+
+    Raises
+    ------
+    ValueError
+        If a quote is not closed, or a closing quote is not followed by a dot or the end.
+    """
+    names, i = [], 0
+    while True:
+        if i < len(path) and path[i] in "\"'":
+            end = path.find(path[i], i + 1)
+            if end < 0:
+                raise ValueError(f"the quote at character {i + 1} is not closed")
+            names.append(path[i + 1 : end])
+            i = end + 1
+            if i < len(path) and path[i] != ".":
+                raise ValueError(f"a quoted name ends at character {i}; put a dot after it")
+        else:
+            end = path.find(".", i)
+            end = len(path) if end < 0 else end
+            names.append(path[i:end])
+            i = end
+        if i >= len(path):
+            return names
+        i += 1  # the dot
+
+
+def join_path(names: list[str]) -> str:
+    """A dotted path of ``names``, quoting each that holds a dot (the inverse of :func:`split_path`)."""
+    return ".".join(f'"{name}"' if "." in name else name for name in names)
 
 
 def _children(node: Any) -> list[str]:
@@ -44,17 +81,27 @@ def _step(node: Any, part: str) -> Any:
 
 def check_path(scenario: Scenario, path: str) -> Problem | None:
     """Why ``path`` does not name a value of ``scenario`` (with the closest names), or None."""
+    try:
+        parts = split_path(path)
+    except ValueError as exc:
+        return Problem(path=path, message=f'{exc}; quote a name that holds a dot: fleets."h100.sxm".capex_usd')
     node: Any = scenario
     walked: list[str] = []
-    for part in path.split("."):
+    for i, part in enumerate(parts):
         try:
             node = _step(node, part)
         except KeyError:
             options = _children(node)
+            where = join_path(walked) or "the scenario"
+            rest = ".".join(parts[i:])
+            dotted = [name for name in options if "." in name and (rest == name or rest.startswith(name + "."))]
+            if dotted:
+                tail = rest[len(dotted[0]) + 1 :]
+                meant = join_path([*walked, dotted[0]]) + (f".{tail}" if tail else "")
+                return Problem(path=path, message=f"{dotted[0]!r} holds a dot, so quote it: {meant}", value=path)
             close = difflib.get_close_matches(part, options, n=3)
-            where = ".".join(walked) or "the scenario"
             hint = (
-                f"did you mean {', '.join(repr('.'.join([*walked, c])) for c in close)}?"
+                f"did you mean {', '.join(repr(join_path([*walked, c])) for c in close)}?"
                 if close
                 else f"{where} holds: {', '.join(options) or 'no named values'}"
             )
@@ -75,7 +122,7 @@ def get_value(scenario: Scenario, path: str) -> Any:
     if problem:
         raise ScenarioError([problem])
     node: Any = scenario
-    for part in path.split("."):
+    for part in split_path(path):
         node = _step(node, part)
     return node
 
@@ -93,7 +140,7 @@ def with_values(scenario: Scenario, values: dict[str, Any]) -> Scenario:
         raise ScenarioError(problems)
     data = scenario.model_dump(mode="python")
     for path, value in values.items():
-        *parents, last = path.split(".")
+        *parents, last = split_path(path)
         node = data
         for part in parents:
             node = node[part]

@@ -53,7 +53,6 @@ from planner.errors import (
     FieldError,
     ScenarioError,
     closest,
-    load_yaml_file,
     locate,
     problems_from_validation,
     unknown_name,
@@ -84,6 +83,7 @@ from planner.ranges import (
     YEARS_OF_LIFE,
     each_step,
 )
+from planner.yamlio import load_yaml_file
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=64)]
 """Names of workloads, fleets and sites: a letter, then letters, digits, '_', '-' or '.'."""

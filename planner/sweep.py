@@ -15,14 +15,17 @@ a sweep that is stopped loses at most the runs in flight and ``resume`` skips th
 
 from __future__ import annotations
 
-import csv
-import json
+import asyncio
+import ctypes
 import math
 import os
 import re
+import signal
+import sys
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -30,9 +33,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from planner.errors import Problem, ScenarioError, closest, load_yaml_file, locate
+from planner.errors import Problem, ScenarioError, closest, locate
 from planner.overrides import check_path, get_value, with_values
 from planner.scenario import Scenario
+from planner.store import Store, design_record
+from planner.yamlio import load_yaml_file
 
 Design = Literal["oat", "grid", "lhs", "mc"]
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -81,6 +86,8 @@ class Parameter:
         found = re.fullmatch(rf"({_NUMBER})\.\.({_NUMBER}):(\d+)", spec)
         if found:
             lo, hi, n = float(found.group(1)), float(found.group(2)), int(found.group(3))
+            if not 1 <= n <= MAX_RUNS:
+                raise ValueError(f"{text!r}: take from 1 to {MAX_RUNS:,} evenly spaced values, not {n:,}")
             return cls(path, values=tuple(float(v) for v in np.linspace(lo, hi, n)))
         return cls(path, values=tuple(_value(v) for v in spec.split(",")))
 
@@ -172,6 +179,11 @@ def design(
         if missing:
             raise ValueError(f"{kind} needs explicit values for {', '.join(missing)}")
         values = {p.path: [_resolve(v, base[p.path]) for v in p.values] for p in parameters}
+        size = run_count(kind, [len(v) for v in values.values()], samples)
+        if size > MAX_RUNS:
+            raise ScenarioError(
+                [Problem(path="--vary", message=_too_many(kind, size, [len(v) for v in values.values()]))]
+            )
         if kind == "oat":
             rows = [dict(base)] + [{**base, path: v} for path, vs in values.items() for v in vs if v != base[path]]
         else:
@@ -181,6 +193,15 @@ def design(
         missing = [p.path for p in parameters if not p.distribution]
         if missing:
             raise ValueError(f"{kind} needs a distribution for {', '.join(missing)}, e.g. uniform(x0.7,x1.3)")
+        problems = [
+            Problem(path=p.path, message=why)
+            for p in parameters
+            if p.distribution and (why := distribution_problem(p.distribution, base[p.path])) is not None
+        ]
+        if samples > MAX_RUNS:
+            problems.append(Problem(path="--samples", message=_too_many(kind, samples, []), value=samples))
+        if problems:
+            raise ScenarioError(problems)
         rng = np.random.default_rng(seed)
         quantiles = _lhs(rng, samples, len(parameters)) if kind == "lhs" else rng.random((samples, len(parameters)))
         rows = [
@@ -203,6 +224,18 @@ def design(
     named = pd.DataFrame([{**base, "case": name} for name in (cases or {})], columns=[*base, "case"])
     frame = pd.concat([frame, named], ignore_index=True) if len(named) else frame
     frame.attrs["cases"] = dict(cases or {})
+    stochastic = kind in ("lhs", "mc")
+    frame.attrs["design"] = {
+        "design": kind,
+        "values": {
+            p.path: [p.distribution[0], *(_resolve(v, base[p.path]) for v in p.distribution[1:])]
+            if stochastic and p.distribution
+            else [_resolve(v, base[p.path]) for v in p.values]
+            for p in parameters
+        },
+        "samples": samples if stochastic else None,
+        "seed": seed if stochastic else None,
+    }
     return frame.assign(run=[f"run{i:04d}" for i in range(len(frame))])[["run", "case", *base]]
 
 
@@ -232,6 +265,54 @@ def _lhs(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
     for j in range(d):
         cut[:, j] = rng.permutation(cut[:, j])
     return cut
+
+
+MAX_RUNS = 100_000
+"""The most runs a sweep may have: at a second a run, more than a day of solving."""
+
+
+def run_count(kind: Any, counts: list[int], samples: int) -> int:
+    """The number of runs of a design with ``counts`` explicit values per parameter (before
+    dropping duplicates), or ``samples`` draws."""
+    if kind == "oat":
+        return 1 + sum(counts)
+    if kind == "grid":
+        return math.prod(counts)
+    return samples
+
+
+def _too_many(kind: Any, size: int, counts: list[int]) -> str:
+    shown = f"{size:,}" if size < 1e15 else f"{size:.3g}"
+    how = f" ({' x '.join(str(n) for n in counts)} values)" if kind == "grid" and counts else ""
+    fix = "draw fewer samples" if kind in ("lhs", "mc") else "vary fewer values, or draw a sample with the lhs design"
+    return f"this {kind} design has {shown} runs{how}; at most {MAX_RUNS:,} can be run: {fix}"
+
+
+def distribution_problem(distribution: tuple, base: float) -> str | None:
+    """Why a distribution (bounds relative to ``base`` resolved) cannot be drawn from, or None."""
+    kind, *args = distribution
+    values = [_resolve(a, base) for a in args]
+    shown = f"{kind}({', '.join(f'{v:g}' for v in values)})"
+    if not all(math.isfinite(v) for v in values):
+        return f"{shown}: every number must be finite"
+    if kind == "uniform" and not values[0] < values[1]:
+        return f"{shown}: the low bound must be below the high bound"
+    if kind == "triangular":
+        lo, mode, hi = values
+        if not lo < hi:
+            return f"{shown}: the low bound must be below the high bound"
+        if not lo <= mode <= hi:
+            return f"{shown}: the mode (most likely value) must lie between the bounds"
+    if kind == "lognormal":
+        mu, sigma = values
+        if not sigma > 0:
+            return f"{shown}: sigma (the spread of the value's logarithm) must be above 0"
+        if mu + 9 * sigma > math.log(sys.float_info.max):
+            return (
+                f"{shown}: its draws overflow (e^{mu:g} is the median); mu and sigma are of the natural "
+                "logarithm of the value, e.g. lognormal(12.2, 0.1) for a median near 200,000"
+            )
+    return None
 
 
 def _draw(distribution: tuple, base: float, q: float) -> float:
@@ -320,10 +401,13 @@ class SweepResult:
         cost per million tokens served, solve seconds, and ``error`` for runs that failed.
     parameters
         The paths varied.
+    notes
+        What was repaired in the store on resuming (a line cut off by a stop, dropped).
     """
 
     table: pd.DataFrame
     parameters: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def tornado(self, kpi: str = "plan_cost_usd") -> pd.DataFrame:
         """The swing of ``kpi`` (by default the plan's cost, in present value) per parameter
@@ -366,6 +450,7 @@ def run_sweep(
     resume: bool = False,
     workers: int | None = None,
     scheduler: str | Any | None = None,
+    connect_timeout_s: float = 10.0,
     progress: Callable[[int, int, int], None] | None = None,
 ) -> SweepResult:
     """Solve every run (in a process pool when ``workers`` > 1, or on a Dask cluster), storing
@@ -374,43 +459,86 @@ def run_sweep(
     Parameters
     ----------
     out
-        Folder for ``runs.csv`` (one row appended per finished run) and ``sweep.json``.
+        Folder for ``runs.csv``: a line naming the design, then one row appended per finished
+        run (see :mod:`planner.store`); locked while the sweep runs.
     resume
-        Skip the runs already in ``out/runs.csv``.
+        Skip the runs already in ``out/runs.csv``, after checking that it holds this sweep.
     workers
         Processes to use locally; default all cores; 1 solves in this process.
     scheduler
         A Dask distributed scheduler address (``tcp://HOST:PORT``) or ``Client``: the runs go to
         that cluster instead (needs the ``dask`` extra).
+    connect_timeout_s
+        How long to wait for the Dask scheduler to answer.
     progress
         Called with (done, failed, total) after each run.
+
+    Raises
+    ------
+    ScenarioError
+        If a one-at-a-time sweep's base run has no plan (there is no base to measure swings from).
+    StoreError
+        If the store holds another sweep, is damaged, is being written by another sweep, or
+        cannot be written (a full disk); the runs stored so far are kept.
+    ClusterError
+        If the Dask scheduler does not answer within ``connect_timeout_s``.
     """
+    with Store(out, design_record(scenario, runs), runs, resume) if out is not None else nullcontext() as store:
+        done: list[dict] = list(store.rows) if store is not None else []
+        finished = {row["run"] for row in done}
+        todo = runs[~runs["run"].isin(finished)]
+        if (
+            runs.attrs.get("design", {}).get("design") == "oat"
+            and len(todo)
+            and todo["run"].iloc[0] == runs["run"].iloc[0]
+        ):
+            base_row = evaluate(scenario, {p: float(runs[p].iloc[0]) for p in runs.columns if p not in ("run", "case")})
+            if base_row.get("status") not in ("optimal", "time_limit"):
+                raise ScenarioError(
+                    [
+                        Problem(
+                            path="<base run>",
+                            message=f"the scenario itself has no plan ({base_row.get('status')}: {base_row.get('error')}); "
+                            "a one-at-a-time sweep measures swings from it: run planner explain on it first",
+                        )
+                    ]
+                )
+        else:
+            base_row = None
+        table = _run_all(scenario, runs, todo, done, store, workers, scheduler, connect_timeout_s, progress, base_row)
+    return SweepResult(
+        table=table,
+        parameters=[c for c in runs.columns if c not in ("run", "case")],
+        notes=list(store.notes) if store is not None else [],
+    )
+
+
+def _run_all(
+    scenario: Scenario,
+    runs: pd.DataFrame,
+    todo: pd.DataFrame,
+    done: list[dict],
+    store: Store | None,
+    workers: int | None,
+    scheduler: str | Any | None,
+    connect_timeout_s: float,
+    progress: Callable[[int, int, int], None] | None,
+    base_row: dict[str, Any] | None,
+) -> pd.DataFrame:
+    """Solve the runs of ``todo`` (the first already solved as ``base_row``, if given), record
+    each in ``done`` and the store as it finishes, and return every run in design order."""
     parameters = [c for c in runs.columns if c not in ("run", "case")]
     cases = runs.attrs.get("cases", {})
-    store = Path(out) / "runs.csv" if out is not None else None
-    done: list[dict] = []
-    if store is not None:
-        store.parent.mkdir(parents=True, exist_ok=True)
-        if store.exists() and not resume:
-            raise FileExistsError(f"{store} exists; resume the sweep or choose another folder")
-        if store.exists():
-            done = pd.read_csv(store, dtype={"case": str}).to_dict("records")
-        (store.parent / "sweep.json").write_text(
-            json.dumps({"parameters": parameters, "runs": len(runs)}, indent=2) + "\n"
-        )
-    finished = {row["run"] for row in done}
-    todo = runs[~runs["run"].isin(finished)]
     failed = sum(1 for row in done if row.get("status") not in ("optimal", "time_limit"))
-
     case_of = dict(zip(runs["run"], runs["case"], strict=True)) if "case" in runs else {}
 
     def record(run: str, values: dict, row: dict) -> None:
         nonlocal failed
         entry = {"run": run, "case": case_of.get(run, ""), **{p: values[p] for p in parameters}, **row}
+        if store is not None:
+            store.append(entry)
         done.append(entry)
         failed += entry.get("status") not in ("optimal", "time_limit")
-        if store is not None:
-            _append(store, entry)
         if progress:
             progress(len(done), failed, len(runs))
 
@@ -418,25 +546,45 @@ def run_sweep(
         (r["run"], {**{p: _plain(r[p]) for p in parameters}, **cases.get(r.get("case") or "", {})})
         for r in todo.to_dict("records")
     ]
+    if base_row is not None:
+        record(*tasks[0], base_row)
+        tasks = tasks[1:]
     workers = workers or os.cpu_count() or 1
     if scheduler is not None:
-        for run, values, row in _on_dask(scenario, tasks, scheduler):
+        for run, values, row in _on_dask(scenario, tasks, scheduler, connect_timeout_s):
             record(run, values, row)
     elif workers == 1 or len(tasks) <= 1:
         for run, values in tasks:
             record(run, values, evaluate(scenario, values))
     else:
         data = scenario.model_dump(mode="python")
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(_evaluate_task, data, values): (run, values) for run, values in tasks}
-            for run, values, row in _finished(futures, as_completed):
-                record(run, values, row)
+            try:
+                for run, values, row in _finished(futures, as_completed):
+                    record(run, values, row)
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)  # a store that fails stops the sweep
+                raise
     table = pd.DataFrame(done)
     if "case" in table:  # a run without a case was stored as an empty cell
         table["case"] = [c if isinstance(c, str) else "" for c in table["case"]]
     order = {run: i for i, run in enumerate(runs["run"])}
-    table = table.sort_values("run", key=lambda s: s.map(order), ignore_index=True)
-    return SweepResult(table=table, parameters=parameters)
+    return table.sort_values("run", key=lambda s: s.map(order), ignore_index=True)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Start of a pool worker: on Linux, have the kernel kill it when the sweep's process dies,
+    so that a sweep killed outright (SIGKILL) leaves no worker solving on."""
+    if sys.platform != "linux":
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the sweep died before the request took effect
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _finished(futures: dict, completed) -> Any:
@@ -450,14 +598,43 @@ def _finished(futures: dict, completed) -> Any:
         yield run, values, row
 
 
-def _on_dask(scenario: Scenario, tasks: list[tuple[str, dict]], scheduler):
+async def _identity(address: str, timeout_s: float) -> Any:
+    """The scheduler's answer to an identity request (a sign it is a Dask scheduler and alive)."""
+    from distributed.comm import connect
+
+    comm = await connect(address, timeout=timeout_s)
+    try:
+        await comm.write({"op": "identity"})
+        return await comm.read()
+    finally:
+        await comm.close()
+
+
+class ClusterError(RuntimeError):
+    """A Dask cluster that cannot be used: the extra is missing or the scheduler does not answer."""
+
+
+def _on_dask(scenario: Scenario, tasks: list[tuple[str, dict]], scheduler, timeout_s: float):
     """Yield ``(run, values, row)`` as a Dask cluster finishes each run."""
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed
     except ImportError as exc:  # the dask extra is optional
-        raise RuntimeError("running on a Dask cluster needs the dask extra: pip install 'planner[dask]'") from exc
-    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+        raise ClusterError("running on a Dask cluster needs the dask extra: pip install 'planner[dask]'") from exc
+    if isinstance(scheduler, Client):
+        client = scheduler
+    else:
+        try:
+            # A listener that never accepts would hold Client() past its timeout; ask first.
+            # In a thread of its own: a notebook's thread already runs an event loop.
+            with ThreadPoolExecutor(max_workers=1) as asker:
+                asker.submit(asyncio.run, asyncio.wait_for(_identity(scheduler, timeout_s), timeout_s)).result()
+            client = Client(scheduler, timeout=timeout_s)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ClusterError(
+                f"no Dask scheduler answered at {scheduler} within {timeout_s:g} s ({type(exc).__name__}: "
+                f"{str(exc).splitlines()[0] if str(exc) else 'no reply'}); check the address and that the scheduler runs"
+            ) from exc
     try:
         data = client.scatter(scenario.model_dump(mode="python"), broadcast=True)
         futures = {client.submit(_evaluate_task, data, values, pure=False): (run, values) for run, values in tasks}
@@ -465,28 +642,6 @@ def _on_dask(scenario: Scenario, tasks: list[tuple[str, dict]], scheduler):
     finally:
         if client is not scheduler:
             client.close()
-
-
-def _append(store: Path, entry: dict) -> None:
-    """Append one run to the CSV store, widening the header when a run brings new columns."""
-    if store.exists():
-        existing = pd.read_csv(store)
-        if set(entry) - set(existing.columns):
-            merged = pd.concat([existing, pd.DataFrame([entry])], ignore_index=True)
-            staging = store.with_suffix(".partial")
-            merged.to_csv(staging, index=False)
-            os.replace(staging, store)
-            return
-        columns = list(existing.columns)
-    else:
-        columns = list(entry)
-    with store.open("a", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        if handle.tell() == 0:
-            writer.writeheader()
-        writer.writerow(entry)
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 DESIGNS = ("oat", "grid", "lhs", "mc")
@@ -579,13 +734,13 @@ def _check_settings(spec: dict, report: Callable[..., None]) -> tuple[Any, int, 
     elif "design" not in spec and "design" in meant:
         design = None  # misspelt: which design was meant is unknown, so values are not checked against one
     counts = {}
-    for key, default, least in (("samples", 20, 1), ("seed", 0, 0)):
+    for key, default, least, most in (("samples", 20, 1, MAX_RUNS), ("seed", 0, 0, None)):
         value = spec.get(key, default)
-        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+        if not isinstance(value, int) or isinstance(value, bool) or value < least or (most and value > most):
             report(
                 ("sweep", key),
                 f"give a whole number of at least {least}"
-                + (" (runs drawn by lhs and mc)" if key == "samples" else ""),
+                + (f" and at most {most:,} (runs drawn by lhs and mc)" if key == "samples" else ""),
                 value,
             )
             value = default
@@ -699,10 +854,17 @@ def _check_against(
                 ("sweep", "vary", key),
                 f"the {design} design draws from a distribution, e.g. uniform(x0.7,x1.3); explicit values are for the oat or grid design",
             )
+        elif parameter.distribution is not None:
+            why = distribution_problem(parameter.distribution, float(value))
+            if why is not None:
+                report(("sweep", "vary", key), why)
         elif parameter.values:
             values = [_resolve(v, value) for v in parameter.values]
             for bad, why in value_problems(scenario, parameter.path, values):
                 report(("sweep", "vary", key), f"the sweep sets {parameter.path} to {format_value(bad)}: {why}")
+    counts = [len(p.values) for p in parameters.values() if p.values]
+    if design in ("oat", "grid") and run_count(design, counts, 0) > MAX_RUNS:
+        report(("sweep", "vary"), _too_many(design, run_count(design, counts, 0), counts))
     for name, settings in cases.items():
         for key, value in settings.items():
             problem = check_path(scenario, key)

@@ -6,20 +6,21 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from planner.cli.common import console, fail, load
 from planner.errors import Problem, ScenarioError
-from planner.sweep import Design, Parameter, SweepFile, design, format_value, run_sweep
+from planner.store import StoreError
+from planner.sweep import ClusterError, Design, Parameter, SweepFile, design, format_value, run_sweep
+from planner.yamlio import load_yaml_file
 
 
 def _is_sweep_file(path: Path) -> bool:
-    """Whether a YAML file holds a 'sweep:' section (read leniently; the loaders report errors)."""
+    """Whether a YAML file holds a 'sweep:' section (read with the loaders' bounds; they report errors)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        data, _ = load_yaml_file(path, "sweep")
+    except ScenarioError:
         return False
     return isinstance(data, dict) and "sweep" in data
 
@@ -56,6 +57,9 @@ def sweep_command(
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address, tcp://HOST:PORT (with --executor dask).")
     ] = None,
+    scheduler_timeout: Annotated[
+        float, typer.Option(min=0.1, help="Seconds to wait for the Dask scheduler to answer.")
+    ] = 10.0,
 ) -> None:
     """Solve a scenario many times with values varied; print the swing of the plan cost per value."""
     match design_name:
@@ -114,10 +118,25 @@ def sweep_command(
 
         try:
             result = run_sweep(
-                base, runs, out=out, resume=resume, workers=workers, scheduler=scheduler, progress=advance
+                base,
+                runs,
+                out=out,
+                resume=resume,
+                workers=workers,
+                scheduler=scheduler,
+                connect_timeout_s=scheduler_timeout,
+                progress=advance,
             )
         except FileExistsError as exc:
             fail(ctx, [Problem(path="--out", message=f"{exc}; add --resume to continue it", value=str(out))], exc)
+        except StoreError as exc:
+            fail(ctx, [Problem(path="--out", message=str(exc))], exc)
+        except ClusterError as exc:
+            fail(ctx, [Problem(path="--scheduler", message=str(exc))], exc)
+        except ScenarioError as exc:
+            fail(ctx, exc.problems, exc)
+    for note in result.notes:
+        console(stderr=True).print(note, markup=False, highlight=False)
     table = result.table
     failed = table[~table["status"].isin(["optimal", "time_limit"])]
     out_console = console()

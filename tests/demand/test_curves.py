@@ -416,7 +416,7 @@ def test_csv_missing_file_is_rejected(tmp_path):
 
 def test_csv_directory_is_rejected_as_not_a_file(tmp_path):
     (tmp_path / "demand.csv").mkdir()
-    with pytest.raises(ValidationError, match="demand CSV file not found"):
+    with pytest.raises(ValidationError, match=r"demand\.csv is a folder, not a regular file"):
         ExplicitSeries.model_validate({"csv": "demand.csv"}, context={"base_dir": tmp_path})
 
 

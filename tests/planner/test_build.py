@@ -6,12 +6,14 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from planner import Scenario, example_path
+from planner import Scenario, example_path, solve
 from planner import build as build_module
 from planner.build import build
 from planner.data import ModelData
-from tests.conftest import fleet
+from tests.conftest import fleet, scenario_dict
 
 FORMULATION = Path(__file__).resolve().parents[2] / "docs" / "formulation.md"
 
@@ -124,3 +126,82 @@ def test_the_quoted_model_size_is_the_default_scenarios(default_model):
     size = default_model.size()
     for figure, key in zip(quoted.groups(), ("variables", "constraints", "nonzeros"), strict=True):
         assert int(figure.replace(",", "")) == pytest.approx(size[key], rel=0.1), key
+
+
+# ------------------------------------------------------------------------------ solver names
+def _read_back(name: str) -> str:
+    """The readable name a solver name was made from (the inverse of ``solver_name``)."""
+    out, i = [], 0
+    while i < len(name):
+        if name[i] != "_":
+            out.append(name[i])
+            i += 1
+        elif name[i + 1] == "_":
+            out.append("_")
+            i += 2
+        else:
+            end = name.index("_", i + 1)
+            out.append(chr(int(name[i + 1 : end], 16)))
+            i = end + 1
+    return "".join(out)
+
+
+@given(st.text(max_size=40))
+def test_a_solver_name_is_safe_and_reads_back_to_its_name(name):
+    safe = build_module.solver_name(name)
+    assert re.fullmatch(r"[A-Za-z0-9_]*", safe)
+    assert _read_back(safe) == name  # so two distinct names never share a solver name
+
+
+@pytest.mark.parametrize(("cheap", "dear"), [("a-b", "a_b"), ("a_b", "a-b"), ("a.b", "a-b")])
+def test_fleets_whose_names_differ_only_in_punctuation_are_planned_apart(make_scenario, cheap, dear):
+    """10,000 tokens/s (1:1) take 10 units of either; the cheap one at $1,000 a unit-month, and
+    100 kW for 744 h at $100/MWh: $7,440 of energy."""
+    result = solve(make_scenario(fleets={cheap: fleet(12_000.0), dear: fleet(24_000.0)}))
+    assert result.status.value == "optimal"
+    assert result.objective_usd == pytest.approx(10_000 + 7_440)
+    assert result.builds.groupby("fleet")["units"].sum().to_dict() == pytest.approx({cheap: 10.0})
+
+
+def test_workloads_x_1_and_x_dot_1_are_served_apart(make_scenario):
+    """Each workload's 10,000 tokens/s take 10 units: 20 units, $20,000 and $14,880 of energy."""
+    data = scenario_dict()
+    data["workloads"] = dict.fromkeys(("x.1", "x_1"), data["workloads"]["w"])
+    data["demand"] = dict.fromkeys(("x.1", "x_1"), data["demand"]["w"])
+    result = solve(Scenario.from_dict(data))
+    assert result.status.value == "optimal"
+    assert result.objective_usd == pytest.approx(20_000 + 14_880)
+    served = result.allocation.groupby("workload")["tokens_per_s"].sum()
+    assert served.to_dict() == pytest.approx({"x.1": 10_000.0, "x_1": 10_000.0})
+
+
+def test_vendors_differing_only_in_punctuation_each_keep_their_share_limit(make_scenario):
+    """At most 60% of the tokens per vendor: 'acme-co' and 'acme_co' are two vendors, so
+    the cheap one serves 60% (6 units at $1,000) and the dear one the rest (4 at $2,000), with
+    $7,440 of energy for the ten."""
+    fleets = {"f1": fleet(12_000.0, vendor="acme-co"), "f2": fleet(24_000.0, vendor="acme_co")}
+    result = solve(make_scenario(fleets=fleets, policy={"max_vendor_share": 0.6}))
+    assert result.status.value == "optimal"
+    assert result.objective_usd == pytest.approx(6 * 1_000 + 4 * 2_000 + 7_440)
+
+
+def test_a_fleet_and_site_pair_that_joins_alike_is_planned_apart(make_scenario):
+    """Fleet 'a_b' at site 'c' and fleet 'a' at site 'b_c': once joined with underscores both
+    read 'a_b_c'; each fleet is cheap only where it may stand, 10 units of 'a' serve it all."""
+    fleets = {"a_b": fleet(24_000.0), "a": fleet(12_000.0)}
+    sites = {
+        name: {"power_mw": 1000.0, "pue": 1.0, "electricity_price_usd_per_mwh": 100.0, "fleets": [allowed]}
+        for name, allowed in (("c", "a_b"), ("b_c", "a"))
+    }
+    result = solve(Scenario.from_dict({**scenario_dict(fleets=fleets), "sites": sites}))
+    assert result.status.value == "optimal"
+    assert result.objective_usd == pytest.approx(10_000 + 7_440)
+
+
+def test_disaggregated_pairs_that_join_alike_are_planned_apart(make_scenario):
+    """At site 's', prefill on 'a_s' and decode on 'c', or prefill on 'a' and decode on 's_c':
+    once joined with underscores both pairs read 's_a_s_s_c'. Every fleet is alike: 10 units."""
+    fleets = {name: fleet() for name in ("a_s", "c", "a", "s_c")}
+    result = solve(make_scenario(fleets=fleets, workloads={"w": {"disaggregate": True}}))
+    assert result.status.value == "optimal"
+    assert result.objective_usd == pytest.approx(10_000 + 7_440)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import socket
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from planner import Scenario, ScenarioError
 from planner.overrides import check_path, get_value, with_values
-from planner.sweep import Parameter, design, run_sweep
+from planner.store import read_runs
+from planner.sweep import ClusterError, Parameter, design, run_sweep
 from tests.conftest import fleet, scenario_dict
 from tests.planner.test_result import half_served_scenario
 
@@ -106,6 +111,16 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(base):
     assert table.loc[2.0, "status"] == "optimal"
 
 
+def _stop_after(count: int):
+    """A progress callback that stops the sweep (as Ctrl-C would) once ``count`` runs are done."""
+
+    def progress(done: int, failed: int, total: int) -> None:
+        if done >= count:
+            raise KeyboardInterrupt
+
+    return progress
+
+
 def test_a_stopped_sweep_resumes_to_the_same_table(base, tmp_path):
     runs = design(
         [Parameter.parse("sites.s.electricity_price_usd_per_mwh=50,150,250"), Parameter.parse("sites.s.pue=1.1,1.3")],
@@ -113,11 +128,13 @@ def test_a_stopped_sweep_resumes_to_the_same_table(base, tmp_path):
         base,
     )
     whole = run_sweep(base, runs, workers=1).table
-    run_sweep(base, runs.iloc[:2], out=tmp_path / "sweep", workers=1)  # stopped after two runs
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(base, runs, out=tmp_path / "sweep", workers=1, progress=_stop_after(2))
+    assert len(read_runs(tmp_path / "sweep")) == 2
     with pytest.raises(FileExistsError):
         run_sweep(base, runs, out=tmp_path / "sweep", workers=1)
     resumed = run_sweep(base, runs, out=tmp_path / "sweep", resume=True, workers=1).table
-    assert len(pd.read_csv(tmp_path / "sweep" / "runs.csv")) == len(runs)
+    assert len(read_runs(tmp_path / "sweep")) == len(runs)
     pd.testing.assert_series_equal(resumed["objective_usd"], whole["objective_usd"])
 
 
@@ -225,3 +242,67 @@ def test_whole_units_switch_on_and_off_as_a_sweep_value():
 def test_switches_take_true_and_false_and_numbers_take_numbers(base, spec, message):
     with pytest.raises(ScenarioError, match=message):
         design([Parameter.parse(spec)], "oat", base)
+
+
+def test_a_one_at_a_time_sweep_around_a_base_without_a_plan_is_refused_before_its_runs(base, tmp_path):
+    """The ten existing units draw 0.1 MW: at 0.05 MW the base itself is infeasible."""
+    infeasible = with_values(base, {"sites.s.power_mw": 0.05})
+    runs = design([Parameter.parse("sites.s.electricity_price_usd_per_mwh=x0.5,x2")], "oat", infeasible)
+    with pytest.raises(ScenarioError) as caught:
+        run_sweep(infeasible, runs, out=tmp_path / "out", workers=1)
+    [problem] = caught.value.problems
+    assert problem.path == "<base run>" and "has no plan (infeasible" in problem.message
+    assert "planner explain" in problem.message
+    assert read_runs(tmp_path / "out").empty  # nothing was run
+
+
+@pytest.mark.parametrize(
+    ("kind", "texts", "samples", "said"),
+    [
+        (
+            "grid",
+            [f"sites.s.pue=1..1.5:{10**5}", "sites.s.electricity_price_usd_per_mwh=1..2:10"],
+            20,
+            "1,000,000 runs",
+        ),
+        ("oat", [f"sites.s.pue=1..1.5:{10**5}"], 20, "100,001 runs"),
+        ("lhs", ["sites.s.pue=uniform(1.1,1.2)"], 10**12, "1,000,000,000,000 runs; at most 100,000"),
+        ("lhs", ["sites.s.pue=triangular(1,1,1)"], 20, "low bound must be below the high bound"),
+        ("mc", ["sites.s.pue=triangular(1.1,1.4,1.3)"], 20, "mode (most likely value) must lie between"),
+        ("lhs", ["sites.s.pue=uniform(1.3,1.1)"], 20, "low bound must be below the high bound"),
+        ("lhs", ["sites.s.electricity_price_usd_per_mwh=lognormal(1000,1)"], 20, "its draws overflow"),
+        ("lhs", ["sites.s.electricity_price_usd_per_mwh=lognormal(4,0)"], 20, "sigma"),
+    ],
+)
+def test_designs_that_cannot_run_are_refused_before_anything_is_drawn(base, kind, texts, samples, said):
+    with pytest.raises(ScenarioError, match=re.escape(said)):
+        design([Parameter.parse(text) for text in texts], kind, base, samples=samples)
+
+
+def test_a_range_of_too_many_values_is_refused_as_it_is_read():
+    with pytest.raises(ValueError, match="take from 1 to 100,000 evenly spaced values, not 100,000,000,000"):
+        Parameter.parse("a.b=0..1:100000000000")
+
+
+def test_a_fleet_whose_name_holds_a_dot_is_varied_by_its_quoted_name(tmp_path):
+    scenario = Scenario.from_dict(scenario_dict(fleets={"a.b": fleet(1e9, existing=[{"site": "s", "units": 10}])}))
+    assert 'holds a dot, so quote it: fleets."a.b".capex_usd' in check_path(scenario, "fleets.a.b.capex_usd").message
+    runs = design([Parameter.parse('fleets."a.b".max_power_kw=x2')], "oat", scenario)
+    table = run_sweep(scenario, runs, out=tmp_path / "out", workers=1).table
+    assert table["cost_energy_usd"].to_list() == pytest.approx([7_440.0, 14_880.0])
+    assert read_runs(tmp_path / "out")['fleets."a.b".max_power_kw'].to_list() == [10.0, 20.0]
+
+
+def test_a_dask_scheduler_that_never_answers_is_reported_in_bounded_time(base):
+    """A port that is bound and listening but never accepts, and a closed one."""
+    runs = design([Parameter.parse("sites.s.electricity_price_usd_per_mwh=50,150")], "grid", base)
+    with socket.socket() as silent, socket.socket() as closed:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(0)
+        closed.bind(("127.0.0.1", 0))
+        ports = [silent.getsockname()[1], closed.getsockname()[1]]  # 'closed' is bound, never listens
+        for port in ports:
+            started = time.monotonic()
+            with pytest.raises(ClusterError, match=rf"no Dask scheduler answered at tcp://127.0.0.1:{port} within 1 s"):
+                run_sweep(base, runs, scheduler=f"tcp://127.0.0.1:{port}", connect_timeout_s=1)
+            assert time.monotonic() - started < 15
