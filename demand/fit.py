@@ -35,7 +35,6 @@ import numpy as np
 import pandas as pd
 import yaml
 from pydantic import Field, PrivateAttr, model_validator
-from scipy.optimize import least_squares
 
 from demand.bands import Ensemble, Member, family_weights
 from demand.curves import (
@@ -172,6 +171,8 @@ class _Family:
         # Starts are clipped just inside the bounds: a bootstrap sample moves the bounds a little.
         margin = 1e-9 * (high - low)
         starts = [np.clip(x, low + margin, high - margin) for x in starts]
+
+        from scipy.optimize import least_squares  # 0.5 s to import: only when a history is fitted
 
         def residuals(theta):
             return data.log_tokens - self.log_model(theta, data)

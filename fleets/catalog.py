@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from fleets.models import Precision
+from fleets.models import SAFE_LOADER, Precision
 
 Category = Literal["gpu", "wafer_scale", "lpu", "cloud_asic"]
 Confidence = Literal["measured", "vendor", "estimate"]
@@ -176,7 +176,7 @@ def _read_catalog() -> dict[str, System]:
     for entry in sorted(resources.files("fleets").joinpath("catalog").iterdir(), key=lambda p: p.name):
         if not entry.name.endswith(".yaml"):
             continue
-        system = System.model_validate(yaml.safe_load(entry.read_text(encoding="utf-8")))
+        system = System.model_validate(yaml.load(entry.read_text(encoding="utf-8"), Loader=SAFE_LOADER))
         if system.name != entry.name.removesuffix(".yaml"):
             raise ValueError(f"catalog file {entry.name} holds system {system.name!r}; the names must match")
         systems[system.name] = system

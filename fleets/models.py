@@ -16,6 +16,10 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader where PyYAML was built with it: ten times faster on the catalog's and models' files
+(80 ms of every command's start-up otherwise)."""
+
 Precision = Literal["fp16", "fp8", "fp4"]
 """Number formats of weights and KV cache: 16-bit (fp16 or bf16), 8-bit (fp8 or int8), 4-bit."""
 
@@ -115,7 +119,7 @@ class UnknownModelError(KeyError):
 def _read_models() -> dict[str, ModelSpec]:
     # Read once per process: package data does not change while it runs.
     text = resources.files("fleets").joinpath("models.yaml").read_text(encoding="utf-8")
-    return {name: ModelSpec(name=name, **entry) for name, entry in yaml.safe_load(text).items()}
+    return {name: ModelSpec(name=name, **entry) for name, entry in yaml.load(text, Loader=SAFE_LOADER).items()}
 
 
 def load_models() -> dict[str, ModelSpec]:

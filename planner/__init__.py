@@ -9,15 +9,61 @@ A scenario (validated input) becomes ``ModelData`` (pandas tables), then a linea
 <Status.OPTIMAL: 'optimal'>
 """
 
-from importlib import resources
-from pathlib import Path
+from __future__ import annotations
 
-from planner.errors import Problem, ScenarioError
-from planner.explain import Explanation, explain
-from planner.result import Result, Status
-from planner.scenario import Scenario
-from planner.solve import solve
-from planner.sweep import SweepResult, sweep
+import importlib
+import sys
+import types
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from planner.errors import Problem, ScenarioError
+    from planner.explain import Explanation, explain
+    from planner.result import Result, Status
+    from planner.scenario import Scenario
+    from planner.solve import solve
+    from planner.sweep import SweepResult, sweep
+
+# Loaded on first use, so that a command pays only for what it runs (the explain and sweep
+# machinery, pandas and the solvers stay unloaded for ``planner --help``).
+_LAZY = {
+    "Explanation": "planner.explain",
+    "explain": "planner.explain",
+    "Problem": "planner.errors",
+    "ScenarioError": "planner.errors",
+    "Result": "planner.result",
+    "Status": "planner.result",
+    "Scenario": "planner.scenario",
+    "solve": "planner.solve",
+    "SweepResult": "planner.sweep",
+    "sweep": "planner.sweep",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'planner' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+class _Package(types.ModuleType):
+    """The package, whose ``solve``, ``explain`` and ``sweep`` stay the functions of those names.
+
+    Loading a submodule makes it an attribute of its package: ``planner.solve`` would become the
+    module once anything imported it, and ``from planner import solve`` would then give a module.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _LAZY and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 __all__ = [
     "Explanation",
@@ -38,6 +84,8 @@ __all__ = [
 
 def examples() -> list[str]:
     """Names of the example scenarios shipped with the package (``default`` among them)."""
+    from importlib import resources
+
     folder = resources.files("planner").joinpath("examples")
     return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
 
@@ -50,6 +98,8 @@ def example_path(name: str) -> Path:
     KeyError
         If there is no such example; the message lists the known ones.
     """
+    from importlib import resources
+
     if name not in examples():
         raise KeyError(f"no example {name!r}; known: {', '.join(examples())}")
     return Path(str(resources.files("planner").joinpath("examples", f"{name}.yaml")))

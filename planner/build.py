@@ -23,12 +23,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pulp
 
 from planner.data import ModelData
+
+LP_FORMATS = {".mps": "mps", ".lp": "lp"}
+"""File name endings :meth:`Model.write` knows, and the format each stands for."""
 
 MUSD = 1e6
 """USD per LP money unit of the budget and spend-commitment rows (millions of USD)."""
@@ -75,6 +79,28 @@ class Model:
         objective = np.array([abs(c) for c in self.problem.objective.values() if c != 0], dtype=float)
         rows.append(_range_row("objective", 1, objective, np.array([])))
         return pd.DataFrame(rows)
+
+    def write(self, path: str | Path) -> Path:
+        """Write the LP as it is handed to the solver: MPS for a ``.mps`` file, CPLEX LP text for ``.lp``.
+
+        Variables and rows keep their readable names (``units_h100_phoenix_2026_01``, ...); the
+        objective is in ``money_unit`` USD, minimised. A whole-unit model is written with its
+        integer variables marked.
+
+        Raises
+        ------
+        ValueError
+            If the file name ends in neither (see :data:`LP_FORMATS`).
+        """
+        path = Path(path)
+        kind = LP_FORMATS.get(path.suffix.lower())
+        if kind is None:
+            raise ValueError(f"{path}: name the file .mps (MPS) or .lp (LP text)")
+        if kind == "mps":
+            self.problem.writeMPS(str(path))
+        else:
+            self.problem.writeLP(str(path))
+        return path
 
     def size(self) -> dict[str, int]:
         """Number of variables, constraints and nonzero coefficients."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -9,8 +11,10 @@ from rich.text import Text
 
 from demand import FitResult
 from planner.errors import Problem
-from planner.explain import Explanation, grouped_violations
 from planner.result import Result
+
+if TYPE_CHECKING:
+    from planner.explain import Explanation
 
 
 def _usd(value: float) -> str:
@@ -234,6 +238,8 @@ def _violations_table(title: str, violations: pd.DataFrame, every_row: bool) -> 
             table.add_row(*map(Text, cells))
     else:
         columns = ["limit", "subject", "first", "last", "periods", "value", "largest_violation", "relaxed_value"]
+        from planner.explain import grouped_violations  # the explain machinery loads only to explain
+
         grouped = grouped_violations(violations)[[*columns, "unit", "fix"]]
         for limit, subject, first, last, count, value, largest, relaxed, unit, fix in grouped.itertuples(
             index=False, name=None

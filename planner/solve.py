@@ -24,6 +24,7 @@ from pulp.apis.coin_api import COIN_CMD, PULP_CBC_CMD
 
 from planner.build import Model, build
 from planner.data import ModelData
+from planner.gap import DEFAULT_MIP_GAP
 from planner.result import Result, Status
 from planner.scenario import Scenario
 
@@ -33,10 +34,6 @@ CBC_OPTIONS = ["primalTolerance 1e-9", "dualTolerance 1e-9"]
 """CBC's feasibility and optimality tolerances, a hundred times tighter than its default 1e-7:
 with the LP's scaling a row's round-off then stays below a millionth of the plan's cost (the
 default let a fixed stock of 0.19 units drift by 1e-6 relative)."""
-
-DEFAULT_MIP_GAP = 1e-4
-"""Relative gap within which a whole-unit plan is called optimal: its cost is at most 0.01% above
-the best possible (HiGHS's own default; CBC's is to prove the last cent, which can take hours)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +85,7 @@ def solve(
     *,
     mip_gap: float = DEFAULT_MIP_GAP,
     log: bool = False,
+    write_lp: str | Path | None = None,
 ) -> Result:
     """Find the least-cost build-and-serve plan for a scenario.
 
@@ -107,6 +105,9 @@ def solve(
         the solver (default 1e-4, 0.01%). ``Result.gap`` is the gap reached.
     log
         Show the solver's own log (on the standard output).
+    write_lp
+        Also write the LP as the solver is handed it to this file, MPS or LP text by its ending
+        (see :meth:`planner.build.Model.write`), before solving.
 
     Returns
     -------
@@ -132,7 +133,13 @@ def solve(
     model = build(ModelData.from_scenario(scenario))
     build_seconds = time.perf_counter() - started
     return solve_model(
-        model, solver=solver, time_limit=time_limit, mip_gap=mip_gap, log=log, build_seconds=build_seconds
+        model,
+        solver=solver,
+        time_limit=time_limit,
+        mip_gap=mip_gap,
+        log=log,
+        build_seconds=build_seconds,
+        write_lp=write_lp,
     )
 
 
@@ -144,6 +151,7 @@ def solve_model(
     mip_gap: float = DEFAULT_MIP_GAP,
     log: bool = False,
     build_seconds: float = 0.0,
+    write_lp: str | Path | None = None,
 ) -> Result:
     """Solve a model built with :func:`planner.build.build` (for instance after inspecting it).
 
@@ -153,6 +161,8 @@ def solve_model(
     if solver not in ("cbc", "highs"):
         raise ValueError(f"unknown solver {solver!r}; available: cbc, highs")
     _check_mip_gap(mip_gap)
+    if write_lp is not None:
+        model.write(write_lp)
     name = "CBC" if solver == "cbc" else "HiGHS"
     make, version, missing = _solver(solver, log)
     mip = model.problem.isMIP()

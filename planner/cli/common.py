@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
-from demand.plausibility import Growth, implied_growth
-from planner import Scenario, ScenarioError, default_scenario_path
-from planner.errors import Problem
-from planner.overrides import with_values
-from planner.report import problems_report
+# The command modules import what a command needs when it runs: ``planner --help`` loads none of
+# pandas, pydantic or the solvers.
+if TYPE_CHECKING:
+    from demand.plausibility import Growth
+    from planner.errors import Problem
+    from planner.scenario import Scenario
 
 EXIT_NOT_OPTIMAL = 1
 EXIT_BAD_INPUT = 2
@@ -41,6 +42,8 @@ def fail(
     ctx: typer.Context, problems: list[Problem], error: BaseException | None = None, code: int = EXIT_BAD_INPUT
 ) -> NoReturn:
     """Print every problem and exit with ``code`` (2: bad input); with ``--debug``, raise ``error`` instead."""
+    from planner.report import problems_report
+
     if error is not None and ctx.obj and ctx.obj.get("debug"):
         raise error
     console(stderr=True).print(problems_report(problems))
@@ -53,6 +56,9 @@ def load(ctx: typer.Context, path: Path | None, *, integer_units: bool | None = 
     ``integer_units`` (``--integer``/``--continuous``), when given, replaces the scenario's own;
     the scenario is checked again with it (adoption costs need whole units).
     """
+    from planner import Scenario, ScenarioError, default_scenario_path
+    from planner.overrides import with_values
+
     try:
         scenario = Scenario.from_yaml(path if path is not None else default_scenario_path())
         if integer_units is None or integer_units == scenario.integer_units:
@@ -65,6 +71,8 @@ def load(ctx: typer.Context, path: Path | None, *, integer_units: bool | None = 
 def demand_growth(scenario: Scenario) -> list[Growth]:
     """What each demand entry of ``scenario`` implies over its horizon; a warning for each implausible
     one is printed on stderr (see :mod:`demand.plausibility`)."""
+    from demand.plausibility import implied_growth
+
     growth = implied_growth(scenario.demand, scenario.horizon.calendar())
     errors = console(stderr=True)
     for entry in growth:
@@ -80,6 +88,8 @@ def growth_text(growth: list[Growth]) -> Text:
 
 def check_mip_gap(ctx: typer.Context, mip_gap: float) -> float:
     """``--mip-gap`` if it is a fraction in [0, 1), else fail with exit code 2."""
+    from planner.errors import Problem
+
     if not 0.0 <= mip_gap < 1.0:
         fail(
             ctx,

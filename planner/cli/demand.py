@@ -6,15 +6,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
-from pydantic import ValidationError
 
-from demand import ExplicitSeries, fit, planning_periods
 from planner.cli.common import console, fail, load
-from planner.data import ModelData
-from planner.errors import Problem
-from planner.report import demand_report, fit_report
 
 app = typer.Typer(no_args_is_help=True, help="Demand: projections per workload, and curves fitted to history.")
 
@@ -37,6 +31,9 @@ def show(
     ] = None,
 ) -> None:
     """Tokens per period, average and peak tokens/s, and growth, per workload."""
+    from planner.data import ModelData
+    from planner.report import demand_report
+
     loaded = load(ctx, scenario)
     data = ModelData.from_scenario(loaded)
     demand = data.demand.assign(period=data.demand["t"].map(data.labels))
@@ -94,6 +91,13 @@ def fit_command(
     ] = None,
 ) -> None:
     """Fit a growth curve to history: fit summary, band table, and a YAML snippet for a scenario."""
+    import pandas as pd
+    from pydantic import ValidationError
+
+    from demand import ExplicitSeries, fit, planning_periods
+    from planner.errors import Problem
+    from planner.report import fit_report
+
     try:
         series = ExplicitSeries.model_validate(
             {"csv": history, "time_column": time_column, "tokens_column": tokens_column}

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from fleets import (
-    DoesNotFitError,
-    UnknownModelError,
-    UnknownSystemError,
-    best_point,
-    get_model,
-    get_system,
-    load_catalog,
-    operating_points,
-)
-from fleets.economics import cost_per_hour, request_tokens_per_s, usd_per_million_tokens
-from fleets.points import COLUMNS as POINT_COLUMNS
 from planner.cli.common import EXIT_NOT_OPTIMAL, console, fail
-from planner.errors import Problem
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(no_args_is_help=True, help="Hardware: the catalog, its sources, and operating points per model.")
 
@@ -35,6 +24,11 @@ Output = Annotated[float, typer.Option("--output-tokens", min=1.0, help="Output 
 
 def _compare_rows(model: str, slo_tps: float, slo_ttft_ms: float, prompt: float, output: float) -> pd.DataFrame:
     """Per catalog system: the best point meeting the SLO and what it costs, or why none does."""
+    import pandas as pd
+
+    from fleets import DoesNotFitError, best_point, load_catalog, operating_points
+    from fleets.economics import cost_per_hour, request_tokens_per_s, usd_per_million_tokens
+
     rows = []
     for name, system in load_catalog().items():
         row = {
@@ -108,6 +102,10 @@ def list_command(
     """Every system: category, vendor, power, price, and tokens/s per kW and $ per million tokens
     at a model and SLO (owned units: capital recovery at 8% over their life plus power at $65/MWh
     and PUE 1.2; rented units: their hourly price)."""
+    import pandas as pd
+
+    from fleets import load_catalog
+
     _check_model(ctx, model)
     rows = _compare_rows(model, slo_tps, slo_ttft_ms, prompt_tokens, output_tokens).set_index("system")
     table = Table(
@@ -143,6 +141,12 @@ def show(
 ) -> None:
     """Every figure of a system with its source and confidence, its measured runs, and its
     operating points for a model."""
+    import pandas as pd
+
+    from fleets import DoesNotFitError, UnknownSystemError, get_system, operating_points
+    from fleets.points import COLUMNS as POINT_COLUMNS
+    from planner.errors import Problem
+
     try:
         found = get_system(system)
     except UnknownSystemError as exc:
@@ -227,6 +231,8 @@ def compare(
     output_tokens: Output = 250.0,
 ) -> None:
     """Which systems meet an SLO on a model, at what $ per million tokens and tokens/s per kW."""
+    import pandas as pd
+
     _check_model(ctx, model)
     rows = _compare_rows(model, slo_tps, slo_ttft_ms, prompt_tokens, output_tokens)
     meeting = rows[rows["reason"] == ""].sort_values("usd_per_mtok", na_position="last")
@@ -269,6 +275,9 @@ def compare(
 
 
 def _check_model(ctx: typer.Context, model: str) -> None:
+    from fleets import UnknownModelError, get_model
+    from planner.errors import Problem
+
     try:
         get_model(model)
     except UnknownModelError as exc:

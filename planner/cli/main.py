@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import shutil
 from contextlib import nullcontext
@@ -13,8 +12,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from planner import Scenario, ScenarioError, example_path, examples, output, solve
-from planner.build import build
+from planner import example_path, examples
 from planner.cli import demand, fleets, sweep
 from planner.cli.common import (
     EXIT_NOT_OPTIMAL,
@@ -26,11 +24,7 @@ from planner.cli.common import (
     growth_text,
     load,
 )
-from planner.data import ModelData
-from planner.errors import Problem
-from planner.report import explanation_report, result_report
-from planner.result import PLAN_MARKERS
-from planner.solve import DEFAULT_MIP_GAP
+from planner.gap import DEFAULT_MIP_GAP
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -46,6 +40,8 @@ app.command("sweep")(sweep.sweep_command)
 
 def _print_version(asked: bool) -> None:
     if asked:
+        import importlib.metadata
+
         typer.echo(f"planner {importlib.metadata.version('planner')}")
         raise typer.Exit()
 
@@ -107,16 +103,31 @@ def solve_command(
     ] = False,
     integer: IntegerOption = None,
     mip_gap: MipGapOption = DEFAULT_MIP_GAP,
+    write_lp: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-lp",
+            help="Also write the LP exactly as the solver gets it to this file: MPS if it ends in .mps, LP text if .lp.",
+        ),
+    ] = None,
 ) -> None:
     """Find the least-cost plan. Exit code 0: optimal (with whole units: within --mip-gap); 1: not solved to optimality; 2: invalid input."""
+    from planner import output, solve
+    from planner.build import LP_FORMATS
+    from planner.errors import Problem
+    from planner.report import result_report
+    from planner.result import PLAN_MARKERS
+
     check_mip_gap(ctx, mip_gap)
+    if write_lp is not None and write_lp.suffix.lower() not in LP_FORMATS:
+        fail(ctx, [Problem("--write-lp", "name the file .mps (MPS) or .lp (LP text)", str(write_lp))])
     # The folder is claimed before solving: a wrong or busy --out is refused before the solve, not after.
     claimed = output.claim(out, overwrite=force, markers=PLAN_MARKERS) if out is not None else nullcontext()
     try:
         with claimed as folder:
             loaded = load(ctx, scenario, integer_units=integer)
             growth = demand_growth(loaded)
-            result = solve(loaded, solver=solver.value, time_limit=time_limit, mip_gap=mip_gap)
+            result = solve(loaded, solver=solver.value, time_limit=time_limit, mip_gap=mip_gap, write_lp=write_lp)
             if folder is not None:
                 folder.write(result.write_files)
     except output.TargetExistsError as exc:
@@ -125,6 +136,10 @@ def solve_command(
         fail(ctx, [Problem("--out", str(exc))], exc)
     except output.WriteError as exc:
         fail(ctx, [Problem("--out", str(exc))], exc, code=EXIT_NOT_OPTIMAL)
+    except OSError as exc:  # only --write-lp writes outside the claimed --out folder
+        if write_lp is None:
+            raise
+        fail(ctx, [Problem("--write-lp", f"cannot write the LP: {exc}", str(write_lp))], exc, code=EXIT_NOT_OPTIMAL)
     if as_json:
         typer.echo(json.dumps({**result.summary(), "demand_growth": [entry.as_dict() for entry in growth]}))
     else:
@@ -151,6 +166,8 @@ def validate(ctx: typer.Context, scenario: Annotated[Path, typer.Argument(help="
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files, for editor completion and checking."""
+    from planner.scenario import Scenario
+
     typer.echo(json.dumps(Scenario.model_json_schema(), indent=2))
 
 
@@ -166,6 +183,9 @@ def example(
     ] = None,
 ) -> None:
     """Print or write a starter scenario from the shipped examples."""
+    from planner.errors import Problem
+    from planner.scenario import Scenario
+
     if name == "list":
         typer.echo("\n".join(examples()))
         return
@@ -209,6 +229,7 @@ def explain(
     (infeasible, or the solver did not finish); 2: invalid input.
     """
     from planner.explain import explain as explain_scenario
+    from planner.report import explanation_report
 
     check_mip_gap(ctx, mip_gap)
     loaded = load(ctx, scenario, integer_units=integer)
@@ -242,6 +263,9 @@ def explain(
 @app.command()
 def inspect(ctx: typer.Context, scenario: ScenarioArg = None) -> None:
     """Build the LP without solving it and print its size and coefficient ranges per constraint family."""
+    from planner.build import build
+    from planner.data import ModelData
+
     model = build(ModelData.from_scenario(load(ctx, scenario)))
     size = model.size()
     out = console()
@@ -265,6 +289,7 @@ def verify(
     ctx: typer.Context, folder: Annotated[Path, typer.Argument(help="A folder written by `planner solve --out`.")]
 ) -> None:
     """Re-check a written plan against its scenario with code independent of the model builder (exit 1 if any check fails)."""
+    from planner.errors import Problem, ScenarioError
     from planner.verify import verify as check_plan
 
     try:

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from planner.cli.common import console, fail, load
-from planner.errors import Problem, ScenarioError
-from planner.store import StoreError
-from planner.sweep import ClusterError, Design, Parameter, SweepFile, design, format_value, run_sweep
-from planner.yamlio import load_yaml_file
+
+if TYPE_CHECKING:
+    from planner.sweep import Design
 
 
 def _is_sweep_file(path: Path) -> bool:
     """Whether a YAML file holds a 'sweep:' section (read with the loaders' bounds; they report errors)."""
+    from planner.errors import ScenarioError
+    from planner.yamlio import load_yaml_file
+
     try:
         data, _ = load_yaml_file(path, "sweep")
     except ScenarioError:
@@ -62,6 +63,12 @@ def sweep_command(
     ] = 10.0,
 ) -> None:
     """Solve a scenario many times with values varied; print the swing of the plan cost per value."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from planner.errors import Problem, ScenarioError
+    from planner.store import StoreError
+    from planner.sweep import ClusterError, Parameter, SweepFile, design, format_value, run_sweep
+
     match design_name:
         case "oat" | "grid" | "lhs" | "mc":
             kind: Design = design_name

@@ -175,7 +175,7 @@ def test_with_debug_the_write_error_is_raised(runner, workdir, monkeypatch):
 # ---------------------------------------------------------------------------- one writer at a time
 def test_a_second_solve_to_a_busy_folder_is_refused_before_it_solves(runner, workdir, monkeypatch):
     solved = []
-    monkeypatch.setattr("planner.cli.main.solve", lambda *args, **kwargs: solved.append(args))
+    monkeypatch.setattr("planner.solve", lambda *args, **kwargs: solved.append(args))
     with output.claim(workdir / "plan", overwrite=True, markers=("summary.json", "scenario.yaml")):
         result = runner.invoke(app, ["solve", "small.yaml", "--out", "plan", "--force"])
     assert_refused(result, 1, f"another planner (pid {os.getpid()}) is writing plan")

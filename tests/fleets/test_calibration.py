@@ -1,0 +1,50 @@
+"""The calibration shipped as data matches a fit on the catalog as it is now."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import pytest
+
+from fleets import calibration
+from fleets.roofline import calibrated_efficiency, catalog_calibration
+
+
+def test_the_shipped_calibration_is_the_fit_on_the_current_catalog():
+    """Fails when the catalog, the reference models or the fit change without the shipped file."""
+    shipped = json.loads(calibration.data_path().read_text(encoding="utf-8"))
+    stale = f"fleets/calibration.json is out of date: regenerate it with `{calibration.REGENERATE}`"
+    assert shipped["catalog_digest"] == calibration.catalog_digest(), stale
+    fitted = {category: asdict(e) for category, e in catalog_calibration().efficiencies.items()}
+    assert shipped["efficiencies"].keys() == fitted.keys(), stale
+    for category, figures in fitted.items():
+        assert shipped["efficiencies"][category] == pytest.approx(figures, rel=1e-6), stale
+
+
+def test_estimates_use_the_shipped_figures():
+    shipped = calibration.shipped_efficiencies()
+    assert shipped is not None
+    assert calibrated_efficiency("gpu") == shipped["gpu"]
+    assert calibrated_efficiency("no such category") == shipped["all"]
+
+
+def test_figures_fitted_on_another_catalog_are_not_used(tmp_path):
+    """A file whose digest is not the catalog's is ignored (the process fits again), as is a missing one."""
+    content = json.loads(calibration.data_path().read_text(encoding="utf-8"))
+    stale = tmp_path / "calibration.json"
+    stale.write_text(json.dumps({**content, "catalog_digest": "0" * 64}), encoding="utf-8")
+    assert calibration.shipped_efficiencies(stale) is None
+    assert calibration.shipped_efficiencies(tmp_path / "missing.json") is None
+    assert calibration.shipped_efficiencies(calibration.write(tmp_path / "fresh.json")) is not None
+
+
+def test_the_digest_changes_with_any_figure(monkeypatch):
+    from fleets import catalog
+
+    before = calibration.catalog_digest()
+    systems = catalog.load_catalog()
+    name, system = next(iter(systems.items()))
+    changed = system.model_copy(update={"chips": system.chips + 1})
+    monkeypatch.setattr(calibration, "load_catalog", lambda: {**systems, name: changed})
+    assert calibration.catalog_digest() != before
