@@ -1,17 +1,27 @@
-# Two entry points: `make run` solves the built-in default scenario, `make test` runs the test suite.
-# Both create .venv with the system python3 and install the project (with its test extras) into it.
+# Two entry points: `make run` solves the built-in default scenario, `make test` runs the test suite
+# (`make bench` times the phases of a solve on synthetic scenarios). All create .venv with the
+# system python3 and install the project (with its test extras) into it.
 
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test lint bench calibration clean
 
 run: $(STAMP)
 	$(VENV)/bin/planner solve
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# Phase timings, peak memory and sweep scaling at the small and large sizes (SIZES=small,large,xl for all).
+SIZES ?= small,large
+bench: $(STAMP)
+	$(PY) bench/run.py --sizes $(SIZES)
+
+# Refit the roofline calibration shipped in fleets/calibration.json, after changing the catalog.
+calibration: $(STAMP)
+	$(PY) -m fleets.calibration
 
 # ruff (lint rules and format check) and mypy over the packages; CI runs it beside the tests.
 lint: $(STAMP)

@@ -7,7 +7,7 @@ a digest of what they were fitted on: every catalog system and reference model a
 the models change, the calibration is fitted again in the process (correct, only slower) until
 the file is regenerated with::
 
-    python -m fleets.calibration
+    python -m fleets.calibration      (or: make calibration)
 
 A test recomputes the fit and fails, naming that command, when the file is out of date.
 
