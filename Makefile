@@ -5,13 +5,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test test-slow lint clean
 
 run: $(STAMP)
 	$(VENV)/bin/planner solve
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The slow property tests that `make test` leaves out (CI runs both).
+test-slow: $(STAMP)
+	$(PY) -m pytest -m slow
 
 # ruff (lint rules and format check) and mypy over the packages; CI runs it beside the tests.
 lint: $(STAMP)
