@@ -887,3 +887,27 @@ def test_a_commitment_to_a_provider_counts_what_is_rented_from_it(make_scenario)
     result = solve(make_scenario(fleets=fleets, contracts=contracts))
     assert result.objective_usd == pytest.approx(12 * JANUARY_HOURS * 2.0)
     assert result.installed.set_index("fleet")["units"]["rented"] == pytest.approx(12)
+
+
+@pytest.mark.parametrize("solver", ["cbc", "highs"])
+def test_a_workload_without_demand_is_planned_for_nothing(make_scenario, solver):
+    """Beside 'w' (10 units: 10 x ($1,000 + $744)), a workload 'idle' whose demand is zero tokens:
+    it costs nothing, is served nowhere and leaves nothing unserved."""
+    data = scenario_dict()
+    data["workloads"]["idle"] = dict(data["workloads"]["w"])
+    data["demand"]["idle"] = {"kind": "series", "tokens": {"2026-01": 0.0}}
+    result = solve(Scenario.from_dict(data), solver=solver)
+    assert result.is_optimal
+    assert result.plan_cost_usd == pytest.approx(10 * (1000 + ENERGY_PER_BUSY_UNIT_MONTH))
+    assert "idle" not in set(result.allocation["workload"])
+    assert result.summary()["unserved_tokens"] == 0.0
+
+
+def test_a_growth_curve_from_zero_says_how_to_give_a_workload_no_demand():
+    data = scenario_dict()
+    data["demand"]["w"] = {"kind": "exponential", "start": "2026-01", "tokens_per_day": 0, "rate": 0.1}
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.from_dict(data)
+    [problem] = caught.value.problems
+    assert problem.path == "demand.w.tokens_per_day"
+    assert "'kind: series' with zero tokens, or the workload a share of 0" in problem.message
