@@ -318,6 +318,11 @@ def solver_command(
     return make(time_limit, tolerances)
 
 
+def solver_missing(solver: SolverName = "cbc") -> str | None:
+    """Why ``solver`` cannot run here (not installed), with how to install it; None if it can."""
+    return _solver(solver, False)[2]
+
+
 def _check_mip_gap(mip_gap: float) -> None:
     if not (isinstance(mip_gap, int | float) and 0.0 <= mip_gap < 1.0):
         raise ValueError(f"mip_gap must be a fraction in [0, 1), e.g. 1e-4 for 0.01%; got {mip_gap!r}")
