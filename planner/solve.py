@@ -103,7 +103,8 @@ def solve(
         ``highs`` extra), in process, without writing a model file.
     time_limit
         Seconds the solver may run; at the limit the best plan found so far is returned with
-        status ``time_limit``.
+        status ``time_limit``, once every row of the LP is checked to hold at its values
+        (:func:`broken_rows`); values that break one are no plan, and the result has none.
     mip_gap
         With whole units (``integer_units``): the relative gap between the plan's cost and the
         best possible within which the plan is called optimal, also when the time limit stops
@@ -184,6 +185,7 @@ def solve_model(
     said = _said(model.problem, command)
     status, message = _status(model.problem, time_limit, said.status)
     found = model.problem.sol_status != pulp.LpSolutionNoSolutionFound and said.feasible
+    stopped = status is Status.TIME_LIMIT  # what the solver hands back then is checked row by row below
     has_plan = status in (Status.OPTIMAL, Status.TIME_LIMIT) and found
     gap = said.gap if has_plan else None
     if status is Status.TIME_LIMIT and not has_plan:
@@ -214,10 +216,81 @@ def solve_model(
                 solve_seconds=time.perf_counter() - started,
             )
         message += "; whole units, with marginal prices from the LP with those decisions fixed"
+    if has_plan and stopped:
+        broken = broken_rows(model.problem)
+        if broken:
+            has_plan, status, info["gap"] = False, Status.TIME_LIMIT, None
+            shown = [_readable(model, row) for row, _ in broken[:3]]
+            message = _stopped_infeasible(name, time_limit, mip, len(broken), shown)
     seconds = time.perf_counter() - started
     if has_plan:
         return Result.from_model(model, status, message, **info, solve_seconds=seconds)
     return Result.without_plan(model, status, message, **info, solve_seconds=seconds)
+
+
+FEASIBILITY_TOLERANCE = 1e-6
+"""How far a row of the LP may be off, relative to its scale (the largest of 1, its constant
+and its terms' magnitudes), for a plan to count as meeting it: far above CBC's and HiGHS's own
+tolerances (1e-9 and 1e-7 of the scaled rows), far below any shortfall that matters."""
+
+
+def broken_rows(problem: pulp.LpProblem, tolerance: float = FEASIBILITY_TOLERANCE) -> list[tuple[str, float]]:
+    """The rows and variable bounds that the solver's values break, as ``(name, relative violation)``,
+    worst first; empty when the values are a feasible plan.
+
+    A solver stopped by its time limit hands back its last values whether or not they are
+    feasible (CBC's simplex iterates on an LP stopped early meet no plan's every row), so a plan
+    is only a plan once each of its rows is checked from those values. A variable without a value
+    breaks its bounds.
+    """
+    broken = []
+    for row in problem.constraints():
+        name = row.name
+        terms = [(coef, var.varValue) for var, coef in row.items()]
+        if any(value is None for _, value in terms):
+            broken.append((name, math.inf))
+            continue
+        products = [coef * value for coef, value in terms]
+        lhs = math.fsum(products) + row.constant  # the row reads lhs <= 0, >= 0 or == 0
+        off = {pulp.LpConstraintLE: max(0.0, lhs), pulp.LpConstraintGE: max(0.0, -lhs)}.get(row.sense, abs(lhs))
+        scale = max(1.0, abs(row.constant), *(abs(p) for p in products))
+        if off > tolerance * scale:
+            broken.append((name, off / scale))
+    for var in problem.variables():
+        value = var.varValue
+        if value is None:
+            broken.append((var.name, math.inf))
+            continue
+        below = var.lowBound - value if var.lowBound is not None else 0.0
+        above = value - var.upBound if var.upBound is not None else 0.0
+        bound = var.lowBound if below > above else var.upBound
+        off, scale = max(below, above), max(1.0, abs(bound or 0.0))
+        if off > tolerance * scale:
+            broken.append((var.name, off / scale))
+    return sorted(broken, key=lambda item: -item[1])
+
+
+def _readable(model: Model, name: str) -> str:
+    """A row's or variable's name as the model's tables give it (``demand_balance[chat,prefill,2026-01]``)."""
+    for frame in (*model.constraints.values(), *model.variables.values()):
+        for item, readable in zip(frame.get("constraint", frame.get("var", ())), frame["name"], strict=True):
+            if item.name == name:
+                return str(readable)
+    return name
+
+
+def _stopped_infeasible(name: str, time_limit: float | None, mip: bool, count: int, shown: list[str]) -> str:
+    """What to say when the time limit stopped the solver at values that are no plan: ``count``
+    rows or bounds broken, ``shown`` the worst."""
+    lp = (
+        "" if mip else " (a linear program stopped early has no feasible point at all, only the simplex's last iterate)"
+    )
+    limit = "" if time_limit is None else f" ({time_limit:g} s)"
+    return (
+        f"the solver stopped at the time limit{limit} before it found a feasible plan: {name}'s last values break "
+        f"{count} constraints or bounds (e.g. {', '.join(shown)}){lp}; no plan is shown: give it more time "
+        "(--time-limit)"
+    )
 
 
 def solver_command(
@@ -246,6 +319,11 @@ def solver_command(
         raise RuntimeError(missing)
     tolerances = mip_tolerances(model, mip_gap) if model is not None else MipTolerances(mip_gap, math.nan, math.nan)
     return make(time_limit, tolerances)
+
+
+def solver_missing(solver: SolverName = "cbc") -> str | None:
+    """Why ``solver`` cannot run here (not installed), with how to install it; None if it can."""
+    return _solver(solver, False)[2]
 
 
 def _check_mip_gap(mip_gap: float) -> None:
