@@ -6,13 +6,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench calibration clean
+.PHONY: run test test-slow lint bench calibration clean
 
 run: $(STAMP)
 	$(VENV)/bin/planner solve
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The slow property tests that `make test` leaves out (CI runs both).
+test-slow: $(STAMP)
+	$(PY) -m pytest -m slow
 
 # Phase timings, peak memory and sweep scaling at the small and large sizes (SIZES=small,large,xl for all).
 SIZES ?= small,large

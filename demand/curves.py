@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from demand.periods import parse_period, seconds_per_period
 
@@ -89,8 +89,20 @@ class Curve(Volume):
 
     start: str = Field(description="Month ('2026-01') at whose first day the volume is tokens_per_day.")
     tokens_per_day: float = Field(
-        gt=0, allow_inf_nan=False, description="Tokens (input plus output) per day at 'start'."
+        allow_inf_nan=False, description="Tokens (input plus output) per day at 'start'; above zero."
     )
+
+    @field_validator("tokens_per_day")
+    @classmethod
+    def _grows_from_something(cls, value: float) -> float:
+        if value <= 0:
+            # A curve grows by a factor of its volume: from zero it stays at zero, and the
+            # saturating families take its logarithm.
+            raise ValueError(
+                "a growth curve starts from a volume above zero; for a workload without demand give "
+                "'kind: series' with zero tokens, or the workload a share of 0"
+            )
+        return value
 
     @model_validator(mode="after")
     def _start_is_month(self):

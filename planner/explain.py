@@ -165,7 +165,9 @@ class Explanation:
         ``"infeasible"``: no plan meets every limit, ``violations`` says which must give;
         ``"unserved"``: the plan leaves demand unserved, ``violations`` says which limits keep it
         from being served (none: serving it costs more than the penalty), ``unservable`` what no
-        limit could change; ``"unexplained"``: the solver did not finish (see ``message``).
+        limit could change; ``"unexplained"``: no explanation could be found, and ``message`` says
+        why (the plan's solve or the elastic re-solve did not finish, or they disagree) and what to
+        try next; ``violations`` and ``unservable`` are then empty, not a finding.
     message
         The finding in a sentence or two.
     result
@@ -263,32 +265,35 @@ def explain(
     else:
         return Explanation(
             "unexplained",
-            f"No explanation: the plan's solve ended with status {result.status.value} ({result.message}).",
+            f"Cannot explain: the plan's solve ended with status {result.status.value} ({result.message}), and the "
+            f"limits are only weighed against a solve that finished. {_NEXT_STEP.get(result.status, _TRY_OTHERS)}",
             result,
             *empty,
         )
 
     command = solver_command(solver, time_limit, mip_gap=mip_gap)
-    first = _elastic(data, mode, command)
-    if first is None:
+    try:
+        first = _elastic(data, mode, command)
+    except _ResolveFailed as exc:
         return Explanation(
             "unexplained",
-            f"The elastic re-solve found no plan even with every limit relaxed ({', '.join(LIMITS)}). This points at a "
-            "fault in the model; please report it with the scenario.",
+            f"Cannot explain: the elastic re-solve, with every limit allowed to give way, {exc}.",
             result,
             *empty,
         )
+    unexplained = _contradiction(mode, result, first)
+    if unexplained is not None:
+        return Explanation("unexplained", unexplained, result, *empty)
     # Other ways out: forbid the limits each answer relaxed and ask again, while that still serves
     # as much (or, for an infeasible scenario, still finds a plan).
     alternatives: list[Relaxation] = []
     blocked = set(first.violations["family"])
     while blocked and len(alternatives) < MAX_ALTERNATIVES:
-        other = _elastic(data, mode, command, blocked)
-        if (
-            other is None
-            or other.violations.empty
-            or other.unserved_tokens_per_s > first.unserved_tokens_per_s * (1 + 1e-6) + 1e-6
-        ):
+        try:
+            other = _elastic(data, mode, command, blocked)
+        except _ResolveFailed:  # no other way out found: the first still stands
+            break
+        if other.violations.empty or other.unserved_tokens_per_s > first.unserved_tokens_per_s * (1 + 1e-6) + 1e-6:
             break
         alternatives.append(other)
         blocked |= set(other.violations["family"])
@@ -296,6 +301,50 @@ def explain(
     return Explanation(
         mode, message, result, first.violations, first.unservable, first.relaxed_objective_usd, alternatives
     )
+
+
+_TRY_OTHERS = (
+    "Try the other solver (--solver highs or cbc), and run `planner inspect` to look for a coefficient off by a "
+    "factor of 1,000 (kW for MW, tokens/s per unit, prices)."
+)
+_NEXT_STEP = {
+    Status.TIME_LIMIT: "Give the solver more time (--time-limit), or try the other solver (--solver).",
+    Status.UNBOUNDED: "No limit is at fault when the cost can fall without end: look for a negative price or penalty.",
+    Status.SOLVER_ERROR: "Install or repair the solver as the status says, or try the other one (--solver).",
+}
+"""What to try next when the plan's own solve did not finish, by its status (else :data:`_TRY_OTHERS`)."""
+
+
+class _ResolveFailed(Exception):
+    """The elastic re-solve ended without an optimal answer; the message says how, and what to try."""
+
+
+def _contradiction(mode: Finding, result: Result, first: Relaxation) -> str | None:
+    """Why the elastic re-solve's answer explains nothing, or None if it explains the finding.
+
+    A scenario found infeasible whose every limit holds in the re-solve's plan, or a plan leaving
+    demand unserved that the re-solve serves for less than the plan's own objective, means the two
+    solves disagree: numerical trouble, not a limit."""
+    if mode == "infeasible" and first.violations.empty:
+        return (
+            "Cannot explain: the plan's solve found no plan, yet the elastic re-solve found one that relaxes no limit "
+            "(no violation, no unservable demand). The two solves disagree, which points at numerical trouble rather "
+            f"than a limit in the way. {_TRY_OTHERS}"
+        )
+    objective = result.objective_usd
+    if (
+        mode == "unserved"
+        and first.violations.empty
+        and first.unservable.empty
+        and objective is not None
+        and first.relaxed_objective_usd < objective * (1 - 1e-6) - 1e-6
+    ):
+        return (
+            f"Cannot explain: the plan leaves demand unserved at an objective of ${objective:,.0f}, yet the elastic "
+            f"re-solve serves all of it within every limit for ${first.relaxed_objective_usd:,.0f}: the plan was not "
+            f"optimal after all, which points at numerical trouble. {_TRY_OTHERS}"
+        )
+    return None
 
 
 @dataclass
@@ -320,9 +369,15 @@ class Relaxation:
         return grouped_violations(self.violations)
 
 
-def _elastic(data: ModelData, mode: Finding, command, blocked: AbstractSet[str] = frozenset()) -> Relaxation | None:
+def _elastic(data: ModelData, mode: Finding, command, blocked: AbstractSet[str] = frozenset()) -> Relaxation:
     """The smallest violations of the limits (all but the ``blocked`` families) that give a plan
-    (that serve the demand, in ``"unserved"`` mode), the cheapest among them; None if there is none."""
+    (that serve the demand, in ``"unserved"`` mode), the cheapest among them.
+
+    Raises
+    ------
+    _ResolveFailed
+        If the solver finds no such plan, stops at its time limit or fails; the message says which.
+    """
     model = build(data)
     slacks = _relax(model, data)
     for var in slacks.loc[slacks["family"].isin(blocked), "var"]:
@@ -332,9 +387,7 @@ def _elastic(data: ModelData, mode: Finding, command, blocked: AbstractSet[str] 
     shortfall = _weighted(_unserved_weights(model, data) if mode == "unserved" else slacks[:0])
     cost = model.problem.objective
     model.problem.setObjective(violation + shortfall)
-    model.problem.solve(command)
-    if model.problem.status != pulp.LpStatusOptimal:
-        return None
+    _solve_elastic(model.problem, command, blocked)
     smallest = {var: var.varValue for var in model.problem.variables()}
     least = [(expression, float(pulp.value(expression) or 0.0)) for expression in (violation, shortfall)]
     model.problem.setObjective(cost)
@@ -348,7 +401,7 @@ def _elastic(data: ModelData, mode: Finding, command, blocked: AbstractSet[str] 
         for bound in bounds:
             model.problem.addConstraint(bound)
         model.problem.solve(command)
-        if model.problem.status == pulp.LpStatusOptimal:
+        if _finished(model.problem):
             break
         for bound in bounds:
             del model.problem.constraints[bound.name]
@@ -361,6 +414,36 @@ def _elastic(data: ModelData, mode: Finding, command, blocked: AbstractSet[str] 
     unservable = _unservable(model, data) if mode == "unserved" else pd.DataFrame(columns=UNSERVABLE_COLUMNS)
     unserved = float(sum(v.varValue or 0.0 for v in model.variables["unserved"]["var"])) * data.rate_unit
     return Relaxation(violations, unservable, float(pulp.value(cost)) * model.money_unit, unserved)
+
+
+def _solve_elastic(problem: pulp.LpProblem, command, blocked: AbstractSet[str]) -> None:
+    """Solve the elastic problem; raise :class:`_ResolveFailed` saying how it ended if not optimal."""
+    try:
+        problem.solve(command)
+    except (pulp.PulpSolverError, OSError, ValueError, IndexError) as exc:  # as solve_model: a crash, a torn answer
+        raise _ResolveFailed(f"failed in the solver ({type(exc).__name__}: {exc}). {_TRY_OTHERS}") from exc
+    if _finished(problem):
+        return
+    status = problem.status
+    limit = getattr(command, "timeLimit", None)
+    if limit is not None and status in (pulp.LpStatusNotSolved, pulp.LpStatusOptimal):
+        raise _ResolveFailed(
+            f"stopped at the time limit ({limit:g} s) before it found the smallest violations. "
+            "Give it more time (--time-limit, which each of explain's solves may take)"
+        )
+    relaxed = f"every limit but {', '.join(sorted(blocked))}" if blocked else "every limit"
+    raise _ResolveFailed(
+        f"ended {pulp.LpStatus.get(status, status).lower()} with {relaxed} allowed to give way: the rows that never "
+        f"give way (demand balance, capacity, stock) contradict each other, or the solver is in numerical trouble. "
+        f"{_TRY_OTHERS} If it persists, report it with the scenario"
+    )
+
+
+def _finished(problem: pulp.LpProblem) -> bool:
+    """Whether the solver proved its answer optimal: CBC stopped early ("Stopped on time" or "on
+    iterations") hands back values PuLP marks optimal but integer-feasible, which on a linear
+    program are no plan at all, and on whole units not the smallest violation."""
+    return problem.status == pulp.LpStatusOptimal and problem.sol_status != pulp.LpSolutionIntegerFeasible
 
 
 def _relax(model: Model, data: ModelData) -> pd.DataFrame:

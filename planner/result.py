@@ -33,6 +33,16 @@ PLAN_COMPONENTS = tuple(c for c in COMPONENTS if c != PENALTY)
 the weight the objective puts on demand left unserved, a modelling choice that nobody pays."""
 _TINY = 1e-9
 
+_FULL_DRAW = (
+    "committed_it_mw",
+    "hours",
+    "electricity_usd_per_mwh",
+    "full_draw_it_usd",
+    "full_draw_facility_usd",
+    "plan_energy_usd",
+)
+"""The policy table's columns for a capacity commitment at full draw (empty on other rows)."""
+
 TABLE_COLUMNS: dict[str, list[str]] = {
     "demand": ["period", "workload", "phase", "tokens_per_s", "peak_tokens_per_s", "tokens"],
     "builds": ["period", "order_period", "site", "fleet", "units"],
@@ -106,12 +116,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
         "unit",
         "binding",
         "marginal_usd_per_unit",
-        "committed_it_mw",
-        "hours",
-        "electricity_usd_per_mwh",
-        "full_draw_it_usd",
-        "full_draw_facility_usd",
-        "plan_energy_usd",
+        *_FULL_DRAW,
     ],
 }
 """Every result table and its columns, in order."""
@@ -932,17 +937,7 @@ def _full_draw(model: Model, contracts: pd.DataFrame) -> dict[str, np.ndarray]:
     draw = _draw(model)
     fleets_of = data.contracts.drop_duplicates("contract").set_index("contract")["fleets"]
     measures = data.contracts.set_index(["contract", "t"])["measure"]
-    columns: dict[str, list[float]] = {
-        k: []
-        for k in (
-            "committed_it_mw",
-            "hours",
-            "electricity_usd_per_mwh",
-            "full_draw_it_usd",
-            "full_draw_facility_usd",
-            "plan_energy_usd",
-        )
-    }
+    columns: dict[str, list[float]] = {k: [] for k in _FULL_DRAW}
     for name, t, limit in zip(contracts["contract"], contracts["t"], contracts["rhs"], strict=True):
         covered = draw[draw["fleet"].isin(fleets_of[name]) & (draw["t"] == t)]
         weight = covered["it_kw"].to_numpy()

@@ -18,7 +18,6 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
 import pulp
 from pulp.apis.coin_api import COIN_CMD, PULP_CBC_CMD
 
@@ -56,25 +55,29 @@ class MipTolerances:
     min_improvement: float
 
 
+ABSOLUTE_TOLERANCE_USD = 0.01
+"""The absolute MIP gap and minimum improvement, in USD: a cent, below any cost a planner counts."""
+
+
 def mip_tolerances(model: Model, mip_gap: float = DEFAULT_MIP_GAP) -> MipTolerances:
-    """The MIP tolerances for ``model``: ``mip_gap`` relative, and absolute ones of a hundredth of
-    the cheapest whole-unit decision (one unit for one period: its smallest cost coefficient).
+    """The MIP tolerances for ``model``: ``mip_gap`` relative, and absolute ones of one cent
+    (:data:`ABSOLUTE_TOLERANCE_USD`) in the objective's money unit.
 
     The solvers' own absolute defaults (CBC's minimum improvement of 1e-5, HiGHS's gap of 1e-6)
-    are in objective units, blind to what a unit costs: with the objective counted in a unit
-    above the plan's scale, one whole unit fell below them and a plan a unit dearer than the
-    optimum was reported optimal. Tying them to the cheapest decision keeps every whole unit
-    visible to the solver whatever the money unit.
+    are in objective units, blind to what a dollar is: with the objective counted in a unit above
+    the plan's scale, one whole unit fell below them and a plan a unit dearer than the optimum was
+    reported optimal. Whole-unit plans do not differ by whole units only (energy and busy units
+    are fractions), so no coarser absolute tolerance is safe: a hundredth of the cheapest unit let
+    CBC stop $3 (1e-4 of the plan) above HiGHS's plan. The relative gap alone says when to stop.
+
+    >>> from planner import Scenario, default_scenario_path
+    >>> from planner.build import build
+    >>> from planner.data import ModelData
+    >>> model = build(ModelData.from_scenario(Scenario.from_yaml(default_scenario_path())))
+    >>> mip_tolerances(model).absolute_gap * model.money_unit
+    0.01
     """
-    terms = model.cost_terms
-    usd = np.array([], dtype=float)
-    if terms is not None and len(terms):
-        whole = np.array([var.cat == pulp.LpInteger for var in terms["var"]], dtype=bool)
-        discount = model.data.periods["discount"].to_numpy()[terms["t"].to_numpy()]
-        usd = np.abs(discount * terms["usd"].to_numpy(dtype=float))[whole]
-        usd = usd[usd > 0]
-    # Without a costed whole-unit decision, a millionth of a money unit: below any cost that counts.
-    absolute = 0.01 * float(usd.min()) / model.money_unit if len(usd) else 1e-6
+    absolute = ABSOLUTE_TOLERANCE_USD / model.money_unit
     return MipTolerances(relative_gap=mip_gap, absolute_gap=absolute, min_improvement=absolute)
 
 
@@ -98,7 +101,8 @@ def solve(
         ``highs`` extra), in process, without writing a model file.
     time_limit
         Seconds the solver may run; at the limit the best plan found so far is returned with
-        status ``time_limit``.
+        status ``time_limit``, once every row of the LP is checked to hold at its values
+        (:func:`broken_rows`); values that break one are no plan, and the result has none.
     mip_gap
         With whole units (``integer_units``): the relative gap between the plan's cost and the
         best possible within which the plan is called optimal, also when the time limit stops
@@ -191,6 +195,7 @@ def solve_model(
     said = _said(model.problem, command)
     status, message = _status(model.problem, time_limit, said.status)
     found = model.problem.sol_status != pulp.LpSolutionNoSolutionFound and said.feasible
+    stopped = status is Status.TIME_LIMIT  # what the solver hands back then is checked row by row below
     has_plan = status in (Status.OPTIMAL, Status.TIME_LIMIT) and found
     gap = said.gap if has_plan else None
     if status is Status.TIME_LIMIT and not has_plan:
@@ -221,10 +226,81 @@ def solve_model(
                 solve_seconds=time.perf_counter() - started,
             )
         message += "; whole units, with marginal prices from the LP with those decisions fixed"
+    if has_plan and stopped:
+        broken = broken_rows(model.problem)
+        if broken:
+            has_plan, status, info["gap"] = False, Status.TIME_LIMIT, None
+            shown = [_readable(model, row) for row, _ in broken[:3]]
+            message = _stopped_infeasible(name, time_limit, mip, len(broken), shown)
     seconds = time.perf_counter() - started
     if has_plan:
         return Result.from_model(model, status, message, **info, solve_seconds=seconds)
     return Result.without_plan(model, status, message, **info, solve_seconds=seconds)
+
+
+FEASIBILITY_TOLERANCE = 1e-6
+"""How far a row of the LP may be off, relative to its scale (the largest of 1, its constant
+and its terms' magnitudes), for a plan to count as meeting it: far above CBC's and HiGHS's own
+tolerances (1e-9 and 1e-7 of the scaled rows), far below any shortfall that matters."""
+
+
+def broken_rows(problem: pulp.LpProblem, tolerance: float = FEASIBILITY_TOLERANCE) -> list[tuple[str, float]]:
+    """The rows and variable bounds that the solver's values break, as ``(name, relative violation)``,
+    worst first; empty when the values are a feasible plan.
+
+    A solver stopped by its time limit hands back its last values whether or not they are
+    feasible (CBC's simplex iterates on an LP stopped early meet no plan's every row), so a plan
+    is only a plan once each of its rows is checked from those values. A variable without a value
+    breaks its bounds.
+    """
+    broken = []
+    for row in problem.constraints():
+        name = row.name
+        terms = [(coef, var.varValue) for var, coef in row.items()]
+        if any(value is None for _, value in terms):
+            broken.append((name, math.inf))
+            continue
+        products = [coef * value for coef, value in terms]
+        lhs = math.fsum(products) + row.constant  # the row reads lhs <= 0, >= 0 or == 0
+        off = {pulp.LpConstraintLE: max(0.0, lhs), pulp.LpConstraintGE: max(0.0, -lhs)}.get(row.sense, abs(lhs))
+        scale = max(1.0, abs(row.constant), *(abs(p) for p in products))
+        if off > tolerance * scale:
+            broken.append((name, off / scale))
+    for var in problem.variables():
+        value = var.varValue
+        if value is None:
+            broken.append((var.name, math.inf))
+            continue
+        below = var.lowBound - value if var.lowBound is not None else 0.0
+        above = value - var.upBound if var.upBound is not None else 0.0
+        bound = var.lowBound if below > above else var.upBound
+        off, scale = max(below, above), max(1.0, abs(bound or 0.0))
+        if off > tolerance * scale:
+            broken.append((var.name, off / scale))
+    return sorted(broken, key=lambda item: -item[1])
+
+
+def _readable(model: Model, name: str) -> str:
+    """A row's or variable's name as the model's tables give it (``demand_balance[chat,prefill,2026-01]``)."""
+    for frame in (*model.constraints.values(), *model.variables.values()):
+        for item, readable in zip(frame.get("constraint", frame.get("var", ())), frame["name"], strict=True):
+            if item.name == name:
+                return str(readable)
+    return name
+
+
+def _stopped_infeasible(name: str, time_limit: float | None, mip: bool, count: int, shown: list[str]) -> str:
+    """What to say when the time limit stopped the solver at values that are no plan: ``count``
+    rows or bounds broken, ``shown`` the worst."""
+    lp = (
+        "" if mip else " (a linear program stopped early has no feasible point at all, only the simplex's last iterate)"
+    )
+    limit = "" if time_limit is None else f" ({time_limit:g} s)"
+    return (
+        f"the solver stopped at the time limit{limit} before it found a feasible plan: {name}'s last values break "
+        f"{count} constraints or bounds (e.g. {', '.join(shown)}){lp}; no plan is shown: give it more time "
+        "(--time-limit)"
+    )
 
 
 def solver_command(
@@ -253,6 +329,11 @@ def solver_command(
         raise RuntimeError(missing)
     tolerances = mip_tolerances(model, mip_gap) if model is not None else MipTolerances(mip_gap, math.nan, math.nan)
     return make(time_limit, tolerances)
+
+
+def solver_missing(solver: SolverName = "cbc") -> str | None:
+    """Why ``solver`` cannot run here (not installed), with how to install it; None if it can."""
+    return _solver(solver, False)[2]
 
 
 def _check_mip_gap(mip_gap: float) -> None:

@@ -7,8 +7,10 @@ finishes (``pandas.read_csv(path, skiprows=1)`` reads it). A resume checks all o
 other than the store's is refused with what differs; a last line without its newline (the
 sweep was stopped while writing it) is dropped and that run is solved again; any other line
 that is not a run of this design (cut, junk, extra fields, a run twice) is refused with its line
-number. The folder is locked (``flock``) while a sweep writes it, so a second sweep on it is
-refused. A write that fails (a full disk) is undone and reported; the store stays resumable.
+number. Runs that did not finish, because the worker solving them was lost or no solver could
+run them (:func:`unfinished`), are stored with their status but are solved again on resume. The
+folder is locked (``flock``) while a sweep writes it, so a second sweep on it is refused. A write
+that fails (a full disk) is undone and reported; the store stays resumable.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import hashlib
 import io
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,38 @@ from planner.scenario import Scenario
 
 MAGIC = "# planner-sweep-store 1 "
 _SHOWN = 10  # bad lines named in a refusal
+
+
+LOST = "lost"
+"""Status of a run whose worker was lost (killed, out of memory, its machine gone) before it finished."""
+NO_SOLVER = "no_solver"
+"""Status of a run whose worker had no solver to run it."""
+LOST_ERRORS = (
+    "BrokenProcessPool",
+    "KilledWorker",
+    "FutureCancelledError",
+    "CancelledError",
+    "CommClosedError",
+)
+"""Names of the errors by which a process pool or a Dask cluster says a run's worker (or the data
+it was given) was lost, not that the run itself failed."""
+
+
+def unfinished(row: Mapping[Any, Any]) -> bool:
+    """Whether a stored run did not finish and is to be solved again on resume: its worker was lost
+    or had no solver. A run stored by an earlier version as an ``error`` named after a lost worker
+    (``FutureCancelledError: ...``) did not finish either.
+
+    >>> unfinished({"status": "lost"}), unfinished({"status": "error", "error": "KilledWorker: run0003 ..."})
+    (True, True)
+    >>> unfinished({"status": "infeasible"}), unfinished({"status": "error", "error": "ValueError: bad"})
+    (False, False)
+    """
+    status = row.get("status")
+    if status in (LOST, NO_SOLVER):
+        return True
+    error = row.get("error")
+    return status == "error" and isinstance(error, str) and error.split(":", 1)[0].strip() in LOST_ERRORS
 
 
 class StoreError(Exception):
@@ -218,7 +253,15 @@ class Store:
             good.append(line)
         if not bad and good:
             table = pd.read_csv(io.StringIO("\n".join([lines[1], *good])), dtype={"case": str, "run": str})
-            self.rows = table.to_dict("records")
+            rows = table.to_dict("records")
+            self.rows = [row for row in rows if not unfinished(row)]
+            if len(self.rows) < len(rows):
+                # Rewritten without them at once, so that each run is stored once when solved again.
+                self._write_all(self.columns, self.rows)
+                self.notes.append(
+                    f"{self.path}: {len(rows) - len(self.rows)} run(s) that did not finish (worker lost, or no "
+                    "solver) are solved again"
+                )
         return bad
 
     # ------------------------------------------------------------------ writing

@@ -36,7 +36,7 @@ import pandas as pd
 from planner.errors import Problem, ScenarioError, closest, locate
 from planner.overrides import check_path, get_value, with_values
 from planner.scenario import Scenario
-from planner.store import Store, design_record
+from planner.store import LOST, LOST_ERRORS, NO_SOLVER, Store, design_record
 from planner.yamlio import load_yaml_file
 
 Design = Literal["oat", "grid", "lhs", "mc"]
@@ -345,8 +345,11 @@ def evaluate(scenario: Scenario, values: dict[str, Any]) -> dict[str, Any]:
     paid) and its components, unserved tokens and their share of demand, the unserved penalty and
     the objective (plan cost plus penalty, a modelling weight), units and MW per category at the
     end of the horizon, share per vendor, and the plan's cost per million tokens served."""
-    from planner.solve import solve  # a worker process imports the solver once
+    from planner.solve import solve, solver_missing  # a worker process imports the solver once
 
+    missing = solver_missing("cbc")
+    if missing is not None:  # this worker cannot solve: the run is not finished, and is solved again on resume
+        return {"status": NO_SOLVER, "error": missing, "solve_seconds": 0.0}
     started = time.perf_counter()
     try:
         result = solve(with_values(scenario, values))
@@ -482,16 +485,27 @@ def run_sweep(
         cannot be written (a full disk); the runs stored so far are kept.
     ClusterError
         If the Dask scheduler does not answer within ``connect_timeout_s``.
+    SolverMissingError
+        If no solver is installed where the runs would be solved (here, or on every Dask worker),
+        before any run; a run whose worker lacks one is stored as ``no_solver``, and a run whose
+        worker was lost as ``lost``: neither is finished, and a resume solves them again.
     """
+    from planner.solve import solver_missing
+
+    if scheduler is None:  # every run is solved on this machine: say so before a store is made
+        _check_solver(solver_missing("cbc"), "on this machine")
     with Store(out, design_record(scenario, runs), runs, resume) if out is not None else nullcontext() as store:
         done: list[dict] = list(store.rows) if store is not None else []
         finished = {row["run"] for row in done}
         todo = runs[~runs["run"].isin(finished)]
-        if (
+        base_here = (
             runs.attrs.get("design", {}).get("design") == "oat"
-            and len(todo)
+            and len(todo) > 0
             and todo["run"].iloc[0] == runs["run"].iloc[0]
-        ):
+        )
+        if scheduler is not None and base_here:  # the base run is solved here, the others on the cluster
+            _check_solver(solver_missing("cbc"), "on this machine, where the base run is solved")
+        if base_here:
             base_row = evaluate(scenario, {p: float(runs[p].iloc[0]) for p in runs.columns if p not in ("run", "case")})
             if base_row.get("status") not in ("optimal", "time_limit"):
                 raise ScenarioError(
@@ -594,8 +608,23 @@ def _finished(futures: dict, completed) -> Any:
         try:
             row = future.result()
         except Exception as exc:  # a crashed or lost worker is one failed run, not a failed sweep
-            row = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
+            row = {"status": LOST if _lost(exc) else "error", "error": f"{type(exc).__name__}: {exc}"}
         yield run, values, row
+
+
+def _lost(exc: BaseException) -> bool:
+    """Whether ``exc`` says the run's worker (or the data it was sent) was lost, rather than that the
+    run failed: such a run is stored as lost and solved again on resume."""
+    return any(cls.__name__ in LOST_ERRORS for cls in type(exc).__mro__)
+
+
+class SolverMissingError(RuntimeError):
+    """No solver to run the sweep's runs with, here or on the cluster; nothing was solved."""
+
+
+def _check_solver(missing: str | None, where: str) -> None:
+    if missing is not None:
+        raise SolverMissingError(f"{missing}; no run was solved ({where})")
 
 
 async def _identity(address: str, timeout_s: float) -> Any:
@@ -636,6 +665,11 @@ def _on_dask(scenario: Scenario, tasks: list[tuple[str, dict]], scheduler, timeo
                 f"{str(exc).splitlines()[0] if str(exc) else 'no reply'}); check the address and that the scheduler runs"
             ) from exc
     try:
+        from planner.solve import solver_missing
+
+        said = client.run(solver_missing, "cbc")  # each worker's answer ({} without workers yet)
+        if said and all(said.values()):
+            _check_solver(next(iter(said.values())), "on every worker of the Dask cluster")
         data = client.scatter(scenario.model_dump(mode="python"), broadcast=True)
         futures = {client.submit(_evaluate_task, data, values, pure=False): (run, values) for run, values in tasks}
         yield from _finished(futures, dask_completed)

@@ -146,8 +146,10 @@ def solve_command(
         out_console = console()
         out_console.print(result_report(result))
         out_console.print(growth_text(growth))
-        if out is not None:
+        if out is not None and result.has_plan:
             out_console.print(f"Plan written to {out}/")
+        elif out is not None:
+            out_console.print(f"No plan; the status, its reason and the demand written to {out}/", markup=False)
     if not result.is_optimal:
         raise typer.Exit(EXIT_NOT_OPTIMAL)
 

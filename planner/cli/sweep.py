@@ -66,8 +66,16 @@ def sweep_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from planner.errors import Problem, ScenarioError
-    from planner.store import StoreError
-    from planner.sweep import ClusterError, Parameter, SweepFile, design, format_value, run_sweep
+    from planner.store import StoreError, unfinished
+    from planner.sweep import (
+        ClusterError,
+        Parameter,
+        SolverMissingError,
+        SweepFile,
+        design,
+        format_value,
+        run_sweep,
+    )
 
     match design_name:
         case "oat" | "grid" | "lhs" | "mc":
@@ -140,6 +148,8 @@ def sweep_command(
             fail(ctx, [Problem(path="--out", message=str(exc))], exc)
         except ClusterError as exc:
             fail(ctx, [Problem(path="--scheduler", message=str(exc))], exc)
+        except SolverMissingError as exc:
+            fail(ctx, [Problem(path="solver", message=str(exc))], exc)
         except ScenarioError as exc:
             fail(ctx, exc.problems, exc)
     for note in result.notes:
@@ -149,7 +159,14 @@ def sweep_command(
     out_console = console()
     out_console.print(f"{len(table)} runs, {len(failed)} failed" + (f"; stored in {out}/runs.csv" if out else ""))
     for row in failed.itertuples(index=False):
-        out_console.print(f"  {row.run}: {row.status}: {getattr(row, 'error', '')}")
+        out_console.print(f"  {row.run}: {row.status}: {getattr(row, 'error', '')}", markup=False)
+    again = sum(unfinished(row) for row in table.to_dict("records"))
+    if again:
+        out_console.print(
+            f"{again} of them did not finish (their worker was lost, or had no solver): "
+            + (f"run the same sweep with --out {out} --resume to solve them" if out else "run the sweep again"),
+            markup=False,
+        )
     named = table[table["case"] != ""] if "case" in table else table[:0]
     for case in named.to_dict("records"):
         cost, short = case.get("plan_cost_usd"), case.get("unserved_share_of_demand")

@@ -11,6 +11,7 @@ import importlib
 import pytest
 
 from planner import Scenario, ScenarioError, Status, explain
+from planner.result import Result
 from tests.conftest import cloud_fleet, fleet, scenario_dict
 
 
@@ -193,3 +194,91 @@ def test_a_scenario_edited_into_an_invalid_one_is_refused_with_the_loaders_probl
     with pytest.raises(ScenarioError) as caught:
         explain(scenario)
     assert [p.path for p in caught.value.problems] == ["sites.s.electricity_price_usd_per_mwh"]
+
+
+def _unexplained_says_so(explanation, *fragments):
+    """An explanation that found none: it says so and what to try, and names no limit."""
+    assert explanation.finding == "unexplained"
+    assert explanation.message.startswith("Cannot explain")
+    assert explanation.violations.empty and explanation.unservable.empty
+    assert explanation.relaxed_objective_usd is None and explanation.alternatives == []
+    for fragment in fragments:
+        assert fragment in explanation.message
+
+
+def test_an_infeasible_finding_the_relaxation_does_not_bear_out_is_unexplained(monkeypatch):
+    """A solver that calls a feasible scenario infeasible: the elastic re-solve finds a plan that
+    relaxes nothing, and explain says the two solves disagree rather than list no limit."""
+    explain_module = importlib.import_module("planner.explain")
+    real = explain_module.solve_model
+
+    def wrongly_infeasible(model, **options):
+        real(model, **options)
+        return Result.without_plan(model, Status.INFEASIBLE, "no plan meets every limit")
+
+    monkeypatch.setattr(explain_module, "solve_model", wrongly_infeasible)
+    explanation = _explain(tokens_per_s=[1e4])
+    assert explanation.result.status is Status.INFEASIBLE
+    _unexplained_says_so(explanation, "relaxes no limit", "numerical trouble", "--solver", "planner inspect")
+
+
+def test_a_relaxation_whose_solver_fails_is_unexplained_with_what_to_try(monkeypatch, tmp_path):
+    """8 MW committed on a 5 MW site is infeasible; the elastic re-solve's solver cannot run."""
+    from planner.solve import _CBC
+
+    explain_module = importlib.import_module("planner.explain")
+    monkeypatch.setattr(explain_module, "solver_command", lambda *args, **kwargs: _CBC(path=str(tmp_path / "gone")))
+    explanation = _explain(
+        tokens_per_s=[1e4], sites={"s": {"power_mw": 5.0}}, contracts={"big": {"fleet": "a", "min_mw": 8.0}}
+    )
+    assert explanation.result.status is Status.INFEASIBLE
+    _unexplained_says_so(explanation, "the elastic re-solve", "failed in the solver", "--solver")
+
+
+def test_a_relaxation_stopped_by_the_time_limit_is_unexplained(monkeypatch):
+    """The default scenario without the central site's first hall leaves demand unserved; its
+    elastic re-solve stopped at once has values that are no plan, and they are not reported."""
+    from planner import default_scenario_path
+    from planner.solve import solver_command
+
+    explain_module = importlib.import_module("planner.explain")
+    monkeypatch.setattr(
+        explain_module, "solver_command", lambda solver, time_limit, **kwargs: solver_command(solver, 0.0, **kwargs)
+    )
+    scenario = Scenario.from_yaml(default_scenario_path())
+    scenario.sites["central"].power_mw["2026-01"] = 0.0
+    explanation = explain(scenario)
+    assert explanation.result.status is Status.OPTIMAL
+    _unexplained_says_so(explanation, "stopped at the time limit (0 s)", "--time-limit")
+
+
+def test_a_plan_solve_that_did_not_finish_says_what_to_try(monkeypatch):
+    explain_module = importlib.import_module("planner.explain")
+    real = explain_module.solve_model
+    monkeypatch.setattr(
+        explain_module, "solve_model", lambda model, **options: real(model, **{**options, "time_limit": 0.0})
+    )
+    from planner import default_scenario_path
+
+    explanation = explain(Scenario.from_yaml(default_scenario_path()))
+    assert explanation.result.status is Status.TIME_LIMIT
+    _unexplained_says_so(explanation, "ended with status time_limit", "--time-limit")
+
+
+def test_an_unexplained_finding_prints_no_empty_table_of_limits(monkeypatch):
+    from rich.console import Console
+
+    from planner.report import explanation_report
+
+    explain_module = importlib.import_module("planner.explain")
+    real = explain_module.solve_model
+    monkeypatch.setattr(
+        explain_module,
+        "solve_model",
+        lambda model, **options: (real(model, **options), Result.without_plan(model, Status.INFEASIBLE, "none"))[1],
+    )
+    console = Console(width=200, record=True)
+    console.print(explanation_report(_explain(tokens_per_s=[1e4])))
+    text = console.export_text()
+    assert "unexplained: Cannot explain" in " ".join(text.split())
+    assert "Limits that must give way" not in text and "Least-cost plan with these changes" not in text

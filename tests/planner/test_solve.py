@@ -231,6 +231,33 @@ def _fake_cbc(monkeypatch, folder, line, log=""):
     monkeypatch.setattr(solve_module, "cbc_path", lambda: str(fake))
 
 
+RELABELLED_CBC = """#!{python}
+import subprocess, sys
+args = sys.argv[1:]
+done = subprocess.run([{cbc!r}, *args], capture_output=True, text=True)
+if "-quit" in args:
+    print(done.stdout)
+elif "-solution" in args:
+    print({log!r})
+    path = args[args.index("-solution") + 1]
+    with open(path) as f:
+        lines = f.read().splitlines()
+    with open(path, "w") as f:
+        f.write("\\n".join([{line!r}, *lines[1:]]) + "\\n")
+"""
+
+
+def _relabelled_cbc(monkeypatch, folder, line, log=""):
+    """CBC itself, whose plan is then labelled as stopped by the time limit (status ``line``, ``log``):
+    a time-limited CBC that found a feasible plan, made deterministic."""
+    solve_module = importlib.import_module("planner.solve")
+    real = solve_module.cbc_path()
+    fake = folder / "cbc"
+    fake.write_text(RELABELLED_CBC.format(python=sys.executable, cbc=real, line=line, log=log), encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setattr(solve_module, "cbc_path", lambda: str(fake))
+
+
 @pytest.mark.parametrize(
     ("line", "time_limit", "expected"),
     [
@@ -255,7 +282,7 @@ def test_cbc_status_lines_map_to_statuses(make_scenario, monkeypatch, tmp_path, 
 
 def test_a_whole_unit_plan_stopped_at_the_time_limit_reports_its_gap(make_scenario, monkeypatch, tmp_path):
     log = "Result - Stopped on time limit\n\nObjective value:  12.0\nLower bound:  10.0\nGap: 0.17"
-    _fake_cbc(monkeypatch, tmp_path, "Stopped on time - objective value 12.0", log)
+    _relabelled_cbc(monkeypatch, tmp_path, "Stopped on time - objective value 12.0", log)
     result = solve(make_scenario(integer_units=True), time_limit=5.0)
     assert result.status is Status.TIME_LIMIT and result.has_plan
     assert result.gap == pytest.approx(2.0 / 12.0)
@@ -738,15 +765,15 @@ def test_the_money_unit_comes_from_what_decisions_cost_not_from_the_penalty():
     assert model.money_unit == 1000.0
 
 
-def test_mip_tolerances_follow_the_cheapest_whole_unit():
-    """A hundredth of the cheapest unit-month ($751.44) in units of $1,000; the gap as asked."""
+def test_mip_tolerances_are_the_gap_asked_and_a_cent():
+    """The gap as asked; absolute tolerances of one cent in the money unit ($1,000 here)."""
     from planner.build import build
     from planner.data import ModelData
     from planner.solve import mip_tolerances
 
     tolerances = mip_tolerances(build(ModelData.from_scenario(_gpu_allocation())), mip_gap=0.002)
     assert tolerances.relative_gap == 0.002
-    assert tolerances.absolute_gap == tolerances.min_improvement == pytest.approx(0.01 * CHEAP_UNIT_MONTH / 1000)
+    assert tolerances.absolute_gap == tolerances.min_improvement == pytest.approx(0.01 / 1000)
 
 
 def test_the_tolerances_reach_both_solvers():
@@ -779,7 +806,7 @@ def test_a_gap_outside_zero_to_one_is_refused(make_scenario, mip_gap):
 def test_a_time_limit_reached_within_the_gap_gives_an_optimal_plan(make_scenario, monkeypatch, tmp_path):
     """Stopped at the limit 0.0005% above the bound: within the default 0.01%, so optimal."""
     log = "Result - Stopped on time limit\n\nObjective value:  12.0\nLower bound:  11.99994\nGap: 0.000005"
-    _fake_cbc(monkeypatch, tmp_path, "Stopped on time - objective value 12.0", log)
+    _relabelled_cbc(monkeypatch, tmp_path, "Stopped on time - objective value 12.0", log)
     result = solve(make_scenario(integer_units=True), time_limit=60.0)
     assert result.status is Status.OPTIMAL and result.has_plan
     assert result.gap == pytest.approx(5e-6)
@@ -887,3 +914,76 @@ def test_a_commitment_to_a_provider_counts_what_is_rented_from_it(make_scenario)
     result = solve(make_scenario(fleets=fleets, contracts=contracts))
     assert result.objective_usd == pytest.approx(12 * JANUARY_HOURS * 2.0)
     assert result.installed.set_index("fleet")["units"]["rented"] == pytest.approx(12)
+
+
+@pytest.mark.parametrize("solver", ["cbc", "highs"])
+def test_a_workload_without_demand_is_planned_for_nothing(make_scenario, solver):
+    """Beside 'w' (10 units: 10 x ($1,000 + $744)), a workload 'idle' whose demand is zero tokens:
+    it costs nothing, is served nowhere and leaves nothing unserved."""
+    data = scenario_dict()
+    data["workloads"]["idle"] = dict(data["workloads"]["w"])
+    data["demand"]["idle"] = {"kind": "series", "tokens": {"2026-01": 0.0}}
+    result = solve(Scenario.from_dict(data), solver=solver)
+    assert result.is_optimal
+    assert result.plan_cost_usd == pytest.approx(10 * (1000 + ENERGY_PER_BUSY_UNIT_MONTH))
+    assert "idle" not in set(result.allocation["workload"])
+    assert result.summary()["unserved_tokens"] == 0.0
+
+
+def test_a_growth_curve_from_zero_says_how_to_give_a_workload_no_demand():
+    data = scenario_dict()
+    data["demand"]["w"] = {"kind": "exponential", "start": "2026-01", "tokens_per_day": 0, "rate": 0.1}
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.from_dict(data)
+    [problem] = caught.value.problems
+    assert problem.path == "demand.w.tokens_per_day"
+    assert "'kind: series' with zero tokens, or the workload a share of 0" in problem.message
+
+
+def test_rows_and_bounds_the_values_break_are_found_worst_first():
+    """x + y >= 2 at x = 1, y = 0.5 is 0.5 short of a scale of 2 (its constant): 25% off; x <= 1
+    at x = 1 holds; y >= 0.6 at 0.5 is 0.1 below a bound under 1: 10% off."""
+    from planner.solve import broken_rows
+
+    problem = pulp.LpProblem("p", pulp.LpMinimize)
+    x, y = problem.add_variable("x", 0, 1), problem.add_variable("y", 0.6)
+    problem.setObjective(x + y)
+    problem.addConstraint(x + y >= 2, "cover")
+    problem.addConstraint(x - y <= 0.5, "balance")
+    x.varValue, y.varValue = 1.0, 0.5
+    assert broken_rows(problem) == [("cover", pytest.approx(0.25)), ("y", pytest.approx(0.1))]
+    y.varValue = 1.0
+    assert broken_rows(problem) == []
+    y.varValue = 1.0 - 1e-8  # within the tolerance of a row of scale 2
+    assert broken_rows(problem) == []
+    y.varValue = None
+    assert [name for name, _ in broken_rows(problem)] == ["cover", "balance", "y"]
+
+
+def test_values_a_time_limit_left_that_break_rows_are_no_plan(make_scenario, monkeypatch, tmp_path):
+    """A CBC stopped on time with every value at zero: nothing served, nothing reported unserved,
+    so the demand rows are broken and no plan is shown, status time_limit."""
+    _fake_cbc(monkeypatch, tmp_path, "Stopped on time - objective value 0")
+    result = solve(make_scenario(), time_limit=5.0)
+    assert result.status is Status.TIME_LIMIT and not result.has_plan and result.gap is None
+    assert "before it found a feasible plan" in result.message and "demand_balance[w,prefill,2026-01]" in result.message
+    assert "no feasible point at all" in result.message  # a linear program
+    assert result.builds.empty and result.plan_cost_usd is None
+    whole = solve(make_scenario(integer_units=True), time_limit=5.0)
+    assert whole.status is Status.TIME_LIMIT and not whole.has_plan and "no feasible point" not in whole.message
+
+
+@pytest.mark.parametrize("time_limit", [0.0, 0.001])
+def test_the_default_scenario_stopped_at_once_shows_no_plan_or_one_that_verifies(time_limit, tmp_path):
+    """CBC stopped within a millisecond of the default scenario's LP: its simplex has not reached a
+    feasible point, and what it leaves is not shown as a plan; a plan shown verifies."""
+    from planner import default_scenario_path
+    from planner.verify import verify
+
+    result = solve(default_scenario_path(), time_limit=time_limit)
+    assert result.status is Status.TIME_LIMIT
+    if result.has_plan:
+        result.to_dir(tmp_path / "plan")
+        assert all(check.ok for check in verify(tmp_path / "plan"))
+    else:
+        assert "before it found a feasible plan" in result.message

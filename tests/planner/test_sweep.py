@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import multiprocessing
+import os
 import re
+import signal
 import socket
 import time
 
@@ -12,8 +16,8 @@ import pytest
 
 from planner import Scenario, ScenarioError
 from planner.overrides import check_path, get_value, with_values
-from planner.store import read_runs
-from planner.sweep import ClusterError, Parameter, design, run_sweep
+from planner.store import LOST_ERRORS, read_runs
+from planner.sweep import ClusterError, Parameter, SolverMissingError, design, run_sweep
 from tests.conftest import fleet, scenario_dict
 from tests.planner.test_result import half_served_scenario
 
@@ -306,3 +310,101 @@ def test_a_dask_scheduler_that_never_answers_is_reported_in_bounded_time(base):
             with pytest.raises(ClusterError, match=rf"no Dask scheduler answered at tcp://127.0.0.1:{port} within 1 s"):
                 run_sweep(base, runs, scheduler=f"tcp://127.0.0.1:{port}", connect_timeout_s=1)
             assert time.monotonic() - started < 15
+
+
+def _kill(pids) -> None:
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+
+
+def _kill_after_first(kill):
+    """A progress callback that kills the sweep's workers (``kill()``) once its first run is in."""
+
+    def progress(done: int, failed: int, total: int) -> None:
+        if done == 1:
+            kill()
+
+    return progress
+
+
+def test_runs_whose_dask_workers_were_lost_are_solved_again_on_resume(base, tmp_path):
+    """Every worker killed once the first run is in: the runs they had are stored as lost (their
+    scattered scenario went with them), and a resume on the restarted workers solves exactly those."""
+    from distributed import Client, LocalCluster
+
+    runs = design([Parameter.parse("sites.s.electricity_price_usd_per_mwh=50..250:6")], "grid", base)
+    local = run_sweep(base, runs, workers=1).table
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        kill = _kill_after_first(lambda: _kill(client.run(os.getpid).values()))
+        broken = run_sweep(base, runs, out=tmp_path / "sweep", scheduler=client, progress=kill).table
+        lost = broken[broken["status"] == "lost"]
+        assert len(lost) >= 1 and set(broken["status"]) <= {"optimal", "lost"}
+        assert all(error.split(":")[0] in LOST_ERRORS for error in lost["error"])
+        assert set(read_runs(tmp_path / "sweep")["status"]) == set(broken["status"])
+        client.wait_for_workers(1)  # the nanny starts new workers
+        resumed = run_sweep(base, runs, out=tmp_path / "sweep", resume=True, scheduler=client)
+    assert set(resumed.table["status"]) == {"optimal"}
+    assert f"{len(lost)} run(s) that did not finish" in resumed.notes[0]
+    pd.testing.assert_series_equal(resumed.table["objective_usd"], local["objective_usd"])
+    stored = read_runs(tmp_path / "sweep")
+    assert sorted(stored["run"]) == sorted(runs["run"]) and set(stored["status"]) == {"optimal"}
+
+
+def test_runs_whose_pool_workers_were_killed_are_stored_as_lost_and_solved_on_resume(base, tmp_path):
+    runs = design([Parameter.parse("sites.s.electricity_price_usd_per_mwh=50..250:6")], "grid", base)
+    kill = _kill_after_first(lambda: _kill(child.pid for child in multiprocessing.active_children()))
+    broken = run_sweep(base, runs, out=tmp_path / "sweep", workers=2, progress=kill).table
+    assert "lost" in set(broken["status"]) and set(broken["status"]) <= {"optimal", "lost"}
+    assert all(e.startswith("BrokenProcessPool") for e in broken.loc[broken["status"] == "lost", "error"])
+    resumed = run_sweep(base, runs, out=tmp_path / "sweep", resume=True, workers=1).table
+    assert set(resumed["status"]) == {"optimal"} and len(read_runs(tmp_path / "sweep")) == len(runs)
+
+
+def test_a_run_an_earlier_version_stored_as_failed_for_a_lost_worker_is_solved_again(base, tmp_path):
+    """Stores written before lost runs had their own status hold them as errors named after the loss."""
+    runs = design([Parameter.parse("sites.s.electricity_price_usd_per_mwh=50,150,250")], "grid", base)
+    run_sweep(base, runs, out=tmp_path / "sweep", workers=1)
+    path = tmp_path / "sweep" / "runs.csv"
+    lines = path.read_text().splitlines()
+    table = pd.read_csv(path, skiprows=1, dtype={"case": str, "error": str})
+    table.loc[1, ["status", "error"]] = ["error", "FutureCancelledError: _evaluate_task-1 cancelled for reason: lost"]
+    table.loc[2, ["status", "error"]] = ["lost", "KilledWorker: gone"]
+    path.write_text(lines[0] + "\n" + table.to_csv(index=False))
+    resumed = run_sweep(base, runs, out=tmp_path / "sweep", resume=True, workers=1)
+    assert "2 run(s) that did not finish" in resumed.notes[0]
+    assert read_runs(tmp_path / "sweep")["status"].to_list() == ["optimal"] * 3
+
+
+@pytest.mark.parametrize("kind", ["oat", "grid"])
+def test_a_missing_solver_stops_the_sweep_before_any_run_and_any_store(base, tmp_path, monkeypatch, kind):
+    monkeypatch.setattr(importlib.import_module("planner.solve"), "cbc_path", lambda: None)
+    runs = design([Parameter.parse("sites.s.electricity_price_usd_per_mwh=50,150")], kind, base)
+    with pytest.raises(SolverMissingError, match=r"the CBC solver was not found.*no run was solved"):
+        run_sweep(base, runs, out=tmp_path / "sweep", workers=1)
+    assert not (tmp_path / "sweep").exists()
+
+
+def test_a_worker_without_a_solver_leaves_its_run_unfinished(base, monkeypatch):
+    from planner.store import unfinished
+    from planner.sweep import evaluate
+
+    monkeypatch.setattr(importlib.import_module("planner.solve"), "cbc_path", lambda: None)
+    row = evaluate(base, {})
+    assert row["status"] == "no_solver" and "the CBC solver was not found" in row["error"] and unfinished(row)
+
+
+def test_a_dask_cluster_without_a_solver_is_refused_before_any_run(base, monkeypatch):
+    """Workers in this process (threads) see the solver missing as this process does."""
+    from distributed import Client, LocalCluster
+
+    monkeypatch.setattr(importlib.import_module("planner.solve"), "cbc_path", lambda: None)
+    runs = design([Parameter.parse("sites.s.electricity_price_usd_per_mwh=50,150")], "grid", base)
+    with (
+        LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+        pytest.raises(SolverMissingError, match=r"the CBC solver was not found.*on every worker"),
+    ):
+        run_sweep(base, runs, scheduler=client)

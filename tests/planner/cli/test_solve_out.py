@@ -222,3 +222,14 @@ def test_a_solve_killed_while_replacing_leaves_the_old_plan_and_the_next_cleans_
     assert objective(workdir / "plan") == pytest.approx(34_880)
     assert names(workdir / "plan") == PLAN_FILES
     assert names(workdir) == {"small.yaml", "plan"}
+
+
+def test_a_solve_stopped_before_a_feasible_plan_writes_no_plan_and_says_so(runner, tmp_path):
+    """The default scenario's LP stopped at once: the summary says the solver stopped before it
+    found a feasible plan, its cost is null, and the folder is not called a plan."""
+    result = runner.invoke(app, ["solve", "--time-limit", "0", "--out", str(tmp_path / "x")])
+    assert result.exit_code == 1, result.output
+    summary = json.loads((tmp_path / "x" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["status"] == "time_limit" and summary["plan_cost_usd"] is None
+    assert "before it found a feasible plan" in summary["message"]
+    assert "Plan written" not in result.stdout and "No plan; the status, its reason" in result.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import socket
@@ -317,3 +318,30 @@ def test_a_sweep_file_varies_a_dotted_fleet_name_in_quotes(tmp_path):
     result = RUNNER.invoke(app, ["sweep", str(path), "--workers", "1", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert read_runs(tmp_path / "out")['fleets."a.b".max_power_kw'].to_list() == [10.0, 20.0]
+
+
+def test_a_missing_solver_is_named_once_before_any_run_with_exit_code_2(tmp_path, monkeypatch):
+    monkeypatch.setattr(importlib.import_module("planner.solve"), "cbc_path", lambda: None)
+    args = ["sweep", str(_scenario(tmp_path)), "--vary", "sites.s.pue=1.1,1.2", "--design", "grid", "--workers", "1"]
+    for extra in ([], ["--out", str(tmp_path / "out")]):
+        result = WIDE.invoke(app, [*args, *extra])
+        assert result.exit_code == 2, result.output
+        assert isinstance(result.exception, SystemExit)
+        assert result.output.count("the CBC solver was not found") == 1 and "no run was solved" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_runs_that_did_not_finish_are_named_with_how_to_solve_them(tmp_path, monkeypatch):
+    sweep_module = importlib.import_module("planner.sweep")
+    monkeypatch.setattr(
+        sweep_module, "evaluate", lambda scenario, values: {"status": "lost", "error": "KilledWorker: gone"}
+    )
+    out = tmp_path / "out"
+    args = ["sweep", str(_scenario(tmp_path)), "--vary", "sites.s.pue=1.1,1.2", "--design", "grid", "--workers", "1"]
+    result = WIDE.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "2 runs, 2 failed" in result.stdout
+    assert (
+        f"2 of them did not finish (their worker was lost, or had no solver): run the same sweep with --out {out} --resume"
+        in " ".join(result.stdout.split())  # the console folds long lines
+    )
