@@ -368,5 +368,48 @@ def costs(plan: Plan) -> Check:
     )
 
 
-CHECKS: tuple[Callable[[Plan], Check], ...] = (digest, finite, non_negative, demand, throughput, slices, stock, costs)
+def blocks(plan: Plan) -> Check:
+    """The expansion table's figures follow from its blocks in service: the blocks added each
+    period, the MW they give (blocks times the block's MW) and their capital (blocks times the
+    block's price times its capital recovery factor, over the period's years). Whether the blocks
+    themselves are within limits, and what they cost in all, is the ``expansion`` check's."""
+    scenario, calendar = plan.scenario, Calendar(plan.scenario)
+    frame = plan.tables["expansion"]
+    rate = scenario.horizon.discount_rate
+    previous: dict[str, float] = {}
+    wrong: list[tuple[Any, ...]] = []
+    order = sorted(range(len(frame)), key=lambda i: calendar.position[frame["period"].iloc[i]])
+    for i in order:
+        row = frame.iloc[i]
+        spec = scenario.sites[row["site"]].expansion
+        if spec is None:
+            continue  # the expansion check names blocks at a site that cannot expand
+        added = max(0.0, row["blocks"] - previous.get(row["site"], 0.0))
+        previous[row["site"]] = row["blocks"]
+        yearly = spec.capex_usd_per_block * capital_recovery_factor(rate, spec.lifetime_years)
+        for column, want in (
+            ("new_blocks", added),
+            ("expansion_mw", row["blocks"] * spec.block_mw),
+            ("capital_usd", row["blocks"] * yearly * calendar.years),
+        ):
+            if not _close(row[column], want, absolute=CENT if column == "capital_usd" else TOLERANCE):
+                wrong.append((f"expansion.csv line {i + 2}", column))
+    return Check(
+        "blocks",
+        not wrong,
+        "new blocks, their MW and capital follow from the blocks in service" if not wrong else _listed(wrong, "off"),
+    )
+
+
+CHECKS: tuple[Callable[[Plan], Check], ...] = (
+    digest,
+    finite,
+    non_negative,
+    demand,
+    throughput,
+    slices,
+    stock,
+    costs,
+    blocks,
+)
 """The recomputations, in the order they are reported."""

@@ -129,9 +129,11 @@ def test_verify_checks_sites_with_expansion_blocks(expanded):
     _, folder = expanded
     assert {c.name for c in verify(folder) if not c.ok} == set()
     blocks = pd.read_csv(folder / "expansion.csv")
-    blocks["blocks"] = 1.0  # 0.1 MW of units against 0.03 + 0.05 MW, and one block's cost reported for two
+    # 0.1 MW of units against 0.03 + 0.05 MW, one block's cost reported for two, and the table's
+    # own MW and capital still those of two blocks
+    blocks["blocks"] = 1.0
     blocks.to_csv(folder / "expansion.csv", index=False)
-    assert {c.name for c in verify(folder) if not c.ok} == {"power", "expansion"}
+    assert {c.name for c in verify(folder) if not c.ok} == {"power", "expansion", "blocks"}
 
 
 def test_verify_catches_units_beyond_what_the_blocks_give(expanded):

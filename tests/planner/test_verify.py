@@ -398,3 +398,20 @@ def test_verify_catches_random_tampering_of_a_written_plan(tampering):
         plan = _small_result().to_dir(f"{folder}/plan")
         _edit(plan, name, lambda f: f.__setitem__(column, f[column].where(f.index != row, new)))
         assert _failed(plan), (name, row, column, old, new)
+
+
+def test_expansion_figures_that_do_not_follow_from_the_blocks_fail_the_blocks_check(tmp_path):
+    """Two 0.05 MW blocks at $12,000 over one year ($1,000 a block-month) carry ten 10 kW units."""
+    from tests.conftest import scenario_dict
+
+    sites = {
+        "s": {
+            "power_mw": 0.03,
+            "expansion": {"block_mw": 0.05, "capex_usd_per_block": 12_000, "lifetime_years": 1, "max_blocks": 3},
+        }
+    }
+    folder = solve(Scenario.from_dict(scenario_dict(sites=sites, integer_units=True))).to_dir(tmp_path / "plan")
+    assert _failed(folder) == set()
+    assert pd.read_csv(folder / "expansion.csv")["capital_usd"].to_list() == pytest.approx([2_000])
+    _edit(folder, "expansion", lambda f: f.__setitem__("capital_usd", f["capital_usd"] / 2))
+    assert _failed(folder) == {"blocks"}
