@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -470,11 +471,22 @@ class Result:
         return Path(path)
 
     def write_files(self, folder: Path) -> None:
-        """Write the plan's files into the existing ``folder`` as they come (:meth:`to_dir` does it atomically)."""
+        """Write the plan's files into the existing ``folder`` as they come (:meth:`to_dir` does it atomically).
+
+        ``summary.json`` holds :meth:`summary` and ``scenario_sha256``, the digest of the
+        ``scenario.yaml`` written beside it."""
         for name, table in self.tables.items():
             table.to_csv(folder / f"{name}.csv", index=False)
-        (folder / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n", encoding="utf-8")
-        (folder / "scenario.yaml").write_text(self.scenario.to_yaml(), encoding="utf-8")
+        scenario = self.scenario.to_yaml()
+        # The digest of the scenario as written lets `planner verify` tell a scenario edited since.
+        summary = self.summary() | {"scenario_sha256": scenario_digest(scenario)}
+        (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        (folder / "scenario.yaml").write_text(scenario, encoding="utf-8")
+
+
+def scenario_digest(text: str) -> str:
+    """SHA-256 (hex) of a scenario file's text, as stored in a written plan's ``summary.json``."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _defaults(info: dict[str, Any]) -> dict[str, Any]:

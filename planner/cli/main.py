@@ -290,19 +290,14 @@ def inspect(ctx: typer.Context, scenario: ScenarioArg = None) -> None:
 def verify(
     ctx: typer.Context, folder: Annotated[Path, typer.Argument(help="A folder written by `planner solve --out`.")]
 ) -> None:
-    """Re-check a written plan against its scenario with code independent of the model builder (exit 1 if any check fails)."""
-    from planner.errors import Problem, ScenarioError
+    """Re-check a written plan against its scenario with code independent of the model builder (exit 1 if any check
+    fails, or if the folder holds no plan or files that cannot be read)."""
+    from planner.errors import Problem
     from planner.verify import verify as check_plan
 
-    try:
-        checks = check_plan(folder)
-    except (OSError, ScenarioError) as exc:
-        problems = (
-            exc.problems
-            if isinstance(exc, ScenarioError)
-            else [Problem(path=str(folder), message=f"cannot read the plan: {exc}")]
-        )
-        fail(ctx, problems, exc)
+    if not folder.is_dir():
+        fail(ctx, [Problem(path=str(folder), message="no such folder: give a folder written by `planner solve --out`")])
+    checks = check_plan(folder)
     table = Table(title=f"Checks of the plan in {folder}", title_justify="left")
     for column in ("check", "result", "detail"):
         table.add_column(column)

@@ -129,9 +129,11 @@ def test_verify_checks_sites_with_expansion_blocks(expanded):
     _, folder = expanded
     assert {c.name for c in verify(folder) if not c.ok} == set()
     blocks = pd.read_csv(folder / "expansion.csv")
-    blocks["blocks"] = 1.0  # 0.1 MW of units against 0.03 + 0.05 MW, and one block's cost reported for two
+    # 0.1 MW of units against 0.03 + 0.05 MW, one block's cost reported for two, and the table's
+    # own MW and capital still those of two blocks
+    blocks["blocks"] = 1.0
     blocks.to_csv(folder / "expansion.csv", index=False)
-    assert {c.name for c in verify(folder) if not c.ok} == {"power", "expansion"}
+    assert {c.name for c in verify(folder) if not c.ok} == {"power", "expansion", "blocks"}
 
 
 def test_verify_catches_units_beyond_what_the_blocks_give(expanded):
@@ -148,11 +150,12 @@ def test_verify_recomputes_the_energy_cost(make_scenario, tmp_path):
     assert {c.name for c in verify(folder) if not c.ok} == set()
     costs = pd.read_csv(folder / "costs.csv")
     energy = costs["component"] == "energy"
-    # Shifted from energy to capital: the total still adds up, the energy does not.
+    # Shifted from energy to capital: the total still adds up, the energy (and the capital
+    # recomputed from the builds) does not.
     costs.loc[energy, "usd"] -= 100.0
     costs.loc[costs["component"] == "capital", "usd"] += 100.0
     costs.to_csv(folder / "costs.csv", index=False)
-    assert {c.name for c in verify(folder) if not c.ok} == {"energy"}
+    assert {c.name for c in verify(folder) if not c.ok} == {"energy", "costs"}
 
 
 def test_the_commitment_example_reads_the_public_750_mw_arithmetic():

@@ -1,20 +1,15 @@
-"""Re-check a written plan against its scenario, with code independent of the model builder.
+"""The limits and policies a plan must keep, and the costs recomputed from its sites and rentals.
 
-``verify(folder)`` reads what :meth:`Result.to_dir` wrote (the tables, ``summary.json`` and the
-resolved ``scenario.yaml``) and checks, from the tables and the scenario alone, that demand is
-served or reported unserved, that capacity, power (with the blocks an expanding site added),
-supply, quota and budget limits hold, that the policy holds (vendor and category shares of the
-tokens served, capacity commitments), and that the cost components add up to the reported plan
-cost and, with the unserved penalty, to the objective (recomputing rental, energy and expansion
-from the fleet, the sites and their blocks).
+Capacity, power (with the blocks an expanding site added), supply, quota and budget limits, the
+policy (vendor, provider and category shares of the tokens served, capacity commitments), the
+cost components against the reported plan cost and objective, and rental, energy and expansion
+recomputed from the fleets, the sites and their blocks.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
@@ -27,7 +22,7 @@ TOLERANCE = 1e-6
 
 @dataclass(frozen=True)
 class Check:
-    """One verified property of a plan."""
+    """One verified property of a plan: its ``name``, whether it holds, and what was found."""
 
     name: str
     ok: bool
@@ -50,39 +45,10 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= TOLERANCE * max(1.0, abs(a), abs(b))
 
 
-def verify(folder: str | Path) -> list[Check]:
-    """Every check on the plan written in ``folder``; a plan is sound when all are ``ok``."""
-    folder = Path(folder)
-    scenario = Scenario.from_yaml(folder / "scenario.yaml")
-    summary = json.loads((folder / "summary.json").read_text())
-    table = {
-        name: pd.read_csv(folder / f"{name}.csv")
-        for name in ("demand", "allocation", "unserved", "installed", "builds", "power", "costs", "slices")
-    }
-    # A plan written before blocks were reported has no expansion table: its blocks count as none,
-    # so a site that relied on them fails the power check rather than pass unchecked.
-    blocks_file = folder / "expansion.csv"
-    table["expansion"] = (
-        pd.read_csv(blocks_file) if blocks_file.exists() else pd.DataFrame(columns=["period", "site", "blocks"])
-    )
-    checks = []
-
-    keys = ["period", "workload", "phase"]
-    served = table["allocation"].groupby(keys)["tokens_per_s"].sum()
-    missing = table["unserved"].groupby(keys)["tokens_per_s"].sum()
-    demand = table["demand"].set_index(keys)["tokens_per_s"]
-    covered = served.reindex(demand.index, fill_value=0.0) + missing.reindex(demand.index, fill_value=0.0)
-    bad = [k for k, c, d in zip(demand.index, covered, demand, strict=True) if not _close(c, d)]
-    checks.append(
-        Check(
-            "demand",
-            not bad,
-            f"{len(demand) - len(bad)} of {len(demand)} rows served or reported unserved"
-            + (f"; off at {bad[:3]}" if bad else ""),
-        )
-    )
-
-    checks.append(_capacity(scenario, table["slices"], table["installed"]))
+def limit_checks(scenario: Scenario, summary: dict, table: dict[str, pd.DataFrame]) -> list[Check]:
+    """Capacity, power, supply, budget, cost totals, quota, shares, commitments, rental, energy
+    and expansion of a plan read whole (:func:`planner.verify.folder.read_plan`)."""
+    checks = [_capacity(scenario, table["slices"], table["installed"])]
 
     installed = table["installed"]
     at_sites = installed[installed["procurement"].isin(["own", "lease"])]
