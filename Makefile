@@ -12,11 +12,11 @@ run: $(STAMP)
 	$(VENV)/bin/planner solve
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 # The slow property tests that `make test` leaves out (CI runs both).
 test-slow: $(STAMP)
-	$(PY) -m pytest -m slow
+	$(PY) -m pytest -n auto -m slow
 
 # Phase timings, peak memory and sweep scaling at the small and large sizes (SIZES=small,large,xl for all).
 SIZES ?= small,large

@@ -981,9 +981,10 @@ def test_the_default_scenario_stopped_at_once_shows_no_plan_or_one_that_verifies
     from planner.verify import verify
 
     result = solve(default_scenario_path(), time_limit=time_limit)
-    assert result.status is Status.TIME_LIMIT
+    # CBC checks its clock between iterations: now and then it finishes the LP first.
+    assert result.status in (Status.TIME_LIMIT, Status.OPTIMAL)
     if result.has_plan:
         result.to_dir(tmp_path / "plan")
         assert all(check.ok for check in verify(tmp_path / "plan"))
     else:
-        assert "before it found a feasible plan" in result.message
+        assert result.status is Status.TIME_LIMIT and "before it found a feasible plan" in result.message
