@@ -108,23 +108,12 @@ def test_a_sweep_killed_with_sigkill_resumes_without_losing_a_finished_run(tmp_p
     and every run stored before the kill is kept as it was."""
     path = _scenario(tmp_path)
     out = tmp_path / "out"
-    args = [
-        sys.executable,
-        "-m",
-        "planner",
-        "sweep",
-        str(path),
-        "--vary",
-        "sites.s.electricity_price_usd_per_mwh=10..200:12",
-        "--design",
-        "grid",
-        "--workers",
-        "1",
-        "--out",
-        str(out),
-    ]
+    sweep = ["sweep", str(path), "--vary", "sites.s.electricity_price_usd_per_mwh=10..200:12"]
+    sweep += ["--design", "grid", "--workers", "1", "--out", str(out)]
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "planner", *sweep], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    )
     store = out / "runs.csv"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (not store.exists() or len(read_runs(out)) < 3):
@@ -133,22 +122,7 @@ def test_a_sweep_killed_with_sigkill_resumes_without_losing_a_finished_run(tmp_p
     process.wait()
     before = read_runs(out)
     assert 3 <= len(before) < 12  # stopped mid-way
-    result = RUNNER.invoke(
-        app,
-        [
-            "sweep",
-            str(path),
-            "--vary",
-            "sites.s.electricity_price_usd_per_mwh=10..200:12",
-            "--design",
-            "grid",
-            "--workers",
-            "1",
-            "--out",
-            str(out),
-            "--resume",
-        ],
-    )
+    result = RUNNER.invoke(app, [*sweep, "--resume"])
     assert result.exit_code == 0, result.output
     after = read_runs(out).set_index("run")
     assert len(after) == 12
