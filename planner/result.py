@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import pulp
 from planner.build import MUSD, Model
 from planner.output import write_folder
 from planner.scenario import Scenario
+from planner.status import Status
 
 COMPONENTS = (
     "capital",
@@ -124,27 +124,6 @@ TABLE_COLUMNS: dict[str, list[str]] = {
 
 PLAN_MARKERS = ("summary.json", "scenario.yaml")
 """Files every written plan holds: a folder with them may be replaced by a new plan."""
-
-
-class Status(StrEnum):
-    """How a solve ended."""
-
-    OPTIMAL = "optimal"
-    """A proven least-cost plan (it may still leave demand unserved, at its penalty); with whole
-    units, proven within the stated relative gap (``mip_gap``) of the least cost."""
-    TIME_LIMIT = "time_limit"
-    """The solver hit the time limit; the plan, if any, is the best found, not proven optimal
-    (nor within the stated gap)."""
-    INFEASIBLE = "infeasible"
-    """No plan satisfies the hard constraints."""
-    UNBOUNDED = "unbounded"
-    """The cost can fall without limit: some cost is negative."""
-    NUMERICAL_TROUBLE = "numerical_trouble"
-    """The solver stopped on numerical difficulties: the model is badly scaled somewhere."""
-    NOT_SOLVED = "not_solved"
-    """The solver returned without a solution."""
-    SOLVER_ERROR = "solver_error"
-    """The solver is missing or failed."""
 
 
 @dataclass
