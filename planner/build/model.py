@@ -1,0 +1,318 @@
+"""The built model: an array LP (:class:`planner.lp.LinearProgram`) and the index frames that map
+its columns and rows back to the scenario.
+
+Every family of variables and rows is a frame of index columns; a variable frame's ``col`` is
+the LP column an entry reads and ``scale`` what it is multiplied by (an entry's value is
+``scale * x[col]``: a workload whose phases run together has one rate column, its prefill entry
+reads it times the input:output ratio); a row frame's ``row`` is the LP row, ``rhs`` its bound
+and ``sense`` one of ``<=``, ``>=``, ``==``. Readable names (``power_limit[west,2026-01]``) are
+made only when asked for (:meth:`Model.names`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from planner.data import ModelData
+from planner.lp import LinearProgram, Triplets
+
+if TYPE_CHECKING:
+    import pulp
+
+MUSD = 1e6
+"""USD per LP money unit of the budget and spend-commitment rows (millions of USD)."""
+
+LP_FORMATS = {".mps": "mps", ".lp": "lp"}
+"""File name endings :meth:`Model.write` knows, and the format each stands for."""
+
+VARIABLE_DIMS = {
+    "serve": ["workload", "phase", "fleet", "site", "t", "k"],
+    "unserved": ["workload", "phase", "t", "k"],
+    "units": ["fleet", "site", "t"],
+    "build": ["fleet", "site", "t"],
+    "start": ["fleet", "site", "t"],
+    "held": ["fleet", "site", "t"],
+    "pair": ["workload", "prefill_site", "prefill_fleet", "decode_site", "decode_fleet", "t", "k"],
+    "blocks": ["site", "t"],
+    "adopt": ["vendor"],
+    "burst": ["fleet", "site", "t", "k"],
+    "backup": ["vendor", "workload", "phase", "fleet", "site", "t", "k"],
+    "served": ["t"],
+    "shortfall": ["contract", "year"],
+}
+"""The index of each variable family, in the order its readable names list it."""
+
+_SENSE_BOUNDS = {"<=": (-np.inf, 0.0), ">=": (0.0, np.inf), "==": (0.0, 0.0)}
+
+
+@dataclass
+class Model:
+    """A built LP and the frames that map its columns and rows back to the scenario.
+
+    Attributes
+    ----------
+    data
+        The prepared scenario data.
+    lp
+        The linear program, as handed to the solver (set once the build is finished).
+    variables
+        Per variable family (``serve``, ``unserved``, ``units``, ``build``, ...), a frame with its
+        index columns, ``col`` and ``scale``.
+    constraints
+        Per constraint family, a frame with its index columns, ``rhs``, ``sense`` and ``row``.
+    cost_terms
+        ``component, t, col, usd, fleet``: nominal USD in period ``t`` per unit of LP column
+        ``col`` (a column may cost in several periods: a build pays its capital in each it serves).
+    money_unit
+        USD per unit of the objective (see :func:`planner.build.costs.money_unit`).
+    """
+
+    data: ModelData
+    lp: LinearProgram = field(init=False, repr=False)
+    variables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    constraints: dict[str, pd.DataFrame] = field(default_factory=dict)
+    cost_terms: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {"component": [], "t": np.zeros(0, int), "col": np.zeros(0, int), "usd": [], "fleet": []}
+        )
+    )
+    money_unit: float = 1.0
+    _triplets: Triplets = field(default_factory=Triplets, repr=False)
+    _lower: list[np.ndarray] = field(default_factory=list, repr=False)
+    _upper: list[np.ndarray] = field(default_factory=list, repr=False)
+    _integer: list[np.ndarray] = field(default_factory=list, repr=False)
+    _columns: int = 0
+
+    # ------------------------------------------------------------------ building
+    def add_columns(
+        self,
+        family: str,
+        frame: pd.DataFrame,
+        *,
+        upper: np.ndarray | float = np.inf,
+        integer: np.ndarray | bool = False,
+    ) -> pd.DataFrame:
+        """Give each row of ``frame`` a new non-negative column (``col``, ``scale`` 1) and keep it as
+        the variable family ``family``; returns the frame."""
+        n = len(frame)
+        frame = frame.reset_index(drop=True).assign(col=np.arange(self._columns, self._columns + n), scale=1.0)
+        self._columns += n
+        self._lower.append(np.zeros(n))
+        self._upper.append(np.broadcast_to(np.asarray(upper, dtype=float), n).copy())
+        self._integer.append(np.broadcast_to(np.asarray(integer, dtype=bool), n).copy())
+        self.variables[family] = frame
+        return frame
+
+    def add_rows(
+        self, family: str, keys: list[str], terms: pd.DataFrame, sense: str, rhs: pd.DataFrame
+    ) -> pd.DataFrame:
+        """Add one row per row of ``rhs`` that has terms: the sum of ``coef * x[col]`` over the
+        ``terms`` sharing its ``keys``, compared by ``sense`` to its ``rhs``. Terms whose keys match
+        no row are dropped; repeated columns in a row are summed. Returns the family's frame."""
+        rows = rhs[[*keys, "rhs"]].reset_index(drop=True)
+        at = positions(terms, rows, keys)
+        inside = at >= 0
+        has_terms = np.zeros(len(rows), dtype=bool)
+        has_terms[at[inside]] = True
+        renumber = np.cumsum(has_terms) - 1
+        rows = rows.loc[has_terms].reset_index(drop=True)
+        low, high = _SENSE_BOUNDS[sense]
+        value = rows["rhs"].to_numpy(dtype=float)
+        first = self._triplets.add_rows(
+            value if low == 0.0 else np.full(len(rows), -np.inf), value if high == 0.0 else np.full(len(rows), np.inf)
+        )
+        self._triplets.add_terms(
+            first + renumber[at[inside]],
+            terms["col"].to_numpy()[inside],
+            terms["coef"].to_numpy(dtype=float)[inside],
+        )
+        frame = rows.assign(sense=sense, row=np.arange(first, first + len(rows)))
+        self.constraints[family] = frame
+        return frame
+
+    def finish(self, cost: np.ndarray) -> None:
+        """Make the LP from the columns and rows added, with objective ``cost`` per column."""
+        joined = {
+            name: np.concatenate(parts) if parts else np.zeros(0)
+            for name, parts in (("lower", self._lower), ("upper", self._upper), ("integer", self._integer))
+        }
+        self.lp = self._triplets.finish(
+            cost=cost,
+            lower=joined["lower"],
+            upper=joined["upper"],
+            integer=joined["integer"].astype(bool),
+            names=self._all_names,
+        )
+        self._triplets, self._lower, self._upper, self._integer = Triplets(), [], [], []
+
+    @property
+    def column_count(self) -> int:
+        """Columns added so far."""
+        return self._columns
+
+    # ------------------------------------------------------------------ reading
+    def names(self, family: str) -> list[str]:
+        """Readable names of a family's entries, variables or rows (``capacity[h100,phoenix,2026-01]``:
+        period and slice labels, not positions; the slice only when a period has several)."""
+        if family in self.constraints:
+            frame = self.constraints[family]
+            dims = [c for c in frame.columns if c not in ("rhs", "sense", "row")]
+        else:
+            frame = self.variables[family]
+            dims = VARIABLE_DIMS[family]
+        return _names(family, frame, dims, self.data)
+
+    def _all_names(self) -> tuple[list[str], list[str]]:
+        """Readable names of every column (one per column: the first entry reading it) and row, in order."""
+        columns = [""] * self.lp.shape[1]
+        for family, frame in self.variables.items():
+            owners = ~frame["col"].duplicated().to_numpy()
+            for col, name in zip(
+                frame["col"].to_numpy()[owners], np.array(self.names(family), dtype=object)[owners], strict=True
+            ):
+                columns[col] = name
+        rows = [""] * self.lp.shape[0]
+        for family, frame in self.constraints.items():
+            for row, name in zip(frame["row"], self.names(family), strict=True):
+                rows[row] = name
+        return columns, rows
+
+    def value(self, family: str, x: np.ndarray) -> np.ndarray:
+        """The values of a variable family's entries at the LP point ``x``."""
+        frame = self.variables[family]
+        return x[frame["col"].to_numpy()] * frame["scale"].to_numpy()
+
+    def size(self) -> dict[str, int]:
+        """Number of variables (LP columns), constraints (rows) and nonzero coefficients."""
+        rows, cols = self.lp.shape
+        return {"variables": cols, "constraints": rows, "nonzeros": self.lp.nonzeros}
+
+    def ranges(self) -> pd.DataFrame:
+        """Per constraint family (and the objective): rows, nonzeros, and the smallest and
+        largest absolute coefficient and right-hand side, to judge the model's scaling."""
+        matrix = self.lp.matrix
+        out = []
+        for family, frame in self.constraints.items():
+            block = matrix[frame["row"].to_numpy()]
+            coefs = np.abs(block.data[block.data != 0])
+            rhs = np.abs(frame["rhs"].to_numpy(dtype=float))
+            out.append(_range_row(family, len(frame), coefs, rhs[rhs != 0]))
+        objective = np.abs(self.lp.cost[self.lp.cost != 0])
+        out.append(_range_row("objective", 1, objective, np.array([])))
+        return pd.DataFrame(out)
+
+    def write(self, path: str | Path) -> Path:
+        """Write the LP as it is handed to the solver: MPS for a ``.mps`` file, CPLEX LP text for ``.lp``.
+
+        Columns and rows carry their readable names made solver-safe (``units_5b_h100_2c_...``,
+        see :func:`solver_name`); the objective is in ``money_unit`` USD, minimised. A whole-unit
+        model is written with its integer columns marked.
+
+        Raises
+        ------
+        ValueError
+            If the file name ends in neither (see :data:`LP_FORMATS`).
+        """
+        from planner.solvers import write_lp
+
+        path = Path(path)
+        if path.suffix.lower() not in LP_FORMATS:
+            raise ValueError(f"{path}: name the file .mps (MPS) or .lp (LP text)")
+        columns, rows = self._all_names()
+        write_lp(self.lp, path, [solver_name(n) for n in columns], [solver_name(n) for n in rows])
+        return path
+
+    def to_pulp(self) -> pulp.LpProblem:
+        """The model as a PuLP problem, with readable solver-safe names, for those who want one."""
+        from planner.solvers import to_pulp
+
+        return to_pulp(self.lp)
+
+    def describe_row(self, row: int) -> str:
+        """The readable name of LP row ``row``."""
+        for family, frame in self.constraints.items():
+            hit = np.flatnonzero(frame["row"].to_numpy() == row)
+            if len(hit):
+                return _names(
+                    family,
+                    frame.iloc[hit[:1]],
+                    [c for c in frame.columns if c not in ("rhs", "sense", "row")],
+                    self.data,
+                )[0]
+        return f"r{row}"
+
+    def describe_column(self, col: int) -> str:
+        """The readable name of LP column ``col``."""
+        for family, frame in self.variables.items():
+            hit = np.flatnonzero(frame["col"].to_numpy() == col)
+            if len(hit):
+                return _names(family, frame.iloc[hit[:1]], VARIABLE_DIMS[family], self.data)[0]
+        return f"c{col}"
+
+
+def _range_row(family: str, count: int, coefs: np.ndarray, rhs: np.ndarray) -> dict[str, Any]:
+    return {
+        "family": family,
+        "rows": count,
+        "nonzeros": len(coefs),
+        "min_abs_coef": coefs.min() if len(coefs) else np.nan,
+        "max_abs_coef": coefs.max() if len(coefs) else np.nan,
+        "min_abs_rhs": rhs.min() if len(rhs) else np.nan,
+        "max_abs_rhs": rhs.max() if len(rhs) else np.nan,
+    }
+
+
+def positions(terms: pd.DataFrame, rows: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """For each term, the position of the row with the same keys (-1 where there is none).
+
+    The keys of both frames are coded together, column by column, into one integer per entry."""
+    n = len(terms)
+    code = np.zeros(n + len(rows), dtype=np.int64)
+    for key in keys:
+        values = pd.concat([terms[key], rows[key]], ignore_index=True)
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        if len(uniques) and code.max(initial=0) > (2**62) // len(uniques):
+            code = pd.factorize(code)[0]  # keep the combined code within 64 bits
+        code = code * len(uniques) + codes
+    index = pd.Index(code[n:])
+    return np.asarray(index.get_indexer(code[:n]), dtype=np.int64)
+
+
+def _names(family: str, frame: pd.DataFrame, dims: list[str], data: ModelData) -> list[str]:
+    slices = data.slices.set_index("k")["slice"]
+    dims = [d for d in dims if d != "k" or len(slices) > 1]
+    columns = [
+        frame[d].map(data.labels) if d == "t" else frame[d].map(slices) if d == "k" else frame[d].astype(str)
+        for d in dims
+    ]
+    return [f"{family}[{','.join(parts)}]" for parts in zip(*columns, strict=True)]
+
+
+def solver_name(name: str) -> str:
+    """The solver-safe form of a readable name: only letters, digits and underscores.
+
+    Distinct names stay distinct (fleets ``a-b`` and ``a_b``, or fleet ``a_b`` at site ``c`` and
+    fleet ``a`` at site ``b_c``): an underscore is written twice and any other character as
+    ``_<hex code>_``, which reads back one way only.
+
+    >>> solver_name("power_limit[west,2026-01]"), solver_name("x[a-b]"), solver_name("x[a_b]")
+    ('power__limit_5b_west_2c_2026_2d_01_5d_', 'x_5b_a_2d_b_5d_', 'x_5b_a__b_5d_')
+    """
+    return re.sub(r"[^A-Za-z0-9]", lambda c: "__" if c.group() == "_" else f"_{ord(c.group()):x}_", name)
+
+
+def terms(variables: pd.DataFrame, coef: Any = 1.0) -> pd.DataFrame:
+    """A variable frame's entries as row terms: its index columns, ``col`` and ``coef`` (times
+    each entry's ``scale``)."""
+    return variables.assign(coef=np.asarray(coef, dtype=float) * variables["scale"].to_numpy())
+
+
+def periods_frame(data: ModelData) -> pd.DataFrame:
+    """One row per period position ``t``."""
+    return pd.DataFrame({"t": np.arange(len(data.periods))})

@@ -1,0 +1,145 @@
+"""Constraint families of policy: the capital budget, share caps, capacity and spend
+commitments, and platform adoption."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planner.build.model import MUSD, Model, periods_frame, terms
+from planner.data import ModelData
+
+
+def add_budget(model: Model, data: ModelData) -> None:
+    """``budget[y]``: capital paid for units entering service in calendar year ``y`` fits the budget.
+
+    sum_{f,s,t in y} build[f,s,t] * K[f] / 1e6 <= Budget[y] / 1e6
+    """
+    builds = model.variables["build"]
+    coef = builds["fleet"].map(data.fleets["capex_usd"]).to_numpy() / MUSD
+    rows = terms(builds, coef).assign(year=data.periods["year"].to_numpy()[builds["t"].to_numpy()])
+    rhs = data.budget.assign(rhs=data.budget["usd"] / MUSD)
+    model.add_rows("budget", ["year"], rows, "<=", rhs)
+
+
+def add_served_total(model: Model, data: ModelData) -> None:
+    """``served_total[t]``: the tokens served in period ``t``, each slice weighed by its hours,
+    kept in one column for the share rules to compare against (only with a share rule).
+
+    sum_{w,p,f,s,k} eta[k] * serve[w,p,f,s,t,k] - served[t] = 0
+
+    One row listing every serve variable once: a share rule that listed them all in each of its
+    rows would add more nonzeros than the rest of a large model.
+    """
+    serve = model.variables["serve"]
+    served = model.variables["served"]
+    rows = pd.concat([terms(serve, serve["hours_share"].to_numpy()), terms(served, -1.0)])
+    model.add_rows("served_total", ["t"], rows, "==", served[["t"]].assign(rhs=0.0))
+
+
+def add_vendor_share(model: Model, data: ModelData) -> None:
+    """``vendor_share[v,t]``: one hardware vendor's units (owned or rented) serve at most its share of
+    the tokens served.
+
+    sum_{w,p,(f,s),k: vendor(f)=v} eta[k] * serve[w,p,f,s,t,k] <= L[v] * served[t]
+    """
+    _share_rows(model, data, "vendor_share", data.fleets["vendor"])
+
+
+def add_provider_share(model: Model, data: ModelData) -> None:
+    """``provider_share[r,t]``: the units bought or rented from one provider serve at most its share
+    of the tokens served.
+
+    sum_{w,p,(f,s),k: provider(f)=r} eta[k] * serve[w,p,f,s,t,k] <= L[r] * served[t]
+    """
+    _share_rows(model, data, "provider_share", data.fleets["provider"])
+
+
+def add_category_share(model: Model, data: ModelData) -> None:
+    """``category_share[c,t]``: one hardware category serves at most its share of the tokens served.
+
+    sum_{w,p,(f,s),k: category(f)=c} eta[k] * serve[w,p,f,s,t,k] <= L[c] * served[t]
+    """
+    _share_rows(model, data, "category_share", data.fleets["category"])
+
+
+def _share_rows(model: Model, data: ModelData, family: str, group_of_fleet: pd.Series) -> None:
+    limits = data.share_limits[data.share_limits["family"] == family]
+    serve = model.variables["serve"]
+    serve = serve.assign(group=serve["fleet"].map(group_of_fleet))
+    rhs = limits[["group", "limit"]].merge(periods_frame(data), how="cross").assign(rhs=0.0)
+    totals = model.variables["served"].merge(rhs, on="t")
+    rows = pd.concat(
+        [terms(serve, serve["hours_share"].to_numpy()), terms(totals, -totals["limit"].to_numpy())], ignore_index=True
+    )
+    model.add_rows(family, ["group", "t"], rows, "<=", rhs)
+
+
+def add_contract(model: Model, data: ModelData) -> None:
+    """``contract[c,t]``: committed capacity stays in service (take-or-pay: it is paid for
+    whether it serves or not).
+
+    sum_{(f,s) in c} units[f,s,t] * P[f] / 1000 >= M[c,t]   (a commitment in MW of IT power)
+    sum_{(f,s) in c} units[f,s,t] >= N[c,t]                 (a commitment in units)
+    """
+    units = model.variables["units"]
+    frames = [terms(units[:0]).assign(contract="")]
+    for name, measure, fleets in data.contracts.drop_duplicates("contract")[
+        ["contract", "measure", "fleets"]
+    ].itertuples(index=False):
+        covered = units[units["fleet"].isin(fleets)]
+        coef = covered["fleet"].map(data.fleets["max_power_kw"]).to_numpy() / 1000.0 if measure == "mw" else 1.0
+        frames.append(terms(covered, coef).assign(contract=name))
+    rhs = data.contracts.assign(rhs=data.contracts["minimum"])
+    model.add_rows("contract", ["contract", "t"], pd.concat(frames, ignore_index=True), ">=", rhs)
+
+
+def add_adoption(model: Model, data: ModelData) -> None:
+    """``adoption[v,t,k]``: a vendor's fleets serve only if its platform is adopted.
+
+    sum_{w,p,(f,s): vendor(f)=v} serve[w,p,f,s,t,k] <= (sum_{w,p} D[w,p,t,k] / u) * adopt[v]
+
+    The total demand bounds what any vendor could serve, so the bound is as tight as it can be.
+    """
+    adopt = model.variables["adopt"]
+    serve = model.variables["serve"]
+    serve = serve.assign(vendor=serve["fleet"].map(data.fleets["vendor"]))
+    serve = serve[serve["vendor"].isin(adopt["vendor"])]
+    total = data.demand.groupby(["t", "k"])["tokens_per_s"].sum() / data.rate_unit
+    cap = adopt.merge(periods_frame(data), how="cross").merge(data.slices[["k"]], how="cross")
+    bound = total.reindex(list(zip(cap["t"], cap["k"], strict=True))).to_numpy()
+    rows = pd.concat([terms(serve), terms(cap, -bound)])
+    model.add_rows("adoption", ["vendor", "t", "k"], rows, "<=", cap[["vendor", "t", "k"]].assign(rhs=0.0))
+
+
+def add_spend_commitment(model: Model, data: ModelData) -> None:
+    """``spend_commitment[c,y]``: the covered fleets' costs in calendar year ``y`` (capital
+    recovery, opex, energy, rental), plus a take-or-pay shortfall, reach the committed spend.
+
+    sum_{terms of covered fleets in y} usd * x / 1e6 + shortfall[c,y] >= S[c,y] / 1e6
+
+    The shortfall is paid as the ``take_or_pay`` cost component in the year's first period.
+    """
+    commitments = data.spend_commitments
+    shortfall = model.add_columns("shortfall", commitments)
+    spend = model.cost_terms[model.cost_terms["component"].isin(["capital", "fixed_opex", "energy", "rental"])]
+    frames = [shortfall.assign(coef=1.0)]
+    for name, fleets in commitments.drop_duplicates("contract")[["contract", "fleets"]].itertuples(index=False):
+        covered = spend[spend["fleet"].isin(fleets)]
+        frames.append(
+            covered.assign(
+                contract=name, year=data.periods["year"].to_numpy()[covered["t"].to_numpy()], coef=covered["usd"] / MUSD
+            )
+        )
+    rhs = commitments.assign(rhs=commitments["usd"] / MUSD) if len(commitments) else commitments.assign(rhs=[])
+    model.add_rows("spend_commitment", ["contract", "year"], pd.concat(frames, ignore_index=True), ">=", rhs)
+    paid = pd.DataFrame(
+        {
+            "component": "take_or_pay",
+            "t": shortfall["t"].to_numpy(dtype=np.int64) if len(shortfall) else np.zeros(0, np.int64),
+            "col": shortfall["col"].to_numpy(),
+            "usd": MUSD,
+            "fleet": None,
+        }
+    )
+    model.cost_terms = pd.concat([model.cost_terms, paid], ignore_index=True)

@@ -1,0 +1,87 @@
+"""The decision variables of the plan: one frame per family, one LP column per decision."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from planner.build.model import Model, periods_frame, positions
+from planner.data import ModelData
+
+
+def add_variables(model: Model, data: ModelData) -> None:
+    """Create the decision variables, all non-negative.
+
+    - ``serve[w,p,f,s,t,k]`` (rate units): rate of phase ``p`` of workload ``w`` served by fleet
+      ``f`` at site ``s`` in period ``t`` and slice ``k``; only for latency-eligible pairs, i.e.
+      where ``ttft[f,m(w)] <= max_ttft[w]`` and ``user_speed[f,m(w)] >= min_user_speed[w]``. A
+      workload that is not disaggregated has one column per fleet, site, period and slice, its
+      decode rate: each fleet prefills the prompts of the outputs it decodes, so its prefill entry
+      is ``r[w]`` times that column (``r`` the input:output ratio), folded into the coefficients.
+    - ``unserved[w,p,t,k]`` (rate units): demand left unserved.
+    - ``units[f,s,t]`` (units): owned or leased units in service at site ``s``, or cloud units
+      (on demand or reserved) rented in region ``s``, during period ``t``.
+    - ``build[f,s,t]`` (units): owned units entering service at the start of period ``t``
+      (ordered ``lead[f]`` periods earlier), so only for ``t >= lead[f]``.
+    - ``start[f,s,t]`` (units): leased or reserved units taken at the start of period ``t``, each
+      paid for at least ``term[f]`` periods; only for ``t >= lead[f]``.
+    - ``held[f,s,t]`` (units): of those, the units still within their minimum term in ``t``.
+    - ``pair[w,(g,a),(f,b),t,k]`` (rate units of output tokens): for a disaggregated workload,
+      the decode served by fleet ``f`` at ``b`` whose prompts were prefilled by fleet ``g`` at
+      ``a`` (the same site, or two sites joined by a KV link).
+    - ``blocks[s,t]`` (blocks): power blocks added to site ``s`` and in service in period ``t``
+      (at most ``max_blocks``; none before the expansion's lead time).
+    - ``adopt[v]`` (0 to 1): whether vendor ``v``'s platform is brought up.
+    - ``burst[f,s,t,k]`` (units): with several time slices, on-demand cloud units rented during
+      slice ``k`` only; ``units`` is then the most rented in any slice.
+    - ``served[t]`` (rate units, weighted by hours): the tokens served in ``t``, with a share rule.
+
+    With ``integer_units`` builds, lease and reservation starts, on-demand cloud units and power
+    blocks are whole numbers and ``adopt`` is binary (a mixed-integer program).
+    """
+    t = periods_frame(data)
+    k = data.slices[["k", "hours_share"]]
+    whole = bool(data.scenario.integer_units)
+    _add_serve(model, data, t, k)
+    model.add_columns("unserved", data.demand[["workload", "phase", "t", "k"]].merge(k, on="k"))
+    units = data.placements.merge(t, how="cross")
+    model.add_columns("units", units, integer=whole & (units["procurement"] == "cloud").to_numpy())
+    lead = data.fleets["lead_periods"]
+    own = units[units["procurement"] == "own"]
+    model.add_columns("build", own[own["t"] >= own["fleet"].map(lead)], integer=whole)
+    termed = units[units["fleet"].map(data.fleets["term_periods"]) > 0]
+    model.add_columns("start", termed[termed["t"] >= termed["fleet"].map(lead)], integer=whole)
+    model.add_columns("held", termed)
+    model.add_columns("pair", data.pairs.merge(t, how="cross").merge(k, how="cross"))
+    blocks = data.expansions.reset_index()[["site"]].merge(t, how="cross")
+    blocks = blocks[blocks["t"] >= blocks["site"].map(data.expansions["lead_periods"])]
+    model.add_columns(
+        "blocks", blocks, upper=blocks["site"].map(data.expansions["max_blocks"]).to_numpy(dtype=float), integer=whole
+    )
+    model.add_columns(
+        "adopt", pd.DataFrame({"vendor": list(data.scenario.policy.adoption_usd)}), upper=1.0, integer=whole
+    )
+    # With several slices, on-demand cloud units can follow the load: rented per slice (not those
+    # under a commitment, which are paid for the whole period whatever they serve).
+    committed = {f for fleets in data.contracts["fleets"] for f in fleets}
+    flexible = units[(units["procurement"] == "cloud") & ~units["fleet"].isin(committed)]
+    bursts = flexible.merge(k, how="cross") if len(data.slices) > 1 else units[:0].assign(k=0, hours_share=1.0)
+    model.add_columns("burst", bursts, integer=whole)
+    # One total of the tokens served per period, for the share rules to compare against.
+    model.add_columns("served", t if len(data.share_limits) else t[:0])
+
+
+def _add_serve(model: Model, data: ModelData, t: pd.DataFrame, k: pd.DataFrame) -> None:
+    """``serve``: a column per eligible route, period and slice, except the prefill of a workload
+    whose phases run together, which reads its decode column times ``r[w]``."""
+    serve = data.routes.merge(t, how="cross").merge(k, how="cross")
+    split = serve["workload"].map({n: w.disaggregate for n, w in data.scenario.workloads.items()}).to_numpy(bool)
+    ratio = serve["workload"].map({n: w.input_output_ratio for n, w in data.scenario.workloads.items()})
+    owns = split | (serve["phase"] == "decode").to_numpy()
+    columns = model.add_columns("serve", serve[owns])
+    keys = ["workload", "fleet", "site", "t", "k"]
+    folded = serve[~owns].reset_index(drop=True)
+    decode = columns[~split[owns]].reset_index(drop=True)
+    at = positions(folded, decode, keys)
+    assert (at >= 0).all(), "every folded prefill has its decode column"
+    folded = folded.assign(col=decode["col"].to_numpy()[at], scale=ratio[~owns].to_numpy(dtype=float))
+    model.variables["serve"] = pd.concat([columns, folded], ignore_index=True)
