@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pulp
 
 from planner.build import MUSD, Model
 from planner.output import write_folder
@@ -225,7 +224,7 @@ class Result:
         """A result that carries only the demand table and why there is no plan."""
         tables = {name: pd.DataFrame(columns=columns) for name, columns in TABLE_COLUMNS.items()}
         tables["demand"] = _demand(model)
-        tables["operating_points"] = _operating_points(model, solved=False)
+        tables["operating_points"] = _operating_points(model, None)
         return cls(
             status=status,
             message=message,
@@ -237,28 +236,32 @@ class Result:
         )
 
     @classmethod
-    def from_model(cls, model: Model, status: Status, message: str, **info: Any) -> Result:
-        """Read the plan from a solved model."""
+    def from_model(
+        cls, model: Model, x: np.ndarray, row_dual: np.ndarray, status: Status, message: str, **info: Any
+    ) -> Result:
+        """Read the plan from a solved model: the solver's point ``x`` (one value per LP column)
+        and its row duals (``row_dual``, in the sign convention of :mod:`planner.solvers`)."""
+        plan = _Plan(model, x, row_dual, model.lp.row_activity(x))
         tables = {
             "demand": _demand(model),
-            "builds": _builds(model),
-            "installed": _installed(model),
-            "allocation": _allocation(model),
-            "power": _power(model),
-            "energy": _energy(model),
-            "expansion": _expansion(model),
-            "slices": _slices(model),
-            "costs": _costs(model),
-            "prices": _prices(model),
-            "unserved": _unserved(model),
-            "operating_points": _operating_points(model),
-            "transfers": _transfers(model),
-            "policy": _policy(model),
+            "builds": _builds(plan),
+            "installed": _installed(plan),
+            "allocation": _allocation(plan),
+            "power": _power(plan),
+            "energy": _energy(plan),
+            "expansion": _expansion(plan),
+            "slices": _slices(plan),
+            "costs": _costs(plan),
+            "prices": _prices(plan),
+            "unserved": _unserved(plan),
+            "operating_points": _operating_points(model, plan),
+            "transfers": _transfers(plan),
+            "policy": _policy(plan),
         }
         return cls(
             status=status,
             message=message,
-            objective_usd=float(pulp.value(model.problem.objective)) * model.money_unit,
+            objective_usd=model.lp.objective(x) * model.money_unit,
             scenario=model.data.scenario,
             tables=_typed(tables),
             model_size=model.size(),
@@ -472,19 +475,32 @@ def _defaults(info: dict[str, Any]) -> dict[str, Any]:
     return {"solver": "cbc", "solver_version": None, "solve_seconds": 0.0, "build_seconds": 0.0} | info
 
 
-def _value(frame: pd.DataFrame) -> np.ndarray:
-    values = np.array([v.varValue for v in frame["var"]], dtype=float)
+@dataclass(frozen=True)
+class _Plan:
+    """A built model with the solver's point: what the table functions read."""
+
+    model: Model
+    x: np.ndarray
+    row_dual: np.ndarray
+    activity: np.ndarray
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.model, name)
+
+
+def _value(model: _Plan, frame: pd.DataFrame) -> np.ndarray:
+    values = model.x[frame["col"].to_numpy(dtype=np.int64)] * frame["scale"].to_numpy(dtype=float)
     values[np.abs(values) < _TINY] = 0.0  # CBC reports -0.0 and round-off as tiny values
     return values
 
 
-def _label(model: Model, frame: pd.DataFrame) -> pd.DataFrame:
+def _label(model: Model | _Plan, frame: pd.DataFrame) -> pd.DataFrame:
     """Replace period positions ``t`` by labels in a ``period`` column placed first."""
     labelled = frame.assign(period=frame["t"].map(model.data.labels)).drop(columns=["t"])
     return labelled[["period", *[c for c in labelled.columns if c != "period"]]]
 
 
-def _over_slices(frame: pd.DataFrame, keys: list[str], model: Model, peak: str | None = None) -> pd.DataFrame:
+def _over_slices(frame: pd.DataFrame, keys: list[str], model: Model | _Plan, peak: str | None = None) -> pd.DataFrame:
     """Per-slice rates to a period's average: ``tokens_per_s`` (and other rates) weigh each slice
     by its share of the hours; ``tokens`` add up; ``peak`` takes the busiest slice."""
     hours = frame["k"].map(model.data.slices.set_index("k")["hours_share"]).to_numpy()
@@ -501,24 +517,24 @@ def _demand(model: Model) -> pd.DataFrame:
     return _label(model, frame)[TABLE_COLUMNS["demand"]].reset_index(drop=True)
 
 
-def _builds(model: Model) -> pd.DataFrame:
+def _builds(model: _Plan) -> pd.DataFrame:
     builds = model.variables["build"]
-    frame = builds[["fleet", "site", "t"]].assign(units=_value(builds))
+    frame = builds[["fleet", "site", "t"]].assign(units=_value(model, builds))
     frame = frame[frame["units"] > 0]
     lead = frame["fleet"].map(model.data.fleets["lead_periods"])
     frame = frame.assign(order_period=(frame["t"] - lead).map(model.data.labels))
     return _label(model, frame)[TABLE_COLUMNS["builds"]].reset_index(drop=True)
 
 
-def _installed(model: Model) -> pd.DataFrame:
+def _installed(model: _Plan) -> pd.DataFrame:
     units = model.variables["units"]
-    frame = units[["fleet", "site", "procurement", "t"]].assign(units=_value(units))
+    frame = units[["fleet", "site", "procurement", "t"]].assign(units=_value(model, units))
     return _label(model, frame)[TABLE_COLUMNS["installed"]].reset_index(drop=True)
 
 
-def _allocation(model: Model) -> pd.DataFrame:
+def _allocation(model: _Plan) -> pd.DataFrame:
     serve = model.variables["serve"]
-    rate = _value(serve) * model.data.rate_unit
+    rate = _value(model, serve) * model.data.rate_unit
     seconds = model.data.periods["seconds"].to_numpy()[serve["t"].to_numpy()]
     busy = rate / serve["tokens_per_s_per_unit"].to_numpy()
     frame = serve[["workload", "phase", "fleet", "site", "t", "k"]].assign(
@@ -537,7 +553,7 @@ def _allocation(model: Model) -> pd.DataFrame:
     return _label(model, frame)[TABLE_COLUMNS["allocation"]].reset_index(drop=True)
 
 
-def _slices(model: Model) -> pd.DataFrame:
+def _slices(model: _Plan) -> pd.DataFrame:
     """Per period, slice, site and fleet: the units that serve in the slice (the period's units, or
     for on-demand cloud units rented per slice, the slice's own) and the units busy in it, as the
     ``capacity`` rows count them (each workload at the slice's load; without time slices, each at
@@ -550,9 +566,9 @@ def _slices(model: Model) -> pd.DataFrame:
     procurement = units.drop_duplicates("fleet").set_index("fleet")["procurement"]
     available = pd.concat(
         [
-            held[["fleet", "site", "t", "k", "procurement"]].assign(units=_value(held)),
+            held[["fleet", "site", "t", "k", "procurement"]].assign(units=_value(model, held)),
             bursts[["fleet", "site", "t", "k"]].assign(
-                procurement=bursts["fleet"].map(procurement), units=_value(bursts)
+                procurement=bursts["fleet"].map(procurement), units=_value(model, bursts)
             ),
         ],
         ignore_index=True,
@@ -561,7 +577,7 @@ def _slices(model: Model) -> pd.DataFrame:
     busy = (
         serve[["fleet", "site", "t", "k"]]
         .assign(
-            peak_busy_units=_value(serve)
+            peak_busy_units=_value(model, serve)
             * data.rate_unit
             * serve["peak_factor"].to_numpy()
             / serve["tokens_per_s_per_unit"].to_numpy()
@@ -575,7 +591,7 @@ def _slices(model: Model) -> pd.DataFrame:
     return _label(model, frame)[TABLE_COLUMNS["slices"]].reset_index(drop=True)
 
 
-def _draw(model: Model) -> pd.DataFrame:
+def _draw(model: _Plan) -> pd.DataFrame:
     """Per owned or leased placement and period: power reserved (nameplate, with PUE), IT power
     drawn on average (idle draw of every unit plus the busy draw above it, each slice weighted by
     its hours), the facility energy that draws and what the plan pays for it (nothing for a lease
@@ -588,14 +604,14 @@ def _draw(model: Model) -> pd.DataFrame:
     serve = model.variables["serve"]
     serve = serve[serve["fleet"].map(fleets["at_site"])]
     busy = serve[keys].assign(
-        busy=_value(serve)
+        busy=_value(model, serve)
         * data.rate_unit
         / serve["tokens_per_s_per_unit"].to_numpy()
         * serve["hours_share"].to_numpy()
     )
     frame = (
         units[keys]
-        .assign(units=_value(units))
+        .assign(units=_value(model, units))
         .merge(busy.groupby(keys, as_index=False)["busy"].sum(), on=keys, how="left")
         .fillna({"busy": 0.0})
     )
@@ -621,21 +637,21 @@ def _draw(model: Model) -> pd.DataFrame:
     )
 
 
-def _energy(model: Model) -> pd.DataFrame:
+def _energy(model: _Plan) -> pd.DataFrame:
     frame = _draw(model)
     return _label(model, frame)[TABLE_COLUMNS["energy"]].reset_index(drop=True)
 
 
-def _blocks(model: Model) -> pd.DataFrame:
+def _blocks(model: _Plan) -> pd.DataFrame:
     """Per site with an expansion and period: power blocks in service (none before the lead time)."""
     data = model.data
     grid = data.expansions.reset_index()[["site"]].merge(pd.DataFrame({"t": np.arange(len(data.periods))}), how="cross")
     blocks = model.variables["blocks"]
-    built = blocks[["site", "t"]].assign(blocks=_value(blocks))
+    built = blocks[["site", "t"]].assign(blocks=_value(model, blocks))
     return grid.merge(built, on=["site", "t"], how="left").fillna({"blocks": 0.0})
 
 
-def _expansion(model: Model) -> pd.DataFrame:
+def _expansion(model: _Plan) -> pd.DataFrame:
     """Blocks in service and newly added per site and period, the MW they add to the cap and
     their capital recovery that period (the site's part of the ``expansion`` cost component)."""
     data = model.data
@@ -649,11 +665,11 @@ def _expansion(model: Model) -> pd.DataFrame:
     return _label(model, frame)[TABLE_COLUMNS["expansion"]].reset_index(drop=True)
 
 
-def _power(model: Model) -> pd.DataFrame:
+def _power(model: _Plan) -> pd.DataFrame:
     """Per site and period: power reserved for the units at nameplate (with PUE), which the cap
     binds, beside the power drawn on average; the cap as given and the MW its blocks add."""
     rows = model.constraints["power_limit"]
-    pi = np.array([c.pi or 0.0 for c in rows["constraint"]], dtype=float)
+    pi = _duals(model, rows)
     discount = model.data.periods["discount"].to_numpy()[rows["t"].to_numpy()]
     keys = ["site", "t"]
     draw = _draw(model).groupby(keys)[["reserved_mw", "drawn_it_mw", "drawn_facility_mw"]].sum()
@@ -708,10 +724,10 @@ def _typed(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     }
 
 
-def _costs(model: Model) -> pd.DataFrame:
+def _costs(model: _Plan) -> pd.DataFrame:
     terms = model.cost_terms
     variable = terms[["component", "t"]].assign(
-        usd=terms["usd"].to_numpy(dtype=float) * np.array([v.varValue or 0.0 for v in terms["var"]])
+        usd=terms["usd"].to_numpy(dtype=float) * model.x[terms["col"].to_numpy(dtype=np.int64)]
     )
     frame = variable.groupby(["t", "component"])["usd"].sum().reset_index()
     grid = pd.MultiIndex.from_product([range(len(model.data.periods)), COMPONENTS], names=["t", "component"]).to_frame(
@@ -722,7 +738,7 @@ def _costs(model: Model) -> pd.DataFrame:
     return _label(model, frame)[TABLE_COLUMNS["costs"]].reset_index(drop=True)
 
 
-def _prices(model: Model) -> pd.DataFrame:
+def _prices(model: _Plan) -> pd.DataFrame:
     """Marginal cost of one more million (input plus output) tokens of a workload.
 
     A request's prefill and decode come together, in the workload's input:output proportion, so
@@ -730,7 +746,7 @@ def _prices(model: Model) -> pd.DataFrame:
     meaningful when both phases must run on one fleet.
     """
     rows = model.constraints["demand_balance"]
-    pi = np.array([c.pi or 0.0 for c in rows["constraint"]], dtype=float)
+    pi = _duals(model, rows)
     ratio = (
         rows["workload"]
         .map({name: w.input_output_ratio for name, w in model.data.scenario.workloads.items()})
@@ -767,9 +783,9 @@ def _prices(model: Model) -> pd.DataFrame:
     return _label(model, frame)[TABLE_COLUMNS["prices"]].reset_index(drop=True)
 
 
-def _unserved(model: Model) -> pd.DataFrame:
+def _unserved(model: _Plan) -> pd.DataFrame:
     unserved = model.variables["unserved"]
-    rate = _value(unserved) * model.data.rate_unit
+    rate = _value(model, unserved) * model.data.rate_unit
     seconds = model.data.periods["seconds"].to_numpy()[unserved["t"].to_numpy()]
     frame = unserved[["workload", "phase", "t", "k"]].assign(
         tokens_per_s=rate, tokens=rate * seconds * unserved["hours_share"].to_numpy()
@@ -779,30 +795,30 @@ def _unserved(model: Model) -> pd.DataFrame:
     return _label(model, frame)[TABLE_COLUMNS["unserved"]].reset_index(drop=True)
 
 
-def _operating_points(model: Model, solved: bool = True) -> pd.DataFrame:
+def _operating_points(model: Model, plan: _Plan | None) -> pd.DataFrame:
     """The operating point each fleet serves each workload's phase at (one row per triple), and
     the unit-hours the plan spends there over the horizon (empty without a plan)."""
     keys = ["workload", "phase", "fleet"]
     routes = model.data.routes.drop_duplicates(keys)
     hours = pd.Series(dtype=float)
-    if solved:
+    if plan is not None:
         serve = model.variables["serve"]
         periods = model.data.periods
-        busy = _value(serve) * model.data.rate_unit / serve["tokens_per_s_per_unit"].to_numpy()
+        busy = _value(plan, serve) * model.data.rate_unit / serve["tokens_per_s_per_unit"].to_numpy()
         unit_hours = busy * serve["hours_share"].to_numpy() * periods["hours"].to_numpy()[serve["t"].to_numpy()]
         hours = serve[keys].assign(busy_unit_hours=unit_hours).groupby(keys)["busy_unit_hours"].sum()
     frame = routes.assign(
         busy_unit_hours=hours.reindex(list(zip(*(routes[k] for k in keys), strict=True))).to_numpy()
-        if solved
+        if plan is not None
         else np.nan
     )
     return frame[TABLE_COLUMNS["operating_points"]].reset_index(drop=True)
 
 
-def _transfers(model: Model) -> pd.DataFrame:
+def _transfers(model: _Plan) -> pd.DataFrame:
     """Prompts of disaggregated workloads prefilled on one fleet and decoded on another."""
     pairs = model.variables["pair"]
-    rate = _value(pairs) * model.data.rate_unit * pairs["input_output_ratio"].to_numpy()
+    rate = _value(model, pairs) * model.data.rate_unit * pairs["input_output_ratio"].to_numpy()
     seconds = model.data.periods["seconds"].to_numpy()[pairs["t"].to_numpy()]
     hours = pairs["hours_share"].to_numpy()
     keys = ["workload", "prefill_site", "prefill_fleet", "decode_site", "decode_fleet", "t"]
@@ -815,7 +831,7 @@ def _transfers(model: Model) -> pd.DataFrame:
     return _label(model, frame)[TABLE_COLUMNS["transfers"]].reset_index(drop=True)
 
 
-def _policy(model: Model) -> pd.DataFrame:
+def _policy(model: _Plan) -> pd.DataFrame:
     """Every policy row (vendor and category shares, contracts, budgets): its limit, the actual
     value, whether it binds, and what relaxing it by one unit would save (its marginal cost).
 
@@ -826,7 +842,7 @@ def _policy(model: Model) -> pd.DataFrame:
     discount = model.data.periods["discount"].to_numpy()
     serve = model.variables["serve"]
     # Tokens served: each slice's rate weighs by its share of the hours.
-    served = serve.assign(value=_value(serve) * serve["hours_share"].to_numpy())
+    served = serve.assign(value=_value(model, serve) * serve["hours_share"].to_numpy())
     total = served.groupby("t")["value"].sum()
     for family, column in (("vendor_share", "vendor"), ("provider_share", "provider"), ("category_share", "category")):
         rows = model.constraints[family]
@@ -838,7 +854,7 @@ def _policy(model: Model) -> pd.DataFrame:
         totals = total.reindex(t).fillna(0.0).to_numpy()
         own = mine.reindex(list(zip(rows["group"], t, strict=True))).fillna(0.0).to_numpy()
         limit = model.data.share_limits.set_index(["family", "group"])["limit"]
-        pi = _duals(rows)
+        pi = _duals(model, rows)
         frames.append(
             rows[["t"]].assign(
                 policy=family,
@@ -852,7 +868,7 @@ def _policy(model: Model) -> pd.DataFrame:
         )
     contracts = model.constraints["contract"]
     if not contracts.empty:
-        pi = _duals(contracts)
+        pi = _duals(model, contracts)
         t = contracts["t"].to_numpy()
         measures = model.data.contracts.set_index(["contract", "t"])["measure"]
         frames.append(
@@ -860,7 +876,7 @@ def _policy(model: Model) -> pd.DataFrame:
                 policy="contract",
                 subject=contracts["contract"].to_numpy(),
                 limit=contracts["rhs"].to_numpy(),
-                actual=[c.value() - c.constant for c in contracts["constraint"]],
+                actual=_activity(model, contracts),
                 unit=[
                     "MW" if measures[(c, p)] == "mw" else "units" for c, p in zip(contracts["contract"], t, strict=True)
                 ],
@@ -871,11 +887,11 @@ def _policy(model: Model) -> pd.DataFrame:
         )
     resilience = model.constraints["resilience_demand"]
     if not resilience.empty:
-        pi = _duals(resilience)
+        pi = _duals(model, resilience)
         # d(cost)/d(rho): each row's dual times the served rate it scales, summed per lost vendor.
         rho = model.data.scenario.policy.vendor_loss_coverage
         keys = ["workload", "phase", "t", "k"]
-        rates = serve.assign(value=_value(serve)).groupby(keys, as_index=False)["value"].sum()
+        rates = serve.assign(value=_value(model, serve)).groupby(keys, as_index=False)["value"].sum()
         scaled = resilience[keys].merge(rates, on=keys, how="left")["value"].fillna(0.0)
         per_row = resilience.assign(weight=pi * scaled.to_numpy(), bound=np.abs(pi) > 1e-9)
         grouped = per_row.groupby(["vendor", "t"], as_index=False).agg(
@@ -899,14 +915,14 @@ def _policy(model: Model) -> pd.DataFrame:
     labelled = _label(model, frame) if len(frame) else frame.rename(columns={"t": "period"})
     budget = model.constraints["budget"]
     if not budget.empty:
-        pi = _duals(budget)
+        pi = _duals(model, budget)
         spent = pd.DataFrame(
             {
                 "period": budget["year"].astype(str).to_numpy(),
                 "policy": "budget",
                 "subject": "capital",
                 "limit": budget["rhs"].to_numpy() * MUSD,
-                "actual": [(c.value() - c.constant) * MUSD for c in budget["constraint"]],
+                "actual": _activity(model, budget) * MUSD,
                 "unit": "USD (present value)",
                 "binding": np.abs(pi) > 1e-9,
                 # The row counts millions of USD, the objective money units.
@@ -918,7 +934,7 @@ def _policy(model: Model) -> pd.DataFrame:
     return labelled.reindex(columns=TABLE_COLUMNS["policy"]).reset_index(drop=True)
 
 
-def _full_draw(model: Model, contracts: pd.DataFrame) -> dict[str, np.ndarray]:
+def _full_draw(model: _Plan, contracts: pd.DataFrame) -> dict[str, np.ndarray]:
     """Per contract row: the committed IT MW (units times their average nameplate kW for a
     commitment in units), the period's hours, the electricity price where the covered units stand
     (weighted by their IT power; by placement while none stand), what the committed MW would cost
@@ -958,5 +974,10 @@ def _weighted(values: np.ndarray, weights: np.ndarray) -> float:
     return float(values[0]) if np.all(values == values[0]) else float(np.average(values, weights=weights))
 
 
-def _duals(rows: pd.DataFrame) -> np.ndarray:
-    return np.array([c.pi or 0.0 for c in rows["constraint"]], dtype=float)
+def _duals(model: _Plan, rows: pd.DataFrame) -> np.ndarray:
+    return model.row_dual[rows["row"].to_numpy(dtype=np.int64)]
+
+
+def _activity(model: _Plan, rows: pd.DataFrame) -> np.ndarray:
+    """Each row's value at the plan (its terms, without the right-hand side)."""
+    return model.activity[rows["row"].to_numpy(dtype=np.int64)]

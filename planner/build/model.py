@@ -281,7 +281,7 @@ def positions(terms: pd.DataFrame, rows: pd.DataFrame, keys: list[str]) -> np.nd
             code = pd.factorize(code)[0]  # keep the combined code within 64 bits
         code = code * len(uniques) + codes
     index = pd.Index(code[n:])
-    return np.asarray(index.get_indexer(code[:n]), dtype=np.int64)
+    return np.asarray(index.get_indexer(pd.Index(code[:n])), dtype=np.int64)
 
 
 def _names(family: str, frame: pd.DataFrame, dims: list[str], data: ModelData) -> list[str]:
