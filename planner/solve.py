@@ -290,3 +290,10 @@ def check_mip_gap(mip_gap: float) -> None:
 def _percent(fraction: float) -> str:
     """A gap as a percentage: ``0.0001`` -> ``'0.01%'``, ``5e-6`` -> ``'0.0005%'``."""
     return f"{fraction * 100:.2g}%"
+
+
+def solver_missing(solver: SolverName = DEFAULT_SOLVER) -> str | None:
+    """Why ``solver`` cannot run here (not installed), with how to install it; None if it can."""
+    from planner.solvers import solver_missing as missing
+
+    return missing(solver)

@@ -361,7 +361,7 @@ class _RowIndex:
                 found = (column.cat.codes if same else pd.Series(pd.Categorical(column, dtype=coder).codes)).to_numpy()
                 width = len(coder.categories)
             else:
-                found, width = coder.get_indexer(column), len(coder)
+                found, width = coder.get_indexer(pd.Index(column)), len(coder)
             found = found.astype(np.int64)
             missing |= found < 0
             code = code * max(width, 1) + np.maximum(found, 0)

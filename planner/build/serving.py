@@ -122,6 +122,15 @@ def add_burst_limit(model: Model, data: ModelData) -> None:
     model.add_rows("burst_limit", keys, cover, "<=", bursts[keys].assign(rhs=0.0))
 
 
+RESILIENCE_DEMAND_KEYS = ["vendor", "workload", "phase", "t", "k"]
+RESILIENCE_CAPACITY_KEYS = ["vendor", "fleet", "site", "t", "k"]
+
+
+def _no_rows(keys: list[str]) -> pd.DataFrame:
+    """A family's right-hand sides when the scenario has none of its rows."""
+    return pd.DataFrame({**{key: pd.Series([], dtype=object) for key in keys}, "rhs": pd.Series([], dtype=float)})
+
+
 def add_resilience_demand(model: Model, data: ModelData) -> None:
     """``resilience_demand[v,w,p,t,k]``: without any one vendor ``v``, the other vendors' units
     could still serve a share ``rho`` of what every covered workload is served.
@@ -139,7 +148,7 @@ def add_resilience_demand(model: Model, data: ModelData) -> None:
     serve = model.variables["serve"]
     if rho is None:
         model.add_columns("backup", serve[:0].assign(vendor=""))
-        model.constraints["resilience_demand"] = pd.DataFrame(columns=["vendor", "rhs", "sense", "row"])
+        model.add_rows("resilience_demand", RESILIENCE_DEMAND_KEYS, [], ">=", _no_rows(RESILIENCE_DEMAND_KEYS))
         return
     exempt = set(data.scenario.policy.vendor_loss_exempt)
     serve = serve[~serve["workload"].isin(exempt)]
@@ -150,7 +159,7 @@ def add_resilience_demand(model: Model, data: ModelData) -> None:
     # Measured against what is served, not the demand, so that a shortage the plan cannot avoid
     # does not also make the rule impossible.
     served = pd.concat([serve.assign(vendor=v) for v in vendors], ignore_index=True)
-    keys = ["vendor", "workload", "phase", "t", "k"]
+    keys = RESILIENCE_DEMAND_KEYS
     rows = [terms(backup), terms(served, -rho)]
     model.add_rows("resilience_demand", keys, rows, ">=", served[keys].drop_duplicates().assign(rhs=0.0))
 
@@ -162,7 +171,7 @@ def add_resilience_capacity(model: Model, data: ModelData) -> None:
     sum_{w,p} backup[v,w,p,f,s,t,k] * kappa[w] * u / R[f,m(w),p] <= a[f] * units[f,s,t]
     """
     if data.scenario.policy.vendor_loss_coverage is None:
-        model.constraints["resilience_capacity"] = pd.DataFrame(columns=["vendor", "rhs", "sense", "row"])
+        model.add_rows("resilience_capacity", RESILIENCE_CAPACITY_KEYS, [], "<=", _no_rows(RESILIENCE_CAPACITY_KEYS))
         return
     backup = model.variables["backup"]
     vendors = sorted(set(data.fleets["vendor"]))
@@ -172,5 +181,5 @@ def add_resilience_capacity(model: Model, data: ModelData) -> None:
     )
     per_unit = data.rate_unit * backup["peak_factor"].to_numpy() / backup["tokens_per_s_per_unit"].to_numpy()
     rows = [terms(backup, per_unit), terms(others, -lookup(others["fleet"], data.fleets["availability"]))]
-    keys = ["vendor", "fleet", "site", "t", "k"]
+    keys = RESILIENCE_CAPACITY_KEYS
     model.add_rows("resilience_capacity", keys, rows, "<=", others[keys].assign(rhs=0.0))
