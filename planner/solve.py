@@ -97,8 +97,8 @@ def solve(
     scenario
         A validated :class:`Scenario`, or the path of a scenario YAML file.
     solver
-        ``"cbc"``: the CBC solver installed with PuLP; ``"highs"``: HiGHS through highspy (the
-        ``highs`` extra), in process, without writing a model file.
+        ``"cbc"``: the CBC solver installed with PuLP; ``"highs"``: HiGHS through highspy, in
+        process, without writing a model file.
     time_limit
         Seconds the solver may run; at the limit the best plan found so far is returned with
         status ``time_limit``, once every row of the LP is checked to hold at its values
@@ -454,7 +454,11 @@ def _solver(solver: SolverName, log: bool):
         try:
             version = importlib.metadata.version("highspy")
         except importlib.metadata.PackageNotFoundError:
-            return None, None, "HiGHS is not installed: pip install 'planner[highs]' (the highspy package)"
+            return (
+                None,
+                None,
+                "HiGHS is not installed: reinstall the project (`make run`), which brings the highspy package",
+            )
 
         def highs(limit: float | None, tolerances: MipTolerances | None):
             gaps = _gaps(tolerances)
