@@ -96,7 +96,8 @@ class Model:
         if not hasattr(self, "_dtypes"):
             self._dtypes = _dtypes(self.data)
         text = {c: self._dtypes[c] for c in frame.columns if c in self._dtypes and frame[c].dtype != self._dtypes[c]}
-        return frame.astype(text) if text else frame
+        # An empty frame keeps its columns' types: its readers merge it with frames of those.
+        return frame.astype(text) if text and len(frame) else frame
 
     def add_columns(
         self,
@@ -168,6 +169,10 @@ class Model:
             names=self._all_names,
         )
         self._triplets, self._lower, self._upper, self._integer = Triplets(), [], [], []
+        # The frames leave the build with names as plain text, as every reader of a plan expects
+        # (a category's arithmetic and lookups behave otherwise).
+        self.variables = {family: _plain(frame) for family, frame in self.variables.items()}
+        self.constraints = {family: _plain(frame) for family, frame in self.constraints.items()}
 
     @property
     def column_count(self) -> int:
@@ -285,6 +290,12 @@ def lookup(column: pd.Series, table: pd.Series | dict[str, Any]) -> np.ndarray:
     codes, uniques = pd.factorize(column, use_na_sentinel=False)
     values = pd.Series(table).reindex(pd.Index(uniques)).to_numpy()
     return values[codes]
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its categorical columns as plain text."""
+    named = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    return frame.astype({c: str for c in named}) if named else frame
 
 
 def _dtypes(data: ModelData) -> dict[str, pd.CategoricalDtype]:
