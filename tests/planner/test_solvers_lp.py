@@ -3,6 +3,7 @@ solve can end, CBC and HiGHS against each other, warm re-solves, and the LP writ
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from dataclasses import replace
@@ -426,11 +427,24 @@ def test_versions_and_missing_solvers():
         solve_lp(hand_lp(), "glpk")  # type: ignore[arg-type]
 
 
-def test_highs_prints_nothing_on_the_standard_output_unless_asked(capfd):
-    solve_lp(hand_lp(), "highs")
+@pytest.mark.parametrize(("solver", "banner"), [("highs", "HiGHS"), ("cbc", "Coin")])
+def test_a_solver_prints_nothing_on_the_standard_output_unless_asked(capfd, solver, banner):
+    solve_lp(hand_milp(), solver)
     assert capfd.readouterr().out == ""
-    solve_lp(hand_lp(), "highs", log=True)
-    assert "HiGHS" in capfd.readouterr().out
+    solve_lp(hand_milp(), solver, log=True)
+    assert banner in capfd.readouterr().out
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_tolerances_left_unset_are_the_solvers_own(solver):
+    unset = solve_lp(hand_milp(), solver, tolerances=Tolerances(math.nan, None, math.nan))
+    assert unset.status is Status.OPTIMAL and unset.objective == pytest.approx(-19.5)
+
+
+def test_to_pulp_names_its_variables_and_rows_as_the_program_does():
+    problem = to_pulp(hand_lp(names=_names))
+    assert [v.name for v in problem.variables()][:2] == ["v_2e_1", "w__1"]  # PuLP sorts them by name
+    assert [row.name for row in problem.constraints()] == ["need_5b_all_5d_", "cap_20_x", "link"]
 
 
 def test_importing_the_solvers_loads_no_highspy():
