@@ -10,7 +10,6 @@ string arrays) for the COLUMNS section alone written from Python, and it writes 
 from __future__ import annotations
 
 import io
-import math
 import os
 import re
 import subprocess
@@ -34,9 +33,6 @@ default let a fixed stock of 0.19 units drift by 1e-6 relative)."""
 
 NUMERICAL = ("Stopped on difficulties", "Stopped due to errors", "Status unknown")
 """CBC status lines (their first words) that mean numerical trouble."""
-
-NO_POINT = 1e50
-"""The objective CBC reports when it holds no feasible point (its ``COIN_DBL_MAX``-like marker)."""
 
 MISSING = "the CBC solver was not found: reinstall the project (`make run`) so PuLP brings its CBC binary"
 
@@ -194,11 +190,11 @@ def _read(lp: LinearProgram, text: str, log: str, seconds: float) -> Solution:
         said=said,
         seconds=seconds,
     )
-    reported = re.search(r" - objective value (\S+)", said)
-    if reported is None:
+    if " - objective value " not in said:
         return unreadable
-    if lp.is_mip and (_float(reported.group(1)) >= NO_POINT or "No feasible solution found" in log):
-        return base  # stopped before any feasible point
+    if lp.is_mip and ("no integer solution" in said or "No feasible solution found" in log):
+        # stopped before any whole point: "Stopped on time (no integer solution - continuous used)"
+        return base
     read = _table(table, lp)
     if read is None:
         return unreadable
@@ -245,13 +241,6 @@ def _table(table: str, lp: LinearProgram) -> tuple[np.ndarray, np.ndarray, np.nd
     x[col_numbers], col_dual[col_numbers] = values[is_col, 0], values[is_col, 1]
     row_dual[row_numbers] = values[is_row, 1]
     return x, row_dual, col_dual
-
-
-def _float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return math.nan
 
 
 def _status(said: str) -> Status:
