@@ -204,7 +204,7 @@ def _read(lp: LinearProgram, text: str, log: str, seconds: float) -> Solution:
         x=x,
         row_dual=None if lp.is_mip else row_dual,
         col_dual=None if lp.is_mip else col_dual,
-        objective=lp.objective(x),
+        objective=_objective(said, lp, x),
         gap=cbc_gap(log) if lp.is_mip else None,
     )
 
@@ -241,6 +241,21 @@ def _table(table: str, lp: LinearProgram) -> tuple[np.ndarray, np.ndarray, np.nd
     x[col_numbers], col_dual[col_numbers] = values[is_col, 0], values[is_col, 1]
     row_dual[row_numbers] = values[is_row, 1]
     return x, row_dual, col_dual
+
+
+def _objective(said: str, lp: LinearProgram, x: np.ndarray) -> float:
+    """The objective CBC states on its status line (to 8 decimals, offset included), else
+    ``lp.objective(x)``: more precise than the one from its values, which carry 8 significant
+    digits (objective terms that cancel would lose more than the last digits).
+
+    >>> _objective("Optimal - objective value -31.16666667", None, None)
+    -31.16666667
+    """
+    stated = re.search(r" - objective value (\S+)$", said)
+    try:
+        return float(stated.group(1)) if stated else lp.objective(x)
+    except ValueError:
+        return lp.objective(x)
 
 
 def _status(said: str) -> Status:
