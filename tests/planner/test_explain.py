@@ -157,8 +157,7 @@ def test_whole_units_are_explained_too():
 
 
 def test_a_solver_that_does_not_finish_leaves_it_unexplained(monkeypatch):
-    solve_module = importlib.import_module("planner.solve")  # `planner.solve` is also the function
-    monkeypatch.setattr(solve_module, "cbc_path", lambda: None)
+    monkeypatch.setattr(importlib.import_module("planner.solvers.cbc"), "cbc_path", lambda: None)
     explanation = _explain(tokens_per_s=[1e4])
     assert explanation.finding == "unexplained"
     assert "ended with status solver_error (the CBC solver was not found" in explanation.message
@@ -186,6 +185,57 @@ def test_unserved_demand_lists_each_limit_that_could_serve_it():
     assert explanation.violations["violation"].iloc[0] == pytest.approx(0.03, rel=1e-6)
     assert [list(a.violations["constraint"]) for a in explanation.alternatives] == [["quota[c,2026-01]"]]
     assert explanation.alternatives[0].violations["violation"].iloc[0] == pytest.approx(3.0, rel=1e-6)
+
+
+def test_coverage_of_a_folded_prefill_is_measured_on_what_its_decode_column_serves():
+    # 12,000 tokens/s at 3 input tokens per output: 9,000 prefill and 3,000 decode, the prefill
+    # read from the decode column times 3. Without acme, skyco's quota of 2 units must back up
+    # all 12,000: short by 10,000. Cheapest by weight (violation over each row's demand): both
+    # units back up decode (short 1,000 of 3,000, a third), prefill gets none (short 9,000 of
+    # 9,000, one whole), against 10 units over a quota of 2 (five times the quota).
+    data = scenario_dict(
+        tokens_per_s=[1.2e4],
+        fleets={"a": fleet(), "c": cloud_fleet(quota_units=2)},
+        policy={"vendor_loss_coverage": 1.0},
+    )
+    data["workloads"]["w"]["input_output_ratio"] = 3.0
+    explanation = explain(Scenario.from_dict(data))
+    assert explanation.finding == "unserved"
+    rows = explanation.violations.set_index("constraint")
+    assert sorted(rows.index) == [
+        "resilience_demand[acme,w,decode,2026-01]",
+        "resilience_demand[acme,w,prefill,2026-01]",
+    ]
+    prefill, decode = (
+        rows.loc["resilience_demand[acme,w,prefill,2026-01]"],
+        rows.loc["resilience_demand[acme,w,decode,2026-01]"],
+    )
+    assert (prefill["subject"], prefill["unit"], prefill["sense"]) == ("acme/w/prefill", "tokens/s", "at least")
+    assert (prefill["value"], prefill["violation"]) == pytest.approx((9_000.0, 9_000.0), rel=1e-6)
+    assert (decode["value"], decode["violation"], decode["relaxed_value"]) == pytest.approx(
+        (3_000.0, 1_000.0, 2_000.0), rel=1e-6
+    )
+    assert [list(a.violations["constraint"]) for a in explanation.alternatives] == [["quota[c,2026-01]"]]
+    assert explanation.alternatives[0].violations["violation"].iloc[0] == pytest.approx(10.0, rel=1e-6)
+
+
+def test_a_share_is_in_points_of_the_served_total_not_of_the_demand():
+    # Two vendors capped at 40% each, as in the share test above: 20 points short. A second workload ("late") only
+    # fleet "quick" meets, which is not in service before March: it cannot be served in January,
+    # so the served total is w's 10,000 tokens/s, not the 20,000 of demand (which would give 10 points).
+    quick = fleet(vendor="third", lead_time_months=2)
+    quick["performance"]["m"]["ttft_ms"] = 5.0
+    fleets = {"a": fleet(capex_usd=6_000.0), "b": fleet(vendor="other"), "quick": quick}
+    data = scenario_dict(tokens_per_s=[1e4], fleets=fleets, policy={"max_vendor_share": 0.4})
+    data["workloads"]["late"] = {**data["workloads"]["w"], "max_ttft_ms": 10.0}
+    data["demand"]["late"] = data["demand"]["w"]
+    explanation = explain(Scenario.from_dict(data))
+    assert explanation.finding == "unserved"
+    rows = explanation.violations
+    assert list(rows["constraint"]) == ["vendor_share[acme,2026-01]"]
+    assert (rows["value"].iloc[0], rows["violation"].iloc[0]) == pytest.approx((40.0, 20.0), rel=1e-6)
+    lost = explanation.unservable
+    assert set(lost["workload"]) == {"late"} and lost["tokens_per_s"].sum() == pytest.approx(1e4, rel=1e-6)
 
 
 def test_a_scenario_edited_into_an_invalid_one_is_refused_with_the_loaders_problem():
@@ -224,10 +274,16 @@ def test_an_infeasible_finding_the_relaxation_does_not_bear_out_is_unexplained(m
 
 def test_a_relaxation_whose_solver_fails_is_unexplained_with_what_to_try(monkeypatch, tmp_path):
     """8 MW committed on a 5 MW site is infeasible; the elastic re-solve's solver cannot run."""
-    from planner.solve import _CBC
+    relaxation = importlib.import_module("planner.explain.relaxation")
+    cbc = importlib.import_module("planner.solvers.cbc")
+    real = relaxation.solve_lp
 
-    explain_module = importlib.import_module("planner.explain")
-    monkeypatch.setattr(explain_module, "solver_command", lambda *args, **kwargs: _CBC(path=str(tmp_path / "gone")))
+    def with_cbc_gone(lp, solver, **options):
+        with monkeypatch.context() as patch:
+            patch.setattr(cbc, "cbc_path", lambda: str(tmp_path / "gone"))
+            return real(lp, "cbc", **options)
+
+    monkeypatch.setattr(relaxation, "solve_lp", with_cbc_gone)
     explanation = _explain(
         tokens_per_s=[1e4], sites={"s": {"power_mw": 5.0}}, contracts={"big": {"fleet": "a", "min_mw": 8.0}}
     )
@@ -239,15 +295,16 @@ def test_a_relaxation_stopped_by_the_time_limit_is_unexplained(monkeypatch):
     """The default scenario without the central site's first hall leaves demand unserved; its
     elastic re-solve stopped at once has values that are no plan, and they are not reported."""
     from planner import default_scenario_path
-    from planner.solve import solver_command
 
     explain_module = importlib.import_module("planner.explain")
+    real = explain_module.solve_model
+    # The plan's own solve runs to the end; only the elastic re-solve has the time limit of 0 s.
     monkeypatch.setattr(
-        explain_module, "solver_command", lambda solver, time_limit, **kwargs: solver_command(solver, 0.0, **kwargs)
+        explain_module, "solve_model", lambda model, **options: real(model, **{**options, "time_limit": None})
     )
     scenario = Scenario.from_yaml(default_scenario_path())
     scenario.sites["central"].power_mw["2026-01"] = 0.0
-    explanation = explain(scenario)
+    explanation = explain(scenario, time_limit=0.0)
     assert explanation.result.status is Status.OPTIMAL
     _unexplained_says_so(explanation, "stopped at the time limit (0 s)", "--time-limit")
 
