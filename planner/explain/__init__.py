@@ -14,6 +14,10 @@ among them, so the violations reported are the cheapest of the smallest.
   reported apart. No violation at all means serving it is possible but costs more than the
   unserved penalty.
 
+The limits and their weights are in :mod:`planner.explain.limits`, the elastic LP set beside the
+model's (slack columns, the two stages) in :mod:`planner.explain.relaxation`, and its answer read
+back in the limits' own units and readable row names in :mod:`planner.explain.violations`.
+
 The default scenario serves all its demand; without the central site's first hall it leaves a
 little coding-agent demand unserved in its first months, and the explanation names the site
 whose power is not there yet:

@@ -168,12 +168,12 @@ def relax(
     x = _point(answer, time_limit, blocked)
     least = np.array([problem.violation @ x, problem.shortfall @ x])
     # Among the plans with the smallest violation, the cheapest: ties are broken by cost, not by chance.
-    bound = sp.csr_matrix(np.vstack([problem.violation, problem.shortfall]))
+    bounded = sp.vstack([lp.matrix, sp.csr_matrix(np.vstack([problem.violation, problem.shortfall]))], format="csr")
     tolerances = mip_tolerances(model, mip_gap)
     for room in _ROOM:
         cheapest = replace(
             lp,
-            matrix=sp.vstack([lp.matrix, bound], format="csr"),
+            matrix=bounded,
             upper=upper,
             row_lower=np.concatenate([lp.row_lower, np.full(2, -np.inf)]),
             row_upper=np.concatenate([lp.row_upper, least * (1 + room) + room]),

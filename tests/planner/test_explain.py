@@ -6,13 +6,21 @@ violations can be worked out on paper.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 
+import numpy as np
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
 
 from planner import Scenario, ScenarioError, Status, explain
+from planner.build import build
+from planner.data import ModelData
+from planner.explain import LIMITS
 from planner.result import Result
+from planner.solvers import solve_lp
 from tests.conftest import cloud_fleet, fleet, scenario_dict
+from tests.planner.strategies import rich_scenarios
 
 
 def _explain(**overrides):
@@ -339,3 +347,56 @@ def test_an_unexplained_finding_prints_no_empty_table_of_limits(monkeypatch):
     text = console.export_text()
     assert "unexplained: Cannot explain" in " ".join(text.split())
     assert "Limits that must give way" not in text and "Least-cost plan with these changes" not in text
+
+
+def _overcommitted(data):
+    """The scenario with a commitment on its first owned or leased fleet of twice the power of
+    every site that hosts it: no plan can meet it (None if no site hosts one)."""
+    sites = data.get("sites", {})
+    hosted = [f for site in sites.values() for f in site["fleets"]]
+    if not hosted:
+        return None
+    power = sum(site["power_mw"] for site in sites.values() if hosted[0] in site["fleets"])
+    return {**data, "contracts": {"over": {"fleet": hosted[0], "min_mw": 2 * power}}}
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rich_scenarios())
+def test_the_reported_violations_given_to_their_limits_make_a_plan_exist(data):
+    """Random scenarios of every shape with a commitment no site can hold: each limit that must
+    give way, widened by the reported amount in the LP the scenario builds, gives a feasible LP,
+    checked by a solve of its own; every row reads as its limit, sense and amount say."""
+    data = _overcommitted(data)
+    assume(data is not None)
+    scenario = Scenario.from_dict(data)
+    explanation = explain(scenario, solver="highs")
+    if explanation.finding == "unexplained":  # said why, and named no limit
+        _unexplained_says_so(explanation)
+        return
+    assert explanation.finding == "infeasible"
+    rows = explanation.violations
+    assert len(rows) and (rows["violation"] > 0).all() and (rows["relative"] > 0).all()
+    assert set(rows["family"]) <= {"contract", "power_limit", "supply", "quota", "budget", "category_share"}
+    for family, name in zip(rows["family"], rows["constraint"], strict=True):
+        assert name.startswith(f"{family}[")
+    signed = np.where(rows["sense"] == "at most", 1.0, -1.0)
+    assert rows["relaxed_value"].to_numpy() == pytest.approx(rows["value"] + signed * rows["violation"], rel=1e-9)
+    assert not any("{" in fix or "}" in fix for fix in rows["fix"])
+    earlier = set(rows["family"])
+    for other in explanation.alternatives:
+        assert other.violations.size and not set(other.violations["family"]) & earlier
+        earlier |= set(other.violations["family"])
+    assume(not rows["family"].isin(["category_share"]).any())  # its points are of a served total
+    model = build(ModelData.from_scenario(scenario))
+    lower, upper = model.lp.row_lower.copy(), model.lp.row_upper.copy()
+    for key, chosen in rows.groupby("family"):
+        family = str(key)
+        frame = model.constraints[family].iloc[[model.names(family).index(n) for n in chosen["constraint"]]]
+        at, rhs = frame["row"].to_numpy(), frame["rhs"].to_numpy(dtype=float)
+        # The amount reported, and a millionth of the limit for the slacks too small to report.
+        room = chosen["violation"].to_numpy() / LIMITS[family].to_unit * (1 + 1e-6) + 1e-6 * np.maximum(np.abs(rhs), 1)
+        below = (frame["sense"] == ">=").to_numpy()
+        lower[at] -= np.where(below, room, 0.0)
+        upper[at] += np.where(below, 0.0, room)
+    widened = solve_lp(dataclasses.replace(model.lp, row_lower=lower, row_upper=upper), "highs")
+    assert widened.status is Status.OPTIMAL, widened.said
