@@ -49,7 +49,7 @@ from planner.explain.relaxation import TRY_OTHERS, Relaxation, ResolveFailed, el
 from planner.explain.violations import UNSERVABLE_COLUMNS, VIOLATION_COLUMNS, grouped_violations
 from planner.result import Result, Status
 from planner.scenario import Scenario
-from planner.solve import DEFAULT_MIP_GAP, SolverName, solve_model
+from planner.solve import DEFAULT_MIP_GAP, DEFAULT_SOLVER, SolverName, solve_model
 
 __all__ = [
     "LIMITS",
@@ -122,7 +122,11 @@ class Explanation:
 
 
 def explain(
-    scenario: Scenario, solver: SolverName = "cbc", time_limit: float | None = None, *, mip_gap: float = DEFAULT_MIP_GAP
+    scenario: Scenario,
+    solver: SolverName = DEFAULT_SOLVER,
+    time_limit: float | None = None,
+    *,
+    mip_gap: float = DEFAULT_MIP_GAP,
 ) -> Explanation:
     """Solve ``scenario``; if it has no plan or leaves demand unserved, find the smallest
     violations of its limits that would give it one (or serve the demand).

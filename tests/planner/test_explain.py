@@ -166,7 +166,7 @@ def test_whole_units_are_explained_too():
 
 def test_a_solver_that_does_not_finish_leaves_it_unexplained(monkeypatch):
     monkeypatch.setattr(importlib.import_module("planner.solvers.cbc"), "cbc_path", lambda: None)
-    explanation = _explain(tokens_per_s=[1e4])
+    explanation = explain(Scenario.from_dict(scenario_dict(tokens_per_s=[1e4])), solver="cbc")
     assert explanation.finding == "unexplained"
     assert "ended with status solver_error (the CBC solver was not found" in explanation.message
 
@@ -181,6 +181,22 @@ def test_the_other_way_out_is_offered_too():
     other = explanation.alternatives[0].violations
     assert list(other["constraint"]) == ["power_limit[s,2026-01]"]
     assert other["violation"].iloc[0] == pytest.approx(3.0, rel=1e-6)
+
+
+@pytest.mark.parametrize("solver", ["cbc", "highs"])
+def test_both_solvers_find_the_same_ways_out(solver):
+    # 8 MW committed on a 5 MW site, whole units: lower the commitment by 3 MW, or else give the site 3 MW more.
+    data = scenario_dict(
+        tokens_per_s=[1e4],
+        integer_units=True,
+        sites={"s": {"power_mw": 5.0}},
+        contracts={"big": {"fleet": "a", "min_mw": 8.0}},
+    )
+    explanation = explain(Scenario.from_dict(data), solver=solver)
+    assert explanation.result.solver == solver
+    ways = [explanation.violations, *(other.violations for other in explanation.alternatives)]
+    assert [list(way["constraint"]) for way in ways] == [["contract[big,2026-01]"], ["power_limit[s,2026-01]"]]
+    assert [way["violation"].iloc[0] for way in ways] == pytest.approx([3.0, 3.0], rel=1e-6)
 
 
 def test_unserved_demand_lists_each_limit_that_could_serve_it():
