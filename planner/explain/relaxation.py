@@ -33,7 +33,7 @@ TRY_OTHERS = (
 
 _SLACK_SIGN = {"<=": -1.0, ">=": 1.0}
 """The slack's coefficient in a row of each sense: it lets the row's value pass its limit. The
-limits are one-sided; an equality is definitional and is never relaxed."""
+limits are one-sided (an equality is definitional, never relaxed: a family of them has no sign here)."""
 
 _ROOM = (1e-8, 1e-6, 1e-4)
 """Room (relative and absolute) the cheapest plan has over the smallest violation: round-off
@@ -106,7 +106,7 @@ def elastic(model: Model, serve_demand: bool) -> Elastic:
                 "family": family,
                 "position": np.arange(len(rows)),
                 "row": rows["row"].to_numpy(dtype=np.int64),
-                "sign": rows["sense"].map(_SLACK_SIGN).to_numpy(dtype=float),
+                "sign": [_SLACK_SIGN[sense] for sense in rows["sense"]],
                 "weight": 1.0 / sizes(family, rows, data),
             }
         )
