@@ -340,8 +340,10 @@ def _routes(scenario: Scenario, placements: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for wname, workload in scenario.workloads.items():
         for fname, fleet in scenario.fleets.items():
+            # A workload served whole has one point for both phases: looked up once.
+            whole = None if workload.disaggregate else fleet.service_point(workload, "both")
             for phase in PHASES:
-                point = fleet.service_point(workload, phase if workload.disaggregate else "both")
+                point = whole or fleet.service_point(workload, phase)
                 if point.performance is None:
                     continue
                 perf = point.performance
