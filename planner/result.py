@@ -355,9 +355,9 @@ class Result:
         served = {
             key: {
                 k: float(v)
-                for k, v in allocation.groupby(allocation["fleet"].map(lambda f, key=key: getattr(fleets[f], key)))[
-                    "tokens"
-                ]
+                for k, v in allocation.groupby(
+                    allocation["fleet"].map({f: getattr(fleet, key) for f, fleet in fleets.items()})
+                )["tokens"]
                 .sum()
                 .items()
             }
