@@ -208,7 +208,7 @@ def _point(answer: Solution, time_limit: float | None, blocked: AbstractSet[str]
         return answer.x
     if answer.status is Status.SOLVER_ERROR:
         said = answer.message or answer.said
-        raise ResolveFailed(f"failed in the solver ({said}). {TRY_OTHERS}")
+        raise ResolveFailed(f"failed in the solver ({said}). {TRY_OTHERS} If it persists, report it with the scenario")
     if answer.status is Status.TIME_LIMIT:
         limit = "" if time_limit is None else f" ({time_limit:g} s)"
         raise ResolveFailed(

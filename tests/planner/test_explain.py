@@ -273,7 +273,7 @@ def test_a_scenario_edited_into_an_invalid_one_is_refused_with_the_loaders_probl
 def _unexplained_says_so(explanation, *fragments):
     """An explanation that found none: it says so and what to try, and names no limit."""
     assert explanation.finding == "unexplained"
-    assert explanation.message.startswith("Cannot explain")
+    assert explanation.message.startswith("Cannot explain") and ".." not in explanation.message  # one sentence end
     assert explanation.violations.empty and explanation.unservable.empty
     assert explanation.relaxed_objective_usd is None and explanation.alternatives == []
     for fragment in fragments:
