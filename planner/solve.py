@@ -222,7 +222,7 @@ def _meaning(model: Model, answer, solver: str, time_limit: float | None, mip: b
             return (
                 status,
                 (
-                    f"the solver stopped at the time limit ({time_limit:g} s) before finding any plan; give it more time "
+                    f"the solver stopped at the time limit ({time_limit:g} s) before it found a feasible plan; give it more time "
                     "(--time-limit)"
                 ),
                 False,
