@@ -80,7 +80,8 @@ def _solve_chunk(data: dict, chunk: list[dict[str, Any]], solver: SolverName, wa
 
     A worker process holds the scattered scenario as one object, handed to every task of the
     sweep: the worker made for it (validated once) is kept while chunks bring that same object.
-    Holding ``data`` keeps it alive, so its identity cannot pass to another sweep's scenario.
+    Holding ``data`` keeps it alive, so its identity cannot pass to another sweep's scenario; the
+    thread holds that last scenario and its sessions until it solves a chunk of another sweep.
     """
     held = getattr(_HELD, "worker", None)
     if held is None or held[0] is not data or held[1:3] != (solver, warm):

@@ -32,8 +32,10 @@ def _lp(coefs=(1.0, 1.0), cols=(0, 1), cost=(2.0, 3.0), upper=(9.0, 9.0), row_lo
 
 def test_only_costs_and_bounds_that_differ_are_changes():
     found = changes(_lp(), _lp(cost=(2.0, 5.0), upper=(9.0, 1.0), row_lower=6.0))
+    assert found is not None
     assert (found.cost.tolist(), found.bounds.tolist(), found.row_bounds.tolist()) == ([1], [1], [0])
     same = changes(_lp(), _lp())
+    assert same is not None
     assert (len(same.cost), len(same.bounds), len(same.row_bounds)) == (0, 0, 0)
 
 
@@ -75,6 +77,7 @@ def test_a_changed_cost_or_limit_is_solved_again_warm_in_fewer_iterations_to_the
     assert warm.status is cold.status is Status.OPTIMAL
     assert warm.objective == pytest.approx(cold.objective, rel=1e-9)
     assert warm.objective != pytest.approx(first.objective, rel=1e-9)  # the change moved the optimum
+    assert warm.iterations is not None and cold.iterations is not None
     assert warm.iterations < cold.iterations
 
 
