@@ -38,8 +38,11 @@ RateUnit = Literal["week", "month", "year"]
 
 def to_days(times) -> np.ndarray:
     """Days since 1970-01-01 (floats) of timestamps, dates or date strings."""
-    # format="mixed": strings may differ in form ('2026-07-01' beside '2026-06-30 12:00').
-    index = pd.DatetimeIndex(pd.to_datetime(np.atleast_1d(np.asarray(times, dtype=object)), format="mixed"))
+    if isinstance(times, pd.DatetimeIndex):  # a calendar's start times: nothing to parse
+        index = times
+    else:
+        # format="mixed": strings may differ in form ('2026-07-01' beside '2026-06-30 12:00').
+        index = pd.DatetimeIndex(pd.to_datetime(np.atleast_1d(np.asarray(times, dtype=object)), format="mixed"))
     return np.asarray((index - _EPOCH).total_seconds(), dtype=float) / SECONDS_PER_DAY
 
 

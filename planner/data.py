@@ -228,7 +228,10 @@ def _periods(scenario: Scenario, calendar: pd.PeriodIndex) -> pd.DataFrame:
 
 def _demand(scenario: Scenario, calendar: pd.PeriodIndex, slices: pd.DataFrame, loads: pd.DataFrame) -> pd.DataFrame:
     projected = {key: project(spec, calendar) for key, spec in scenario.demand.items()}
-    frames = []
+    level_of = loads["load_factor"].to_dict()
+    count = len(calendar)
+    t = np.arange(count)
+    blocks: dict[str, list] = {name: [] for name in ("t", "k", "workload", "phase", "tokens_per_s", "tokens", "peak")}
     for name, workload in scenario.workloads.items():
         entry = projected[scenario.demand_key(name)]
         mix = share_values(workload.share, calendar) if workload.share is not None else 1.0
@@ -236,24 +239,28 @@ def _demand(scenario: Scenario, calendar: pd.PeriodIndex, slices: pd.DataFrame, 
         for phase, split in (("prefill", ratio / (1 + ratio)), ("decode", 1 / (1 + ratio))):
             average = entry["tokens_per_s"].to_numpy() * mix * split
             for k, share in zip(slices["k"], slices["hours_share"], strict=True):
-                level = loads.loc[(name, k), "load_factor"]
+                level = level_of[(name, k)]
                 rate = average * level
-                frames.append(
-                    pd.DataFrame(
-                        {
-                            "t": np.arange(len(calendar)),
-                            "k": k,
-                            "workload": name,
-                            "phase": phase,
-                            "tokens_per_s": rate,
-                            "tokens": entry["tokens"].to_numpy() * mix * split * share * level,
-                            "peak_tokens_per_s": rate
-                            if scenario.time_slices
-                            else peak_tokens_per_s(rate, workload.profile),
-                        }
-                    )
-                )
-    return pd.concat(frames, ignore_index=True)
+                blocks["t"].append(t)
+                blocks["k"].append(np.full(count, k))
+                blocks["workload"].append([name] * count)
+                blocks["phase"].append([phase] * count)
+                blocks["tokens_per_s"].append(rate)
+                blocks["tokens"].append(entry["tokens"].to_numpy() * mix * split * share * level)
+                blocks["peak"].append(rate if scenario.time_slices else peak_tokens_per_s(rate, workload.profile))
+    # One table made at the end from whole columns: a table per workload, phase and slice, joined, costs more.
+    joined = {name: np.concatenate(parts) for name, parts in blocks.items()}
+    return pd.DataFrame(
+        {
+            "t": joined["t"].astype(np.int64),
+            "k": joined["k"].astype(np.int64),
+            "workload": joined["workload"],
+            "phase": joined["phase"],
+            "tokens_per_s": joined["tokens_per_s"].astype(float),
+            "tokens": joined["tokens"].astype(float),
+            "peak_tokens_per_s": joined["peak"].astype(float),
+        }
+    )
 
 
 def _slices(scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -343,8 +350,10 @@ def _routes(scenario: Scenario, placements: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for wname, workload in scenario.workloads.items():
         for fname, fleet in scenario.fleets.items():
+            # A workload served whole has one point for both phases: looked up once.
+            whole = None if workload.disaggregate else fleet.service_point(workload, "both")
             for phase in PHASES:
-                point = fleet.service_point(workload, phase if workload.disaggregate else "both")
+                point = whole or fleet.service_point(workload, phase)
                 if point.performance is None:
                     continue
                 perf = point.performance

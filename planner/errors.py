@@ -548,13 +548,12 @@ def yaml_problem(error: yaml.YAMLError, file: Path | None) -> Problem:
     )
 
 
-def duplicate_keys(text: str, file: Path | None = None) -> list[Problem]:
-    """A :class:`Problem` for every key written twice in one mapping of a YAML text.
+def duplicate_keys(root: yaml.Node | None, file: Path | None = None) -> list[Problem]:
+    """A :class:`Problem` for every key written twice in one mapping of a composed YAML text.
 
     YAML loaders keep the last of two equal keys without a word, so a fleet written twice, or
     a figure corrected below the original, silently loses one of them.
     """
-    root = _compose(text)
     problems: list[Problem] = []
     seen_nodes: set[int] = set()
 

@@ -243,13 +243,14 @@ class Result:
         """Read the plan from a solved model: the solver's point ``x`` (one value per LP column)
         and its row duals (``row_dual``, in the sign convention of :mod:`planner.solvers`)."""
         plan = _Plan(model, x, row_dual, model.lp.row_activity(x))
+        draw = _draw(plan)  # read by the energy, power and policy tables
         tables = {
             "demand": _demand(model),
             "builds": _builds(plan),
             "installed": _installed(plan),
             "allocation": _allocation(plan),
-            "power": _power(plan),
-            "energy": _energy(plan),
+            "power": _power(plan, draw),
+            "energy": _energy(plan, draw),
             "expansion": _expansion(plan),
             "slices": _slices(plan),
             "costs": _costs(plan),
@@ -257,7 +258,7 @@ class Result:
             "unserved": _unserved(plan),
             "operating_points": _operating_points(model, plan),
             "transfers": _transfers(plan),
-            "policy": _policy(plan),
+            "policy": _policy(plan, draw),
         }
         return cls(
             status=status,
@@ -354,9 +355,9 @@ class Result:
         served = {
             key: {
                 k: float(v)
-                for k, v in allocation.groupby(allocation["fleet"].map(lambda f, key=key: getattr(fleets[f], key)))[
-                    "tokens"
-                ]
+                for k, v in allocation.groupby(
+                    allocation["fleet"].map({f: getattr(fleet, key) for f, fleet in fleets.items()})
+                )["tokens"]
                 .sum()
                 .items()
             }
@@ -501,21 +502,39 @@ def _label(model: Model | _Plan, frame: pd.DataFrame) -> pd.DataFrame:
     return labelled[["period", *[c for c in labelled.columns if c != "period"]]]
 
 
+def _table(model: Model | _Plan, frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``frame`` as the result table ``name``: its columns in order, ``period`` the label of each
+    position ``t``, rows numbered from 0.
+
+    Built from the columns' arrays in one step: on tables of a few hundred rows, pandas' per-call
+    cost of assigning, dropping and reordering columns is most of the time.
+    """
+    labels = model.data.labels.array
+    t = frame["t"].to_numpy(dtype=np.int64)
+    return pd.DataFrame({c: labels[t] if c == "period" else frame[c].array for c in TABLE_COLUMNS[name]})
+
+
 def _over_slices(frame: pd.DataFrame, keys: list[str], model: Model | _Plan, peak: str | None = None) -> pd.DataFrame:
     """Per-slice rates to a period's average: ``tokens_per_s`` (and other rates) weigh each slice
-    by its share of the hours; ``tokens`` add up; ``peak`` takes the busiest slice."""
-    hours = frame["k"].map(model.data.slices.set_index("k")["hours_share"]).to_numpy()
+    by its share of the hours; ``tokens`` add up; ``peak`` takes the busiest slice.
+
+    Every frame read here has one row per key and slice: with a single slice of all the hours
+    (no ``time_slices``), each row is its own period's figure, read without grouping.
+    """
     rates = [c for c in ("tokens_per_s", "prompt_tokens_per_s", "busy_units") if c in frame]
-    weighted = frame.assign(**{c: frame[c] * hours for c in rates})
     sums = dict.fromkeys([*rates, *(c for c in ("tokens", "usd") if c in frame)], "sum")
     if peak:
         sums[peak] = "max"
+    if len(model.data.slices) == 1:
+        return frame[[*keys, *sums]].reset_index(drop=True)
+    hours = frame["k"].map(model.data.slices.set_index("k")["hours_share"]).to_numpy()
+    weighted = frame.assign(**{c: frame[c] * hours for c in rates})
     return weighted.groupby(keys, sort=False, as_index=False).agg(sums)
 
 
 def _demand(model: Model) -> pd.DataFrame:
     frame = _over_slices(model.data.demand, ["workload", "phase", "t"], model, peak="peak_tokens_per_s")
-    return _label(model, frame)[TABLE_COLUMNS["demand"]].reset_index(drop=True)
+    return _table(model, frame, "demand")
 
 
 def _builds(model: _Plan) -> pd.DataFrame:
@@ -524,13 +543,13 @@ def _builds(model: _Plan) -> pd.DataFrame:
     frame = frame[frame["units"] > 0]
     lead = frame["fleet"].map(model.data.fleets["lead_periods"])
     frame = frame.assign(order_period=(frame["t"] - lead).map(model.data.labels))
-    return _label(model, frame)[TABLE_COLUMNS["builds"]].reset_index(drop=True)
+    return _table(model, frame, "builds")
 
 
 def _installed(model: _Plan) -> pd.DataFrame:
     units = model.variables["units"]
     frame = units[["fleet", "site", "procurement", "t"]].assign(units=_value(model, units))
-    return _label(model, frame)[TABLE_COLUMNS["installed"]].reset_index(drop=True)
+    return _table(model, frame, "installed")
 
 
 def _allocation(model: _Plan) -> pd.DataFrame:
@@ -551,7 +570,7 @@ def _allocation(model: _Plan) -> pd.DataFrame:
         ["workload", "phase", "fleet", "concurrency"]
     ]
     frame = frame.merge(points, on=["workload", "phase", "fleet"], how="left")
-    return _label(model, frame)[TABLE_COLUMNS["allocation"]].reset_index(drop=True)
+    return _table(model, frame, "allocation")
 
 
 def _slices(model: _Plan) -> pd.DataFrame:
@@ -589,7 +608,7 @@ def _slices(model: _Plan) -> pd.DataFrame:
     frame = available.merge(busy, on=["fleet", "site", "t", "k"], how="left").fillna({"peak_busy_units": 0.0})
     frame = frame.merge(data.slices[["k", "slice", "hours_share"]], on="k")
     frame = frame.sort_values(["t", "k", "site", "fleet"], kind="stable").drop(columns=["k"])
-    return _label(model, frame)[TABLE_COLUMNS["slices"]].reset_index(drop=True)
+    return _table(model, frame, "slices")
 
 
 def _draw(model: _Plan) -> pd.DataFrame:
@@ -638,9 +657,9 @@ def _draw(model: _Plan) -> pd.DataFrame:
     )
 
 
-def _energy(model: _Plan) -> pd.DataFrame:
-    frame = _draw(model)
-    return _label(model, frame)[TABLE_COLUMNS["energy"]].reset_index(drop=True)
+def _energy(model: _Plan, draw: pd.DataFrame) -> pd.DataFrame:
+    """Per period, site and owned or leased fleet: ``draw`` (from :func:`_draw`) as a result table."""
+    return _table(model, draw, "energy")
 
 
 def _blocks(model: _Plan) -> pd.DataFrame:
@@ -663,17 +682,18 @@ def _expansion(model: _Plan) -> pd.DataFrame:
         expansion_mw=frame["blocks"] * frame["site"].map(data.expansions["block_mw"]).to_numpy(),
         capital_usd=frame["blocks"] * frame["site"].map(data.expansions["capital_usd_per_year"]).to_numpy() * years,
     )
-    return _label(model, frame)[TABLE_COLUMNS["expansion"]].reset_index(drop=True)
+    return _table(model, frame, "expansion")
 
 
-def _power(model: _Plan) -> pd.DataFrame:
+def _power(model: _Plan, draw: pd.DataFrame) -> pd.DataFrame:
     """Per site and period: power reserved for the units at nameplate (with PUE), which the cap
-    binds, beside the power drawn on average; the cap as given and the MW its blocks add."""
+    binds, beside the power drawn on average (``draw``, from :func:`_draw`); the cap as given and
+    the MW its blocks add."""
     rows = model.constraints["power_limit"]
     pi = _duals(model, rows)
     discount = model.data.periods["discount"].to_numpy()[rows["t"].to_numpy()]
     keys = ["site", "t"]
-    draw = _draw(model).groupby(keys)[["reserved_mw", "drawn_it_mw", "drawn_facility_mw"]].sum()
+    draw = draw.groupby(keys)[["reserved_mw", "drawn_it_mw", "drawn_facility_mw"]].sum()
     blocks = _blocks(model)
     added = pd.Series(
         blocks["blocks"].to_numpy() * blocks["site"].map(model.data.expansions["block_mw"]).to_numpy(),
@@ -687,7 +707,7 @@ def _power(model: _Plan) -> pd.DataFrame:
         expansion_mw=added.reindex(index).fillna(0.0).to_numpy() if len(added) else 0.0,
         marginal_usd_per_mw=-pi * model.money_unit / discount + 0.0,
     )
-    return _label(model, frame)[TABLE_COLUMNS["power"]].reset_index(drop=True)
+    return _table(model, frame, "power")
 
 
 _NUMBERS = (
@@ -713,16 +733,15 @@ the policy table's ``unit`` column itself names a unit."""
 
 def _typed(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Number columns as floats, also in empty tables (where pandas would leave them as objects)."""
-    return {
-        name: table.astype(
-            {
-                c: float
-                for c in table.columns
-                if c != "unit" and c.split("_")[-1] in _NUMBERS and not pd.api.types.is_numeric_dtype(table[c])
-            }
-        )
-        for name, table in tables.items()
-    }
+    typed = {}
+    for name, table in tables.items():
+        untyped = {
+            c: float
+            for c in table.columns
+            if c != "unit" and c.split("_")[-1] in _NUMBERS and not pd.api.types.is_numeric_dtype(table[c])
+        }
+        typed[name] = table.astype(untyped) if untyped else table  # astype copies even when nothing changes
+    return typed
 
 
 def _costs(model: _Plan) -> pd.DataFrame:
@@ -736,7 +755,7 @@ def _costs(model: _Plan) -> pd.DataFrame:
     )
     frame = grid.merge(frame, on=["t", "component"], how="left").fillna({"usd": 0.0})
     frame = frame.assign(discounted_usd=frame["usd"] * model.data.periods["discount"].to_numpy()[frame["t"].to_numpy()])
-    return _label(model, frame)[TABLE_COLUMNS["costs"]].reset_index(drop=True)
+    return _table(model, frame, "costs")
 
 
 def _prices(model: _Plan) -> pd.DataFrame:
@@ -781,7 +800,7 @@ def _prices(model: _Plan) -> pd.DataFrame:
     frame = frame.assign(
         marginal_usd_per_mtok=frame["weighted"] * model.money_unit / (periods["discount"].to_numpy()[t] * mtok) + 0.0
     )
-    return _label(model, frame)[TABLE_COLUMNS["prices"]].reset_index(drop=True)
+    return _table(model, frame, "prices")
 
 
 def _unserved(model: _Plan) -> pd.DataFrame:
@@ -793,7 +812,7 @@ def _unserved(model: _Plan) -> pd.DataFrame:
     )
     frame = _over_slices(frame, ["workload", "phase", "t"], model)
     frame = frame[frame["tokens_per_s"] > 0]
-    return _label(model, frame)[TABLE_COLUMNS["unserved"]].reset_index(drop=True)
+    return _table(model, frame, "unserved")
 
 
 def _operating_points(model: Model, plan: _Plan | None) -> pd.DataFrame:
@@ -829,12 +848,14 @@ def _transfers(model: _Plan) -> pd.DataFrame:
     frame = _over_slices(frame, keys, model)
     moved = (frame["prefill_fleet"] != frame["decode_fleet"]) | (frame["prefill_site"] != frame["decode_site"])
     frame = frame[(frame["prompt_tokens_per_s"] > 0) & moved]
-    return _label(model, frame)[TABLE_COLUMNS["transfers"]].reset_index(drop=True)
+    return _table(model, frame, "transfers")
 
 
-def _policy(model: _Plan) -> pd.DataFrame:
+def _policy(model: _Plan, draw: pd.DataFrame) -> pd.DataFrame:
     """Every policy row (vendor and category shares, contracts, budgets): its limit, the actual
-    value, whether it binds, and what relaxing it by one unit would save (its marginal cost).
+    value, whether it binds, and what relaxing it by one unit would save (its marginal cost);
+    contracts also what their committed power would cost drawn in full (from ``draw``, see
+    :func:`_draw`).
 
     Shares are per percentage point of tokens served, contracts per MW or unit committed, budgets
     per USD (in present value); the others in the period's own dollars.
@@ -883,7 +904,7 @@ def _policy(model: _Plan) -> pd.DataFrame:
                 ],
                 binding=np.abs(pi) > 1e-9,
                 marginal_usd_per_unit=pi * model.money_unit / discount[t] + 0.0,
-                **_full_draw(model, contracts),
+                **_full_draw(model, contracts, draw),
             )
         )
     resilience = model.constraints["resilience_demand"]
@@ -935,38 +956,45 @@ def _policy(model: _Plan) -> pd.DataFrame:
     return labelled.reindex(columns=TABLE_COLUMNS["policy"]).reset_index(drop=True)
 
 
-def _full_draw(model: _Plan, contracts: pd.DataFrame) -> dict[str, np.ndarray]:
+def _full_draw(model: _Plan, contracts: pd.DataFrame, draw: pd.DataFrame) -> dict[str, np.ndarray]:
     """Per contract row: the committed IT MW (units times their average nameplate kW for a
     commitment in units), the period's hours, the electricity price where the covered units stand
     (weighted by their IT power; by placement while none stand), what the committed MW would cost
     drawn at full power all period (committed MW x hours x price, without and with PUE), and what
     the plan pays for the covered fleets' energy (nothing for a lease that includes it)."""
     data = model.data
-    draw = _draw(model)
     fleets_of = data.contracts.drop_duplicates("contract").set_index("contract")["fleets"]
-    measures = data.contracts.set_index(["contract", "t"])["measure"]
+    measures = dict(
+        zip(zip(data.contracts["contract"], data.contracts["t"], strict=True), data.contracts["measure"], strict=True)
+    )
+    # On arrays: one row per contract and period, each picking a few placements out of the draw.
+    fleet, at = draw["fleet"].to_numpy(), draw["t"].to_numpy()
+    it_kw, units, pue = (draw[c].to_numpy(dtype=float) for c in ("it_kw", "units", "pue"))
+    price, energy = draw["price_usd_per_mwh"].to_numpy(dtype=float), draw["energy_usd"].to_numpy(dtype=float)
+    nameplate = draw["fleet"].map(data.fleets["max_power_kw"]).to_numpy(dtype=float)
+    hours_of = data.periods["hours"].to_numpy(dtype=float)
+    covers = {name: np.isin(fleet, list(fleets)) for name, fleets in fleets_of.items()}
     columns: dict[str, list[float]] = {k: [] for k in _FULL_DRAW}
     for name, t, limit in zip(contracts["contract"], contracts["t"], contracts["rhs"], strict=True):
-        covered = draw[draw["fleet"].isin(fleets_of[name]) & (draw["t"] == t)]
-        weight = covered["it_kw"].to_numpy()
+        covered = np.flatnonzero(covers[name] & (at == t))
+        weight = it_kw[covered]
         if weight.sum() <= 0:
             weight = np.ones(len(covered))
-        hours = float(data.periods["hours"].iloc[t])
+        hours = float(hours_of[t])
         if len(covered):
-            price = _weighted(covered["price_usd_per_mwh"].to_numpy(), weight)
-            facility_price = _weighted((covered["price_usd_per_mwh"] * covered["pue"]).to_numpy(), weight)
-            units = covered["units"].sum()
-            nameplate = covered["fleet"].map(data.fleets["max_power_kw"])
-            kw_per_unit = covered["it_kw"].sum() / units if units > 0 else float(nameplate.mean())
+            mean_price = _weighted(price[covered], weight)
+            facility_price = _weighted(price[covered] * pue[covered], weight)
+            in_service = units[covered].sum()
+            kw_per_unit = it_kw[covered].sum() / in_service if in_service > 0 else float(nameplate[covered].mean())
         else:
-            price = facility_price = kw_per_unit = np.nan
+            mean_price = facility_price = kw_per_unit = np.nan
         mw = float(limit) if measures[(name, t)] == "mw" else float(limit) * kw_per_unit / 1000.0
         columns["committed_it_mw"].append(mw)
         columns["hours"].append(hours)
-        columns["electricity_usd_per_mwh"].append(price)
-        columns["full_draw_it_usd"].append(mw * hours * price)
+        columns["electricity_usd_per_mwh"].append(mean_price)
+        columns["full_draw_it_usd"].append(mw * hours * mean_price)
         columns["full_draw_facility_usd"].append(mw * hours * facility_price)
-        columns["plan_energy_usd"].append(float(covered["energy_usd"].sum()))
+        columns["plan_energy_usd"].append(float(energy[covered].sum()))
     return {k: np.array(v, dtype=float) for k, v in columns.items()}
 
 

@@ -558,8 +558,8 @@ class Fleet(_Input):
             return ServicePoint(None, reason=str(exc))
         best = best_point(table, min_speed, max_ttft)
         if best is None:
-            fastest = table.dropna(subset=["tokens_per_s_per_user"])["tokens_per_s_per_user"].max()
-            quickest = table.dropna(subset=["ttft_ms"])["ttft_ms"].min()
+            fastest = table["tokens_per_s_per_user"].max()  # pandas skips the points without the figure
+            quickest = table["ttft_ms"].min()
             return ServicePoint(
                 None,
                 reason=f"no operating point meets the SLO (at best {fastest:.0f} tokens/s per user, {quickest:.0f} ms to first token)",

@@ -55,8 +55,7 @@ def load_yaml_file(path: Path, what: str = "scenario") -> tuple[Any, str]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise refuse(f"the {what} file is not UTF-8 text") from exc
-    data = load_yaml_text(text, path)
-    twice = duplicate_keys(text, path)
+    data, twice = _load(text, path)
     if twice:
         raise ScenarioError(twice)
     return data, text
@@ -71,31 +70,70 @@ def load_yaml_text(text: str, file: Path | None) -> Any:
         If the text is not well-formed YAML, nests deeper than :data:`MAX_DEPTH` or expands to
         more than :data:`MAX_VALUES` values; the problem names the line.
     """
-    where = str(file) if file else None
+    return _load(text, file)[0]
+
+
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+"""The safe loader on libyaml, where PyYAML was built with it (None otherwise)."""
+
+
+def _load(text: str, file: Path | None) -> tuple[Any, list[Problem]]:
+    """The content of ``text`` and a problem for each key written twice in it.
+
+    libyaml reads a scenario some fifty times faster than PyYAML's own reader, and the two build
+    the same data from what both accept. They differ on the rest: libyaml words its complaints
+    differently, and it accepts tabs in plain text and '?' in unquoted text inside brackets,
+    which PyYAML's reader refuses. Such text, and text libyaml refuses, is read again by PyYAML's
+    reader, so that a file is read or refused, with the message and line, as that reader does.
+    """
     try:
-        _check_nesting(text, where)  # the event parser keeps no recursion; the composer does
-        loader = yaml.SafeLoader(text)
-        try:
-            node = loader.get_single_node()
-            if node is None:
-                return None
-            _check_expansion(node, where)
-            return loader.construct_document(node)
-        finally:
-            loader.dispose()
+        if _FAST_LOADER is not None and "\t" not in text:
+            try:
+                read = _read(text, file, _FAST_LOADER)
+            except yaml.YAMLError:
+                read = None
+            if read is not None:
+                return read
+        read = _read(text, file, yaml.SafeLoader)
+        assert read is not None  # PyYAML's reader refuses what it cannot read alike
+        return read
     except yaml.YAMLError as exc:
         raise ScenarioError([yaml_problem(exc, file)]) from exc
 
 
-def _check_nesting(text: str, where: str | None) -> None:
-    depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+def _read(text: str, file: Path | None, loader_class: type) -> tuple[Any, list[Problem]] | None:
+    """The content of ``text`` and its keys written twice, read with ``loader_class``; None when
+    it holds unquoted text with '?' inside brackets (which only libyaml reads)."""
+    where = str(file) if file else None
+    if _check_nesting(text, where, loader_class):  # the event parser keeps no recursion; the composer does
+        return None
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, []
+        _check_expansion(node, where)
+        twice = duplicate_keys(node, file)  # before construction, which merges '<<' keys into the tree
+        return loader.construct_document(node), twice
+    finally:
+        loader.dispose()
+
+
+def _check_nesting(text: str, where: str | None, loader_class: type) -> bool:
+    """Refuse text nested deeper than :data:`MAX_DEPTH`; whether it holds a plain (unquoted)
+    scalar with '?' inside brackets, where PyYAML's own reader ends a scalar at a '?'."""
+    flow: list[bool] = []  # per open collection, whether it is in brackets
+    question = False
+    for event in yaml.parse(text, Loader=loader_class):
         if isinstance(event, _OPEN):
-            depth += 1
-            if depth > MAX_DEPTH:
+            flow.append(bool(event.flow_style))
+            if len(flow) > MAX_DEPTH:
                 raise ScenarioError([_too_deep(where, event.start_mark.line + 1 if event.start_mark else None)])
         elif isinstance(event, _CLOSE):
-            depth -= 1
+            flow.pop()
+        elif isinstance(event, yaml.ScalarEvent) and flow and flow[-1] and not event.style and "?" in event.value:
+            question = True
+    return question
 
 
 def _too_deep(where: str | None, line: int | None) -> Problem:

@@ -125,12 +125,12 @@ class Model:
         self,
         family: str,
         keys: list[str],
-        terms: pd.DataFrame | list[pd.DataFrame],
+        terms: Terms | list[Terms],
         sense: str,
         rhs: pd.DataFrame,
     ) -> pd.DataFrame:
         """Add one row per row of ``rhs`` that has terms: the sum of ``coef * x[col]`` over the
-        ``terms`` (a frame, or a list of frames) sharing its ``keys``, compared by ``sense`` to its
+        ``terms`` (see :func:`terms`, one or a list) sharing its ``keys``, compared by ``sense`` to its
         ``rhs``. Terms whose keys match no row are dropped; repeated columns in a row are summed.
         Returns the family's frame."""
         rows = self.categorized(rhs[[*keys, "rhs"]].reset_index(drop=True))
@@ -138,8 +138,8 @@ class Model:
         pieces = terms if isinstance(terms, list) else [terms]
         located = [(index.locate(piece), piece) for piece in pieces]
         at = np.concatenate([a for a, _ in located]) if located else np.zeros(0, dtype=np.int64)
-        cols = np.concatenate([p["col"].to_numpy(dtype=np.int64) for _, p in located]) if located else at
-        coefs = np.concatenate([p["coef"].to_numpy(dtype=float) for _, p in located]) if located else at * 0.0
+        cols = np.concatenate([p.columns() for _, p in located]) if located else at
+        coefs = np.concatenate([p.coefficients() for _, p in located]) if located else at * 0.0
         inside = at >= 0
         has_terms = np.zeros(len(rows), dtype=bool)
         has_terms[at[inside]] = True
@@ -295,7 +295,7 @@ def lookup(column: pd.Series, table: pd.Series | dict[str, Any]) -> np.ndarray:
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with its categorical columns as plain text."""
     named = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
-    return frame.astype({c: str for c in named}) if named else frame
+    return frame.astype(dict.fromkeys(named, str)) if named else frame
 
 
 def _dtypes(data: ModelData) -> dict[str, pd.CategoricalDtype]:
@@ -329,10 +329,10 @@ def _range_row(family: str, count: int, coefs: np.ndarray, rhs: np.ndarray) -> d
     }
 
 
-def positions(terms: pd.DataFrame, rows: pd.DataFrame, keys: list[str]) -> np.ndarray:
-    """For each entry of ``terms``, the position of the entry of ``rows`` with the same ``keys``
+def positions(entries: pd.DataFrame, rows: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """For each of ``entries``, the position of the entry of ``rows`` with the same ``keys``
     (-1 where there is none)."""
-    return _RowIndex(rows.reset_index(drop=True), keys).locate(terms)
+    return _RowIndex(rows.reset_index(drop=True), keys).locate(Terms(entries, np.ones(1), {}))
 
 
 class _RowIndex:
@@ -362,18 +362,23 @@ class _RowIndex:
         assert width_product < 2.0**62, "row keys too many to code in 64 bits"
         self.index = pd.Index(code)
 
-    def locate(self, terms: pd.DataFrame) -> np.ndarray:
-        code = np.zeros(len(terms), dtype=np.int64)
-        missing = np.zeros(len(terms), dtype=bool)
+    def locate(self, terms: Terms) -> np.ndarray:
+        n = len(terms.frame)
+        code = np.zeros(n, dtype=np.int64)
+        missing = np.zeros(n, dtype=bool)
         for key, coder in zip(self.keys, self.coders, strict=True):
-            column = terms[key]
+            column = terms.key(key)
+            single = np.ndim(column) == 0
+            values = [column] if single else column
             if isinstance(coder, pd.CategoricalDtype):
-                same = column.dtype == coder
-                found = (column.cat.codes if same else pd.Series(pd.Categorical(column, dtype=coder).codes)).to_numpy()
                 width = len(coder.categories)
+                if isinstance(values, pd.Series) and values.dtype == coder:
+                    found = values.cat.codes.to_numpy()
+                else:
+                    found = pd.Categorical(values, dtype=coder).codes
             else:
-                found, width = coder.get_indexer(pd.Index(column)), len(coder)
-            found = found.astype(np.int64)
+                found, width = coder.get_indexer(pd.Index(values)), len(coder)
+            found = np.broadcast_to(np.asarray(found, dtype=np.int64), n)
             missing |= found < 0
             code = code * max(width, 1) + np.maximum(found, 0)
         at = self.index.get_indexer(pd.Index(code))
@@ -404,10 +409,38 @@ def solver_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", lambda c: "__" if c.group() == "_" else f"_{ord(c.group()):x}_", name)
 
 
-def terms(variables: pd.DataFrame, coef: Any = 1.0) -> pd.DataFrame:
-    """A variable frame's entries as row terms: its index columns, ``col`` and ``coef`` (times
-    each entry's ``scale``)."""
-    return variables.assign(coef=np.asarray(coef, dtype=float) * variables["scale"].to_numpy())
+@dataclass(frozen=True)
+class Terms:
+    """Entries of a variable frame as terms of rows: ``coef`` times each entry's ``scale`` on its
+    column, found by its keys, where ``keys`` (arrays, or one value for all) stand in for the
+    frame's own columns (``t`` one period later, the contract a row belongs to, ...)."""
+
+    frame: pd.DataFrame
+    coef: np.ndarray
+    keys: dict[str, Any]
+
+    def key(self, name: str) -> Any:
+        """The values of key ``name`` for each entry (one value, or one per entry)."""
+        return self.keys[name] if name in self.keys else self.frame[name]
+
+    def columns(self) -> np.ndarray:
+        return self.frame["col"].to_numpy(dtype=np.int64)
+
+    def coefficients(self) -> np.ndarray:
+        scale = self.frame["scale"].to_numpy(dtype=float) if "scale" in self.frame else 1.0
+        return np.broadcast_to(self.coef * scale, len(self.frame))
+
+
+def terms(variables: pd.DataFrame, coef: Any = 1.0, **keys: Any) -> Terms:
+    """A variable frame's entries as row terms (see :class:`Terms`): ``coef`` (one value, or one
+    per entry) times each entry's ``scale``; ``keys`` stand in for the frame's own columns.
+
+    >>> frame = pd.DataFrame({"t": [0, 1], "col": [3, 4], "scale": [1.0, 2.0]})
+    >>> shifted = terms(frame, -1.0, t=frame["t"] + 1)
+    >>> shifted.key("t").tolist(), shifted.coefficients().tolist()
+    ([1, 2], [-1.0, -2.0])
+    """
+    return Terms(variables, np.asarray(coef, dtype=float), keys)
 
 
 def periods_frame(data: ModelData) -> pd.DataFrame:

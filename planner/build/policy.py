@@ -17,7 +17,7 @@ def add_budget(model: Model, data: ModelData) -> None:
     """
     builds = model.variables["build"]
     coef = lookup(builds["fleet"], data.fleets["capex_usd"]) / MUSD
-    rows = terms(builds, coef).assign(year=data.periods["year"].to_numpy()[builds["t"].to_numpy()])
+    rows = terms(builds, coef, year=data.periods["year"].to_numpy()[builds["t"].to_numpy()])
     rhs = data.budget.assign(rhs=data.budget["usd"] / MUSD)
     model.add_rows("budget", ["year"], rows, "<=", rhs)
 
@@ -66,10 +66,12 @@ def add_category_share(model: Model, data: ModelData) -> None:
 def _share_rows(model: Model, data: ModelData, family: str, group_of_fleet: pd.Series) -> None:
     limits = data.share_limits[data.share_limits["family"] == family]
     serve = model.variables["serve"]
-    serve = serve.assign(group=lookup(serve["fleet"], group_of_fleet))
     rhs = limits[["group", "limit"]].merge(periods_frame(data), how="cross").assign(rhs=0.0)
     totals = model.variables["served"].merge(rhs, on="t")
-    rows = [terms(serve, serve["hours_share"].to_numpy()), terms(totals, -totals["limit"].to_numpy())]
+    rows = [
+        terms(serve, serve["hours_share"].to_numpy(), group=lookup(serve["fleet"], group_of_fleet)),
+        terms(totals, -totals["limit"].to_numpy()),
+    ]
     model.add_rows(family, ["group", "t"], rows, "<=", rhs)
 
 
@@ -81,13 +83,13 @@ def add_contract(model: Model, data: ModelData) -> None:
     sum_{(f,s) in c} units[f,s,t] >= N[c,t]                 (a commitment in units)
     """
     units = model.variables["units"]
-    frames = [terms(units[:0]).assign(contract="")]
+    frames = []
     for name, measure, fleets in data.contracts.drop_duplicates("contract")[
         ["contract", "measure", "fleets"]
     ].itertuples(index=False):
         covered = units[units["fleet"].isin(fleets)]
         coef = lookup(covered["fleet"], data.fleets["max_power_kw"]) / 1000.0 if measure == "mw" else 1.0
-        frames.append(terms(covered, coef).assign(contract=name))
+        frames.append(terms(covered, coef, contract=name))
     rhs = data.contracts.assign(rhs=data.contracts["minimum"])
     model.add_rows("contract", ["contract", "t"], frames, ">=", rhs)
 
@@ -101,12 +103,13 @@ def add_adoption(model: Model, data: ModelData) -> None:
     """
     adopt = model.variables["adopt"]
     serve = model.variables["serve"]
-    serve = serve.assign(vendor=lookup(serve["fleet"], data.fleets["vendor"]))
-    serve = serve[serve["vendor"].isin(adopt["vendor"])]
+    vendor = pd.Series(lookup(serve["fleet"], data.fleets["vendor"]))
+    adopting = vendor.isin(adopt["vendor"]).to_numpy()
+    serve, adopter = serve[adopting], vendor[adopting].to_numpy()
     total = data.demand.groupby(["t", "k"])["tokens_per_s"].sum() / data.rate_unit
     cap = adopt.merge(periods_frame(data), how="cross").merge(data.slices[["k"]], how="cross")
     bound = total.reindex(list(zip(cap["t"], cap["k"], strict=True))).to_numpy()
-    rows = [terms(serve), terms(cap, -bound)]
+    rows = [terms(serve, vendor=adopter), terms(cap, -bound)]
     model.add_rows("adoption", ["vendor", "t", "k"], rows, "<=", cap[["vendor", "t", "k"]].assign(rhs=0.0))
 
 
@@ -121,14 +124,11 @@ def add_spend_commitment(model: Model, data: ModelData) -> None:
     commitments = data.spend_commitments
     shortfall = model.add_columns("shortfall", commitments)
     spend = model.cost_terms[model.cost_terms["component"].isin(["capital", "fixed_opex", "energy", "rental"])]
-    frames = [shortfall.assign(coef=1.0)]
+    frames = [terms(shortfall)]
     for name, fleets in commitments.drop_duplicates("contract")[["contract", "fleets"]].itertuples(index=False):
         covered = spend[spend["fleet"].isin(fleets)]
-        frames.append(
-            covered.assign(
-                contract=name, year=data.periods["year"].to_numpy()[covered["t"].to_numpy()], coef=covered["usd"] / MUSD
-            )
-        )
+        year = data.periods["year"].to_numpy()[covered["t"].to_numpy(dtype=np.int64)]
+        frames.append(terms(covered, covered["usd"].to_numpy(dtype=float) / MUSD, contract=name, year=year))
     rhs = commitments.assign(rhs=commitments["usd"] / MUSD) if len(commitments) else commitments.assign(rhs=[])
     model.add_rows("spend_commitment", ["contract", "year"], frames, ">=", rhs)
     paid = pd.DataFrame(

@@ -158,10 +158,10 @@ def add_resilience_demand(model: Model, data: ModelData) -> None:
     backup = model.add_columns("backup", candidates.drop(columns=["col", "scale"]))
     # Measured against what is served, not the demand, so that a shortage the plan cannot avoid
     # does not also make the rule impossible.
-    served = pd.concat([serve.assign(vendor=v) for v in vendors], ignore_index=True)
     keys = RESILIENCE_DEMAND_KEYS
-    rows = [terms(backup), terms(served, -rho)]
-    model.add_rows("resilience_demand", keys, rows, ">=", served[keys].drop_duplicates().assign(rhs=0.0))
+    rows = [terms(backup), *(terms(serve, -rho, vendor=v) for v in vendors)]
+    rhs = serve[keys[1:]].drop_duplicates().merge(pd.DataFrame({"vendor": vendors}), how="cross")
+    model.add_rows("resilience_demand", keys, rows, ">=", rhs[keys].assign(rhs=0.0))
 
 
 def add_resilience_capacity(model: Model, data: ModelData) -> None:
@@ -176,10 +176,11 @@ def add_resilience_capacity(model: Model, data: ModelData) -> None:
     backup = model.variables["backup"]
     vendors = sorted(set(data.fleets["vendor"]))
     units = model.variables["units"].merge(data.slices[["k"]], how="cross")
-    others = pd.concat(
-        [units[lookup(units["fleet"], data.fleets["vendor"]) != v].assign(vendor=v) for v in vendors], ignore_index=True
-    )
+    vendor_of = lookup(units["fleet"], data.fleets["vendor"])
+    available = -lookup(units["fleet"], data.fleets["availability"])
     per_unit = data.rate_unit * backup["peak_factor"].to_numpy() / backup["tokens_per_s_per_unit"].to_numpy()
-    rows = [terms(backup, per_unit), terms(others, -lookup(others["fleet"], data.fleets["availability"]))]
+    rows = [terms(backup, per_unit)]
+    rows += [terms(units[vendor_of != v], available[vendor_of != v], vendor=v) for v in vendors]
     keys = RESILIENCE_CAPACITY_KEYS
+    others = pd.concat([units[vendor_of != v][keys[1:]].assign(vendor=v) for v in vendors], ignore_index=True)
     model.add_rows("resilience_capacity", keys, rows, "<=", others[keys].assign(rhs=0.0))

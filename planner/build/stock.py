@@ -25,9 +25,9 @@ def add_stock(model: Model, data: ModelData) -> None:
     life = lookup(builds["fleet"], data.fleets["life_periods"])
     rows = [
         terms(units),
-        terms(units.assign(t=units["t"] + 1), -1.0),
+        terms(units, -1.0, t=units["t"].to_numpy() + 1),
         terms(builds, -1.0),
-        terms(builds.assign(t=builds["t"] + life)),
+        terms(builds, t=builds["t"].to_numpy() + life),
     ]
     existing = units[keys].merge(data.existing, on=keys, how="left").fillna({"units": 0.0})
     previous = existing.assign(t=existing["t"] + 1)[[*keys, "units"]].rename(columns={"units": "before"})
@@ -81,7 +81,7 @@ def add_term_growth(model: Model, data: ModelData) -> None:
     """
     keys = ["fleet", "site", "t"]
     termed = _termed_units(model, data)
-    rows = [terms(termed), terms(termed.assign(t=termed["t"] + 1), -1.0), terms(model.variables["start"], -1.0)]
+    rows = [terms(termed), terms(termed, -1.0, t=termed["t"].to_numpy() + 1), terms(model.variables["start"], -1.0)]
     model.add_rows("term_growth", keys, rows, "<=", termed[keys].assign(rhs=0.0))
 
 
@@ -100,9 +100,9 @@ def add_term_stock(model: Model, data: ModelData) -> None:
     term = lookup(starts["fleet"], data.fleets["term_periods"])
     rows = [
         terms(held),
-        terms(held.assign(t=held["t"] + 1), -1.0),
+        terms(held, -1.0, t=held["t"].to_numpy() + 1),
         terms(starts, -1.0),
-        terms(starts.assign(t=starts["t"] + term)),
+        terms(starts, t=starts["t"].to_numpy() + term),
     ]
     model.add_rows("term_stock", keys, rows, "==", held[keys].assign(rhs=0.0))
 
@@ -131,5 +131,5 @@ def add_expansion(model: Model, data: ModelData) -> None:
     blocks[s,t] - blocks[s,t-1] >= 0
     """
     blocks = model.variables["blocks"]
-    rows = [terms(blocks), terms(blocks.assign(t=blocks["t"] + 1), -1.0)]
+    rows = [terms(blocks), terms(blocks, -1.0, t=blocks["t"].to_numpy() + 1)]
     model.add_rows("expansion", ["site", "t"], rows, ">=", blocks[["site", "t"]].assign(rhs=0.0))

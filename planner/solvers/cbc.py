@@ -10,7 +10,6 @@ string arrays) for the COLUMNS section alone written from Python, and it writes 
 from __future__ import annotations
 
 import io
-import math
 import os
 import re
 import subprocess
@@ -34,9 +33,6 @@ default let a fixed stock of 0.19 units drift by 1e-6 relative)."""
 
 NUMERICAL = ("Stopped on difficulties", "Stopped due to errors", "Status unknown")
 """CBC status lines (their first words) that mean numerical trouble."""
-
-NO_POINT = 1e50
-"""The objective CBC reports when it holds no feasible point (its ``COIN_DBL_MAX``-like marker)."""
 
 MISSING = "the CBC solver was not found: reinstall the project (`make run`) so PuLP brings its CBC binary"
 
@@ -194,11 +190,11 @@ def _read(lp: LinearProgram, text: str, log: str, seconds: float) -> Solution:
         said=said,
         seconds=seconds,
     )
-    reported = re.search(r" - objective value (\S+)", said)
-    if reported is None:
+    if " - objective value " not in said:
         return unreadable
-    if lp.is_mip and (_float(reported.group(1)) >= NO_POINT or "No feasible solution found" in log):
-        return base  # stopped before any feasible point
+    if lp.is_mip and ("no integer solution" in said or "No feasible solution found" in log):
+        # stopped before any whole point: "Stopped on time (no integer solution - continuous used)"
+        return base
     read = _table(table, lp)
     if read is None:
         return unreadable
@@ -208,7 +204,7 @@ def _read(lp: LinearProgram, text: str, log: str, seconds: float) -> Solution:
         x=x,
         row_dual=None if lp.is_mip else row_dual,
         col_dual=None if lp.is_mip else col_dual,
-        objective=lp.objective(x),
+        objective=_objective(said, lp, x),
         gap=cbc_gap(log) if lp.is_mip else None,
     )
 
@@ -247,11 +243,19 @@ def _table(table: str, lp: LinearProgram) -> tuple[np.ndarray, np.ndarray, np.nd
     return x, row_dual, col_dual
 
 
-def _float(text: str) -> float:
+def _objective(said: str, lp: LinearProgram, x: np.ndarray) -> float:
+    """The objective CBC states on its status line (to 8 decimals, offset included), else
+    ``lp.objective(x)``: more precise than the one from its values, which carry 8 significant
+    digits (objective terms that cancel would lose more than the last digits).
+
+    >>> _objective("Optimal - objective value -31.16666667", None, None)
+    -31.16666667
+    """
+    stated = re.search(r" - objective value (\S+)$", said)
     try:
-        return float(text)
+        return float(stated.group(1)) if stated else lp.objective(x)
     except ValueError:
-        return math.nan
+        return lp.objective(x)
 
 
 def _status(said: str) -> Status:

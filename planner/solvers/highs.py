@@ -108,7 +108,8 @@ def loaded(
     model.a_matrix_.num_col_, model.a_matrix_.num_row_ = cols, rows
     model.a_matrix_.start_, model.a_matrix_.index_, model.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
     if lp.is_mip:
-        model.integrality_ = [highspy.HighsVarType(kind) for kind in lp.integer.astype(int).tolist()]
+        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+        model.integrality_ = [kinds[whole] for whole in lp.integer.tolist()]
     if column_names is not None:
         model.col_names_ = column_names
     if row_names is not None:
@@ -159,12 +160,12 @@ def run(
         highs.setOptionValue(name, value)
     started = time.perf_counter()
     highs.run()
-    said = highs.getModelStatus().name
+    said = word = highs.getModelStatus().name
     iterations = _iterations(highs)
-    if said == "kUnboundedOrInfeasible":
-        said, more = _decided(highs)
-        iterations += more
-    return _read(highs, lp, said, iterations, time.perf_counter() - started)
+    if word == "kUnboundedOrInfeasible":
+        word, how, more = _decided(highs)
+        said, iterations = f"{said}; {how}: {word}", iterations + more
+    return _read(highs, lp, word, said, iterations, time.perf_counter() - started)
 
 
 def _iterations(highs: Any) -> int:
@@ -173,18 +174,18 @@ def _iterations(highs: Any) -> int:
     return sum(max(0, int(count)) for count in counts)
 
 
-def _decided(highs: Any) -> tuple[str, int]:
-    """Whether a model HiGHS found infeasible or unbounded is the one or the other: solved again
-    without presolve (which is what cannot tell them apart), then, if still undecided, with a
-    zero cost (feasible then means unbounded). Options and costs are restored afterwards."""
+def _decided(highs: Any) -> tuple[str, str, int]:
+    """Whether a model HiGHS found infeasible or unbounded is the one or the other, as
+    ``(model status, how it was found, iterations)``: solved again without presolve (which is
+    what cannot tell them apart), then, if still undecided, with a zero cost (feasible then
+    means unbounded). Options and costs are restored afterwards."""
     highs.setOptionValue("presolve", "off")
     try:
         highs.run()
-        said, iterations = highs.getModelStatus().name, _iterations(highs)
-        if said != "kUnboundedOrInfeasible":
-            return said, iterations
-        lp = highs.getLp()
-        costs = np.asarray(lp.col_cost_, dtype=float)
+        word, iterations = highs.getModelStatus().name, _iterations(highs)
+        if word != "kUnboundedOrInfeasible":
+            return word, "without presolve", iterations
+        costs = np.asarray(highs.getLp().col_cost_, dtype=float)
         everything = np.arange(len(costs), dtype=np.int32)
         highs.changeColsCost(len(costs), everything, np.zeros_like(costs))
         try:
@@ -192,16 +193,16 @@ def _decided(highs: Any) -> tuple[str, int]:
             found, iterations = highs.getModelStatus().name, iterations + _iterations(highs)
         finally:
             highs.changeColsCost(len(costs), everything, costs)
-        if found == "kOptimal":
-            return "kUnbounded", iterations
-        return ("kInfeasible" if found == "kInfeasible" else found), iterations
+        decided = {"kOptimal": "kUnbounded", "kInfeasible": "kInfeasible"}.get(found, "kUnboundedOrInfeasible")
+        return decided, f"with a zero cost {found}", iterations
     finally:
         highs.setOptionValue("presolve", "choose")
 
 
-def _read(highs: Any, lp: LinearProgram, said: str, iterations: int, seconds: float) -> Solution:
-    """HiGHS's answer as a :class:`Solution` (before a MIP is priced)."""
-    status = _status(said, lp)
+def _read(highs: Any, lp: LinearProgram, word: str, said: str, iterations: int, seconds: float) -> Solution:
+    """HiGHS's answer, its model status ``word`` (``said`` in full), as a :class:`Solution`
+    (before a MIP is priced)."""
+    status = _status(word, lp)
     base = Solution(status, said=said, seconds=seconds, iterations=iterations)
     if status is Status.SOLVER_ERROR:
         return replace(base, message=f"HiGHS could not take or hold the model ({said})")

@@ -277,3 +277,18 @@ def test_disaggregated_pairs_that_join_alike_are_planned_apart(make_scenario):
     result = solve(make_scenario(fleets=fleets, workloads={"w": {"disaggregate": True}}))
     assert result.status.value == "optimal"
     assert result.objective_usd == pytest.approx(10_000 + 7_440)
+
+
+def test_the_model_as_a_pulp_problem_solves_to_the_plans_objective(default_model):
+    """For notebook users who want PuLP: the same LP, readable names made solver-safe."""
+    import pulp
+
+    from planner.solve import solve_model
+    from planner.solvers import cbc_path
+
+    problem = default_model.to_pulp()
+    assert problem.get_constraint_by_name(build_module.solver_name("power_limit[west,2026-01]")) is not None
+    problem.solve(pulp.COIN_CMD(path=cbc_path(), msg=False))
+    assert pulp.LpStatus[problem.status] == "Optimal"
+    plan = solve_model(default_model)
+    assert pulp.value(problem.objective) * default_model.money_unit == pytest.approx(plan.objective_usd, rel=1e-7)

@@ -130,3 +130,49 @@ def test_an_anchor_used_inside_itself_is_refused():
 def test_nesting_up_to_the_bound_is_read():
     assert load_yaml_text("[" * 64 + "]" * 64, None) is not None
     assert "nested more than 64 levels" in _problem(lambda: load_yaml_text("[" * 65 + "]" * 65, None))
+
+
+CORPUS = sorted((Path(__file__).parent / "bad_inputs").rglob("*.yaml"))
+EXAMPLES = sorted((Path(__file__).parents[2] / "planner" / "examples").glob("*.yaml"))
+
+
+def _outcome(path: Path) -> object:
+    try:
+        return yamlio.load_yaml_file(path)
+    except ScenarioError as exc:
+        return [str(problem) for problem in exc.problems]
+
+
+@pytest.mark.skipif(yamlio._FAST_LOADER is None, reason="PyYAML is built without libyaml here")
+@pytest.mark.parametrize("path", CORPUS + EXAMPLES, ids=lambda path: path.name)
+def test_libyaml_reads_and_refuses_every_file_as_pyyaml_does(path, monkeypatch):
+    fast = _outcome(path)
+    monkeypatch.setattr(yamlio, "_FAST_LOADER", None)
+    assert fast == _outcome(path)
+
+
+@pytest.mark.skipif(yamlio._FAST_LOADER is None, reason="PyYAML is built without libyaml here")
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("a: x\ty\n", "found character '\\t' that cannot start any token; indent with spaces, not tabs"),
+        ("a:\tb\n", "found character '\\t' that cannot start any token; indent with spaces, not tabs"),
+        ("fleets: [h100?, b200]\n", "expected ',' or ']', but got '?'"),
+        ("a: {b?: 1}\n", "expected ',' or '}', but got '?'"),
+    ],
+)
+def test_what_only_libyaml_accepts_is_refused_as_before(text, said):
+    """libyaml takes tabs in plain text and '?' in unquoted text in brackets; PyYAML's reader,
+    whose verdicts users have always had, does not."""
+    assert yaml.load(text, Loader=yamlio._FAST_LOADER) is not None  # what makes the case
+    assert said in _problem(lambda: load_yaml_text(text, None))
+
+
+def test_a_question_mark_in_block_text_or_quotes_is_read():
+    assert load_yaml_text("a: what?\nb: ['x?', \"y?\"]\n", None) == {"a": "what?", "b": ["x?", "y?"]}
+
+
+def test_keys_written_twice_are_found_before_merge_keys_are_expanded(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("base: &b {x: 1}\nfleet:\n  <<: *b\n  y: 2\n  y: 3\n")
+    assert "fleet.y: written twice (also on line 4)" in _problem(lambda: yamlio.load_yaml_file(path))
