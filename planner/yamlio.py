@@ -121,10 +121,10 @@ def _read(text: str, file: Path | None, loader_class: type) -> tuple[Any, list[P
 
 
 def _check_nesting(text: str, where: str | None, loader_class: type) -> bool:
-    """Refuse text nested deeper than :data:`MAX_DEPTH`; whether it holds a plain (unquoted)
-    scalar with '?' inside brackets, where PyYAML's own reader ends a scalar at a '?'."""
+    """Refuse text nested deeper than :data:`MAX_DEPTH`; True, as soon as it is met, for a plain
+    (unquoted) scalar with '?' inside brackets, where PyYAML's own reader ends a scalar at a '?'
+    (and so refuses the text there, before any deeper nesting further on)."""
     flow: list[bool] = []  # per open collection, whether it is in brackets
-    question = False
     for event in yaml.parse(text, Loader=loader_class):
         if isinstance(event, _OPEN):
             flow.append(bool(event.flow_style))
@@ -133,8 +133,8 @@ def _check_nesting(text: str, where: str | None, loader_class: type) -> bool:
         elif isinstance(event, _CLOSE):
             flow.pop()
         elif isinstance(event, yaml.ScalarEvent) and flow and flow[-1] and not event.style and "?" in event.value:
-            question = True
-    return question
+            return True
+    return False
 
 
 def _too_deep(where: str | None, line: int | None) -> Problem:
