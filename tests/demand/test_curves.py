@@ -505,3 +505,14 @@ def test_project_rate_by_hand():
     frame = project(spec, planning_periods("2028-01", 2, "month"))
     assert list(frame["period"]) == ["2028-01", "2028-02"]
     assert list(frame["tokens_per_s"]) == pytest.approx([1e6, 1e6], rel=1e-15)
+
+
+def test_a_calendar_s_start_times_give_the_days_their_labels_give():
+    from demand import planning_periods
+    from demand.curves import to_days
+
+    for length in ("month", "quarter"):
+        periods = planning_periods("2026-01", 30, length)
+        as_text = [str(day.date()) for day in periods.start_time]
+        assert to_days(periods.start_time).tolist() == to_days(as_text).tolist()
+    assert to_days(planning_periods("1970-01", 2, "month").start_time).tolist() == [0.0, 31.0]

@@ -86,3 +86,31 @@ def test_wafer_scale_meets_a_latency_target_gpus_cannot():
 def test_a_model_that_does_not_fit_is_reported():
     with pytest.raises(DoesNotFitError, match="per replica"):
         operating_points("groq-rack", "deepseek-v3", "fp16")
+
+
+_FIGURES = ["prefill_tokens_per_s", "decode_tokens_per_s", "tokens_per_s_per_user", "ttft_ms"]
+
+
+@pytest.mark.parametrize("system", sorted(load_catalog()))
+@pytest.mark.parametrize(("speed", "ttft"), [(0, math.inf), (15, 1000), (30, 500), (100, 2000), (400, 300)])
+def test_the_point_chosen_is_the_fastest_complete_point_meeting_the_target(system, speed, ttft):
+    """Read off the table by hand: among points with every figure, meeting both limits, the first
+    with the most decode throughput."""
+    try:
+        table = operating_points(system, "llama-3.1-70b")
+    except DoesNotFitError:
+        pytest.skip("the model does not fit this system")
+    candidates = [
+        i
+        for i, row in enumerate(table[_FIGURES].itertuples(index=False))
+        if not any(value is None or math.isnan(value) for value in row)
+        and row.tokens_per_s_per_user >= speed
+        and row.ttft_ms <= ttft
+    ]
+    point = best_point(table, speed, ttft)
+    if not candidates:
+        assert point is None
+        return
+    best = max(candidates, key=lambda i: (table["decode_tokens_per_s"].iloc[i], -i))
+    assert point is not None and point.name == table.index[best]
+    assert point.equals(table.iloc[best])

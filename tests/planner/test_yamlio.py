@@ -159,6 +159,8 @@ def test_libyaml_reads_and_refuses_every_file_as_pyyaml_does(path, monkeypatch):
         ("a:\tb\n", "found character '\\t' that cannot start any token; indent with spaces, not tabs"),
         ("fleets: [h100?, b200]\n", "expected ',' or ']', but got '?'"),
         ("a: {b?: 1}\n", "expected ',' or '}', but got '?'"),
+        # refused at the '?', before the nesting beyond the bound further on
+        ("a: [b?, " + "[" * 70 + "]" * 70 + "]\n", "expected ',' or ']', but got '?'"),
     ],
 )
 def test_what_only_libyaml_accepts_is_refused_as_before(text, said):
