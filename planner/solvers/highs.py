@@ -70,15 +70,25 @@ def _flush_c_streams() -> None:
         ctypes.CDLL(None).fflush(None)
 
 
+FEASIBILITY_TOLERANCES = {"primal_feasibility_tolerance": 1e-9, "dual_feasibility_tolerance": 1e-9}
+"""HiGHS's feasibility tolerances, as CBC's (:data:`planner.solvers.cbc.CBC_OPTIONS`), a hundred
+times tighter than its default 1e-7: a workload's demand in a month can be that small in the LP's
+rate unit next to a large one's, and HiGHS left it neither served nor reported unserved."""
+
+
 def new_highs(log: bool = False) -> Any:
-    """A ``Highs`` object, silent unless ``log`` (then its log goes to the standard output)."""
+    """A ``Highs`` object, silent unless ``log`` (then its log goes to the standard output), with
+    the planner's feasibility tolerances."""
     import highspy
 
     if log:
-        return highspy.Highs()
-    with stdout_silenced():
         highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    else:
+        with stdout_silenced():
+            highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+    for name, value in FEASIBILITY_TOLERANCES.items():
+        highs.setOptionValue(name, value)
     return highs
 
 

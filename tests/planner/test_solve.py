@@ -214,22 +214,28 @@ args = sys.argv[1:]
 done = subprocess.run([{cbc!r}, *args], capture_output=True, text=True)
 if "-quit" in args:
     print(done.stdout)
-elif "-solution" in args:
+elif "-solution" in args and ("-solve" in args or {every!r}):
+    # The MIP's answer (or, with every=True, any answer); the LP that prices a MIP's plan is
+    # left as CBC wrote it.
     print({log!r})
     path = args[args.index("-solution") + 1]
     with open(path) as f:
         lines = f.read().splitlines()
+    if {zeroed!r}:  # every value and dual 0: what a simplex stopped at once may leave
+        lines[1:] = [" ".join([*line.split()[:-2], "0", "0"]) for line in lines[1:]]
     with open(path, "w") as f:
         f.write("\\n".join([{line!r}, *lines[1:]]) + "\\n")
 """
 
 
-def _relabelled_cbc(monkeypatch, folder, line, log=""):
+def _relabelled_cbc(monkeypatch, folder, line, log="", zeroed=False):
     """CBC itself, whose plan is then labelled as stopped by the time limit (status ``line``, ``log``):
-    a time-limited CBC that found a feasible plan, made deterministic."""
+    a time-limited CBC that found a feasible plan, made deterministic; ``zeroed``: one whose
+    values are all zero, as a simplex stopped before any feasible point may leave them."""
     real = cbc_module.cbc_path()
     fake = folder / "cbc"
-    fake.write_text(RELABELLED_CBC.format(python=sys.executable, cbc=real, line=line, log=log), encoding="utf-8")
+    script = RELABELLED_CBC.format(python=sys.executable, cbc=real, line=line, log=log, every=zeroed, zeroed=zeroed)
+    fake.write_text(script, encoding="utf-8")
     fake.chmod(0o755)
     monkeypatch.setattr(cbc_module, "cbc_path", lambda: str(fake))
 
@@ -240,7 +246,6 @@ def _relabelled_cbc(monkeypatch, folder, line, log=""):
         ("Stopped on difficulties - objective value 0", None, Status.NUMERICAL_TROUBLE),
         ("Stopped due to errors - objective value 0", None, Status.NUMERICAL_TROUBLE),
         ("Stopped on difficulties - objective value 0", 5.0, Status.NUMERICAL_TROUBLE),  # not the time limit
-        ("Stopped on time - objective value 0", 5.0, Status.TIME_LIMIT),
         ("Stopped on time", 5.0, Status.SOLVER_ERROR),  # a solution file cut short: CBC crashed writing it
         ("Infeasible - objective value 0", None, Status.INFEASIBLE),
     ],
@@ -500,14 +505,16 @@ def test_whole_units_round_purchases_up_and_price_from_the_fixed_lp(make_scenari
     assert relaxed.builds["units"].to_list() == pytest.approx([10.5])
 
 
-def test_a_vendor_loss_rule_adds_the_expected_capacity(make_scenario):
+@pytest.mark.parametrize("solver", ["cbc", "highs"])
+def test_a_vendor_loss_rule_adds_the_expected_capacity(make_scenario, solver):
     """Without the rule all ten units would be vendor A's (cheaper). Covering half the demand
     without either vendor needs five units of each: they serve together (5 x $1,244 + 5 x $1,744,
     instead of $12,440). Relaxing the rule by a percentage point lets 0.1 unit move from B to A,
-    saving $50: its marginal cost. (Tightening it would cost $150, 0.1 more unit of each: the
-    optimum sits on a kink, and the dual reports the saving side.)"""
+    saving $50. Tightening it would cost $150, 0.1 more unit of each: the optimum sits on a kink,
+    and the reported marginal cost is a dual between the two slopes (CBC reports the saving side,
+    HiGHS the other)."""
     fleets = {"a": fleet(6_000, vendor="A"), "b": fleet(12_000, vendor="B")}
-    result = solve(make_scenario(fleets=fleets, policy={"vendor_loss_coverage": 0.5}))
+    result = solve(make_scenario(fleets=fleets, policy={"vendor_loss_coverage": 0.5}), solver=solver)
     installed = result.installed.set_index("fleet")["units"]
     assert installed.to_dict() == pytest.approx({"a": 5, "b": 5})
     assert result.objective_usd == pytest.approx(
@@ -515,7 +522,8 @@ def test_a_vendor_loss_rule_adds_the_expected_capacity(make_scenario):
     )
     rows = result.policy[result.policy["policy"] == "vendor_loss"].set_index("subject")
     assert rows["binding"].astype(bool).any()
-    assert rows["marginal_usd_per_unit"].sum() == pytest.approx(50)
+    # Any value between the two one-sided slopes is a dual of the kink; solvers pick one.
+    assert 50 - 1e-6 <= rows["marginal_usd_per_unit"].sum() <= 150 + 1e-6
     tighter = solve(make_scenario(fleets=fleets, policy={"vendor_loss_coverage": 0.51}))
     looser = solve(make_scenario(fleets=fleets, policy={"vendor_loss_coverage": 0.49}))
     assert (tighter.objective_usd - result.objective_usd, result.objective_usd - looser.objective_usd) == pytest.approx(
@@ -743,15 +751,35 @@ def test_mip_tolerances_are_the_gap_asked_and_a_cent():
     assert tolerances.absolute_gap == tolerances.min_improvement == pytest.approx(0.01 / 1000)
 
 
-def test_the_tolerances_reach_both_solvers():
-    from planner.solve import MipTolerances, _solver
+def build_money_unit(scenario: Scenario) -> float:
+    from planner.build import build
+    from planner.data import ModelData
 
-    tolerances = MipTolerances(relative_gap=0.002, absolute_gap=0.0075, min_improvement=0.0075)
-    cbc = _solver("cbc", False)[0](None, tolerances)
-    assert cbc.optionsDict["gapRel"] == 0.002 and cbc.optionsDict["gapAbs"] == 0.0075
-    assert "increment 0.0075" in cbc.options
-    highs = _solver("highs", False)[0](None, tolerances)
-    assert (highs.gapRel, highs.gapAbs) == (0.002, 0.0075)
+    return build(ModelData.from_scenario(scenario)).money_unit
+
+
+def test_the_tolerances_reach_both_solvers(monkeypatch):
+    from pathlib import Path
+
+    from planner.solvers import Tolerances
+    from planner.solvers import highs as highs_module
+
+    tolerances = Tolerances(relative_gap=0.002, absolute_gap=0.0075, min_improvement=0.0075)
+    line = cbc_module.command("cbc", Path("m.mps"), Path("m.sol"), mip=True, tolerances=tolerances)
+    assert [line[line.index(flag) + 1] for flag in ("-ratio", "-allow", "-increment")] == ["0.002", "0.0075", "0.0075"]
+    seen = {}
+    real_run = highs_module.run
+
+    def run(highs, lp, **kwargs):
+        answer = real_run(highs, lp, **kwargs)
+        if lp.is_mip:  # the whole-unit solve, not the LP that prices its plan
+            seen.update({name: highs.getOptionValue(name)[1] for name in ("mip_rel_gap", "mip_abs_gap")})
+        return answer
+
+    monkeypatch.setattr(highs_module, "run", run)
+    solve(_gpu_allocation(), solver="highs", mip_gap=0.002)
+    assert seen["mip_rel_gap"] == 0.002
+    assert seen["mip_abs_gap"] == pytest.approx(0.01 / build_money_unit(_gpu_allocation()))
 
 
 @pytest.mark.parametrize("solver", ["cbc", "highs"])
@@ -910,7 +938,7 @@ def test_a_growth_curve_from_zero_says_how_to_give_a_workload_no_demand():
 def test_values_a_time_limit_left_that_break_rows_are_no_plan(make_scenario, monkeypatch, tmp_path):
     """A CBC stopped on time with every value at zero: nothing served, nothing reported unserved,
     so the demand rows are broken and no plan is shown, status time_limit."""
-    _fake_cbc(monkeypatch, tmp_path, "Stopped on time - objective value 0")
+    _relabelled_cbc(monkeypatch, tmp_path, "Stopped on time - objective value 0", zeroed=True)
     result = solve(make_scenario(), solver="cbc", time_limit=5.0)
     assert result.status is Status.TIME_LIMIT and not result.has_plan and result.gap is None
     assert "before it found a feasible plan" in result.message and "demand_balance[w,prefill,2026-01]" in result.message
