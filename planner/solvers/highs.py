@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from planner.lp import LinearProgram
 from planner.solvers.solution import Solution, Tolerances, finish, given
@@ -310,6 +311,30 @@ class HighsSession:
         self.lp = replace(self.lp, row_lower=new_lower, row_upper=new_upper)
         for highs in self._objects():
             highs.changeRowsBounds(len(rows), rows, new_lower[rows], new_upper[rows])
+
+    def set_coefficients(self, matrix: sp.csr_matrix) -> None:
+        """The matrix ``matrix``, of the held matrix's sparsity pattern, with some coefficients
+        changed (a site's PUE, a fleet's capital cost in a budget row): only those are changed
+        in HiGHS, which keeps its basis.
+
+        Raises
+        ------
+        ValueError
+            If ``matrix`` has another shape or pattern.
+        """
+        held = self.lp.matrix
+        if (
+            matrix.shape != held.shape
+            or not np.array_equal(matrix.indptr, held.indptr)
+            or not np.array_equal(matrix.indices, held.indices)
+        ):
+            raise ValueError("set_coefficients changes values only: the matrix has another pattern")
+        changed = np.flatnonzero(matrix.data != held.data)
+        rows = np.repeat(np.arange(held.shape[0]), np.diff(held.indptr))[changed]
+        for highs in self._objects():
+            for row, col, value in zip(rows, matrix.indices[changed], matrix.data[changed], strict=True):
+                highs.changeCoeff(int(row), int(col), float(value))
+        self.lp = replace(self.lp, matrix=matrix)
 
     def solve(
         self, time_limit: float | None = None, tolerances: Tolerances | None = None, node_limit: int | None = None

@@ -1,11 +1,11 @@
 """Warm re-solves: a sweep's worker keeps one LP in HiGHS while its runs change only costs and bounds.
 
 Each run's model is built in full, then compared with the LPs the worker's sessions hold. When the
-matrix (its sparsity pattern and every coefficient), the integrality and the objective's offset
-are those of a session's LP, only the costs, column bounds and row bounds that differ are changed
-in that session and the run is solved again from its last basis; otherwise (a new fleet, another
-horizon, a changed coefficient such as a site's PUE, or a fleet's capital cost where a budget
-counts it, whole units switched on) a new session is started. The
+matrix's sparsity pattern, the integrality and the objective's offset are those of a session's LP,
+only the coefficients (a site's PUE, a fleet's capital cost where a budget counts it), costs,
+column bounds and row bounds that differ are changed in that session and the run is solved again
+from its last basis; otherwise (a new fleet, another horizon, whole units switched on) a new
+session is started. The
 comparison needs no rule per swept path, so it cannot go stale as the model changes. A cost
 vector scaled by another money unit (the power of ten nearest the median cost) simply differs in
 every entry; the results are read with the run's own model.
@@ -44,38 +44,36 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Changes:
     """What differs between two LPs of one structure: the indices of the columns whose cost
-    differs, of the columns whose lower or upper bound differs, and of the rows whose bounds do."""
+    differs, of the columns whose lower or upper bound differs, of the rows whose bounds do, and
+    of the matrix's stored coefficients that do."""
 
     cost: np.ndarray
     bounds: np.ndarray
     row_bounds: np.ndarray
+    coefficients: np.ndarray
 
 
 def changes(held: LinearProgram, new: LinearProgram) -> Changes | None:
-    """What turns ``held`` into ``new`` when only costs and bounds differ; None when the structure
-    differs (shape, matrix pattern or coefficients, integrality or objective offset)."""
+    """What turns ``held`` into ``new`` when only coefficients, costs and bounds differ; None when
+    the structure differs (shape, matrix pattern, integrality or objective offset)."""
     if (
         held.shape != new.shape
         or held.offset != new.offset
         or not np.array_equal(held.integer, new.integer)
-        or not _same_matrix(held, new)
+        or not _same_pattern(held, new)
     ):
         return None
     return Changes(
         cost=np.flatnonzero(held.cost != new.cost),
         bounds=np.flatnonzero((held.lower != new.lower) | (held.upper != new.upper)),
         row_bounds=np.flatnonzero((held.row_lower != new.row_lower) | (held.row_upper != new.row_upper)),
+        coefficients=np.flatnonzero(held.matrix.data != new.matrix.data),
     )
 
 
-def _same_matrix(held: LinearProgram, new: LinearProgram) -> bool:
+def _same_pattern(held: LinearProgram, new: LinearProgram) -> bool:
     a, b = held.matrix, new.matrix
-    return (
-        a.nnz == b.nnz
-        and np.array_equal(a.indptr, b.indptr)
-        and np.array_equal(a.indices, b.indices)
-        and np.array_equal(a.data, b.data)
-    )
+    return a.nnz == b.nnz and np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
 
 
 KEPT_SESSIONS = 2
@@ -130,17 +128,19 @@ class WarmSessions:
 
 
 def structure(lp: LinearProgram) -> bytes:
-    """A digest of what a session cannot change: the shape, the matrix (pattern and coefficients),
-    the integrality and the objective's offset."""
+    """A digest of what a session cannot change: the shape, the matrix's pattern, the integrality
+    and the objective's offset."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(np.array([*lp.shape, lp.nonzeros, lp.offset], dtype=float).tobytes())
-    for part in (lp.matrix.indptr, lp.matrix.indices, lp.matrix.data, lp.integer):
+    for part in (lp.matrix.indptr, lp.matrix.indices, lp.integer):
         digest.update(np.ascontiguousarray(part).tobytes())
     return digest.digest()
 
 
 def apply(session: HighsSession, lp: LinearProgram, found: Changes) -> None:
     """Make ``session`` hold ``lp`` by the changes ``found`` (from :func:`changes`)."""
+    if len(found.coefficients):
+        session.set_coefficients(lp.matrix)
     if len(found.cost):
         session.set_costs(found.cost, lp.cost[found.cost])
     if len(found.bounds):

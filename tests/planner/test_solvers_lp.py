@@ -453,3 +453,20 @@ def test_importing_the_solvers_loads_no_highspy():
     code = "import sys, planner.solvers; print('highspy' in sys.modules, 'pulp' in sys.modules)"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert run.stdout.split() == ["False", "False"]
+
+
+def test_a_warm_session_takes_a_changed_coefficient_of_the_same_pattern():
+    """r1 reads 2x <= 4 instead of x <= 4: x takes 2, and the other 4 come from y and z with
+    y = z + 1 (y = 2.5, z = 1.5): 10 + 2 + 5 + 4.5 - 2 = 19.5, as a cold solve of that LP gives."""
+    lp = hand_lp()
+    session = HighsSession(lp)
+    assert session.solve().objective == pytest.approx(16.5)
+    matrix = lp.matrix.copy()
+    matrix[1, 0] = 2.0
+    session.set_coefficients(matrix)
+    warm = session.solve()
+    cold = solve_lp(replace(lp, matrix=matrix), "highs")
+    assert warm.objective == pytest.approx(19.5) and cold.objective == pytest.approx(19.5)
+    assert warm.x.tolist() == pytest.approx(cold.x.tolist())
+    with pytest.raises(ValueError, match="another pattern"):
+        session.set_coefficients(matrix[:, :4])

@@ -36,13 +36,17 @@ def test_only_costs_and_bounds_that_differ_are_changes():
     assert (found.cost.tolist(), found.bounds.tolist(), found.row_bounds.tolist()) == ([1], [1], [0])
     same = changes(_lp(), _lp())
     assert same is not None
-    assert (len(same.cost), len(same.bounds), len(same.row_bounds)) == (0, 0, 0)
+    assert (len(same.cost), len(same.bounds), len(same.row_bounds), len(same.coefficients)) == (0, 0, 0, 0)
+
+
+def test_a_changed_coefficient_of_the_same_pattern_is_a_change():
+    found = changes(_lp(), _lp(coefs=(1.0, 2.0)))
+    assert found is not None and found.coefficients.tolist() == [1]
 
 
 @pytest.mark.parametrize(
     "other",
     [
-        _lp(coefs=(1.0, 2.0)),  # a changed coefficient
         _lp(coefs=(1.0,), cols=(0,)),  # another sparsity pattern
         _lp(integer=np.array([True, False])),  # a whole-unit column
     ],
@@ -65,6 +69,7 @@ def _model(scenario, values):
     [
         {"sites.west.electricity_price_usd_per_mwh": 120.0},  # a cost: the energy bill of every fleet at west
         {"fleets.trn2.quota_units": 150.0},  # a limit: 150 instances instead of 3,000, a row bound
+        {"sites.west.pue": 1.25},  # a coefficient: the power rows of every fleet at west
     ],
 )
 def test_a_changed_cost_or_limit_is_solved_again_warm_in_fewer_iterations_to_the_same_optimum(scenario, values):
@@ -85,5 +90,8 @@ def test_the_benchmark_figures_of_one_run_say_whether_it_was_solved_warm(scenari
     quota = warm_and_cold(scenario, {"fleets.trn2.quota_units": 150.0})
     assert quota["warm"] and quota["warm_iterations"] < quota["cold_iterations"]
     assert quota["warm_objective"] == pytest.approx(quota["cold_objective"], rel=1e-9)
-    pue = warm_and_cold(scenario, {"sites.west.pue": 1.25})  # a coefficient: no warm session to use
-    assert not pue["warm"] and pue["warm_iterations"] == pue["cold_iterations"]
+    pue = warm_and_cold(scenario, {"sites.west.pue": 1.25})  # a coefficient, changed in place
+    assert pue["warm"] and pue["warm_iterations"] < pue["cold_iterations"]
+    assert pue["warm_objective"] == pytest.approx(pue["cold_objective"], rel=1e-9)
+    shares = warm_and_cold(scenario, {"policy.max_vendor_share": 0.9})  # rows of its own: no warm session to use
+    assert not shares["warm"] and shares["warm_iterations"] == shares["cold_iterations"]
