@@ -3,9 +3,10 @@ and reservation terms, and site expansion."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from planner.build.model import Model, lookup, terms
+from planner.build.model import Model, Terms, lookup, terms
 from planner.data import ModelData
 
 
@@ -22,18 +23,23 @@ def add_stock(model: Model, data: ModelData) -> None:
     units = model.variables["units"]
     units = units[units["procurement"] == "own"]
     builds = model.variables["build"]
-    life = lookup(builds["fleet"], data.fleets["life_periods"])
-    rows = [
-        terms(units),
-        terms(units, -1.0, t=units["t"].to_numpy() + 1),
-        terms(builds, -1.0),
-        terms(builds, t=builds["t"].to_numpy() + life),
-    ]
+    rows = _flow(units, builds, lookup(builds["fleet"], data.fleets["life_periods"]))
     existing = units[keys].merge(data.existing, on=keys, how="left").fillna({"units": 0.0})
     previous = existing.assign(t=existing["t"] + 1)[[*keys, "units"]].rename(columns={"units": "before"})
     rhs = existing.merge(previous, on=keys, how="left").fillna({"before": 0.0})
     rhs = rhs.assign(rhs=rhs["units"] - rhs["before"])
     model.add_rows("stock", keys, rows, "==", rhs)
+
+
+def _flow(stock: pd.DataFrame, arrivals: pd.DataFrame, stay: np.ndarray) -> list[Terms]:
+    """The terms of a stock's flow row in each period ``t``: ``stock[t] - stock[t-1] - arrivals[t]
+    + arrivals[t - stay]`` (an arrival leaves ``stay`` periods after it came)."""
+    return [
+        terms(stock),
+        terms(stock, -1.0, t=stock["t"].to_numpy() + 1),
+        terms(arrivals, -1.0),
+        terms(arrivals, t=arrivals["t"].to_numpy() + stay),
+    ]
 
 
 def add_power_limit(model: Model, data: ModelData) -> None:
@@ -97,13 +103,7 @@ def add_term_stock(model: Model, data: ModelData) -> None:
     keys = ["fleet", "site", "t"]
     held = model.variables["held"]
     starts = model.variables["start"]
-    term = lookup(starts["fleet"], data.fleets["term_periods"])
-    rows = [
-        terms(held),
-        terms(held, -1.0, t=held["t"].to_numpy() + 1),
-        terms(starts, -1.0),
-        terms(starts, t=starts["t"].to_numpy() + term),
-    ]
+    rows = _flow(held, starts, lookup(starts["fleet"], data.fleets["term_periods"]))
     model.add_rows("term_stock", keys, rows, "==", held[keys].assign(rhs=0.0))
 
 
