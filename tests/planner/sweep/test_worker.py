@@ -34,14 +34,22 @@ def scenario():
 
 
 def test_a_worker_keeps_a_session_per_structure_and_solves_runs_of_one_warm(scenario):
-    """The base, a price (warm in the base's session), a PUE (a changed coefficient: a new
-    session), the price at that PUE (warm in the second), then a quota (warm in the first)."""
-    price, pue = "sites.west.electricity_price_usd_per_mwh", "sites.west.pue"
+    """The base, a price (warm in the base's session), a share rule (rows of its own: a new
+    session), the price under that rule (warm in the second), then a quota and a PUE (a limit and
+    a changed coefficient: warm in the first)."""
+    price, share = "sites.west.electricity_price_usd_per_mwh", "policy.max_vendor_share"
     worker = Worker(scenario)
-    runs = [{}, {price: 120.0}, {pue: 1.25}, {price: 120.0, pue: 1.25}, {"fleets.trn2.quota_units": 150.0}]
+    runs = [
+        {},
+        {price: 120.0},
+        {share: 0.9},
+        {price: 120.0, share: 0.9},
+        {"fleets.trn2.quota_units": 150.0},
+        {"sites.west.pue": 1.25},
+    ]
     rows = [worker.evaluate(values) for values in runs]
     assert worker.sessions is not None
-    assert (worker.sessions.started, worker.sessions.reused) == (2, 3)
+    assert (worker.sessions.started, worker.sessions.reused) == (2, 4)
     cold = Worker(scenario, warm=False)
     assert cold.sessions is None
     for values, row in zip(runs, rows, strict=True):
