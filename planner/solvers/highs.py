@@ -1,0 +1,328 @@
+"""HiGHS through highspy, in memory: the matrix is handed over with ``Highs.passModel``, no file.
+
+highspy is imported when a solve needs it, never when the package is: the command line starts
+without it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from planner.lp import LinearProgram
+from planner.solvers.solution import Solution, Tolerances, finish, given
+from planner.status import Status
+
+NUMERICAL = frozenset({"kSolveError", "kPostsolveError", "kUnknown"})
+"""HiGHS model statuses that mean numerical trouble."""
+
+LIMITS = frozenset(
+    {
+        "kTimeLimit",
+        "kIterationLimit",
+        "kSolutionLimit",
+        "kInterrupt",
+        "kHighsInterrupt",
+        "kObjectiveBound",
+        "kObjectiveTarget",
+    }
+)
+"""HiGHS model statuses of a solve stopped before it was proven: reported as ``TIME_LIMIT``."""
+
+REFUSED = frozenset({"kLoadError", "kModelError", "kMemoryLimit"})
+"""HiGHS model statuses of a model it could not take or hold: a solver error."""
+
+FEASIBLE = 2
+"""``getInfo().primal_solution_status`` when HiGHS holds a feasible point (kSolutionStatusFeasible)."""
+
+
+@contextmanager
+def stdout_silenced() -> Iterator[None]:
+    """Drop what is written to file descriptor 1 meanwhile, by Python or by C code.
+
+    HiGHS prints its banner from C++ to descriptor 1 as a ``Highs`` object is made, before any
+    option can silence it (``output_flag=False`` set right after construction comes too late, in
+    highspy 1.16 as before), and ``--json`` promises one JSON object alone on the standard output.
+    """
+    sys.stdout.flush()
+    saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        yield
+    finally:
+        _flush_c_streams()  # what C buffered for descriptor 1 meanwhile is dropped too
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+
+
+def _flush_c_streams() -> None:
+    with suppress(OSError, AttributeError, TypeError):  # no C library to ask (Windows): nothing buffered there
+        ctypes.CDLL(None).fflush(None)
+
+
+def new_highs(log: bool = False) -> Any:
+    """A ``Highs`` object, silent unless ``log`` (then its log goes to the standard output)."""
+    import highspy
+
+    if log:
+        return highspy.Highs()
+    with stdout_silenced():
+        highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
+def loaded(
+    lp: LinearProgram, log: bool = False, column_names: list[str] | None = None, row_names: list[str] | None = None
+) -> Any:
+    """A ``Highs`` object holding ``lp`` (columns, rows and integrality passed as arrays), with
+    these names if given (HiGHS calls them ``c<j>`` and ``r<i>`` otherwise).
+
+    Raises
+    ------
+    ValueError
+        If HiGHS refuses the model (a NaN coefficient or bound, say).
+    """
+    import highspy
+
+    highs = new_highs(log)
+    model = highspy.HighsLp()
+    rows, cols = lp.shape
+    model.num_col_, model.num_row_ = cols, rows
+    model.col_cost_ = lp.cost
+    model.col_lower_, model.col_upper_ = lp.lower, lp.upper
+    model.row_lower_, model.row_upper_ = lp.row_lower, lp.row_upper
+    model.offset_ = lp.offset
+    matrix = lp.matrix.tocsc()
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    model.a_matrix_.num_col_, model.a_matrix_.num_row_ = cols, rows
+    model.a_matrix_.start_, model.a_matrix_.index_, model.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
+    if lp.is_mip:
+        model.integrality_ = [highspy.HighsVarType(kind) for kind in lp.integer.astype(int).tolist()]
+    if column_names is not None:
+        model.col_names_ = column_names
+    if row_names is not None:
+        model.row_names_ = row_names
+    if highs.passModel(model) == highspy.HighsStatus.kError:
+        raise ValueError("HiGHS refused the model (a NaN or misplaced coefficient or bound)")
+    return highs
+
+
+def solve(
+    lp: LinearProgram,
+    *,
+    time_limit: float | None = None,
+    tolerances: Tolerances | None = None,
+    node_limit: int | None = None,
+    log: bool = False,
+) -> Solution:
+    """Solve ``lp`` with HiGHS: its MIP priced by the LP with the integer columns fixed, a point
+    stopped at a limit kept only if feasible (:func:`planner.solvers.solution.finish`)."""
+    started = time.perf_counter()
+    try:
+        highs = loaded(lp, log)
+    except ValueError as exc:
+        return Solution(Status.SOLVER_ERROR, seconds=time.perf_counter() - started, message=str(exc))
+    first = run(highs, lp, time_limit=time_limit, tolerances=tolerances, node_limit=node_limit)
+    return finish(lp, first, lambda fixed: run(loaded(fixed, log), fixed), started)
+
+
+def run(
+    highs: Any,
+    lp: LinearProgram,
+    *,
+    time_limit: float | None = None,
+    tolerances: Tolerances | None = None,
+    node_limit: int | None = None,
+) -> Solution:
+    """Run ``highs`` (holding ``lp``) with these limits and read its answer; an answer of
+    infeasible-or-unbounded is decided (:func:`_decided`)."""
+    tolerances = tolerances or Tolerances()
+    relative, absolute = given(tolerances.relative_gap), given(tolerances.absolute_gap)
+    options = {
+        "time_limit": math.inf if time_limit is None else float(time_limit),
+        "mip_rel_gap": 1e-4 if relative is None else relative,  # HiGHS's defaults, set again for a session's solves
+        "mip_abs_gap": 1e-6 if absolute is None else absolute,
+        "mip_max_nodes": 2**31 - 1 if node_limit is None else int(node_limit),
+    }
+    for name, value in options.items():
+        highs.setOptionValue(name, value)
+    started = time.perf_counter()
+    highs.run()
+    said = highs.getModelStatus().name
+    iterations = _iterations(highs)
+    if said == "kUnboundedOrInfeasible":
+        said, more = _decided(highs)
+        iterations += more
+    return _read(highs, lp, said, iterations, time.perf_counter() - started)
+
+
+def _iterations(highs: Any) -> int:
+    info = highs.getInfo()
+    counts = (info.simplex_iteration_count, info.ipm_iteration_count, info.crossover_iteration_count)
+    return sum(max(0, int(count)) for count in counts)
+
+
+def _decided(highs: Any) -> tuple[str, int]:
+    """Whether a model HiGHS found infeasible or unbounded is the one or the other: solved again
+    without presolve (which is what cannot tell them apart), then, if still undecided, with a
+    zero cost (feasible then means unbounded). Options and costs are restored afterwards."""
+    highs.setOptionValue("presolve", "off")
+    try:
+        highs.run()
+        said, iterations = highs.getModelStatus().name, _iterations(highs)
+        if said != "kUnboundedOrInfeasible":
+            return said, iterations
+        lp = highs.getLp()
+        costs = np.asarray(lp.col_cost_, dtype=float)
+        everything = np.arange(len(costs), dtype=np.int32)
+        highs.changeColsCost(len(costs), everything, np.zeros_like(costs))
+        try:
+            highs.run()
+            found, iterations = highs.getModelStatus().name, iterations + _iterations(highs)
+        finally:
+            highs.changeColsCost(len(costs), everything, costs)
+        if found == "kOptimal":
+            return "kUnbounded", iterations
+        return ("kInfeasible" if found == "kInfeasible" else found), iterations
+    finally:
+        highs.setOptionValue("presolve", "choose")
+
+
+def _read(highs: Any, lp: LinearProgram, said: str, iterations: int, seconds: float) -> Solution:
+    """HiGHS's answer as a :class:`Solution` (before a MIP is priced)."""
+    status = _status(said, lp)
+    base = Solution(status, said=said, seconds=seconds, iterations=iterations)
+    if status is Status.SOLVER_ERROR:
+        return replace(base, message=f"HiGHS could not take or hold the model ({said})")
+    info = highs.getInfo()
+    if status not in (Status.OPTIMAL, Status.TIME_LIMIT) or info.primal_solution_status != FEASIBLE:
+        return base
+    solution = highs.getSolution()
+    x = np.array(solution.col_value, dtype=float)
+    duals = solution.dual_valid and not lp.is_mip
+    gap = float(info.mip_gap) if lp.is_mip and math.isfinite(info.mip_gap) else None
+    return replace(
+        base,
+        x=x,
+        row_dual=np.array(solution.row_dual, dtype=float) if duals else None,
+        col_dual=np.array(solution.col_dual, dtype=float) if duals else None,
+        objective=float(info.objective_function_value),
+        gap=gap,
+    )
+
+
+def _status(said: str, lp: LinearProgram) -> Status:
+    if said == "kOptimal" or (said == "kModelEmpty" and lp.shape[1] == 0):
+        return Status.OPTIMAL
+    if said == "kInfeasible":
+        return Status.INFEASIBLE
+    if said == "kUnbounded":
+        return Status.UNBOUNDED
+    if said in LIMITS:
+        return Status.TIME_LIMIT
+    if said in NUMERICAL:
+        return Status.NUMERICAL_TROUBLE
+    if said in REFUSED:
+        return Status.SOLVER_ERROR
+    return Status.NOT_SOLVED
+
+
+class HighsSession:
+    """One LP kept in HiGHS across solves, so that a changed cost or bound is solved again from
+    the previous basis (HiGHS keeps it when only costs and bounds change), not from scratch.
+
+    A MIP is priced on a second ``Highs`` object holding the LP relaxation, kept warm the same
+    way: each solve fixes its integer columns at the MIP's values there (the first object keeps
+    its integrality and bounds untouched).
+
+    Parameters
+    ----------
+    lp
+        The program to hold; the session's :attr:`lp` follows every change made through it.
+    log
+        Show HiGHS's log on the standard output.
+
+    Examples
+    --------
+    >>> lp = LinearProgram.from_triplets(
+    ...     rows=np.array([0, 0]), cols=np.array([0, 1]), coefs=np.array([1.0, 1.0]),
+    ...     cost=np.array([2.0, 3.0]), lower=np.zeros(2), upper=np.full(2, np.inf),
+    ...     row_lower=np.array([4.0]), row_upper=np.array([np.inf]))
+    >>> session = HighsSession(lp)
+    >>> session.solve().objective
+    8.0
+    >>> session.set_costs(np.array([0]), np.array([5.0]))
+    >>> session.solve().objective
+    12.0
+    """
+
+    def __init__(self, lp: LinearProgram, log: bool = False) -> None:
+        self.lp = lp
+        self._log = log
+        self._highs = loaded(lp, log)
+        self._pricer = loaded(lp.relaxed(), log) if lp.is_mip else None
+
+    def set_costs(self, cols: np.ndarray, values: np.ndarray) -> None:
+        """Objective coefficients ``values`` for columns ``cols``."""
+        cols, values = _indices(cols), np.asarray(values, dtype=float)
+        cost = self.lp.cost.copy()
+        cost[cols] = values
+        self.lp = replace(self.lp, cost=cost)
+        for highs in self._objects():
+            highs.changeColsCost(len(cols), cols, values)
+
+    def set_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Column bounds ``lower``, ``upper`` for columns ``cols``."""
+        cols = _indices(cols)
+        new_lower, new_upper = self.lp.lower.copy(), self.lp.upper.copy()
+        new_lower[cols], new_upper[cols] = lower, upper
+        self.lp = replace(self.lp, lower=new_lower, upper=new_upper)
+        for highs in self._objects():
+            highs.changeColsBounds(len(cols), cols, new_lower[cols], new_upper[cols])
+
+    def set_row_bounds(self, rows: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Row bounds ``lower``, ``upper`` for rows ``rows``."""
+        rows = _indices(rows)
+        new_lower, new_upper = self.lp.row_lower.copy(), self.lp.row_upper.copy()
+        new_lower[rows], new_upper[rows] = lower, upper
+        self.lp = replace(self.lp, row_lower=new_lower, row_upper=new_upper)
+        for highs in self._objects():
+            highs.changeRowsBounds(len(rows), rows, new_lower[rows], new_upper[rows])
+
+    def solve(
+        self, time_limit: float | None = None, tolerances: Tolerances | None = None, node_limit: int | None = None
+    ) -> Solution:
+        """Solve the program as it now stands, from the previous solve's basis."""
+        started = time.perf_counter()
+        first = run(self._highs, self.lp, time_limit=time_limit, tolerances=tolerances, node_limit=node_limit)
+        return finish(self.lp, first, self._price, started)
+
+    def _price(self, fixed: LinearProgram) -> Solution:
+        """Solve ``fixed`` (the session's LP with its integer columns fixed) on the pricing object;
+        its integer columns' bounds are set back to the session's afterwards."""
+        assert self._pricer is not None, "only a MIP is priced"
+        whole = _indices(np.flatnonzero(self.lp.integer))
+        self._pricer.changeColsBounds(len(whole), whole, fixed.lower[whole], fixed.upper[whole])
+        try:
+            return run(self._pricer, fixed)
+        finally:
+            self._pricer.changeColsBounds(len(whole), whole, self.lp.lower[whole], self.lp.upper[whole])
+
+    def _objects(self) -> list[Any]:
+        return [self._highs] if self._pricer is None else [self._highs, self._pricer]
+
+
+def _indices(values: np.ndarray) -> np.ndarray:
+    """Indices as HiGHS takes them (32-bit integers)."""
+    return np.asarray(values, dtype=np.int32)
