@@ -14,6 +14,7 @@ import pandas as pd
 from planner.build import MUSD, Model
 from planner.output import write_folder
 from planner.scenario import Scenario
+from planner.solvers.solution import DEFAULT_SOLVER
 from planner.status import Status
 
 COMPONENTS = (
@@ -472,7 +473,7 @@ def scenario_digest(text: str) -> str:
 
 
 def _defaults(info: dict[str, Any]) -> dict[str, Any]:
-    return {"solver": "cbc", "solver_version": None, "solve_seconds": 0.0, "build_seconds": 0.0} | info
+    return {"solver": DEFAULT_SOLVER, "solver_version": None, "solve_seconds": 0.0, "build_seconds": 0.0} | info
 
 
 @dataclass(frozen=True)

@@ -11,18 +11,13 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from planner.build import Model, build
 from planner.data import ModelData
 from planner.gap import DEFAULT_MIP_GAP
 from planner.result import Result, Status
 from planner.scenario import Scenario
-
-SolverName = Literal["cbc", "highs"]
-
-DEFAULT_SOLVER: SolverName = "highs"
-"""The solver a plan is solved with unless another is asked for (see the README's "Solvers")."""
+from planner.solvers.solution import DEFAULT_SOLVER, SolverName
 
 ABSOLUTE_TOLERANCE_USD = 0.01
 """The absolute MIP gap and minimum improvement, in USD: a cent, below any cost a planner counts."""
@@ -193,12 +188,10 @@ def _tolerances(tolerances: MipTolerances):  # -> planner.solvers.Tolerances, im
 
 def _meaning(model: Model, answer, solver: str, time_limit: float | None, mip: bool, mip_gap: float):
     """``(status, message, has_plan)``: what a solver's answer means for the planner."""
-    from planner.solvers import broken_rows
-
     name = "CBC" if solver == "cbc" else "HiGHS"
     status, gap = answer.status, answer.gap
     if status is Status.SOLVER_ERROR:
-        return status, answer.said, False
+        return status, answer.message or answer.said, False
     if status is Status.NUMERICAL_TROUBLE:
         return (
             status,
@@ -220,6 +213,10 @@ def _meaning(model: Model, answer, solver: str, time_limit: float | None, mip: b
         )
     if status is Status.UNBOUNDED:
         return status, "the model is unbounded: a cost is negative somewhere; check prices and penalties", False
+    if answer.broken:
+        # The time limit stopped the solver at values that break rows: no plan, and which rows.
+        shown = [model.describe_row(i) if i is not None else model.describe_column(j) for i, j, _ in answer.broken[:3]]
+        return Status.TIME_LIMIT, _stopped_infeasible(name, time_limit, mip, len(answer.broken), shown), False
     if status is Status.NOT_SOLVED or answer.x is None:
         if status is Status.TIME_LIMIT:
             return (
@@ -236,11 +233,6 @@ def _meaning(model: Model, answer, solver: str, time_limit: float | None, mip: b
         reached = "" if gap is None else f" (its cost is within {_percent(gap)} of the best possible)"
         said = f"optimal plan found within the gap of {_percent(mip_gap)}{reached}" if mip else "optimal plan found"
         return status, said + priced, True
-    # The time limit stopped the solver with values in hand: a plan only if every row holds there.
-    broken = broken_rows(model.lp, answer.x)
-    if broken:
-        shown = [model.describe_row(i) if kind == "row" else model.describe_column(i) for kind, i, _ in broken[:3]]
-        return Status.TIME_LIMIT, _stopped_infeasible(name, time_limit, mip, len(broken), shown), False
     if gap is not None and gap <= mip_gap:
         return (
             Status.OPTIMAL,
@@ -290,3 +282,10 @@ def check_mip_gap(mip_gap: float) -> None:
 def _percent(fraction: float) -> str:
     """A gap as a percentage: ``0.0001`` -> ``'0.01%'``, ``5e-6`` -> ``'0.0005%'``."""
     return f"{fraction * 100:.2g}%"
+
+
+def solver_missing(solver: SolverName = DEFAULT_SOLVER) -> str | None:
+    """Why ``solver`` cannot run here (not installed), with how to install it; None if it can."""
+    from planner.solvers import solver_missing as missing
+
+    return missing(solver)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.build.model import Model
+from planner.build.model import Model, lookup
 from planner.data import ModelData
 
 
@@ -37,14 +37,14 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
     fleets, periods = data.fleets, data.periods
     v = model.variables
     units = v["units"]
-    at_site = units[units["fleet"].map(fleets["at_site"])]
+    at_site = units[lookup(units["fleet"], fleets["at_site"])]
     # A lease whose hourly price covers its electricity pays no energy here (its rental does).
-    metered = at_site[~at_site["fleet"].map(fleets["energy_included"]).astype(bool)]
+    metered = at_site[~lookup(at_site["fleet"], fleets["energy_included"]).astype(bool)]
     bursts = v["burst"]
     # Cloud units rented per slice pay for their slice's hours; the period's units are then free.
     held_rented = units[(units["procurement"] != "own") & ~units["fleet"].isin(bursts["fleet"])]
     serve = v["serve"]
-    serve_metered = serve[serve["fleet"].map(fleets["at_site"] & ~fleets["energy_included"].astype(bool))]
+    serve_metered = serve[lookup(serve["fleet"], fleets["at_site"] & ~fleets["energy_included"].astype(bool))]
     pairs = v["pair"]
     pairs = pairs[pairs["kv_usd_per_mtok"] > 0]
 
@@ -53,14 +53,14 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
 
     def energy_usd_per_mwh_hour(frame: pd.DataFrame) -> np.ndarray:
         prices = frame[["site", "t"]].merge(data.site_periods, on=["site", "t"], how="left")["price_usd_per_mwh"]
-        return per_period(frame, "hours") * frame["site"].map(data.sites["pue"]).to_numpy() * prices.to_numpy() / 1e3
+        return per_period(frame, "hours") * lookup(frame["site"], data.sites["pue"]) * prices.to_numpy() / 1e3
 
     def fleet_figure(frame: pd.DataFrame, column: str) -> np.ndarray:
-        return frame["fleet"].map(fleets[column]).to_numpy(dtype=float)
+        return lookup(frame["fleet"], fleets[column])
 
     # One row per build and period its units serve: the capital each period's payment recovers.
     builds = v["build"]
-    serving = builds.loc[builds.index.repeat(builds["fleet"].map(fleets["life_periods"]).to_numpy())]
+    serving = builds.loc[builds.index.repeat(lookup(builds["fleet"], fleets["life_periods"]))]
     serving = serving.assign(t=serving["t"] + serving.groupby(level=0).cumcount())
     serving = serving[serving["t"] < len(periods)]
     busy_kw = fleet_figure(serve_metered, "max_power_kw") - fleet_figure(serve_metered, "idle_power_kw")
@@ -94,9 +94,9 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
             _cost(
                 blocks,
                 "expansion",
-                blocks["site"].map(data.expansions["capital_usd_per_year"]).to_numpy() * per_period(blocks, "years"),
+                lookup(blocks["site"], data.expansions["capital_usd_per_year"]) * per_period(blocks, "years"),
             ),
-            _cost(adopt.assign(t=0), "adoption", adopt["vendor"].map(data.scenario.policy.adoption_usd).to_numpy()),
+            _cost(adopt.assign(t=0), "adoption", lookup(adopt["vendor"], data.scenario.policy.adoption_usd)),
             _cost(
                 pairs,
                 "kv_transfer",

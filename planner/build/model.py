@@ -90,6 +90,15 @@ class Model:
     _columns: int = 0
 
     # ------------------------------------------------------------------ building
+    def categorized(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with its columns of names (fleets, sites, workloads, ...) as categories of one
+        type per dimension, so that frames concatenate, match and look names up by their codes."""
+        if not hasattr(self, "_dtypes"):
+            self._dtypes = _dtypes(self.data)
+        text = {c: self._dtypes[c] for c in frame.columns if c in self._dtypes and frame[c].dtype != self._dtypes[c]}
+        # An empty frame keeps its columns' types: its readers merge it with frames of those.
+        return frame.astype(text) if text and len(frame) else frame
+
     def add_columns(
         self,
         family: str,
@@ -101,7 +110,10 @@ class Model:
         """Give each row of ``frame`` a new non-negative column (``col``, ``scale`` 1) and keep it as
         the variable family ``family``; returns the frame."""
         n = len(frame)
-        frame = frame.reset_index(drop=True).assign(col=np.arange(self._columns, self._columns + n), scale=1.0)
+        # Names as categories: looking up a fleet's figures then touches each name once, not each entry.
+        frame = self.categorized(frame.reset_index(drop=True)).assign(
+            col=np.arange(self._columns, self._columns + n), scale=1.0
+        )
         self._columns += n
         self._lower.append(np.zeros(n))
         self._upper.append(np.broadcast_to(np.asarray(upper, dtype=float), n).copy())
@@ -110,13 +122,24 @@ class Model:
         return frame
 
     def add_rows(
-        self, family: str, keys: list[str], terms: pd.DataFrame, sense: str, rhs: pd.DataFrame
+        self,
+        family: str,
+        keys: list[str],
+        terms: Terms | list[Terms],
+        sense: str,
+        rhs: pd.DataFrame,
     ) -> pd.DataFrame:
         """Add one row per row of ``rhs`` that has terms: the sum of ``coef * x[col]`` over the
-        ``terms`` sharing its ``keys``, compared by ``sense`` to its ``rhs``. Terms whose keys match
-        no row are dropped; repeated columns in a row are summed. Returns the family's frame."""
-        rows = rhs[[*keys, "rhs"]].reset_index(drop=True)
-        at = positions(terms, rows, keys)
+        ``terms`` (see :func:`terms`, one or a list) sharing its ``keys``, compared by ``sense`` to its
+        ``rhs``. Terms whose keys match no row are dropped; repeated columns in a row are summed.
+        Returns the family's frame."""
+        rows = self.categorized(rhs[[*keys, "rhs"]].reset_index(drop=True))
+        index = _RowIndex(rows, keys)
+        pieces = terms if isinstance(terms, list) else [terms]
+        located = [(index.locate(piece), piece) for piece in pieces]
+        at = np.concatenate([a for a, _ in located]) if located else np.zeros(0, dtype=np.int64)
+        cols = np.concatenate([p.columns() for _, p in located]) if located else at
+        coefs = np.concatenate([p.coefficients() for _, p in located]) if located else at * 0.0
         inside = at >= 0
         has_terms = np.zeros(len(rows), dtype=bool)
         has_terms[at[inside]] = True
@@ -127,11 +150,7 @@ class Model:
         first = self._triplets.add_rows(
             value if low == 0.0 else np.full(len(rows), -np.inf), value if high == 0.0 else np.full(len(rows), np.inf)
         )
-        self._triplets.add_terms(
-            first + renumber[at[inside]],
-            terms["col"].to_numpy()[inside],
-            terms["coef"].to_numpy(dtype=float)[inside],
-        )
+        self._triplets.add_terms(first + renumber[at[inside]], cols[inside], coefs[inside])
         frame = rows.assign(sense=sense, row=np.arange(first, first + len(rows)))
         self.constraints[family] = frame
         return frame
@@ -150,6 +169,10 @@ class Model:
             names=self._all_names,
         )
         self._triplets, self._lower, self._upper, self._integer = Triplets(), [], [], []
+        # The frames leave the build with names as plain text, as every reader of a plan expects
+        # (a category's arithmetic and lookups behave otherwise).
+        self.variables = {family: _plain(frame) for family, frame in self.variables.items()}
+        self.constraints = {family: _plain(frame) for family, frame in self.constraints.items()}
 
     @property
     def column_count(self) -> int:
@@ -256,6 +279,44 @@ class Model:
         return f"c{col}"
 
 
+def lookup(column: pd.Series, table: pd.Series | dict[str, Any]) -> np.ndarray:
+    """``table``'s value for each entry of ``column`` (NaN or None where it has none), looking up
+    each distinct name once: what ``column.map(table)`` gives, as an array, without mapping every
+    entry of a long column of a few names.
+
+    >>> lookup(pd.Series(["a", "b", "a"]), {"a": 1.0, "b": 2.0}).tolist()
+    [1.0, 2.0, 1.0]
+    """
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    values = pd.Series(table).reindex(pd.Index(uniques)).to_numpy()
+    return values[codes]
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its categorical columns as plain text."""
+    named = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    return frame.astype(dict.fromkeys(named, str)) if named else frame
+
+
+def _dtypes(data: ModelData) -> dict[str, pd.CategoricalDtype]:
+    """One categorical type per dimension of names, holding every name the scenario uses."""
+    fleets = pd.CategoricalDtype(list(data.fleets.index))
+    sites = pd.CategoricalDtype(sorted({*data.placements["site"], *data.sites.index}))
+    vendors = pd.CategoricalDtype(sorted({*data.fleets["vendor"], *data.scenario.policy.adoption_usd}))
+    return {
+        "fleet": fleets,
+        "prefill_fleet": fleets,
+        "decode_fleet": fleets,
+        "site": sites,
+        "prefill_site": sites,
+        "decode_site": sites,
+        "workload": pd.CategoricalDtype(list(data.scenario.workloads)),
+        "phase": pd.CategoricalDtype(["prefill", "decode"]),
+        "procurement": pd.CategoricalDtype(sorted(set(data.placements["procurement"]))),
+        "vendor": vendors,
+    }
+
+
 def _range_row(family: str, count: int, coefs: np.ndarray, rhs: np.ndarray) -> dict[str, Any]:
     return {
         "family": family,
@@ -268,20 +329,61 @@ def _range_row(family: str, count: int, coefs: np.ndarray, rhs: np.ndarray) -> d
     }
 
 
-def positions(terms: pd.DataFrame, rows: pd.DataFrame, keys: list[str]) -> np.ndarray:
-    """For each term, the position of the row with the same keys (-1 where there is none).
+def positions(entries: pd.DataFrame, rows: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """For each of ``entries``, the position of the entry of ``rows`` with the same ``keys``
+    (-1 where there is none)."""
+    return _RowIndex(rows.reset_index(drop=True), keys).locate(Terms(entries, np.ones(1), {}))
 
-    The keys of both frames are coded together, column by column, into one integer per entry."""
-    n = len(terms)
-    code = np.zeros(n + len(rows), dtype=np.int64)
-    for key in keys:
-        values = pd.concat([terms[key], rows[key]], ignore_index=True)
-        codes, uniques = pd.factorize(values, use_na_sentinel=False)
-        if len(uniques) and code.max(initial=0) > (2**62) // len(uniques):
-            code = pd.factorize(code)[0]  # keep the combined code within 64 bits
-        code = code * len(uniques) + codes
-    index = pd.Index(code[n:])
-    return np.asarray(index.get_indexer(pd.Index(code[:n])), dtype=np.int64)
+
+class _RowIndex:
+    """Finds rows by their keys: each key is coded against the rows' values (a name by its
+    category's code, anything else by its place among the rows' distinct values), and the codes
+    of all keys combined into one integer per row. A term whose value no row has matches no row."""
+
+    def __init__(self, rows: pd.DataFrame, keys: list[str]) -> None:
+        self.keys = keys
+        self.coders: list[pd.CategoricalDtype | pd.Index] = []
+        code = np.zeros(len(rows), dtype=np.int64)
+        width_product = 1.0
+        for key in keys:
+            column = rows[key]
+            if isinstance(column.dtype, pd.CategoricalDtype):
+                coder: pd.CategoricalDtype | pd.Index = column.dtype
+                codes, width = column.cat.codes.to_numpy(dtype=np.int64), len(column.dtype.categories)
+            else:
+                codes, uniques = pd.factorize(column, use_na_sentinel=False)
+                coder, width = pd.Index(uniques), len(uniques)
+            self.coders.append(coder)
+            width = max(width, 1)
+            width_product *= width
+            code = code * width + codes
+        # The combined code of a plan's keys stays far inside 64 bits (the product of their
+        # numbers of distinct values: fleets x sites x periods x slices, ...).
+        assert width_product < 2.0**62, "row keys too many to code in 64 bits"
+        self.index = pd.Index(code)
+
+    def locate(self, terms: Terms) -> np.ndarray:
+        n = len(terms.frame)
+        code = np.zeros(n, dtype=np.int64)
+        missing = np.zeros(n, dtype=bool)
+        for key, coder in zip(self.keys, self.coders, strict=True):
+            column = terms.key(key)
+            single = np.ndim(column) == 0
+            values = [column] if single else column
+            if isinstance(coder, pd.CategoricalDtype):
+                width = len(coder.categories)
+                if isinstance(values, pd.Series) and values.dtype == coder:
+                    found = values.cat.codes.to_numpy()
+                else:
+                    found = pd.Categorical(values, dtype=coder).codes
+            else:
+                found, width = coder.get_indexer(pd.Index(values)), len(coder)
+            found = np.broadcast_to(np.asarray(found, dtype=np.int64), n)
+            missing |= found < 0
+            code = code * max(width, 1) + np.maximum(found, 0)
+        at = self.index.get_indexer(pd.Index(code))
+        at[missing] = -1
+        return np.asarray(at, dtype=np.int64)
 
 
 def _names(family: str, frame: pd.DataFrame, dims: list[str], data: ModelData) -> list[str]:
@@ -307,10 +409,38 @@ def solver_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", lambda c: "__" if c.group() == "_" else f"_{ord(c.group()):x}_", name)
 
 
-def terms(variables: pd.DataFrame, coef: Any = 1.0) -> pd.DataFrame:
-    """A variable frame's entries as row terms: its index columns, ``col`` and ``coef`` (times
-    each entry's ``scale``)."""
-    return variables.assign(coef=np.asarray(coef, dtype=float) * variables["scale"].to_numpy())
+@dataclass(frozen=True)
+class Terms:
+    """Entries of a variable frame as terms of rows: ``coef`` times each entry's ``scale`` on its
+    column, found by its keys, where ``keys`` (arrays, or one value for all) stand in for the
+    frame's own columns (``t`` one period later, the contract a row belongs to, ...)."""
+
+    frame: pd.DataFrame
+    coef: np.ndarray
+    keys: dict[str, Any]
+
+    def key(self, name: str) -> Any:
+        """The values of key ``name`` for each entry (one value, or one per entry)."""
+        return self.keys[name] if name in self.keys else self.frame[name]
+
+    def columns(self) -> np.ndarray:
+        return self.frame["col"].to_numpy(dtype=np.int64)
+
+    def coefficients(self) -> np.ndarray:
+        scale = self.frame["scale"].to_numpy(dtype=float) if "scale" in self.frame else 1.0
+        return np.broadcast_to(self.coef * scale, len(self.frame))
+
+
+def terms(variables: pd.DataFrame, coef: Any = 1.0, **keys: Any) -> Terms:
+    """A variable frame's entries as row terms (see :class:`Terms`): ``coef`` (one value, or one
+    per entry) times each entry's ``scale``; ``keys`` stand in for the frame's own columns.
+
+    >>> frame = pd.DataFrame({"t": [0, 1], "col": [3, 4], "scale": [1.0, 2.0]})
+    >>> shifted = terms(frame, -1.0, t=frame["t"] + 1)
+    >>> shifted.key("t").tolist(), shifted.coefficients().tolist()
+    ([1, 2], [-1.0, -2.0])
+    """
+    return Terms(variables, np.asarray(coef, dtype=float), keys)
 
 
 def periods_frame(data: ModelData) -> pd.DataFrame:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.build.model import MUSD, Model, periods_frame, terms
+from planner.build.model import MUSD, Model, lookup, periods_frame, terms
 from planner.data import ModelData
 
 
@@ -16,8 +16,8 @@ def add_budget(model: Model, data: ModelData) -> None:
     sum_{f,s,t in y} build[f,s,t] * K[f] / 1e6 <= Budget[y] / 1e6
     """
     builds = model.variables["build"]
-    coef = builds["fleet"].map(data.fleets["capex_usd"]).to_numpy() / MUSD
-    rows = terms(builds, coef).assign(year=data.periods["year"].to_numpy()[builds["t"].to_numpy()])
+    coef = lookup(builds["fleet"], data.fleets["capex_usd"]) / MUSD
+    rows = terms(builds, coef, year=data.periods["year"].to_numpy()[builds["t"].to_numpy()])
     rhs = data.budget.assign(rhs=data.budget["usd"] / MUSD)
     model.add_rows("budget", ["year"], rows, "<=", rhs)
 
@@ -33,7 +33,7 @@ def add_served_total(model: Model, data: ModelData) -> None:
     """
     serve = model.variables["serve"]
     served = model.variables["served"]
-    rows = pd.concat([terms(serve, serve["hours_share"].to_numpy()), terms(served, -1.0)])
+    rows = [terms(serve, serve["hours_share"].to_numpy()), terms(served, -1.0)]
     model.add_rows("served_total", ["t"], rows, "==", served[["t"]].assign(rhs=0.0))
 
 
@@ -66,12 +66,12 @@ def add_category_share(model: Model, data: ModelData) -> None:
 def _share_rows(model: Model, data: ModelData, family: str, group_of_fleet: pd.Series) -> None:
     limits = data.share_limits[data.share_limits["family"] == family]
     serve = model.variables["serve"]
-    serve = serve.assign(group=serve["fleet"].map(group_of_fleet))
     rhs = limits[["group", "limit"]].merge(periods_frame(data), how="cross").assign(rhs=0.0)
     totals = model.variables["served"].merge(rhs, on="t")
-    rows = pd.concat(
-        [terms(serve, serve["hours_share"].to_numpy()), terms(totals, -totals["limit"].to_numpy())], ignore_index=True
-    )
+    rows = [
+        terms(serve, serve["hours_share"].to_numpy(), group=lookup(serve["fleet"], group_of_fleet)),
+        terms(totals, -totals["limit"].to_numpy()),
+    ]
     model.add_rows(family, ["group", "t"], rows, "<=", rhs)
 
 
@@ -83,15 +83,15 @@ def add_contract(model: Model, data: ModelData) -> None:
     sum_{(f,s) in c} units[f,s,t] >= N[c,t]                 (a commitment in units)
     """
     units = model.variables["units"]
-    frames = [terms(units[:0]).assign(contract="")]
+    frames = []
     for name, measure, fleets in data.contracts.drop_duplicates("contract")[
         ["contract", "measure", "fleets"]
     ].itertuples(index=False):
         covered = units[units["fleet"].isin(fleets)]
-        coef = covered["fleet"].map(data.fleets["max_power_kw"]).to_numpy() / 1000.0 if measure == "mw" else 1.0
-        frames.append(terms(covered, coef).assign(contract=name))
+        coef = lookup(covered["fleet"], data.fleets["max_power_kw"]) / 1000.0 if measure == "mw" else 1.0
+        frames.append(terms(covered, coef, contract=name))
     rhs = data.contracts.assign(rhs=data.contracts["minimum"])
-    model.add_rows("contract", ["contract", "t"], pd.concat(frames, ignore_index=True), ">=", rhs)
+    model.add_rows("contract", ["contract", "t"], frames, ">=", rhs)
 
 
 def add_adoption(model: Model, data: ModelData) -> None:
@@ -103,12 +103,13 @@ def add_adoption(model: Model, data: ModelData) -> None:
     """
     adopt = model.variables["adopt"]
     serve = model.variables["serve"]
-    serve = serve.assign(vendor=serve["fleet"].map(data.fleets["vendor"]))
-    serve = serve[serve["vendor"].isin(adopt["vendor"])]
+    vendor = pd.Series(lookup(serve["fleet"], data.fleets["vendor"]))
+    adopting = vendor.isin(adopt["vendor"]).to_numpy()
+    serve, adopter = serve[adopting], vendor[adopting].to_numpy()
     total = data.demand.groupby(["t", "k"])["tokens_per_s"].sum() / data.rate_unit
     cap = adopt.merge(periods_frame(data), how="cross").merge(data.slices[["k"]], how="cross")
     bound = total.reindex(list(zip(cap["t"], cap["k"], strict=True))).to_numpy()
-    rows = pd.concat([terms(serve), terms(cap, -bound)])
+    rows = [terms(serve, vendor=adopter), terms(cap, -bound)]
     model.add_rows("adoption", ["vendor", "t", "k"], rows, "<=", cap[["vendor", "t", "k"]].assign(rhs=0.0))
 
 
@@ -123,16 +124,13 @@ def add_spend_commitment(model: Model, data: ModelData) -> None:
     commitments = data.spend_commitments
     shortfall = model.add_columns("shortfall", commitments)
     spend = model.cost_terms[model.cost_terms["component"].isin(["capital", "fixed_opex", "energy", "rental"])]
-    frames = [shortfall.assign(coef=1.0)]
+    frames = [terms(shortfall)]
     for name, fleets in commitments.drop_duplicates("contract")[["contract", "fleets"]].itertuples(index=False):
         covered = spend[spend["fleet"].isin(fleets)]
-        frames.append(
-            covered.assign(
-                contract=name, year=data.periods["year"].to_numpy()[covered["t"].to_numpy()], coef=covered["usd"] / MUSD
-            )
-        )
+        year = data.periods["year"].to_numpy()[covered["t"].to_numpy(dtype=np.int64)]
+        frames.append(terms(covered, covered["usd"].to_numpy(dtype=float) / MUSD, contract=name, year=year))
     rhs = commitments.assign(rhs=commitments["usd"] / MUSD) if len(commitments) else commitments.assign(rhs=[])
-    model.add_rows("spend_commitment", ["contract", "year"], pd.concat(frames, ignore_index=True), ">=", rhs)
+    model.add_rows("spend_commitment", ["contract", "year"], frames, ">=", rhs)
     paid = pd.DataFrame(
         {
             "component": "take_or_pay",

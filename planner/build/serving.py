@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from planner.build.model import Model, periods_frame, terms
+from planner.build.model import Model, lookup, periods_frame, terms
 from planner.data import ModelData
 
 
@@ -20,7 +20,7 @@ def add_demand_balance(model: Model, data: ModelData) -> None:
     million tokens of that phase in that period ($/Mtok).
     """
     keys = ["workload", "phase", "t", "k"]
-    rows = pd.concat([terms(model.variables["serve"]), terms(model.variables["unserved"])])
+    rows = [terms(model.variables["serve"]), terms(model.variables["unserved"])]
     rhs = data.demand.assign(rhs=data.demand["tokens_per_s"] / data.rate_unit)
     model.add_rows("demand_balance", keys, rows, "==", rhs)
 
@@ -49,13 +49,13 @@ def add_decode_pairing(model: Model, data: ModelData) -> None:
 
 def _pairing_rows(model: Model, data: ModelData, phase: str) -> None:
     serve = model.variables["serve"]
-    split = serve[serve["workload"].map(disaggregated(data))]
+    split = serve[lookup(serve["workload"], disaggregated(data))]
     pairs = model.variables["pair"]
     coef = -pairs["input_output_ratio"].to_numpy() if phase == "prefill" else -1.0
     keys = ["workload", "fleet", "site", "t", "k"]
     served = split[split["phase"] == phase]
     ends = pairs.rename(columns={f"{phase}_fleet": "fleet", f"{phase}_site": "site"})
-    rows = pd.concat([terms(served), terms(ends, coef)])
+    rows = [terms(served), terms(ends, coef)]
     model.add_rows(f"{phase}_pairing", keys, rows, "==", served[keys].assign(rhs=0.0))
 
 
@@ -101,12 +101,10 @@ def add_capacity(model: Model, data: ModelData) -> None:
     bursts = model.variables["burst"]
     held = units_k[~units_k["fleet"].isin(bursts["fleet"])]
     available = pd.concat([held, bursts.drop(columns=["hours_share"])], ignore_index=True)
-    rows = pd.concat(
-        [
-            terms(serve, data.rate_unit * serve["peak_factor"].to_numpy() / serve["tokens_per_s_per_unit"].to_numpy()),
-            terms(available, -available["fleet"].map(data.fleets["availability"]).to_numpy()),
-        ]
-    )
+    rows = [
+        terms(serve, data.rate_unit * serve["peak_factor"].to_numpy() / serve["tokens_per_s_per_unit"].to_numpy()),
+        terms(available, -lookup(available["fleet"], data.fleets["availability"])),
+    ]
     rhs = units_k[["fleet", "site", "t", "k"]].assign(rhs=0.0)
     model.add_rows("capacity", ["fleet", "site", "t", "k"], rows, "<=", rhs)
 
@@ -120,8 +118,17 @@ def add_burst_limit(model: Model, data: ModelData) -> None:
     units_k = model.variables["units"].merge(data.slices[["k"]], how="cross")
     bursts = model.variables["burst"]
     keys = ["fleet", "site", "t", "k"]
-    cover = pd.concat([terms(bursts), terms(units_k[units_k["fleet"].isin(bursts["fleet"])], -1.0)])
+    cover = [terms(bursts), terms(units_k[units_k["fleet"].isin(bursts["fleet"])], -1.0)]
     model.add_rows("burst_limit", keys, cover, "<=", bursts[keys].assign(rhs=0.0))
+
+
+RESILIENCE_DEMAND_KEYS = ["vendor", "workload", "phase", "t", "k"]
+RESILIENCE_CAPACITY_KEYS = ["vendor", "fleet", "site", "t", "k"]
+
+
+def _no_rows(keys: list[str]) -> pd.DataFrame:
+    """A family's right-hand sides when the scenario has none of its rows."""
+    return pd.DataFrame({**{key: pd.Series([], dtype=object) for key in keys}, "rhs": pd.Series([], dtype=float)})
 
 
 def add_resilience_demand(model: Model, data: ModelData) -> None:
@@ -141,20 +148,20 @@ def add_resilience_demand(model: Model, data: ModelData) -> None:
     serve = model.variables["serve"]
     if rho is None:
         model.add_columns("backup", serve[:0].assign(vendor=""))
-        model.constraints["resilience_demand"] = pd.DataFrame(columns=["vendor", "rhs", "sense", "row"])
+        model.add_rows("resilience_demand", RESILIENCE_DEMAND_KEYS, [], ">=", _no_rows(RESILIENCE_DEMAND_KEYS))
         return
     exempt = set(data.scenario.policy.vendor_loss_exempt)
     serve = serve[~serve["workload"].isin(exempt)]
-    vendor_of = serve["fleet"].map(data.fleets["vendor"])
+    vendor_of = lookup(serve["fleet"], data.fleets["vendor"])
     vendors = sorted(set(data.fleets["vendor"]))
     candidates = pd.concat([serve[vendor_of != v].assign(vendor=v) for v in vendors], ignore_index=True)
     backup = model.add_columns("backup", candidates.drop(columns=["col", "scale"]))
     # Measured against what is served, not the demand, so that a shortage the plan cannot avoid
     # does not also make the rule impossible.
-    served = pd.concat([serve.assign(vendor=v) for v in vendors], ignore_index=True)
-    keys = ["vendor", "workload", "phase", "t", "k"]
-    rows = pd.concat([terms(backup), terms(served, -rho)])
-    model.add_rows("resilience_demand", keys, rows, ">=", served[keys].drop_duplicates().assign(rhs=0.0))
+    keys = RESILIENCE_DEMAND_KEYS
+    rows = [terms(backup), *(terms(serve, -rho, vendor=v) for v in vendors)]
+    rhs = serve[keys[1:]].drop_duplicates().merge(pd.DataFrame({"vendor": vendors}), how="cross")
+    model.add_rows("resilience_demand", keys, rows, ">=", rhs[keys].assign(rhs=0.0))
 
 
 def add_resilience_capacity(model: Model, data: ModelData) -> None:
@@ -164,17 +171,16 @@ def add_resilience_capacity(model: Model, data: ModelData) -> None:
     sum_{w,p} backup[v,w,p,f,s,t,k] * kappa[w] * u / R[f,m(w),p] <= a[f] * units[f,s,t]
     """
     if data.scenario.policy.vendor_loss_coverage is None:
-        model.constraints["resilience_capacity"] = pd.DataFrame(columns=["vendor", "rhs", "sense", "row"])
+        model.add_rows("resilience_capacity", RESILIENCE_CAPACITY_KEYS, [], "<=", _no_rows(RESILIENCE_CAPACITY_KEYS))
         return
     backup = model.variables["backup"]
     vendors = sorted(set(data.fleets["vendor"]))
     units = model.variables["units"].merge(data.slices[["k"]], how="cross")
-    others = pd.concat(
-        [units[units["fleet"].map(data.fleets["vendor"]) != v].assign(vendor=v) for v in vendors], ignore_index=True
-    )
+    vendor_of = lookup(units["fleet"], data.fleets["vendor"])
+    available = -lookup(units["fleet"], data.fleets["availability"])
     per_unit = data.rate_unit * backup["peak_factor"].to_numpy() / backup["tokens_per_s_per_unit"].to_numpy()
-    rows = pd.concat(
-        [terms(backup, per_unit), terms(others, -others["fleet"].map(data.fleets["availability"]).to_numpy())]
-    )
-    keys = ["vendor", "fleet", "site", "t", "k"]
+    rows = [terms(backup, per_unit)]
+    rows += [terms(units[vendor_of != v], available[vendor_of != v], vendor=v) for v in vendors]
+    keys = RESILIENCE_CAPACITY_KEYS
+    others = pd.concat([units[vendor_of != v][keys[1:]].assign(vendor=v) for v in vendors], ignore_index=True)
     model.add_rows("resilience_capacity", keys, rows, "<=", others[keys].assign(rhs=0.0))

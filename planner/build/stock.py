@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from planner.build.model import Model, terms
+from planner.build.model import Model, lookup, terms
 from planner.data import ModelData
 
 
@@ -22,15 +22,13 @@ def add_stock(model: Model, data: ModelData) -> None:
     units = model.variables["units"]
     units = units[units["procurement"] == "own"]
     builds = model.variables["build"]
-    life = builds["fleet"].map(data.fleets["life_periods"]).to_numpy()
-    rows = pd.concat(
-        [
-            terms(units),
-            terms(units.assign(t=units["t"] + 1), -1.0),
-            terms(builds, -1.0),
-            terms(builds.assign(t=builds["t"] + life)),
-        ]
-    )
+    life = lookup(builds["fleet"], data.fleets["life_periods"])
+    rows = [
+        terms(units),
+        terms(units, -1.0, t=units["t"].to_numpy() + 1),
+        terms(builds, -1.0),
+        terms(builds, t=builds["t"].to_numpy() + life),
+    ]
     existing = units[keys].merge(data.existing, on=keys, how="left").fillna({"units": 0.0})
     previous = existing.assign(t=existing["t"] + 1)[[*keys, "units"]].rename(columns={"units": "before"})
     rhs = existing.merge(previous, on=keys, how="left").fillna({"before": 0.0})
@@ -47,14 +45,10 @@ def add_power_limit(model: Model, data: ModelData) -> None:
     expansion block. The dual is the marginal value of one more MW in that period.
     """
     units = model.variables["units"]
-    units = units[units["fleet"].map(data.fleets["at_site"])]
-    coef = (
-        units["fleet"].map(data.fleets["max_power_kw"]).to_numpy()
-        * units["site"].map(data.sites["pue"]).to_numpy()
-        / 1000.0
-    )
+    units = units[lookup(units["fleet"], data.fleets["at_site"])]
+    coef = lookup(units["fleet"], data.fleets["max_power_kw"]) * lookup(units["site"], data.sites["pue"]) / 1000.0
     blocks = model.variables["blocks"]
-    rows = pd.concat([terms(units, coef), terms(blocks, -blocks["site"].map(data.expansions["block_mw"]).to_numpy())])
+    rows = [terms(units, coef), terms(blocks, -lookup(blocks["site"], data.expansions["block_mw"]))]
     rhs = data.site_periods.assign(rhs=data.site_periods["cap_mw"])
     model.add_rows("power_limit", ["site", "t"], rows, "<=", rhs)
 
@@ -87,9 +81,7 @@ def add_term_growth(model: Model, data: ModelData) -> None:
     """
     keys = ["fleet", "site", "t"]
     termed = _termed_units(model, data)
-    rows = pd.concat(
-        [terms(termed), terms(termed.assign(t=termed["t"] + 1), -1.0), terms(model.variables["start"], -1.0)]
-    )
+    rows = [terms(termed), terms(termed, -1.0, t=termed["t"].to_numpy() + 1), terms(model.variables["start"], -1.0)]
     model.add_rows("term_growth", keys, rows, "<=", termed[keys].assign(rhs=0.0))
 
 
@@ -105,15 +97,13 @@ def add_term_stock(model: Model, data: ModelData) -> None:
     keys = ["fleet", "site", "t"]
     held = model.variables["held"]
     starts = model.variables["start"]
-    term = starts["fleet"].map(data.fleets["term_periods"]).to_numpy()
-    rows = pd.concat(
-        [
-            terms(held),
-            terms(held.assign(t=held["t"] + 1), -1.0),
-            terms(starts, -1.0),
-            terms(starts.assign(t=starts["t"] + term)),
-        ]
-    )
+    term = lookup(starts["fleet"], data.fleets["term_periods"])
+    rows = [
+        terms(held),
+        terms(held, -1.0, t=held["t"].to_numpy() + 1),
+        terms(starts, -1.0),
+        terms(starts, t=starts["t"].to_numpy() + term),
+    ]
     model.add_rows("term_stock", keys, rows, "==", held[keys].assign(rhs=0.0))
 
 
@@ -125,14 +115,14 @@ def add_min_term(model: Model, data: ModelData) -> None:
     """
     keys = ["fleet", "site", "t"]
     termed = _termed_units(model, data)
-    rows = pd.concat([terms(termed), terms(model.variables["held"], -1.0)])
+    rows = [terms(termed), terms(model.variables["held"], -1.0)]
     model.add_rows("min_term", keys, rows, ">=", termed[keys].assign(rhs=0.0))
 
 
 def _termed_units(model: Model, data: ModelData) -> pd.DataFrame:
     """The ``units`` of fleets with a minimum term (leased and reserved)."""
     units = model.variables["units"]
-    return units[units["fleet"].map(data.fleets["term_periods"]) > 0]
+    return units[lookup(units["fleet"], data.fleets["term_periods"]) > 0]
 
 
 def add_expansion(model: Model, data: ModelData) -> None:
@@ -141,5 +131,5 @@ def add_expansion(model: Model, data: ModelData) -> None:
     blocks[s,t] - blocks[s,t-1] >= 0
     """
     blocks = model.variables["blocks"]
-    rows = pd.concat([terms(blocks), terms(blocks.assign(t=blocks["t"] + 1), -1.0)])
+    rows = [terms(blocks), terms(blocks, -1.0, t=blocks["t"].to_numpy() + 1)]
     model.add_rows("expansion", ["site", "t"], rows, ">=", blocks[["site", "t"]].assign(rhs=0.0))

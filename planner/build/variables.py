@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from planner.build.model import Model, periods_frame, positions
+from planner.build.model import Model, lookup, periods_frame, positions
 from planner.data import ModelData
 
 
@@ -42,21 +42,19 @@ def add_variables(model: Model, data: ModelData) -> None:
     k = data.slices[["k", "hours_share"]]
     whole = bool(data.scenario.integer_units)
     _add_serve(model, data, t, k)
-    model.add_columns("unserved", data.demand[["workload", "phase", "t", "k"]].merge(k, on="k"))
-    units = data.placements.merge(t, how="cross")
+    model.add_columns("unserved", model.categorized(data.demand[["workload", "phase", "t", "k"]]).merge(k, on="k"))
+    units = model.categorized(data.placements).merge(t, how="cross")
     model.add_columns("units", units, integer=whole & (units["procurement"] == "cloud").to_numpy())
     lead = data.fleets["lead_periods"]
     own = units[units["procurement"] == "own"]
-    model.add_columns("build", own[own["t"] >= own["fleet"].map(lead)], integer=whole)
-    termed = units[units["fleet"].map(data.fleets["term_periods"]) > 0]
-    model.add_columns("start", termed[termed["t"] >= termed["fleet"].map(lead)], integer=whole)
+    model.add_columns("build", own[own["t"] >= lookup(own["fleet"], lead)], integer=whole)
+    termed = units[lookup(units["fleet"], data.fleets["term_periods"]) > 0]
+    model.add_columns("start", termed[termed["t"] >= lookup(termed["fleet"], lead)], integer=whole)
     model.add_columns("held", termed)
-    model.add_columns("pair", data.pairs.merge(t, how="cross").merge(k, how="cross"))
+    model.add_columns("pair", model.categorized(data.pairs).merge(t, how="cross").merge(k, how="cross"))
     blocks = data.expansions.reset_index()[["site"]].merge(t, how="cross")
-    blocks = blocks[blocks["t"] >= blocks["site"].map(data.expansions["lead_periods"])]
-    model.add_columns(
-        "blocks", blocks, upper=blocks["site"].map(data.expansions["max_blocks"]).to_numpy(dtype=float), integer=whole
-    )
+    blocks = blocks[blocks["t"] >= lookup(blocks["site"], data.expansions["lead_periods"])]
+    model.add_columns("blocks", blocks, upper=lookup(blocks["site"], data.expansions["max_blocks"]), integer=whole)
     model.add_columns(
         "adopt", pd.DataFrame({"vendor": list(data.scenario.policy.adoption_usd)}), upper=1.0, integer=whole
     )
@@ -73,9 +71,12 @@ def add_variables(model: Model, data: ModelData) -> None:
 def _add_serve(model: Model, data: ModelData, t: pd.DataFrame, k: pd.DataFrame) -> None:
     """``serve``: a column per eligible route, period and slice, except the prefill of a workload
     whose phases run together, which reads its decode column times ``r[w]``."""
-    serve = data.routes.merge(t, how="cross").merge(k, how="cross")
-    split = serve["workload"].map({n: w.disaggregate for n, w in data.scenario.workloads.items()}).to_numpy(bool)
-    ratio = serve["workload"].map({n: w.input_output_ratio for n, w in data.scenario.workloads.items()})
+    routes = model.categorized(
+        data.routes[["workload", "phase", "fleet", "site", "tokens_per_s_per_unit", "peak_factor"]]
+    )
+    serve = routes.merge(t, how="cross").merge(k, how="cross")
+    split = lookup(serve["workload"], {n: w.disaggregate for n, w in data.scenario.workloads.items()}).astype(bool)
+    ratio = lookup(serve["workload"], {n: w.input_output_ratio for n, w in data.scenario.workloads.items()})
     owns = split | (serve["phase"] == "decode").to_numpy()
     columns = model.add_columns("serve", serve[owns])
     keys = ["workload", "fleet", "site", "t", "k"]
@@ -83,5 +84,5 @@ def _add_serve(model: Model, data: ModelData, t: pd.DataFrame, k: pd.DataFrame) 
     decode = columns[~split[owns]].reset_index(drop=True)
     at = positions(folded, decode, keys)
     assert (at >= 0).all(), "every folded prefill has its decode column"
-    folded = folded.assign(col=decode["col"].to_numpy()[at], scale=ratio[~owns].to_numpy(dtype=float))
+    folded = folded.assign(col=decode["col"].to_numpy()[at], scale=ratio[~owns].astype(float))
     model.variables["serve"] = pd.concat([columns, folded], ignore_index=True)

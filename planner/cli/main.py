@@ -88,7 +88,9 @@ def solve_command(
             "--out", "-o", help="Write every table (CSV), summary.json and the resolved scenario to this folder."
         ),
     ] = None,
-    solver: Annotated[SolverChoice, typer.Option(help="Solver to use.")] = SolverChoice.CBC,
+    solver: Annotated[
+        SolverChoice, typer.Option(help="Solver to use (HiGHS in memory by default; CBC through an MPS file).")
+    ] = SolverChoice.HIGHS,
     time_limit: Annotated[
         float | None,
         typer.Option(
@@ -211,7 +213,9 @@ def example(
 def explain(
     ctx: typer.Context,
     scenario: ScenarioArg = None,
-    solver: Annotated[SolverChoice, typer.Option(help="Solver to use.")] = SolverChoice.CBC,
+    solver: Annotated[
+        SolverChoice, typer.Option(help="Solver to use (HiGHS in memory by default; CBC through an MPS file).")
+    ] = SolverChoice.HIGHS,
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", min=0.0, help="Seconds each of the (up to three) solves may run.")
     ] = None,

@@ -26,6 +26,9 @@ from planner.status import Status
 
 SolverName = Literal["cbc", "highs"]
 
+DEFAULT_SOLVER: SolverName = "highs"
+"""The solver a plan is solved with unless another is asked for (the README's "Solvers" says why)."""
+
 FEASIBILITY_TOLERANCE = 1e-6
 """How far a row of the LP may be off, relative to its scale (the largest of 1, its bound and its
 terms' magnitudes), for a point to count as meeting it: far above CBC's and HiGHS's own
@@ -85,6 +88,9 @@ class Solution:
     message
         What went wrong, in words, when something did (a missing solver, a crash, an unreadable
         answer, a MIP whose pricing LP failed); empty otherwise.
+    broken
+        When a stop at a limit left values that break rows or bounds (and ``x`` is therefore
+        None): those rows and columns, as :func:`broken_rows` gives them, worst first.
     """
 
     status: Status
@@ -97,6 +103,7 @@ class Solution:
     seconds: float = 0.0
     iterations: int | None = None
     message: str = ""
+    broken: tuple[tuple[int | None, int | None, float], ...] = ()
 
 
 def failed(message: str, said: str = "", seconds: float = 0.0) -> Solution:
@@ -158,8 +165,11 @@ def finish(lp: LinearProgram, first: Solution, price: Callable[[LinearProgram], 
     ``started`` is the :func:`time.perf_counter` reading when the solve began.
     """
     solution = first
-    if solution.x is not None and solution.status is Status.TIME_LIMIT and broken_rows(lp, solution.x):
-        solution = replace(solution, x=None, row_dual=None, col_dual=None, objective=None, gap=None)
+    broken = broken_rows(lp, solution.x) if solution.x is not None and solution.status is Status.TIME_LIMIT else []
+    if broken:
+        solution = replace(
+            solution, x=None, row_dual=None, col_dual=None, objective=None, gap=None, broken=tuple(broken)
+        )
     if solution.x is not None and lp.is_mip and solution.status in (Status.OPTIMAL, Status.TIME_LIMIT):
         whole = np.flatnonzero(lp.integer)
         priced = price(lp.with_fixed(whole, np.round(solution.x[whole])))

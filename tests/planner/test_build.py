@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -24,12 +25,43 @@ def _model(make_scenario, *args, **kwargs):
 
 def test_rows_and_variables_have_readable_and_solver_safe_names(make_scenario):
     model = _model(make_scenario, tokens_per_s=[1.0, 1.0])
-    names = model.constraints["power_limit"]["name"].to_list()
-    assert names == ["power_limit[s,2026-01]", "power_limit[s,2026-02]"]
-    assert model.variables["serve"]["name"].iloc[0] == "serve[w,prefill,a,s,2026-01]"
-    for frame in [*model.variables.values(), *model.constraints.values()]:
-        column = "var" if "var" in frame else "constraint"
-        assert all(re.fullmatch(r"[A-Za-z0-9_]+", item.name) for item in frame[column])
+    assert model.names("power_limit") == ["power_limit[s,2026-01]", "power_limit[s,2026-02]"]
+    assert model.names("serve")[0] == "serve[w,decode,a,s,2026-01]"
+    columns, rows = model.lp.column_names(), model.lp.row_names()
+    assert len(columns) == model.lp.shape[1] and len(rows) == model.lp.shape[0]
+    assert "power_limit[s,2026-02]" in rows and "units[a,s,2026-01]" in columns
+    assert all(re.fullmatch(r"[A-Za-z0-9_]+", build_module.solver_name(n)) for n in columns + rows)
+
+
+def test_a_row_and_a_column_are_named_from_their_family(make_scenario):
+    model = _model(make_scenario, tokens_per_s=[1.0, 1.0])
+    power = model.constraints["power_limit"]
+    assert model.describe_row(int(power["row"].iloc[1])) == "power_limit[s,2026-02]"
+    units = model.variables["units"]
+    assert model.describe_column(int(units["col"].iloc[0])) == "units[a,s,2026-01]"
+
+
+def test_phases_that_run_together_share_one_column(make_scenario):
+    """A workload that is not disaggregated gets a column per fleet, site and period for its
+    decode rate; its prefill entry reads that column times the input:output ratio (2 here)."""
+    model = _model(make_scenario, tokens_per_s=[1.0, 1.0], workloads={"w": {"input_output_ratio": 2.0}})
+    serve = model.variables["serve"]
+    prefill, decode = serve[serve["phase"] == "prefill"], serve[serve["phase"] == "decode"]
+    assert len(prefill) == len(decode) == 2
+    assert prefill["col"].to_list() == decode["col"].to_list()
+    assert prefill["scale"].to_list() == [2.0, 2.0] and decode["scale"].to_list() == [1.0, 1.0]
+    # The demand rows read the column once each: 1 for decode, 2 for prefill.
+    rows = model.constraints["demand_balance"]
+    matrix = model.lp.matrix
+    for phase, coef in (("decode", 1.0), ("prefill", 2.0)):
+        row = int(rows.loc[(rows["phase"] == phase) & (rows["t"] == 0), "row"].iloc[0])
+        assert matrix[row, int(decode["col"].iloc[0])] == pytest.approx(coef)
+
+
+def test_a_disaggregated_workload_keeps_a_column_per_phase(make_scenario):
+    model = _model(make_scenario, workloads={"w": {"disaggregate": True}})
+    serve = model.variables["serve"]
+    assert serve["col"].is_unique and (serve["scale"] == 1.0).all()
 
 
 def test_no_serve_variable_for_a_pair_that_misses_the_slo(make_scenario):
@@ -45,10 +77,27 @@ def test_builds_exist_only_after_the_lead_time(make_scenario):
     assert model.variables["build"]["t"].to_list() == [2, 3]
 
 
+def _row_lengths(model, family: str) -> np.ndarray:
+    return np.diff(model.lp.matrix.indptr)[model.constraints[family]["row"].to_numpy()]
+
+
 def test_stock_rows_have_at_most_four_nonzeros(make_scenario):
     model = _model(make_scenario, tokens_per_s=[1.0] * 24, fleets={"a": fleet(lifetime_years=0.5)})
-    lengths = [len(c) for c in model.constraints["stock"]["constraint"]]
+    lengths = _row_lengths(model, "stock")
     assert max(lengths) == 4 and min(lengths) == 2
+
+
+def _leased(term_months: int) -> dict:
+    spec = fleet()
+    for owned_only in ("capex_usd", "lifetime_years"):
+        del spec[owned_only]
+    return spec | {"procurement": "lease", "hourly_usd": 2.0, "term_months": term_months}
+
+
+def test_term_rows_have_at_most_four_nonzeros_whatever_the_term(make_scenario):
+    model = _model(make_scenario, tokens_per_s=[1.0] * 36, fleets={"a": _leased(24)})
+    assert max(_row_lengths(model, "term_stock")) == 4
+    assert max(_row_lengths(model, "min_term")) == 2
 
 
 def test_nonzeros_grow_linearly_with_the_horizon(make_scenario):
@@ -58,11 +107,34 @@ def test_nonzeros_grow_linearly_with_the_horizon(make_scenario):
     assert sizes[48] / sizes[24] == pytest.approx(2.0, rel=0.03)
 
 
-def test_model_size_counts_rows_and_columns(make_scenario):
+def test_nonzeros_grow_linearly_with_the_horizon_for_a_term_as_long_as_it(make_scenario):
+    """A lease whose term is the whole horizon: the sum of the last T starts in every row would
+    grow with the square of the horizon; the term stock does not."""
+    sizes = {
+        n: _model(make_scenario, tokens_per_s=[1.0] * n, fleets={"a": _leased(n)}).size()["nonzeros"] for n in (24, 48)
+    }
+    assert sizes[48] / sizes[24] == pytest.approx(2.0, rel=0.05)
+
+
+def test_a_share_rule_adds_two_nonzeros_per_serve_column(make_scenario):
+    """The served total's row and the group's own row: not one per serve column in every
+    group's row."""
+    fleets = {"a": fleet(vendor="v1"), "b": fleet(vendor="v2"), "c": fleet(vendor="v3")}
+    plain = _model(make_scenario, tokens_per_s=[1.0] * 3, fleets=fleets)
+    shared = _model(make_scenario, tokens_per_s=[1.0] * 3, fleets=fleets, policy={"max_vendor_share": 0.5})
+    serve_columns = plain.variables["serve"]["col"].nunique()
+    periods = 3
+    added = shared.size()["nonzeros"] - plain.size()["nonzeros"]
+    assert added == 2 * serve_columns + periods * (1 + 3)  # the total's -1, and -limit in each vendor row
+
+
+def test_model_size_counts_the_lp(make_scenario):
     model = _model(make_scenario)
     size = model.size()
-    assert size["variables"] == len(model.problem.variables())
-    assert size["constraints"] == len(model.problem.constraints())
+    columns = sum(frame["col"].nunique() for frame in model.variables.values())
+    assert size["variables"] == columns == model.lp.shape[1]
+    assert size["constraints"] == sum(len(frame) for frame in model.constraints.values()) == model.lp.shape[0]
+    assert size["nonzeros"] == model.lp.matrix.nnz
 
 
 def _documented_families() -> dict[str, list[str]]:
@@ -111,7 +183,7 @@ def test_documented_indices_are_those_of_the_rows(default_model):
     for family, index in documented.items():
         rows = default_model.constraints[family]
         if "rhs" in rows:
-            keys = [c for c in rows.columns if c not in ("rhs", "name", "constraint")]
+            keys = [c for c in rows.columns if c not in ("rhs", "sense", "row")]
             assert len(keys) == len(index), (family, index, keys)
         else:  # a family the scenario leaves out altogether: its adder's docstring states the index
             stated = re.match(rf"``{family}\[([^\]]*)\]``", getattr(build_module, f"add_{family}").__doc__ or "")

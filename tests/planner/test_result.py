@@ -16,6 +16,7 @@ from planner import Scenario, Status, default_scenario_path, solve
 from planner.build import build
 from planner.data import ModelData
 from planner.result import TABLE_COLUMNS, Result
+from planner.solvers.solution import DEFAULT_SOLVER
 from tests.conftest import cloud_fleet, fleet, scenario_dict
 
 
@@ -158,7 +159,7 @@ def test_to_dir_writes_everything_and_refuses_to_overwrite(default_result, tmp_p
     assert {p.name for p in out.iterdir()} == {f"{n}.csv" for n in TABLE_COLUMNS} | {"summary.json", "scenario.yaml"}
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "optimal"
-    assert summary["solver"] == "cbc" and summary["solver_version"]
+    assert summary["solver"] == DEFAULT_SOLVER and summary["solver_version"]
     allocation = pd.read_csv(out / "allocation.csv")
     assert allocation["tokens"].sum() == pytest.approx(default_result.allocation["tokens"].sum())
     assert Scenario.from_yaml(out / "scenario.yaml").fleets["h100"].max_power_kw == 10.2

@@ -9,19 +9,18 @@ needed; one unit-month of capital costs capex / 12 and one busy unit-month of en
 
 from __future__ import annotations
 
-import importlib
 import math
 import sys
 
 import numpy as np
 import pandas as pd
-import pulp
 import pytest
 import yaml
 
 from demand import ExponentialGrowth, planning_periods
 from planner import Scenario, ScenarioError, Status, solve
 from planner.explain import explain
+from planner.solvers import cbc as cbc_module
 from tests.conftest import JANUARY_HOURS, JANUARY_SECONDS, cloud_fleet, fleet, scenario_dict
 
 ENERGY_PER_BUSY_UNIT_MONTH = 10 * JANUARY_HOURS * 100 / 1000  # $744
@@ -182,32 +181,11 @@ def test_solve_accepts_a_path(tmp_path):
 
 def test_a_missing_solver_is_reported_not_raised(make_scenario, monkeypatch):
     # The package exports the function `solve`, which hides the module of the same name.
-    solve_module = importlib.import_module("planner.solve")
-    monkeypatch.setattr(solve_module, "cbc_path", lambda: None)
-    result = solve(make_scenario())
+    monkeypatch.setattr(cbc_module, "cbc_path", lambda: None)
+    result = solve(make_scenario(), solver="cbc")
     assert result.status is Status.SOLVER_ERROR
     assert "the CBC solver was not found" in result.message and not result.has_plan
     assert len(result.demand) == 2  # the demand is still reported
-
-
-@pytest.mark.parametrize(
-    ("status", "solution", "time_limit", "expected"),
-    [
-        ("Optimal", "Optimal", None, Status.OPTIMAL),
-        ("Optimal", "IntegerFeasible", 5.0, Status.TIME_LIMIT),  # CBC: "Stopped on time - objective value ..."
-        ("NotSolved", "NoSolutionFound", 5.0, Status.TIME_LIMIT),  # stopped on time before any plan
-        ("Infeasible", "Infeasible", None, Status.INFEASIBLE),
-        ("Unbounded", "Unbounded", None, Status.UNBOUNDED),
-        ("NotSolved", "NoSolutionFound", None, Status.NOT_SOLVED),
-    ],
-)
-def test_solver_outcomes_map_to_statuses(status, solution, time_limit, expected):
-    """How PuLP records CBC's outcomes (see pulp.apis.coin_api.COIN_CMD.get_status)."""
-    from planner.solve import _status
-
-    problem = pulp.LpProblem("p", pulp.LpMinimize)
-    problem.assignStatus(getattr(pulp, f"LpStatus{status}"), getattr(pulp, f"LpSolution{solution}"))
-    assert _status(problem, time_limit)[0] is expected
 
 
 FAKE_CBC = """#!{python}
@@ -224,11 +202,10 @@ elif "-solution" in args:
 
 def _fake_cbc(monkeypatch, folder, line, log=""):
     """A stand-in CBC that prints ``log`` and writes only a status line, as CBC does when it gives up."""
-    solve_module = importlib.import_module("planner.solve")
     fake = folder / "cbc"
     fake.write_text(FAKE_CBC.format(python=sys.executable, line=line, log=log), encoding="utf-8")
     fake.chmod(0o755)
-    monkeypatch.setattr(solve_module, "cbc_path", lambda: str(fake))
+    monkeypatch.setattr(cbc_module, "cbc_path", lambda: str(fake))
 
 
 RELABELLED_CBC = """#!{python}
@@ -250,12 +227,11 @@ elif "-solution" in args:
 def _relabelled_cbc(monkeypatch, folder, line, log=""):
     """CBC itself, whose plan is then labelled as stopped by the time limit (status ``line``, ``log``):
     a time-limited CBC that found a feasible plan, made deterministic."""
-    solve_module = importlib.import_module("planner.solve")
-    real = solve_module.cbc_path()
+    real = cbc_module.cbc_path()
     fake = folder / "cbc"
     fake.write_text(RELABELLED_CBC.format(python=sys.executable, cbc=real, line=line, log=log), encoding="utf-8")
     fake.chmod(0o755)
-    monkeypatch.setattr(solve_module, "cbc_path", lambda: str(fake))
+    monkeypatch.setattr(cbc_module, "cbc_path", lambda: str(fake))
 
 
 @pytest.mark.parametrize(
@@ -271,7 +247,7 @@ def _relabelled_cbc(monkeypatch, folder, line, log=""):
 )
 def test_cbc_status_lines_map_to_statuses(make_scenario, monkeypatch, tmp_path, line, time_limit, expected):
     _fake_cbc(monkeypatch, tmp_path, line)
-    result = solve(make_scenario(), time_limit=time_limit)
+    result = solve(make_scenario(), solver="cbc", time_limit=time_limit)
     assert result.status is expected
     if expected is Status.NUMERICAL_TROUBLE:
         assert "numerical trouble" in result.message and "planner inspect" in result.message
@@ -283,7 +259,7 @@ def test_cbc_status_lines_map_to_statuses(make_scenario, monkeypatch, tmp_path, 
 def test_a_whole_unit_plan_stopped_at_the_time_limit_reports_its_gap(make_scenario, monkeypatch, tmp_path):
     log = "Result - Stopped on time limit\n\nObjective value:  12.0\nLower bound:  10.0\nGap: 0.17"
     _relabelled_cbc(monkeypatch, tmp_path, "Stopped on time - objective value 12.0", log)
-    result = solve(make_scenario(integer_units=True), time_limit=5.0)
+    result = solve(make_scenario(integer_units=True), solver="cbc", time_limit=5.0)
     assert result.status is Status.TIME_LIMIT and result.has_plan
     assert result.gap == pytest.approx(2.0 / 12.0)
     assert "within 17% of the best possible" in result.message
@@ -295,15 +271,6 @@ def test_the_gap_of_a_whole_unit_plan_is_small_and_a_linear_plan_has_none(make_s
     whole = solve(make_scenario(integer_units=True), solver=solver)
     assert whole.is_optimal and whole.gap is not None and 0.0 <= whole.gap <= 1e-4
     assert solve(make_scenario(), solver=solver).gap is None
-
-
-@pytest.mark.parametrize("model_status", ["kSolveError", "kPostsolveError", "kUnknown"])
-def test_highs_numerical_failures_are_numerical_trouble(model_status):
-    from planner.solve import _status
-
-    problem = pulp.LpProblem("p", pulp.LpMinimize)
-    problem.assignStatus(pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound)
-    assert _status(problem, None, model_status)[0] is Status.NUMERICAL_TROUBLE
 
 
 def test_capacity_is_sized_for_the_peak_hour_and_energy_for_the_average(make_scenario):
@@ -807,11 +774,11 @@ def test_a_time_limit_reached_within_the_gap_gives_an_optimal_plan(make_scenario
     """Stopped at the limit 0.0005% above the bound: within the default 0.01%, so optimal."""
     log = "Result - Stopped on time limit\n\nObjective value:  12.0\nLower bound:  11.99994\nGap: 0.000005"
     _relabelled_cbc(monkeypatch, tmp_path, "Stopped on time - objective value 12.0", log)
-    result = solve(make_scenario(integer_units=True), time_limit=60.0)
+    result = solve(make_scenario(integer_units=True), solver="cbc", time_limit=60.0)
     assert result.status is Status.OPTIMAL and result.has_plan
     assert result.gap == pytest.approx(5e-6)
     assert "within the gap of 0.01%" in result.message and "time limit (60 s)" in result.message
-    tight = solve(make_scenario(integer_units=True), time_limit=60.0, mip_gap=1e-6)
+    tight = solve(make_scenario(integer_units=True), solver="cbc", time_limit=60.0, mip_gap=1e-6)
     assert tight.status is Status.TIME_LIMIT and "more than the gap of 0.0001%" in tight.message
 
 
@@ -824,11 +791,11 @@ def test_a_whole_unit_model_stays_whole_after_its_solve(solver):
     from planner.solve import solve_model
 
     model = build(ModelData.from_scenario(_gpu_allocation()))
-    units = list(model.variables["units"]["var"])
-    before = [(var.cat, var.lowBound, var.upBound) for var in units]
+    before = (model.lp.integer.copy(), model.lp.lower.copy(), model.lp.upper.copy())
     first = solve_model(model, solver=solver)
-    assert [(var.cat, var.lowBound, var.upBound) for var in units] == before
-    assert model.problem.isMIP() and all(var.cat == pulp.LpInteger for var in units)
+    after = (model.lp.integer, model.lp.lower, model.lp.upper)
+    assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+    assert model.lp.is_mip
     second = solve_model(model, solver=solver)
     assert second.is_optimal and second.gap is not None
     assert second.objective_usd == pytest.approx(first.objective_usd)
@@ -940,47 +907,28 @@ def test_a_growth_curve_from_zero_says_how_to_give_a_workload_no_demand():
     assert "'kind: series' with zero tokens, or the workload a share of 0" in problem.message
 
 
-def test_rows_and_bounds_the_values_break_are_found_worst_first():
-    """x + y >= 2 at x = 1, y = 0.5 is 0.5 short of a scale of 2 (its constant): 25% off; x <= 1
-    at x = 1 holds; y >= 0.6 at 0.5 is 0.1 below a bound under 1: 10% off."""
-    from planner.solve import broken_rows
-
-    problem = pulp.LpProblem("p", pulp.LpMinimize)
-    x, y = problem.add_variable("x", 0, 1), problem.add_variable("y", 0.6)
-    problem.setObjective(x + y)
-    problem.addConstraint(x + y >= 2, "cover")
-    problem.addConstraint(x - y <= 0.5, "balance")
-    x.varValue, y.varValue = 1.0, 0.5
-    assert broken_rows(problem) == [("cover", pytest.approx(0.25)), ("y", pytest.approx(0.1))]
-    y.varValue = 1.0
-    assert broken_rows(problem) == []
-    y.varValue = 1.0 - 1e-8  # within the tolerance of a row of scale 2
-    assert broken_rows(problem) == []
-    y.varValue = None
-    assert [name for name, _ in broken_rows(problem)] == ["cover", "balance", "y"]
-
-
 def test_values_a_time_limit_left_that_break_rows_are_no_plan(make_scenario, monkeypatch, tmp_path):
     """A CBC stopped on time with every value at zero: nothing served, nothing reported unserved,
     so the demand rows are broken and no plan is shown, status time_limit."""
     _fake_cbc(monkeypatch, tmp_path, "Stopped on time - objective value 0")
-    result = solve(make_scenario(), time_limit=5.0)
+    result = solve(make_scenario(), solver="cbc", time_limit=5.0)
     assert result.status is Status.TIME_LIMIT and not result.has_plan and result.gap is None
     assert "before it found a feasible plan" in result.message and "demand_balance[w,prefill,2026-01]" in result.message
     assert "no feasible point at all" in result.message  # a linear program
     assert result.builds.empty and result.plan_cost_usd is None
-    whole = solve(make_scenario(integer_units=True), time_limit=5.0)
+    whole = solve(make_scenario(integer_units=True), solver="cbc", time_limit=5.0)
     assert whole.status is Status.TIME_LIMIT and not whole.has_plan and "no feasible point" not in whole.message
 
 
 @pytest.mark.parametrize("time_limit", [0.0, 0.001])
-def test_the_default_scenario_stopped_at_once_shows_no_plan_or_one_that_verifies(time_limit, tmp_path):
+@pytest.mark.parametrize("solver", ["cbc", "highs"])
+def test_the_default_scenario_stopped_at_once_shows_no_plan_or_one_that_verifies(time_limit, solver, tmp_path):
     """CBC stopped within a millisecond of the default scenario's LP: its simplex has not reached a
     feasible point, and what it leaves is not shown as a plan; a plan shown verifies."""
     from planner import default_scenario_path
     from planner.verify import verify
 
-    result = solve(default_scenario_path(), time_limit=time_limit)
+    result = solve(default_scenario_path(), solver=solver, time_limit=time_limit)
     # CBC checks its clock between iterations: now and then it finishes the LP first.
     assert result.status in (Status.TIME_LIMIT, Status.OPTIMAL)
     if result.has_plan:

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from planner.build import build
 from planner.cli import app
 from planner.data import ModelData
-from planner.solve import cbc_path, solve_model
+from planner.solve import solve_model
+from planner.solvers import cbc_path
 from tests.conftest import cloud_fleet, fleet, scenario_dict
 
 # Three months of growing demand, served by owned units and rented ones (a whole-unit plan
@@ -50,7 +51,7 @@ def test_written_mps_and_lp_solve_to_the_plans_objective(tmp_path, integer_units
     model.write(tmp_path / "model.lp")
     result = solve_model(model, write_lp=tmp_path / "model.mps")
     assert result.is_optimal and result.objective_usd > 0
-    assert bool(model.problem.isMIP()) is integer_units
+    assert model.lp.is_mip is integer_units
     assert ("MARKER" in (tmp_path / "model.mps").read_text(encoding="utf-8")) is integer_units  # integer columns
     # Whole-unit plans are optimal within the MIP gap (1e-4); LPs to the solvers' tolerances.
     tolerance = 1e-4 if integer_units else 1e-7
@@ -58,6 +59,16 @@ def test_written_mps_and_lp_solve_to_the_plans_objective(tmp_path, integer_units
     assert highs_objective(tmp_path / "model.mps") == pytest.approx(objective, rel=tolerance)
     assert highs_objective(tmp_path / "model.lp") == pytest.approx(objective, rel=tolerance)
     assert cbc_objective(tmp_path / "model.mps", tmp_path) == pytest.approx(objective, rel=tolerance)
+
+
+def test_the_written_file_carries_the_readable_names_made_solver_safe(tmp_path):
+    from planner import Scenario
+    from planner.build import solver_name
+
+    model = build(ModelData.from_scenario(Scenario.from_dict(SMALL)))
+    text = model.write(tmp_path / "model.lp").read_text(encoding="utf-8")
+    assert solver_name("demand_balance[w,decode,2026-01]") in text
+    assert solver_name("units[own,s,2026-02]") in text
 
 
 def test_the_command_writes_the_lp_it_solves(tmp_path, monkeypatch):
