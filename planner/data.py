@@ -115,19 +115,22 @@ class ModelData:
     rate_unit: float
 
     @classmethod
-    def from_scenario(cls, scenario: Scenario) -> ModelData:
+    def from_scenario(cls, scenario: Scenario, *, checked: bool = False) -> ModelData:
         """Prepare the LP's data from a validated scenario.
 
         The scenario is checked again as a whole first (:meth:`Scenario.revalidated`), so that one
         edited since it was loaded into something the loader would refuse is refused here too, by
-        every path to the LP (solve, explain, inspect), with the loader's problem list.
+        every path to the LP (solve, explain, inspect), with the loader's problem list. ``checked``
+        skips that for a scenario just validated as a whole and not edited since (a sweep's run,
+        made by :func:`planner.overrides.with_values`).
 
         Raises
         ------
         ScenarioError
             If the scenario no longer validates.
         """
-        scenario.revalidated()
+        if not checked:
+            scenario.revalidated()
         calendar = scenario.horizon.calendar()
         periods = _periods(scenario, calendar)
         placements = _placements(scenario)

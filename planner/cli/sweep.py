@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from planner.cli.common import console, fail, load
+from planner.cli.common import SolverChoice, console, fail, load
 
 if TYPE_CHECKING:
     from planner.sweep import Design
@@ -61,6 +61,10 @@ def sweep_command(
     scheduler_timeout: Annotated[
         float, typer.Option(min=0.1, help="Seconds to wait for the Dask scheduler to answer.")
     ] = 10.0,
+    solver: Annotated[
+        SolverChoice,
+        typer.Option(help="highs re-solves each run warm from the one before where it can; cbc solves every run cold."),
+    ] = SolverChoice.HIGHS,
 ) -> None:
     """Solve a scenario many times with values varied; print the swing of the plan cost per value."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -141,6 +145,7 @@ def sweep_command(
                 scheduler=scheduler,
                 connect_timeout_s=scheduler_timeout,
                 progress=advance,
+                solver=solver.value,
             )
         except FileExistsError as exc:
             fail(ctx, [Problem(path="--out", message=f"{exc}; add --resume to continue it", value=str(out))], exc)

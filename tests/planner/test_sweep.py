@@ -14,12 +14,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner import Scenario, ScenarioError
+from planner import Scenario, ScenarioError, default_scenario_path
 from planner.overrides import check_path, get_value, with_values
 from planner.store import LOST_ERRORS, read_runs
 from planner.sweep import ClusterError, Parameter, SolverMissingError, design, run_sweep
 from tests.conftest import fleet, scenario_dict
 from tests.planner.test_result import half_served_scenario
+
+HTTP_ANY_PORT = "127.0.0.1:0"
+"""Where a test cluster's scheduler serves HTTP: it does so even without a dashboard, on port 8787
+unless told otherwise, which another cluster on the machine may hold."""
 
 
 @pytest.fixture
@@ -187,12 +191,51 @@ def test_a_dask_cluster_gives_the_same_table(base):
     runs = design([Parameter.parse("sites.s.electricity_price_usd_per_mwh=50,150,250")], "grid", base)
     local = run_sweep(base, runs, workers=1).table
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=HTTP_ANY_PORT) as cluster,
         Client(cluster) as client,
     ):
         remote = run_sweep(base, runs, scheduler=client).table
     pd.testing.assert_series_equal(local["objective_usd"], remote["objective_usd"])
     assert list(remote["run"]) == list(local["run"])
+
+
+@pytest.fixture(scope="module")
+def default_grid():
+    """The default scenario over a grid of a cost, a limit and a coefficient (eight runs, some
+    solved warm, some in a new session), and the table of the runs solved cold."""
+    scenario = Scenario.from_yaml(default_scenario_path())
+    texts = [
+        "sites.west.electricity_price_usd_per_mwh=x1,x2",
+        "fleets.trn2.quota_units=x1,x0.05",
+        "sites.west.pue=x1,x1.05",
+    ]
+    runs = design([Parameter.parse(text) for text in texts], "grid", scenario)
+    return scenario, runs, run_sweep(scenario, runs, workers=1, warm=False).table
+
+
+def _same_answers(warm: pd.DataFrame, cold: pd.DataFrame) -> None:
+    """Every run of ``warm`` has the status and the objective (to 1e-6) of that run in ``cold``."""
+    assert list(warm["run"]) == list(cold["run"])
+    assert list(warm["status"]) == list(cold["status"]) == ["optimal"] * len(cold)
+    assert len(set(cold["objective_usd"].round())) == len(cold)  # every run has its own optimum
+    assert warm["objective_usd"].to_numpy() == pytest.approx(cold["objective_usd"].to_numpy(), rel=1e-6)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_warm_sweep_here_or_on_a_process_pool_answers_every_run_as_a_cold_one(default_grid, workers):
+    scenario, runs, cold = default_grid
+    _same_answers(run_sweep(scenario, runs, workers=workers, chunk_size=3).table, cold)
+
+
+def test_a_warm_sweep_on_a_dask_cluster_answers_every_run_as_a_cold_one(default_grid):
+    from distributed import Client, LocalCluster
+
+    scenario, runs, cold = default_grid
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=HTTP_ANY_PORT) as cluster,
+        Client(cluster) as client,
+    ):
+        _same_answers(run_sweep(scenario, runs, scheduler=client, chunk_size=3).table, cold)
 
 
 def test_runs_share_the_fit_of_an_unchanged_demand_history(tmp_path):
@@ -335,7 +378,7 @@ def test_runs_whose_dask_workers_were_lost_are_solved_again_on_resume(base, tmp_
     runs = design([Parameter.parse("sites.s.electricity_price_usd_per_mwh=50..250:6")], "grid", base)
     local = run_sweep(base, runs, workers=1).table
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=HTTP_ANY_PORT) as cluster,
         Client(cluster) as client,
     ):
         kill = _kill_after_first(lambda: _kill(client.run(os.getpid).values()))
@@ -380,10 +423,10 @@ def test_a_run_an_earlier_version_stored_as_failed_for_a_lost_worker_is_solved_a
 
 @pytest.mark.parametrize("kind", ["oat", "grid"])
 def test_a_missing_solver_stops_the_sweep_before_any_run_and_any_store(base, tmp_path, monkeypatch, kind):
-    monkeypatch.setattr(importlib.import_module("planner.solve"), "cbc_path", lambda: None)
+    monkeypatch.setattr(importlib.import_module("planner.solvers.cbc"), "cbc_path", lambda: None)
     runs = design([Parameter.parse("sites.s.electricity_price_usd_per_mwh=50,150")], kind, base)
     with pytest.raises(SolverMissingError, match=r"the CBC solver was not found.*no run was solved"):
-        run_sweep(base, runs, out=tmp_path / "sweep", workers=1)
+        run_sweep(base, runs, out=tmp_path / "sweep", workers=1, solver="cbc")
     assert not (tmp_path / "sweep").exists()
 
 
@@ -391,8 +434,8 @@ def test_a_worker_without_a_solver_leaves_its_run_unfinished(base, monkeypatch):
     from planner.store import unfinished
     from planner.sweep import evaluate
 
-    monkeypatch.setattr(importlib.import_module("planner.solve"), "cbc_path", lambda: None)
-    row = evaluate(base, {})
+    monkeypatch.setattr(importlib.import_module("planner.solvers.cbc"), "cbc_path", lambda: None)
+    row = evaluate(base, {}, solver="cbc")
     assert row["status"] == "no_solver" and "the CBC solver was not found" in row["error"] and unfinished(row)
 
 
@@ -400,11 +443,11 @@ def test_a_dask_cluster_without_a_solver_is_refused_before_any_run(base, monkeyp
     """Workers in this process (threads) see the solver missing as this process does."""
     from distributed import Client, LocalCluster
 
-    monkeypatch.setattr(importlib.import_module("planner.solve"), "cbc_path", lambda: None)
+    monkeypatch.setattr(importlib.import_module("planner.solvers.cbc"), "cbc_path", lambda: None)
     runs = design([Parameter.parse("sites.s.electricity_price_usd_per_mwh=50,150")], "grid", base)
     with (
-        LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=1, processes=False, dashboard_address=HTTP_ANY_PORT) as cluster,
         Client(cluster) as client,
         pytest.raises(SolverMissingError, match=r"the CBC solver was not found.*on every worker"),
     ):
-        run_sweep(base, runs, scheduler=client)
+        run_sweep(base, runs, scheduler=client, solver="cbc")

@@ -295,8 +295,9 @@ def test_a_sweep_file_varies_a_dotted_fleet_name_in_quotes(tmp_path):
 
 
 def test_a_missing_solver_is_named_once_before_any_run_with_exit_code_2(tmp_path, monkeypatch):
-    monkeypatch.setattr(importlib.import_module("planner.solve"), "cbc_path", lambda: None)
+    monkeypatch.setattr(importlib.import_module("planner.solvers.cbc"), "cbc_path", lambda: None)
     args = ["sweep", str(_scenario(tmp_path)), "--vary", "sites.s.pue=1.1,1.2", "--design", "grid", "--workers", "1"]
+    args += ["--solver", "cbc"]
     for extra in ([], ["--out", str(tmp_path / "out")]):
         result = WIDE.invoke(app, [*args, *extra])
         assert result.exit_code == 2, result.output
@@ -306,10 +307,8 @@ def test_a_missing_solver_is_named_once_before_any_run_with_exit_code_2(tmp_path
 
 
 def test_runs_that_did_not_finish_are_named_with_how_to_solve_them(tmp_path, monkeypatch):
-    sweep_module = importlib.import_module("planner.sweep")
-    monkeypatch.setattr(
-        sweep_module, "evaluate", lambda scenario, values: {"status": "lost", "error": "KilledWorker: gone"}
-    )
+    worker = importlib.import_module("planner.sweep.worker").Worker
+    monkeypatch.setattr(worker, "evaluate", lambda self, values: {"status": "lost", "error": "KilledWorker: gone"})
     out = tmp_path / "out"
     args = ["sweep", str(_scenario(tmp_path)), "--vary", "sites.s.pue=1.1,1.2", "--design", "grid", "--workers", "1"]
     result = WIDE.invoke(app, [*args, "--out", str(out)])
