@@ -18,10 +18,17 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	$(PY) -m pytest -n auto -m slow
 
-# Phase timings, peak memory and sweep scaling at the small and large sizes (SIZES=small,large,xl for all).
+# Phase timings per solver, peak memory, warm re-solves, the build beside linopy's and sweep scaling
+# at the small and large sizes (SIZES=small,large,xl for all; SOLVERS=highs for HiGHS alone).
 SIZES ?= small,large
-bench: $(STAMP)
-	$(PY) bench/run.py --sizes $(SIZES)
+SOLVERS ?= highs,cbc
+BENCH_STAMP := $(VENV)/.bench-installed
+bench: $(BENCH_STAMP)
+	$(PY) bench/run.py --sizes $(SIZES) --solvers $(SOLVERS)
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	touch $(BENCH_STAMP)
 
 # Refit the roofline calibration shipped in fleets/calibration.json, after changing the catalog.
 calibration: $(STAMP)
