@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.build.model import Model, lookup
+from planner.build.model import Model, lookup, positions
 from planner.data import ModelData
 
 
@@ -51,9 +51,13 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
     def per_period(frame: pd.DataFrame, column: str) -> np.ndarray:
         return periods[column].to_numpy()[frame["t"].to_numpy(dtype=np.int64)]
 
+    site_prices = data.site_periods["price_usd_per_mwh"].to_numpy(dtype=float)
+
     def energy_usd_per_mwh_hour(frame: pd.DataFrame) -> np.ndarray:
-        prices = frame[["site", "t"]].merge(data.site_periods, on=["site", "t"], how="left")["price_usd_per_mwh"]
-        return per_period(frame, "hours") * lookup(frame["site"], data.sites["pue"]) * prices.to_numpy() / 1e3
+        at = positions(frame, data.site_periods, ["site", "t"])
+        assert (at >= 0).all(), "every site has a price in every period"
+        prices = site_prices[at]
+        return per_period(frame, "hours") * lookup(frame["site"], data.sites["pue"]) * prices / 1e3
 
     def fleet_figure(frame: pd.DataFrame, column: str) -> np.ndarray:
         return lookup(frame["fleet"], fleets[column])

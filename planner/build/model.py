@@ -134,6 +134,10 @@ class Model:
         ``rhs``. Terms whose keys match no row are dropped; repeated columns in a row are summed.
         Returns the family's frame."""
         rows = self.categorized(rhs[[*keys, "rhs"]].reset_index(drop=True))
+        if rows.empty:  # a family the scenario does not use: no terms to look at
+            frame = rows.assign(sense=sense, row=np.zeros(0, dtype=np.int64))
+            self.constraints[family] = frame
+            return frame
         index = _RowIndex(rows, keys)
         pieces = terms if isinstance(terms, list) else [terms]
         located = [(index.locate(piece), piece) for piece in pieces]
@@ -287,6 +291,13 @@ def lookup(column: pd.Series, table: pd.Series | dict[str, Any]) -> np.ndarray:
     >>> lookup(pd.Series(["a", "b", "a"]), {"a": 1.0, "b": 2.0}).tolist()
     [1.0, 2.0, 1.0]
     """
+    if isinstance(column.dtype, pd.CategoricalDtype):  # each category looked up once, by its code
+        codes = column.cat.codes.to_numpy()
+        names = pd.Index(np.asarray(column.cat.categories, dtype=object))
+        values = pd.Series(table).reindex(names).to_numpy()
+        if (codes < 0).any():
+            values, codes = np.append(values, None), np.where(codes < 0, len(values), codes)
+        return values[codes]
     codes, uniques = pd.factorize(column, use_na_sentinel=False)
     values = pd.Series(table).reindex(pd.Index(uniques)).to_numpy()
     return values[codes]

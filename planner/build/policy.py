@@ -65,7 +65,7 @@ def add_category_share(model: Model, data: ModelData) -> None:
 
 def _share_rows(model: Model, data: ModelData, family: str, group_of_fleet: pd.Series) -> None:
     limits = data.share_limits[data.share_limits["family"] == family]
-    serve = model.variables["serve"]
+    serve = model.variables["serve"] if len(limits) else model.variables["serve"][:0]
     rhs = limits[["group", "limit"]].merge(periods_frame(data), how="cross").assign(rhs=0.0)
     totals = model.variables["served"].merge(rhs, on="t")
     rows = [
