@@ -296,7 +296,7 @@ def lookup(column: pd.Series, table: pd.Series | dict[str, Any]) -> np.ndarray:
         names = pd.Index(np.asarray(column.cat.categories, dtype=object))
         values = pd.Series(table).reindex(names).to_numpy()
         if (codes < 0).any():
-            values, codes = np.append(values, None), np.where(codes < 0, len(values), codes)
+            values, codes = np.append(values, [None]), np.where(codes < 0, len(values), codes)
         return values[codes]
     codes, uniques = pd.factorize(column, use_na_sentinel=False)
     values = pd.Series(table).reindex(pd.Index(uniques)).to_numpy()
