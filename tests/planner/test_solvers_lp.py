@@ -470,3 +470,16 @@ def test_a_warm_session_takes_a_changed_coefficient_of_the_same_pattern():
     assert warm.x.tolist() == pytest.approx(cold.x.tolist())
     with pytest.raises(ValueError, match="another pattern"):
         session.set_coefficients(matrix[:, :4])
+
+
+def test_a_large_lp_is_solved_by_interior_point_to_the_same_plan_and_duals(monkeypatch):
+    """Above INTERIOR_POINT_NONZEROS HiGHS's interior point method (with crossover) solves a cold
+    LP: the same optimum, point and duals as the simplex, here on the hand-solved LP."""
+    from planner.solvers import highs as highs_module
+
+    simplex = solve_lp(hand_lp(), "highs")
+    monkeypatch.setattr(highs_module, "INTERIOR_POINT_NONZEROS", 0)
+    interior = solve_lp(hand_lp(), "highs")
+    assert interior.status is Status.OPTIMAL and interior.objective == pytest.approx(16.5)
+    assert interior.x.tolist() == pytest.approx(simplex.x.tolist(), abs=1e-7)
+    assert interior.row_dual.tolist() == pytest.approx([2.5, -1.5, -0.5], abs=1e-7)
