@@ -102,8 +102,8 @@ def add_adoption(model: Model, data: ModelData) -> None:
     The total demand bounds what any vendor could serve, so the bound is as tight as it can be.
     """
     adopt = model.variables["adopt"]
-    serve = model.variables["serve"]
-    vendor = pd.Series(lookup(serve["fleet"], data.fleets["vendor"]))
+    serve = model.variables["serve"] if len(adopt) else model.variables["serve"][:0]
+    vendor = pd.Series(lookup(serve["fleet"], data.fleets["vendor"]), dtype=object)
     adopting = vendor.isin(adopt["vendor"]).to_numpy()
     serve, adopter = serve[adopting], vendor[adopting].to_numpy()
     total = data.demand.groupby(["t", "k"])["tokens_per_s"].sum() / data.rate_unit
@@ -123,7 +123,8 @@ def add_spend_commitment(model: Model, data: ModelData) -> None:
     """
     commitments = data.spend_commitments
     shortfall = model.add_columns("shortfall", commitments)
-    spend = model.cost_terms[model.cost_terms["component"].isin(["capital", "fixed_opex", "energy", "rental"])]
+    costs = model.cost_terms if len(commitments) else model.cost_terms[:0]
+    spend = costs[costs["component"].isin(["capital", "fixed_opex", "energy", "rental"])]
     frames = [terms(shortfall)]
     for name, fleets in commitments.drop_duplicates("contract")[["contract", "fleets"]].itertuples(index=False):
         covered = spend[spend["fleet"].isin(fleets)]
