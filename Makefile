@@ -11,7 +11,8 @@ STAMP := $(VENV)/.installed
 run: $(STAMP)
 	$(VENV)/bin/planner solve
 
-test: $(STAMP)
+# The bench extra (linopy) too: a test checks that the benchmark's linopy LP is the planner's.
+test: $(BENCH_STAMP)
 	$(PY) -m pytest -n auto
 
 # The slow property tests that `make test` leaves out (CI runs both).
