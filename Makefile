@@ -5,6 +5,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 
 .PHONY: run test test-slow lint bench calibration clean
 
@@ -23,7 +24,6 @@ test-slow: $(STAMP)
 # at the small and large sizes (SIZES=small,large,xl for all; SOLVERS=highs for HiGHS alone).
 SIZES ?= small,large
 SOLVERS ?= highs,cbc
-BENCH_STAMP := $(VENV)/.bench-installed
 bench: $(BENCH_STAMP)
 	$(PY) bench/run.py --sizes $(SIZES) --solvers $(SOLVERS)
 
