@@ -1,19 +1,18 @@
 # Two entry points: `make run` solves the built-in default scenario, `make test` runs the test suite
 # (`make bench` times the phases of a solve on synthetic scenarios). All create .venv with the
-# system python3 and install the project (with its test extras) into it.
+# system python3 and install the project (with its test, lint and bench extras: a test checks that
+# the benchmark's linopy LP is the planner's, and mypy reads the benchmark) into it.
 
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-BENCH_STAMP := $(VENV)/.bench-installed
 
 .PHONY: run test test-slow lint bench calibration clean
 
 run: $(STAMP)
 	$(VENV)/bin/planner solve
 
-# The bench extra (linopy) too: a test checks that the benchmark's linopy LP is the planner's.
-test: $(BENCH_STAMP)
+test: $(STAMP)
 	$(PY) -m pytest -n auto
 
 # The slow property tests that `make test` leaves out (CI runs both).
@@ -24,12 +23,8 @@ test-slow: $(STAMP)
 # at the small and large sizes (SIZES=small,large,xl for all; SOLVERS=highs for HiGHS alone).
 SIZES ?= small,large
 SOLVERS ?= highs,cbc
-bench: $(BENCH_STAMP)
+bench: $(STAMP)
 	$(PY) bench/run.py --sizes $(SIZES) --solvers $(SOLVERS)
-
-$(BENCH_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
-	touch $(BENCH_STAMP)
 
 # Refit the roofline calibration shipped in fleets/calibration.json, after changing the catalog.
 calibration: $(STAMP)
@@ -43,7 +38,7 @@ lint: $(STAMP)
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,lint]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,lint,bench]'
 	touch $(STAMP)
 
 clean:
