@@ -9,41 +9,24 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from planner.build import Model, build
 from planner.data import ModelData
 from planner.gap import DEFAULT_MIP_GAP
 from planner.result import Result, Status
 from planner.scenario import Scenario
-from planner.solvers.solution import DEFAULT_SOLVER, SolverName
+from planner.solvers.solution import DEFAULT_SOLVER, Solution, SolverName, Tolerances
+
+if TYPE_CHECKING:
+    from planner.solvers.highs import HighsSession
 
 ABSOLUTE_TOLERANCE_USD = 0.01
 """The absolute MIP gap and minimum improvement, in USD: a cent, below any cost a planner counts."""
 
 
-@dataclass(frozen=True)
-class MipTolerances:
-    """When a mixed-integer solve may stop, in the objective's money units (``model.money_unit`` USD).
-
-    Attributes
-    ----------
-    relative_gap
-        Stop when ``(cost - bound) / cost`` is at most this (``mip_gap``).
-    absolute_gap
-        Stop when ``cost - bound`` is at most this.
-    min_improvement
-        A new plan must be cheaper than the best found by at least this to be taken (CBC's
-        ``increment``; HiGHS has no such option and takes any cheaper plan).
-    """
-
-    relative_gap: float
-    absolute_gap: float
-    min_improvement: float
-
-
-def mip_tolerances(model: Model, mip_gap: float = DEFAULT_MIP_GAP) -> MipTolerances:
+def mip_tolerances(model: Model, mip_gap: float = DEFAULT_MIP_GAP) -> Tolerances:
     """The MIP tolerances for ``model``: ``mip_gap`` relative, and absolute ones of one cent
     (:data:`ABSOLUTE_TOLERANCE_USD`) in the objective's money unit.
 
@@ -62,7 +45,7 @@ def mip_tolerances(model: Model, mip_gap: float = DEFAULT_MIP_GAP) -> MipToleran
     0.01
     """
     absolute = ABSOLUTE_TOLERANCE_USD / model.money_unit
-    return MipTolerances(relative_gap=mip_gap, absolute_gap=absolute, min_improvement=absolute)
+    return Tolerances(relative_gap=mip_gap, absolute_gap=absolute, min_improvement=absolute)
 
 
 def solve(
@@ -141,7 +124,7 @@ def solve_model(
     log: bool = False,
     build_seconds: float = 0.0,
     write_lp: str | Path | None = None,
-    session: object | None = None,
+    session: HighsSession | None = None,
 ) -> Result:
     """Solve a model built with :func:`planner.build.build` (for instance after inspecting it).
 
@@ -167,26 +150,24 @@ def solve_model(
     if missing is not None:
         return Result.without_plan(model, Status.SOLVER_ERROR, missing, **info)
     started = time.perf_counter()
-    tolerances = _tolerances(mip_tolerances(model, mip_gap))
+    tolerances = mip_tolerances(model, mip_gap)
     if session is not None:
-        answer = session.solve(time_limit=time_limit, tolerances=tolerances)  # type: ignore[attr-defined]
+        answer = session.solve(time_limit=time_limit, tolerances=tolerances)
     else:
         answer = solvers.solve_lp(model.lp, solver, time_limit=time_limit, tolerances=tolerances, log=log)
     status, message, has_plan = _meaning(model, answer, solver, time_limit, mip, mip_gap)
     info["gap"] = answer.gap if has_plan else None
     seconds = time.perf_counter() - started
     if has_plan:
+        assert answer.x is not None, "a plan has values"
+        assert answer.row_dual is not None, "a plan has duals"
         return Result.from_model(model, answer.x, answer.row_dual, status, message, **info, solve_seconds=seconds)
     return Result.without_plan(model, status, message, **info, solve_seconds=seconds)
 
 
-def _tolerances(tolerances: MipTolerances):  # -> planner.solvers.Tolerances, imported lazily
-    from planner.solvers import Tolerances
-
-    return Tolerances(tolerances.relative_gap, tolerances.absolute_gap, tolerances.min_improvement)
-
-
-def _meaning(model: Model, answer, solver: str, time_limit: float | None, mip: bool, mip_gap: float):
+def _meaning(
+    model: Model, answer: Solution, solver: str, time_limit: float | None, mip: bool, mip_gap: float
+) -> tuple[Status, str, bool]:
     """``(status, message, has_plan)``: what a solver's answer means for the planner."""
     name = "CBC" if solver == "cbc" else "HiGHS"
     status, gap = answer.status, answer.gap
@@ -215,7 +196,7 @@ def _meaning(model: Model, answer, solver: str, time_limit: float | None, mip: b
         return status, "the model is unbounded: a cost is negative somewhere; check prices and penalties", False
     if answer.broken:
         # The time limit stopped the solver at values that break rows: no plan, and which rows.
-        shown = [model.describe_row(i) if i is not None else model.describe_column(j) for i, j, _ in answer.broken[:3]]
+        shown = [_readable(model, row, col) for row, col, _ in answer.broken[:3]]
         return Status.TIME_LIMIT, _stopped_infeasible(name, time_limit, mip, len(answer.broken), shown), False
     if status is Status.NOT_SOLVED or answer.x is None:
         if status is Status.TIME_LIMIT:
@@ -253,6 +234,14 @@ def _meaning(model: Model, answer, solver: str, time_limit: float | None, mip: b
     return Status.TIME_LIMIT, message + priced, True
 
 
+def _readable(model: Model, row: int | None, col: int | None) -> str:
+    """The readable name of a broken row, or of a column whose bounds are broken."""
+    if row is not None:
+        return model.describe_row(row)
+    assert col is not None, "a broken entry is a row or a column"
+    return model.describe_column(col)
+
+
 def _stopped_infeasible(name: str, time_limit: float | None, mip: bool, count: int, shown: list[str]) -> str:
     """What to say when the time limit stopped the solver at values that are no plan: ``count``
     rows or bounds broken, ``shown`` the worst."""
@@ -282,10 +271,3 @@ def check_mip_gap(mip_gap: float) -> None:
 def _percent(fraction: float) -> str:
     """A gap as a percentage: ``0.0001`` -> ``'0.01%'``, ``5e-6`` -> ``'0.0005%'``."""
     return f"{fraction * 100:.2g}%"
-
-
-def solver_missing(solver: SolverName = DEFAULT_SOLVER) -> str | None:
-    """Why ``solver`` cannot run here (not installed), with how to install it; None if it can."""
-    from planner.solvers import solver_missing as missing
-
-    return missing(solver)

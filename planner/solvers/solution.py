@@ -32,7 +32,7 @@ DEFAULT_SOLVER: SolverName = "highs"
 FEASIBILITY_TOLERANCE = 1e-6
 """How far a row of the LP may be off, relative to its scale (the largest of 1, its bound and its
 terms' magnitudes), for a point to count as meeting it: far above CBC's and HiGHS's own
-tolerances (1e-9 and 1e-7 of the scaled rows), far below any shortfall that matters."""
+tolerances (1e-9 of the scaled rows), far below any shortfall that matters."""
 
 
 @dataclass(frozen=True)
