@@ -791,7 +791,7 @@ def _prices(model: _Plan) -> pd.DataFrame:
         rows[["workload", "t"]]
         .assign(weighted=pi * share * load)
         .groupby(["workload", "t"], sort=False, as_index=False)["weighted"]
-        .sum()
+        .sum(min_count=1)  # a plan without duals has no price (NaN), not a price of zero
     )
     periods = model.data.periods
     t = frame["t"].to_numpy()

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from planner.build import Model, build
 from planner.data import ModelData
 from planner.gap import DEFAULT_MIP_GAP
@@ -160,8 +162,11 @@ def solve_model(
     seconds = time.perf_counter() - started
     if has_plan:
         assert answer.x is not None, "a plan has values"
-        assert answer.row_dual is not None, "a plan has duals"
-        return Result.from_model(model, answer.x, answer.row_dual, status, message, **info, solve_seconds=seconds)
+        if answer.row_dual is None:  # the LP that prices a whole-unit plan failed: a plan without prices
+            duals, message = np.full(model.lp.shape[0], np.nan), f"{message}; {answer.message}"
+        else:
+            duals = answer.row_dual
+        return Result.from_model(model, answer.x, duals, status, message, **info, solve_seconds=seconds)
     return Result.without_plan(model, status, message, **info, solve_seconds=seconds)
 
 

@@ -964,3 +964,24 @@ def test_the_default_scenario_stopped_at_once_shows_no_plan_or_one_that_verifies
         assert all(check.ok for check in verify(tmp_path / "plan"))
     else:
         assert result.status is Status.TIME_LIMIT and "before it found a feasible plan" in result.message
+
+
+def test_a_whole_unit_plan_whose_pricing_lp_fails_is_shown_without_marginal_prices(monkeypatch):
+    """The solver layer keeps the plan and drops its duals when the LP that prices it fails: the
+    plan's cost stands, its marginal prices are unknown (NaN, not zero), and the message says why."""
+    from dataclasses import replace
+
+    from planner import solvers
+
+    real = solvers.solve_lp
+
+    def unpriced(lp, solver, **kwargs):
+        answer = real(lp, solver, **kwargs)
+        return replace(answer, row_dual=None, col_dual=None, message="the plan has no marginal prices")
+
+    monkeypatch.setattr(solvers, "solve_lp", unpriced)
+    result = solve(_gpu_allocation(), solver="highs")
+    assert result.is_optimal and result.objective_usd == pytest.approx(5 * CHEAP_UNIT_MONTH + DEAR_UNIT_MONTH)
+    assert result.prices["marginal_usd_per_mtok"].isna().all()
+    assert "the plan has no marginal prices" in result.message
+    assert result.summary()["plan_cost_usd"] == pytest.approx(5 * CHEAP_UNIT_MONTH + DEAR_UNIT_MONTH)
