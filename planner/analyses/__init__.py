@@ -1,0 +1,6 @@
+"""Planning questions answered with many solves: break-even volumes and prices, frontiers,
+near-optimal alternatives, plans robust to demand and vendor-loss stress tests.
+
+Each analysis is a function of a :class:`planner.Scenario` returning tables (pandas DataFrames
+whose columns carry their units), shared pieces live in :mod:`planner.analyses.subject`.
+"""
