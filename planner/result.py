@@ -12,22 +12,12 @@ import numpy as np
 import pandas as pd
 
 from planner.build import MUSD, Model
+from planner.build.costs import COMPONENTS
 from planner.output import write_folder
 from planner.scenario import Scenario
 from planner.solvers.solution import DEFAULT_SOLVER
 from planner.status import Status
 
-COMPONENTS = (
-    "capital",
-    "fixed_opex",
-    "energy",
-    "rental",
-    "kv_transfer",
-    "expansion",
-    "adoption",
-    "take_or_pay",
-    "unserved_penalty",
-)
 PENALTY = "unserved_penalty"
 PLAN_COMPONENTS = tuple(c for c in COMPONENTS if c != PENALTY)
 """The components of the plan's cost: what would be paid. The unserved penalty is not one: it is

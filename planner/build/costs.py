@@ -8,6 +8,20 @@ import pandas as pd
 from planner.build.model import Model, lookup, positions
 from planner.data import ModelData
 
+COMPONENTS = (
+    "capital",
+    "fixed_opex",
+    "energy",
+    "rental",
+    "kv_transfer",
+    "expansion",
+    "adoption",
+    "take_or_pay",
+    "unserved_penalty",
+)
+"""The plan's cost components, and the unserved penalty (a modelling weight, not a cost)."""
+COMPONENT = pd.CategoricalDtype(list(COMPONENTS))
+
 
 def add_cost_terms(model: Model, data: ModelData) -> None:
     """What each decision costs, per cost component and period (nominal USD per LP unit): the
@@ -62,15 +76,21 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
     def fleet_figure(frame: pd.DataFrame, column: str) -> np.ndarray:
         return lookup(frame["fleet"], fleets[column])
 
-    # One row per build and period its units serve: the capital each period's payment recovers.
+    # One entry per build and period its units serve: the capital each period's payment recovers.
     builds = v["build"]
-    serving = builds.loc[builds.index.repeat(lookup(builds["fleet"], fleets["life_periods"]))]
-    serving = serving.assign(t=serving["t"] + serving.groupby(level=0).cumcount())
-    serving = serving[serving["t"] < len(periods)]
+    life = lookup(builds["fleet"], fleets["life_periods"]).astype(np.int64)
+    at = np.repeat(np.arange(len(builds)), life)
+    serves = (
+        np.repeat(builds["t"].to_numpy(dtype=np.int64), life)
+        + np.arange(len(at))
+        - np.repeat(np.cumsum(life) - life, life)
+    )
+    serving = builds.iloc[at[serves < len(periods)]].assign(t=serves[serves < len(periods)])
     busy_kw = fleet_figure(serve_metered, "max_power_kw") - fleet_figure(serve_metered, "idle_power_kw")
     busy_units = data.rate_unit / serve_metered["tokens_per_s_per_unit"].to_numpy()
     unserved, blocks, adopt = v["unserved"], v["blocks"], v["adopt"]
-    model.cost_terms = pd.concat(
+    model.cost_terms = cost_frame(
+        model,
         [
             _cost(serving, "capital", fleet_figure(serving, "capital_usd_per_year") * per_period(serving, "years")),
             _cost(at_site, "fixed_opex", fleet_figure(at_site, "opex_usd_per_year") * per_period(at_site, "years")),
@@ -110,7 +130,6 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
                 / 1e6,
             ),
         ],
-        ignore_index=True,
     )
 
 
@@ -154,14 +173,37 @@ def money_unit(usd: np.ndarray) -> float:
     return float(10.0 ** np.clip(np.round(np.log10(np.median(nonzero))), -3, 9))
 
 
-def _cost(variables: pd.DataFrame, component: str, usd: np.ndarray) -> pd.DataFrame:
+Terms = tuple[str, np.ndarray, np.ndarray, np.ndarray, pd.Series | None]
+"""A component's cost terms: its name, and per entry the period, column, USD and fleet (if any)."""
+
+
+def _cost(variables: pd.DataFrame, component: str, usd: np.ndarray) -> Terms:
     """Cost terms of a variable frame's entries: ``usd`` per unit of each entry, charged to its column."""
+    return (
+        component,
+        variables["t"].to_numpy(dtype=np.int64),
+        variables["col"].to_numpy(dtype=np.int64),
+        np.asarray(usd, dtype=float) * variables["scale"].to_numpy(),
+        variables.get("fleet"),
+    )
+
+
+def cost_frame(model: Model, parts: list[Terms]) -> pd.DataFrame:
+    """The cost terms ``parts`` as one frame (``component, t, col, usd, fleet``), the component and
+    fleet as categories: one frame made from whole arrays, not a frame per component joined."""
+    counts = [len(part[1]) for part in parts]
+    codes = np.repeat([COMPONENTS.index(part[0]) for part in parts], counts)
+    fleets = model.dtype("fleet")
+    fleet = [
+        np.full(n, -1) if part[4] is None else pd.Categorical(part[4], dtype=fleets).codes
+        for n, part in zip(counts, parts, strict=True)
+    ]
     return pd.DataFrame(
         {
-            "component": component,
-            "t": variables["t"].to_numpy(dtype=np.int64),
-            "col": variables["col"].to_numpy(),
-            "usd": np.asarray(usd, dtype=float) * variables["scale"].to_numpy(),
-            "fleet": variables["fleet"].to_numpy() if "fleet" in variables else None,
+            "component": pd.Categorical.from_codes(codes, dtype=COMPONENT),
+            "t": np.concatenate([part[1] for part in parts]),
+            "col": np.concatenate([part[2] for part in parts]),
+            "usd": np.concatenate([part[3] for part in parts]),
+            "fleet": pd.Categorical.from_codes(np.concatenate(fleet), dtype=fleets),
         }
     )

@@ -68,7 +68,9 @@ class Model:
         Per constraint family, a frame with its index columns, ``rhs``, ``sense`` and ``row``.
     cost_terms
         ``component, t, col, usd, fleet``: nominal USD in period ``t`` per unit of LP column
-        ``col`` (a column may cost in several periods: a build pays its capital in each it serves).
+        ``col`` (a column may cost in several periods: a build pays its capital in each it serves);
+        ``component`` (of :data:`planner.build.costs.COMPONENTS`) and ``fleet`` (missing for terms
+        of no fleet) are categories.
     money_unit
         USD per unit of the objective (see :func:`planner.build.costs.money_unit`).
     """
@@ -90,11 +92,16 @@ class Model:
     _columns: int = 0
 
     # ------------------------------------------------------------------ building
+    def dtype(self, dimension: str) -> pd.CategoricalDtype:
+        """The categorical type of a dimension of names (``fleet``, ``site``, ``workload``, ...)."""
+        if not hasattr(self, "_dtypes"):
+            self._dtypes = _dtypes(self.data)
+        return self._dtypes[dimension]
+
     def categorized(self, frame: pd.DataFrame) -> pd.DataFrame:
         """``frame`` with its columns of names (fleets, sites, workloads, ...) as categories of one
         type per dimension, so that frames concatenate, match and look names up by their codes."""
-        if not hasattr(self, "_dtypes"):
-            self._dtypes = _dtypes(self.data)
+        self.dtype("fleet")
         text = {c: self._dtypes[c] for c in frame.columns if c in self._dtypes and frame[c].dtype != self._dtypes[c]}
         # An empty frame keeps its columns' types: its readers merge it with frames of those.
         return frame.astype(text) if text and len(frame) else frame

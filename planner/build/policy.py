@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.build.costs import cost_frame
 from planner.build.model import MUSD, Model, lookup, periods_frame, terms
 from planner.data import ModelData
 
@@ -132,13 +133,11 @@ def add_spend_commitment(model: Model, data: ModelData) -> None:
         frames.append(terms(covered, covered["usd"].to_numpy(dtype=float) / MUSD, contract=name, year=year))
     rhs = commitments.assign(rhs=commitments["usd"] / MUSD) if len(commitments) else commitments.assign(rhs=[])
     model.add_rows("spend_commitment", ["contract", "year"], frames, ">=", rhs)
-    paid = pd.DataFrame(
-        {
-            "component": "take_or_pay",
-            "t": shortfall["t"].to_numpy(dtype=np.int64) if len(shortfall) else np.zeros(0, np.int64),
-            "col": shortfall["col"].to_numpy(),
-            "usd": MUSD,
-            "fleet": None,
-        }
+    paid = (
+        "take_or_pay",
+        shortfall["t"].to_numpy(dtype=np.int64) if len(shortfall) else np.zeros(0, np.int64),
+        shortfall["col"].to_numpy(dtype=np.int64),
+        np.full(len(shortfall), MUSD),
+        None,
     )
-    model.cost_terms = pd.concat([model.cost_terms, paid], ignore_index=True)
+    model.cost_terms = pd.concat([model.cost_terms, cost_frame(model, [paid])], ignore_index=True)
