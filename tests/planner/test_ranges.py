@@ -14,6 +14,7 @@ from planner import ScenarioError
 from planner import scenario as schema
 from planner.errors import FieldError
 from planner.ranges import TOKENS_PER_S_PER_UNIT, USD_PER_UNIT, YEARS_OF_LIFE, plausible
+from planner.scenario.base import Input
 from tests.conftest import fleet, scenario_dict
 
 # Numbers a model validator bounds together with another field (or the demand package checks):
@@ -33,11 +34,12 @@ def _mentions_float(tp: Any) -> bool:
 
 
 def _numbers() -> list[tuple[type[BaseModel], str]]:
-    models = [m for m in vars(schema).values() if isinstance(m, type) and issubclass(m, schema._Input)]
+    # Every input model of the scenario: the classes made from its base model, in whichever module.
+    models = [m for m in vars(schema).values() if isinstance(m, type) and issubclass(m, Input) and m is not Input]
+    assert set(models) == set(Input.__subclasses__()), "every input model is exported by planner.scenario"
     return [
         (model, name)
         for model in models
-        if model is not schema._Input
         for name, field in model.model_fields.items()
         if _mentions_float(field.annotation) and (model.__name__, name) not in CHECKED_ELSEWHERE
     ]
