@@ -19,8 +19,9 @@ from typing import Any
 import pandas as pd
 
 from planner.errors import ScenarioError
-from planner.result import COMPONENTS, TABLE_COLUMNS, Status
+from planner.result import Status
 from planner.scenario import Scenario
+from planner.tables import COMPONENTS, TABLE_COLUMNS
 
 TABLES = ("demand", "allocation", "unserved", "installed", "builds", "costs", "slices", "expansion", "transfers")
 """The tables the checks read."""

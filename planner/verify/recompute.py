@@ -20,8 +20,8 @@ import pandas as pd
 
 from demand import parse_period, project, seconds_per_period, share_values
 from planner.data import capital_recovery_factor
-from planner.result import PENALTY
 from planner.scenario import Scenario, ServicePoint
+from planner.tables import PENALTY
 from planner.verify.checks import TOLERANCE, Check
 from planner.verify.folder import TEXT_COLUMNS, Plan
 

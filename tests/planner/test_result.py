@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from planner import Scenario, Status, default_scenario_path, solve
 from planner.build import build
 from planner.data import ModelData
-from planner.result import TABLE_COLUMNS, Result
+from planner.result import Result
 from planner.solvers.solution import DEFAULT_SOLVER
+from planner.tables import TABLE_COLUMNS
 from tests.conftest import cloud_fleet, fleet, scenario_dict
 
 

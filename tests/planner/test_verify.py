@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from planner import Scenario, example_path, examples, solve
 from planner.cli import app
-from planner.result import TABLE_COLUMNS
+from planner.tables import TABLE_COLUMNS
 from planner.verify import verify
 from planner.verify.folder import TABLES, TEXT_COLUMNS
 from tests.planner.test_result import random_scenarios

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 import demand
 from planner import Scenario, ScenarioError, default_scenario_path
 from planner.cli import app
-from planner.result import TABLE_COLUMNS
+from planner.tables import TABLE_COLUMNS
 from tests.conftest import fleet, scenario_dict
 
 # A wide terminal so that rich tables do not fold messages mid-sentence; no forced colour codes.

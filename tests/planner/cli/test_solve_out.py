@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from planner import output
 from planner.cli import app
-from planner.result import TABLE_COLUMNS
+from planner.tables import TABLE_COLUMNS
 from tests.conftest import scenario_dict
 
 ENV = {"COLUMNS": "200", "FORCE_COLOR": None, "TTY_COMPATIBLE": None}
