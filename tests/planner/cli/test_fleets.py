@@ -29,7 +29,7 @@ def test_show_lists_every_figure_with_its_source_and_the_operating_points(runner
         assert name in result.stdout
         assert figure.confidence in result.stdout
     assert "Operating points for llama-3.1-70b" in result.stdout
-    assert "roofline" in result.stdout
+    assert "estimated" in result.stdout
 
 
 def test_show_of_an_unknown_system_suggests_a_name(runner):
