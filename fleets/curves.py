@@ -11,8 +11,8 @@ kept (no kept run is both slower per user and lower in throughput than another),
 runs on the front the figures are interpolated linearly in per-user speed (:func:`interpolate`).
 
 >>> points = curve_points("mi300x-8", "llama-3.1-405b")
->>> sorted(set(points["stack"]))
-['vLLM']
+>>> sorted(points["concurrency"].astype(int))
+[1, 2, 4, 8, 16, 32, 64, 128, 256]
 """
 
 from __future__ import annotations

@@ -151,8 +151,27 @@ def _split(
 _NEEDED = ("prefill_tokens_per_s", "decode_tokens_per_s", "tokens_per_s_per_user", "ttft_ms")
 """The figures a candidate point must have."""
 
-_LINEAR = ("concurrency", "prefill_tokens_per_s", "decode_tokens_per_s", "output_tokens_per_s", "ttft_ms")
-"""The figures carried along a curve between two published runs."""
+_LINEAR = ("concurrency", "tokens_per_s_per_user", "output_tokens_per_s", "ttft_ms")
+"""The figures carried linearly along a curve between two published runs."""
+
+
+def _along(curve: pd.DataFrame, xs: np.ndarray, at: float) -> dict:
+    """The figures of the point at ``at`` on the line through the runs of ``curve`` placed at ``xs``.
+
+    The prefill time per output token is interpolated too, and prefill and decode throughput
+    follow from it and the interpolated output rate, so that they add up to that rate as in
+    :func:`_split`.
+    """
+    row = {name: interpolate(xs, curve[name].to_numpy(dtype=float), at) for name in _LINEAR}
+    output_rate, prefill_rate = (
+        curve[name].to_numpy(dtype=float) for name in ("output_tokens_per_s", "prefill_tokens_per_s")
+    )
+    prefill_s_per_output = 1.0 / output_rate - 1.0 / curve["decode_tokens_per_s"].to_numpy(dtype=float)
+    per_output = interpolate(xs, prefill_s_per_output, at)
+    prompt_per_output = interpolate(xs, prefill_s_per_output * prefill_rate, at)  # the request's input:output ratio
+    row["prefill_tokens_per_s"] = prompt_per_output / per_output
+    row["decode_tokens_per_s"] = 1.0 / (1.0 / row["output_tokens_per_s"] - per_output)
+    return row
 
 
 def best_point(
@@ -220,7 +239,7 @@ def _with_interpolated(curve: pd.DataFrame, min_speed: float, max_ttft: float) -
 def _interpolated(front: pd.DataFrame, speeds: np.ndarray, at: float) -> dict:
     upper = int(np.searchsorted(speeds, at))
     slower, faster = front.iloc[upper - 1], front.iloc[upper]
-    row = {name: interpolate(speeds, front[name].to_numpy(dtype=float), at) for name in _LINEAR}
+    row = _along(front, speeds, at)
     stacks = {s for s in (slower["stack"], faster["stack"]) if isinstance(s, str)}
     return {
         **row,
@@ -229,7 +248,6 @@ def _interpolated(front: pd.DataFrame, speeds: np.ndarray, at: float) -> dict:
         "precision": slower["precision"],
         "stack": " / ".join(sorted(stacks)) or None,
         "units_per_replica": np.nan,
-        "tokens_per_s_per_user": at,
         "source": f"interpolated between {slower['tokens_per_s_per_user']:.4g} tokens/s per user "
         f"({slower['source']}) and {faster['tokens_per_s_per_user']:.4g} ({faster['source']})",
     }
@@ -257,10 +275,7 @@ def point_at_batch(
         if len(exact):
             return exact.loc[exact["decode_tokens_per_s"].idxmax()]
         if concurrency[0] < batch < concurrency[-1]:
-            row = {
-                name: interpolate(concurrency, curve[name].to_numpy(dtype=float), batch)
-                for name in (*_LINEAR, "tokens_per_s_per_user")
-            }
+            row = _along(curve, concurrency, batch)
             lower = curve.iloc[int(np.searchsorted(concurrency, batch)) - 1]
             upper = curve.iloc[int(np.searchsorted(concurrency, batch))]
             return pd.Series(

@@ -442,7 +442,10 @@ def point(
     ):
         value = answer[key]
         missing = "named in the source" if key == "stack" else "not published"
-        shown = missing if value is None else f"{value:,.4g}{unit}" if isinstance(value, float) else str(value)
+        if isinstance(value, float):
+            shown = f"{value:,.0f}{unit}" if value >= 1000 else f"{value:.4g}{unit}"
+        else:
+            shown = missing if value is None else str(value)
         out.print(Text(f"{label}: {shown}"))
 
 
