@@ -74,12 +74,42 @@ class MeasuredPoint(_Strict):
         description="measured (independent or audited), vendor (vendor's own run) or estimate."
     )
     note: str | None = Field(default=None, description="How the figures were read or converted to one unit.")
+    chips_per_replica: int | None = Field(
+        default=None,
+        gt=0,
+        description="Chips one model replica of the run spanned (2 for a tensor-parallel pair in an 8-GPU server), "
+        "where published. Omitted: not published.",
+    )
 
     @model_validator(mode="after")
     def _has_a_figure(self) -> MeasuredPoint:
         if self.decode_tokens_per_s is None and self.tokens_per_s_per_user is None and self.ttft_ms is None:
             raise ValueError("a measured point needs decode_tokens_per_s, tokens_per_s_per_user or ttft_ms")
         return self
+
+
+class ApiPrice(_Strict):
+    """A published price per token of a model served on the system's hardware by a public API."""
+
+    model: str = Field(description="Reference model id (see fleets/models.yaml) the price is for.")
+    provider: str = Field(description="Who sells the tokens, e.g. 'GroqCloud'.")
+    input_usd_per_mtok: float = Field(gt=0, description="USD per million input (prompt) tokens.")
+    output_usd_per_mtok: float = Field(gt=0, description="USD per million output tokens.")
+    source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3)] = Field(
+        description="Publication and date of the price."
+    )
+    confidence: Confidence = Field(description="vendor (the provider's price list) or estimate (a secondary report).")
+    note: str | None = Field(default=None, description="Caveats: the model version priced, the date it held.")
+
+    def blended_usd_per_mtok(self, input_tokens: float, output_tokens: float) -> float:
+        """USD per million input plus output tokens for requests of the given shape.
+
+        >>> ApiPrice(model="m", provider="p", input_usd_per_mtok=1.0, output_usd_per_mtok=3.0,
+        ...          source="test", confidence="estimate").blended_usd_per_mtok(1.0, 1.0)
+        2.0
+        """
+        paid = self.input_usd_per_mtok * input_tokens + self.output_usd_per_mtok * output_tokens
+        return paid / (input_tokens + output_tokens)
 
 
 class System(_Strict):
@@ -107,6 +137,12 @@ class System(_Strict):
     peak_tflops: dict[Precision, Figure] = Field(
         min_length=1, description="Peak dense (not sparse) TFLOP/s of one unit, per precision it serves."
     )
+    usual_precision: Precision | None = Field(
+        default=None,
+        description="The weight precision the system is usually served at (fp8 on Hopper and Blackwell GPUs, where "
+        "published serving runs are FP8), used when a fleet names none. Omitted: the model's own precision, or the "
+        "nearest the system computes at.",
+    )
     interconnect: str = Field(description="How the unit's chips talk to each other and to other units.")
     capex_usd: Figure | None = Field(
         default=None, description="Purchase price of one unit in USD, where it can be bought."
@@ -122,6 +158,10 @@ class System(_Strict):
     measured: list[MeasuredPoint] = Field(
         default_factory=list, description="Published operating points of one unit on reference models."
     )
+    api_prices: list[ApiPrice] = Field(
+        default_factory=list,
+        description="Public API prices of reference models served on this hardware, to set beside the estimated cost.",
+    )
 
     @model_validator(mode="after")
     def _priced(self) -> System:
@@ -129,6 +169,8 @@ class System(_Strict):
             raise ValueError("a system needs capex_usd (to buy) or hourly_usd (to rent), or both")
         if self.idle_power_kw.value > self.max_power_kw.value:
             raise ValueError("idle_power_kw exceeds max_power_kw")
+        if self.usual_precision is not None and self.usual_precision not in self.peak_tflops:
+            raise ValueError(f"usual_precision {self.usual_precision} is not among the precisions of peak_tflops")
         return self
 
     def figures(self) -> list[tuple[str, Figure]]:

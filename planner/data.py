@@ -53,7 +53,7 @@ class ModelData:
         fleets, the cloud region for cloud and reserved ones).
     routes
         ``workload, phase, fleet, site, tokens_per_s_per_unit, peak_factor`` and the operating
-        point served at (``origin, precision, concurrency, tokens_per_s_per_user, ttft_ms``): the
+        point served at (``origin, basis, precision, concurrency, tokens_per_s_per_user, ttft_ms``): the
         latency-eligible ways to serve each phase, with one unit's throughput for that phase and
         the workload's peak-to-average ratio.
     pairs
@@ -367,6 +367,7 @@ def _routes(scenario: Scenario, placements: pd.DataFrame) -> pd.DataFrame:
                         else perf.decode_tokens_per_s,
                         "peak_factor": 1.0 if scenario.time_slices else workload.profile.peak_factor(),
                         "origin": point.origin,
+                        "basis": point.basis,
                         "precision": point.precision,
                         "concurrency": point.concurrency,
                         "tokens_per_s_per_user": perf.tokens_per_s_per_user,
@@ -438,6 +439,7 @@ ROUTE_COLUMNS = [
     "tokens_per_s_per_unit",
     "peak_factor",
     "origin",
+    "basis",
     "precision",
     "concurrency",
     "tokens_per_s_per_user",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import math
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -13,6 +16,8 @@ from planner.cli.common import EXIT_NOT_OPTIMAL, console, fail
 if TYPE_CHECKING:
     import pandas as pd
 
+    from fleets.models import Precision
+
 app = typer.Typer(no_args_is_help=True, help="Hardware: the catalog, its sources, and operating points per model.")
 
 Model = Annotated[str, typer.Option("--model", "-m", help="Reference model (see fleets/models.yaml).")]
@@ -22,8 +27,41 @@ Prompt = Annotated[float, typer.Option("--prompt-tokens", min=1.0, help="Prompt 
 Output = Annotated[float, typer.Option("--output-tokens", min=1.0, help="Output tokens per request.")]
 
 
-def _compare_rows(model: str, slo_tps: float, slo_ttft_ms: float, prompt: float, output: float) -> pd.DataFrame:
-    """Per catalog system: the best point meeting the SLO and what it costs, or why none does."""
+class PrecisionChoice(StrEnum):
+    """Weight precisions the command line offers."""
+
+    FP16 = "fp16"
+    FP8 = "fp8"
+    FP4 = "fp4"
+
+
+class BasisOption(StrEnum):
+    """Which points may answer ``fleets point``."""
+
+    AUTO = "auto"
+    MEASURED = "measured"
+    ESTIMATED = "estimated"
+
+
+def _precision(option: PrecisionChoice | None) -> Precision | None:
+    """The option as the fleets package's precision literal."""
+    return option.value if option else None
+
+
+PrecisionOpt = Annotated[
+    PrecisionChoice | None,
+    typer.Option(
+        "--precision",
+        help="Weight precision to serve at; default each system's usual serving precision (see `fleets show`).",
+    ),
+]
+
+
+def _compare_rows(
+    model: str, slo_tps: float, slo_ttft_ms: float, prompt: float, output: float, precision: Precision | None = None
+) -> pd.DataFrame:
+    """Per catalog system: the best point meeting the SLO, what it costs, the public API price of
+    the model on that hardware where one is known, or why no point meets the SLO."""
     import pandas as pd
 
     from fleets import DoesNotFitError, best_point, load_catalog, operating_points
@@ -36,12 +74,12 @@ def _compare_rows(model: str, slo_tps: float, slo_ttft_ms: float, prompt: float,
             "category": system.category,
             "vendor": system.vendor,
             "max_kw": system.max_power_kw.value,
+            **_api_price(system, model, prompt, output),
         }
         hourly = cost_per_hour(system)
         try:
-            point = best_point(
-                operating_points(name, model, prompt_tokens=prompt, output_tokens=output), slo_tps, slo_ttft_ms
-            )
+            table = operating_points(name, model, precision, prompt_tokens=prompt, output_tokens=output)
+            point = best_point(table, slo_tps, slo_ttft_ms)
         except DoesNotFitError as exc:
             rows.append({**row, "reason": str(exc)})
             continue
@@ -52,7 +90,9 @@ def _compare_rows(model: str, slo_tps: float, slo_ttft_ms: float, prompt: float,
         rows.append(
             {
                 **row,
-                "concurrency": int(point["concurrency"]),
+                "precision": point["precision"],
+                "basis": point["basis"],
+                "concurrency": round(point["concurrency"]),
                 "tokens_per_s_per_user": point["tokens_per_s_per_user"],
                 "ttft_ms": point["ttft_ms"],
                 "tokens_per_s": rate,
@@ -69,16 +109,42 @@ _COMPARE_COLUMNS = [
     "category",
     "vendor",
     "max_kw",
+    "precision",
+    "basis",
     "concurrency",
     "tokens_per_s_per_user",
     "ttft_ms",
     "tokens_per_s",
     "tokens_per_s_per_kw",
     "usd_per_mtok",
+    "api_usd_per_mtok",
+    "api_source",
     "reason",
 ]
 """The columns of :func:`_compare_rows`, also when no system meets the target (then every figure is empty
 and ``reason`` says why)."""
+
+
+def _api_price(system, model: str, prompt: float, output: float) -> dict:
+    """The cheapest public API price of ``model`` on ``system``'s hardware, blended at the request
+    shape, and its source; empty figures where none is known."""
+    prices = [price for price in system.api_prices if price.model == model]
+    if not prices:
+        return {"api_usd_per_mtok": None, "api_source": ""}
+    cheapest = min(prices, key=lambda price: price.blended_usd_per_mtok(prompt, output))
+    return {
+        "api_usd_per_mtok": cheapest.blended_usd_per_mtok(prompt, output),
+        "api_source": f"{cheapest.provider}: {cheapest.source} ({cheapest.confidence})",
+    }
+
+
+def _api_sources(rows: pd.DataFrame) -> Text:
+    """Footnotes naming where each API price shown comes from."""
+    listed = rows[rows["api_source"] != ""]
+    return Text(
+        "\n".join(f"API price for {row.system}: {row.api_source}" for row in listed.itertuples(index=False))
+        or "No public API price is known for this model on these systems."
+    )
 
 
 def _price(system) -> str:
@@ -98,37 +164,48 @@ def list_command(
     slo_ttft_ms: SloTtft = 2000.0,
     prompt_tokens: Prompt = 1000.0,
     output_tokens: Output = 250.0,
+    precision: PrecisionOpt = None,
 ) -> None:
-    """Every system: category, vendor, power, price, and tokens/s per kW and $ per million tokens
-    at a model and SLO (owned units: capital recovery at 8% over their life plus power at $65/MWh
-    and PUE 1.2; rented units: their hourly price)."""
+    """Every system: category, vendor, power, price, and tokens/s per kW and estimated $ per million
+    tokens at a model and SLO (owned units: capital recovery at 8% over their life plus power at
+    $65/MWh and PUE 1.2; rented units: their hourly price), beside the public API price of the
+    model on that hardware where one is known."""
     import pandas as pd
 
     from fleets import load_catalog
 
     _check_model(ctx, model)
-    rows = _compare_rows(model, slo_tps, slo_ttft_ms, prompt_tokens, output_tokens).set_index("system")
+    chosen = _precision(precision)
+    everything = _compare_rows(model, slo_tps, slo_ttft_ms, prompt_tokens, output_tokens, chosen)
+    rows = everything.set_index("system")
     table = Table(
         title=f"Catalog: {model}, SLO >= {slo_tps:g} tokens/s per user and <= {slo_ttft_ms:g} ms to first token",
         title_justify="left",
     )
-    for column in ("system", "category", "vendor", "unit", "max kW", "price", "tokens/s per kW", "$ / M tokens"):
-        table.add_column(column, justify="right" if column in ("max kW", "tokens/s per kW", "$ / M tokens") else "left")
+    # What one unit is (a server, a rack) is in `fleets show`, to keep the table within the console.
+    numeric = ("max kW", "tokens/s per kW", "est. $/Mtok", "API $/Mtok")
+    for column in ("system", "category", "vendor", "max kW", "price", "precision", "basis", *numeric[1:]):
+        table.add_column(column, justify="right" if column in numeric else "left", no_wrap=column == "system")
     for name, system in load_catalog().items():
         row = rows.loc[name]
         per_kw = "" if pd.isna(row.get("tokens_per_s_per_kw")) else f"{row['tokens_per_s_per_kw']:,.0f}"
         cost = "" if pd.isna(row.get("usd_per_mtok")) else f"{row['usd_per_mtok']:,.3f}"
+        api = "" if pd.isna(row.get("api_usd_per_mtok")) else f"{row['api_usd_per_mtok']:,.3f}"
         table.add_row(
             name,
             system.category,
             system.vendor,
-            system.unit,
             f"{system.max_power_kw.value:g}",
             _price(system),
+            "" if pd.isna(row.get("precision")) else str(row["precision"]),
+            "" if pd.isna(row.get("basis")) else str(row["basis"]),
             per_kw or "-",
             cost or "-",
+            api or "-",
         )
-    console().print(table)
+    out = console()
+    out.print(table)
+    out.print(_api_sources(everything))
 
 
 @app.command()
@@ -205,7 +282,7 @@ def show(
         title_justify="left",
     )
     for column in (
-        "origin",
+        "basis",
         "precision",
         "concurrency",
         "units/replica",
@@ -214,10 +291,10 @@ def show(
         "tok/s per user",
         "TTFT ms",
     ):
-        table.add_column(column, justify="left" if column in ("origin", "precision") else "right")
-    columns = [c for c in POINT_COLUMNS if c not in ("output_tokens_per_s", "source")]
-    for origin, precision, *cells in points[columns].itertuples(index=False, name=None):
-        table.add_row(origin, precision, *("" if pd.isna(c) else f"{c:,.0f}" for c in cells))
+        table.add_column(column, justify="left" if column in ("basis", "precision") else "right")
+    columns = [c for c in POINT_COLUMNS if c not in ("origin", "stack", "output_tokens_per_s", "source")]
+    for basis, precision, *cells in points[columns].itertuples(index=False, name=None):
+        table.add_row(basis, precision, *("" if pd.isna(c) else f"{c:,.0f}" for c in cells))
     out.print(table)
 
 
@@ -229,12 +306,14 @@ def compare(
     slo_ttft_ms: SloTtft = 500.0,
     prompt_tokens: Prompt = 1000.0,
     output_tokens: Output = 250.0,
+    precision: PrecisionOpt = None,
 ) -> None:
-    """Which systems meet an SLO on a model, at what $ per million tokens and tokens/s per kW."""
+    """Which systems meet an SLO on a model, at what estimated $ per million tokens and tokens/s per
+    kW, beside the public API price of the model on that hardware where one is known."""
     import pandas as pd
 
     _check_model(ctx, model)
-    rows = _compare_rows(model, slo_tps, slo_ttft_ms, prompt_tokens, output_tokens)
+    rows = _compare_rows(model, slo_tps, slo_ttft_ms, prompt_tokens, output_tokens, _precision(precision))
     meeting = rows[rows["reason"] == ""].sort_values("usd_per_mtok", na_position="last")
     if meeting.empty:
         err = console(stderr=True)
@@ -252,26 +331,152 @@ def compare(
         title=f"{model} at >= {slo_tps:g} tokens/s per user and <= {slo_ttft_ms:g} ms to first token",
         title_justify="left",
     )
+    texts = ("system", "category", "precision", "basis")
     for column in (
-        "system",
-        "category",
+        *texts,
         "concurrency",
         "tok/s per user",
         "TTFT ms",
         "tokens/s per unit",
         "tokens/s per kW",
-        "$ / M tokens",
+        "est. $/Mtok",
+        "API $/Mtok",
     ):
-        table.add_column(column, justify="left" if column in ("system", "category") else "right")
-    columns = ["system", "category", "concurrency", "tokens_per_s_per_user", "ttft_ms", "tokens_per_s"]
-    columns += ["tokens_per_s_per_kw", "usd_per_mtok"]
-    for system, category, *figures, usd_per_mtok in meeting[columns].itertuples(index=False, name=None):
-        cost = "" if pd.isna(usd_per_mtok) else f"{usd_per_mtok:,.3f}"
-        table.add_row(system, category, *(f"{figure:,.0f}" for figure in figures), cost)
+        table.add_column(column, justify="left" if column in texts else "right")
+    columns = [*texts, "concurrency", "tokens_per_s_per_user", "ttft_ms", "tokens_per_s"]
+    columns += ["tokens_per_s_per_kw", "usd_per_mtok", "api_usd_per_mtok"]
+    for *labels, concurrency, speed, ttft, rate, per_kw, usd, api in meeting[columns].itertuples(
+        index=False, name=None
+    ):
+        cells = [f"{figure:,.0f}" for figure in (concurrency, speed, ttft, rate, per_kw)]
+        table.add_row(*labels, *cells, *("" if pd.isna(c) else f"{c:,.3f}" for c in (usd, api)))
     out = console()
     out.print(table)
+    out.print(_api_sources(meeting))
     for row in rows[rows["reason"] != ""].itertuples(index=False):
         out.print(f"{row.system}: {row.reason}")
+
+
+@app.command()
+def point(
+    ctx: typer.Context,
+    system: Annotated[str, typer.Argument(help="Catalog system, e.g. dgx-h100.")],
+    model: Annotated[str, typer.Option("--model", "-m", help="Reference model (see fleets/models.yaml).")],
+    input_tokens: Annotated[int, typer.Option("--input-tokens", min=1, help="Prompt tokens per request.")],
+    output_tokens: Annotated[int, typer.Option("--output-tokens", min=1, help="Output tokens per request.")],
+    precision: PrecisionOpt = None,
+    min_tokens_per_s_per_user: Annotated[
+        float | None,
+        typer.Option("--min-tokens-per-s-per-user", min=0.0, help="Slowest acceptable output tokens/s per user."),
+    ] = None,
+    max_ttft_ms: Annotated[
+        float | None, typer.Option("--max-ttft-ms", min=0.0, help="Longest acceptable time to first token, ms.")
+    ] = None,
+    batch: Annotated[
+        int | None,
+        typer.Option("--batch", min=1, help="Requests in flight: the point at this concurrency instead of the best."),
+    ] = None,
+    basis: Annotated[
+        BasisOption,
+        typer.Option(
+            "--basis",
+            help="auto: the measured curve, else the estimator; measured: never estimate; estimated: the estimator only.",
+        ),
+    ] = BasisOption.AUTO,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the point as one JSON object.")] = False,
+) -> None:
+    """The operating point the planner would use for one unit of a system: with no target the
+    highest-throughput point, with a target the best point meeting it, with --batch the point at
+    that concurrency; and whether it is measured, interpolated or estimated."""
+    from fleets import DoesNotFitError, UnknownSystemError, best_point, get_system, operating_points
+    from fleets.points import point_at_batch
+    from planner.errors import Problem
+
+    try:
+        get_system(system)
+    except UnknownSystemError as exc:
+        fail(ctx, [Problem(path="SYSTEM", message=str(exc), value=system)])
+    _check_model(ctx, model)
+    chosen = _precision(precision)
+    speed = min_tokens_per_s_per_user or 0.0
+    ttft = math.inf if max_ttft_ms is None else max_ttft_ms
+    shape = {"prompt_tokens": input_tokens, "output_tokens": output_tokens}
+    try:
+        if batch is not None:
+            found = point_at_batch(system, model, batch, chosen, **shape, basis=basis.value)
+            if found is not None and not _meets(found, speed, ttft):
+                found = None
+        else:
+            table = operating_points(system, model, chosen, **shape)
+            found = best_point(table, speed, ttft, basis=basis.value, require_ttft=max_ttft_ms is not None)
+    except DoesNotFitError as exc:
+        fail(ctx, [Problem(path="--model", message=f"{model} cannot be served on {system}: {exc}", value=model)])
+    if found is None:
+        at = f" at batch {batch}" if batch is not None else ""
+        only = " measured" if basis is BasisOption.MEASURED else ""
+        console(stderr=True).print(
+            Text(
+                f"No{only} operating point of {system} on {model}{at} meets >= {speed:g} tokens/s per user and "
+                f"<= {ttft:g} ms to first token for {input_tokens} tokens in and {output_tokens} out"
+                + ("; --basis auto would also estimate" if only else "; relax the target")
+                + (" or change --batch" if batch is not None else ""),
+                style="red",
+            )
+        )
+        raise typer.Exit(EXIT_NOT_OPTIMAL)
+    answer = _point_json(found, system, model, input_tokens, output_tokens)
+    if as_json:
+        typer.echo(json.dumps(answer))
+        return
+    out = console()
+    out.print(Text.assemble((f"{system} on {model}", "bold"), f" ({input_tokens} tokens in, {output_tokens} out)"))
+    for label, key, unit in (
+        ("basis", "basis", ""),
+        ("precision", "precision", ""),
+        ("batch (requests in flight)", "batch", ""),
+        ("output tokens/s per unit", "tokens_per_s", ""),
+        ("tokens/s per user", "tokens_per_s_per_user", ""),
+        ("time to first token", "ttft_ms", " ms"),
+        ("serving stack", "stack", ""),
+        ("source", "source", ""),
+    ):
+        value = answer[key]
+        missing = "named in the source" if key == "stack" else "not published"
+        if isinstance(value, float):
+            shown = f"{value:,.0f}{unit}" if value >= 1000 else f"{value:.4g}{unit}"
+        else:
+            shown = missing if value is None else str(value)
+        out.print(Text(f"{label}: {shown}"))
+
+
+def _meets(found: pd.Series, speed: float, ttft: float) -> bool:
+    known = not math.isnan(found["ttft_ms"])
+    return bool(found["tokens_per_s_per_user"] >= speed and ((known and found["ttft_ms"] <= ttft) or math.isinf(ttft)))
+
+
+def _point_json(found: pd.Series, system: str, model: str, input_tokens: int, output_tokens: int) -> dict:
+    """The answer of ``fleets point`` as plain JSON values (``None`` for a figure not published)."""
+
+    def number(name: str) -> float | None:
+        value = float(found[name])
+        return None if math.isnan(value) else value
+
+    return {
+        "system": system,
+        "model": model,
+        "precision": str(found["precision"]),
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "tokens_per_s": number("output_tokens_per_s"),
+        "tokens_per_s_per_user": number("tokens_per_s_per_user"),
+        "ttft_ms": number("ttft_ms"),
+        "batch": number("concurrency"),
+        "prefill_tokens_per_s": number("prefill_tokens_per_s"),
+        "decode_tokens_per_s": number("decode_tokens_per_s"),
+        "basis": str(found["basis"]),
+        "stack": found["stack"] if isinstance(found["stack"], str) else None,
+        "source": str(found["source"]),
+    }
 
 
 def _check_model(ctx: typer.Context, model: str) -> None:

@@ -325,7 +325,11 @@ class Fleet(Input):
             )
         performance = Performance(**{name: float(best[name]) for name in Performance.model_fields})
         return ServicePoint(
-            performance, origin=best["origin"], precision=best["precision"], concurrency=int(best["concurrency"])
+            performance,
+            origin=best["origin"],
+            basis=best["basis"],
+            precision=best["precision"],
+            concurrency=round(best["concurrency"]),
         )
 
 
@@ -336,6 +340,9 @@ class ServicePoint:
     performance: Performance | None
     origin: str = ""
     """'scenario' (inline figures), 'roofline' or 'measured' (from the fleets package)."""
+    basis: str = "scenario"
+    """How the figures were obtained: 'scenario' (inline), or from the fleets package 'measured' (a published
+    run), 'interpolated' (between two published runs) or 'estimated' (the roofline estimator)."""
     precision: str | None = None
     concurrency: int | None = None
     reason: str | None = None

@@ -66,6 +66,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
         "phase",
         "fleet",
         "origin",
+        "basis",
         "precision",
         "concurrency",
         "tokens_per_s_per_unit",

@@ -14,6 +14,7 @@ import fleets
 from fleets import catalog as catalog_module
 from fleets.catalog import Figure, MeasuredPoint, System, UnknownSystemError, get_system, load_catalog
 from fleets.models import load_models
+from tests.fleets.conftest import make_system
 
 CATALOG_DIR = Path(fleets.__file__).parent / "catalog"
 CATALOG_FILES = sorted(CATALOG_DIR.glob("*.yaml"))
@@ -24,6 +25,9 @@ EXPECTED_SYSTEMS = {
     "gb200-nvl72",
     "mi300x-8",
     "p5-48xlarge",
+    "gb300-nvl72",
+    "mi355x-8",
+    "trn2-ultraserver",
     "cs-3",
     "groq-rack",
     "tpu-v5e-8",
@@ -161,7 +165,76 @@ def test_bought_systems_have_capex_and_rented_ones_an_hourly_price():
     for name in ("trn2-48xlarge", "p5-48xlarge"):
         system = get_system(name)
         assert system.hourly_usd is not None and system.capex_usd is None, name
-    assert get_system("p5-48xlarge").hourly_usd.value == pytest.approx(98.32)
+    # After AWS's June 2025 cut of up to 45% on the $98.32/h on-demand price.
+    assert get_system("p5-48xlarge").hourly_usd.value == pytest.approx(98.32 * 0.55, abs=0.01)
+
+
+NEW_IN_2026 = ("gb300-nvl72", "mi355x-8", "trn2-ultraserver")
+
+
+@pytest.mark.parametrize("name", NEW_IN_2026)
+def test_the_current_systems_validate_with_a_source_for_every_figure(name):
+    system = get_system(name)
+    assert len(system.figures()) >= 8
+    for field, figure in system.figures():
+        assert len(figure.source) > 10, (name, field)
+        assert figure.confidence != "estimate" or figure.note, (name, field)
+
+
+def test_rack_and_ultraserver_figures_follow_from_their_chips():
+    """Hand-checked: GB300 NVL72 is 72 x 288 GB and 72 x 15 PFLOPS dense FP4; a Trn2 UltraServer is four
+    trn2.48xlarge instances; an 8-GPU MI355X platform is 8 x 288 GB at 8 TB/s."""
+    gb300, ultra, trn2, mi355x = (
+        get_system(n) for n in ("gb300-nvl72", "trn2-ultraserver", "trn2-48xlarge", "mi355x-8")
+    )
+    assert gb300.memory_gb.value == 72 * 288 and gb300.peak_tflops["fp4"].value == 72 * 15_000
+    assert ultra.chips == 4 * trn2.chips
+    assert ultra.memory_bandwidth_tb_s.value == pytest.approx(4 * trn2.memory_bandwidth_tb_s.value)
+    assert ultra.hourly_usd.value == pytest.approx(4 * trn2.hourly_usd.value)
+    assert (mi355x.memory_gb.value, mi355x.memory_bandwidth_tb_s.value) == (8 * 288, 8 * 8)
+
+
+def test_cloud_hardware_names_its_maker_as_vendor_and_the_cloud_as_provider():
+    for name in ("tpu-v5e-8", "tpu-v6e-8"):
+        system = get_system(name)
+        assert (system.vendor, system.provider) == ("Google", "Google Cloud"), name
+
+
+def test_corrected_figures():
+    # CS-3 at the ~$1.36M per system its maker's IPO filing implies, not $2.5M.
+    assert get_system("cs-3").capex_usd.value == pytest.approx(1_360_000)
+    # Groq's LLMPerf speed, 150 tokens in 150 / 185 s with 0.22 s to the first token, is 254 tokens/s streaming.
+    groq = next(p for p in get_system("groq-rack").measured if p.model == "llama-2-70b")
+    assert groq.tokens_per_s_per_user == pytest.approx(150 / (150 / 185 - 0.22), abs=0.5)
+    assert groq.ttft_ms == 220
+    # The audited MLPerf v5.0 DGX H100 result replaces the v4.1 one.
+    h100 = get_system("dgx-h100")
+    assert not any("v4.1" in p.source and p.concurrency is None for p in h100.measured)
+    assert any(p.decode_tokens_per_s == pytest.approx(31306.8) for p in h100.measured)
+    # NIM runs: four 2-GPU replicas per server.
+    nim = [p for p in h100.measured if "NIM" in p.source]
+    assert nim and all(p.chips_per_replica == 2 for p in nim)
+
+
+def test_mlperf_runs_carry_their_datasets_mean_prompt_length():
+    for name, system in load_catalog().items():
+        for point in system.measured:
+            if "MLPerf" in point.source:
+                assert point.input_tokens is not None, (name, point.source)
+
+
+def test_usual_precisions_are_ones_the_system_computes_at():
+    usual = {name: s.usual_precision for name, s in load_catalog().items() if s.usual_precision}
+    assert usual["dgx-h100"] == "fp8" and usual["gb200-nvl72"] == "fp4" and "cs-3" not in usual
+    with pytest.raises(ValidationError, match="usual_precision fp4"):
+        make_system(usual_precision="fp4")
+
+
+def test_api_prices_blend_input_and_output_at_the_request_shape():
+    groq = get_system("groq-rack").api_prices[0]
+    # 1,000 tokens in at $0.59 and 250 out at $0.79 per million: (590 + 197.5) / 1,250 = $0.63 per million.
+    assert groq.blended_usd_per_mtok(1000, 250) == pytest.approx(0.63)
+    assert {p.model for p in get_system("cs-3").api_prices} == {"llama-3.1-70b", "llama-3.1-8b"}
 
 
 def test_a_reserved_price_undercuts_on_demand():

@@ -55,10 +55,16 @@ def test_held_out_systems_are_ordered_as_measured(held_out_estimates):
     assert pairs >= 3
 
 
-def test_operating_points_hold_measured_runs_and_estimates():
-    table = operating_points("dgx-h100", "llama-3.1-70b")
-    assert {"measured", "roofline"} == set(table["origin"])
-    estimates = table[table["origin"] == "roofline"]
+def test_operating_points_hold_the_curve_at_the_request_shape_and_estimates():
+    """The NIM runs on H100 (5,000 tokens in, 500 out) cover a request of that shape, not one of
+    1,000 in and 250 out: there only the estimator answers."""
+    table = operating_points("dgx-h100", "llama-3.1-70b", prompt_tokens=5000, output_tokens=500)
+    assert {"measured", "estimated"} == set(table["basis"])
+    measured = table[table["basis"] == "measured"]
+    assert sorted(measured["concurrency"]) == [4, 100, 200]
+    assert (measured["precision"] == "fp8").all()
+    assert set(operating_points("dgx-h100", "llama-3.1-70b")["basis"]) == {"estimated"}
+    estimates = table[table["basis"] == "estimated"]
     assert estimates["decode_tokens_per_s"].is_monotonic_increasing
     assert estimates["tokens_per_s_per_user"].is_monotonic_decreasing
 
@@ -107,6 +113,7 @@ def test_the_point_chosen_is_the_fastest_complete_point_meeting_the_target(syste
         and row.tokens_per_s_per_user >= speed
         and row.ttft_ms <= ttft
     ]
+    assert (table["basis"] == "estimated").all()  # no curve covers 1,000 tokens in and 250 out on these models
     point = best_point(table, speed, ttft)
     if not candidates:
         assert point is None

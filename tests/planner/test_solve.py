@@ -985,3 +985,24 @@ def test_a_whole_unit_plan_whose_pricing_lp_fails_is_shown_without_marginal_pric
     assert result.prices["marginal_usd_per_mtok"].isna().all()
     assert "the plan has no marginal prices" in result.message
     assert result.summary()["plan_cost_usd"] == pytest.approx(5 * CHEAP_UNIT_MONTH + DEAR_UNIT_MONTH)
+
+
+def test_the_operating_points_say_whether_each_was_measured_interpolated_estimated_or_given(make_scenario):
+    """Three fleets on one workload of the NIM runs' shape (5,000 tokens in, 500 out) at 20 tokens/s
+    per user: DGX H100 interpolates its published curve (between 16.7 and 25.8 tokens/s per user),
+    p5 (same GPUs, no curve of its own) is estimated, and the inline fleet is the scenario's."""
+    fleets = {
+        "h100": {"system": "dgx-h100", "procurement": "own"},
+        "p5": {"system": "p5-48xlarge", "procurement": "cloud", "quota_units": 10.0},
+        "a": fleet(),
+    }
+    fleets["a"]["performance"] = {"llama-3.1-70b": fleets["a"]["performance"]["m"]}
+    workload = {"model": "llama-3.1-70b", "input_output_ratio": 10.0, "output_tokens_per_request": 500.0}
+    workload |= {"min_tokens_per_s_per_user": 20.0}
+    scenario = make_scenario(
+        fleets=fleets, workloads={"w": workload}, sites={"s": {"fleets": ["h100", "a"]}}, tokens_per_s=1.0
+    )
+    points = solve(scenario).operating_points
+    basis = points.groupby("fleet")["basis"].agg(set).to_dict()
+    assert basis == {"h100": {"interpolated"}, "p5": {"estimated"}, "a": {"scenario"}}
+    assert list(points.loc[points["fleet"] == "h100", "tokens_per_s_per_user"]) == pytest.approx([20.0] * 2)

@@ -206,7 +206,7 @@ def default_grid():
     scenario = Scenario.from_yaml(default_scenario_path())
     texts = [
         "sites.west.electricity_price_usd_per_mwh=x1,x2",
-        "fleets.trn2.quota_units=x1,x0.05",
+        "fleets.p5.quota_units=x1,x0.05",
         "sites.west.pue=x1,x1.05",
     ]
     runs = design([Parameter.parse(text) for text in texts], "grid", scenario)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from typer.testing import CliRunner
 
-from fleets import load_catalog
+from fleets import load_catalog, operating_points
 from planner.cli import app
 
 
@@ -29,7 +31,7 @@ def test_show_lists_every_figure_with_its_source_and_the_operating_points(runner
         assert name in result.stdout
         assert figure.confidence in result.stdout
     assert "Operating points for llama-3.1-70b" in result.stdout
-    assert "roofline" in result.stdout
+    assert "estimated" in result.stdout
 
 
 def test_show_of_an_unknown_system_suggests_a_name(runner):
@@ -69,3 +71,112 @@ def test_compare_with_a_target_no_system_meets_says_so_and_why(runner):
     for name in load_catalog():
         assert f"  {name}: " in result.stderr
     assert result.stdout == ""
+
+
+NIM = ["dgx-h100", "--model", "llama-3.1-70b", "--input-tokens", "5000", "--output-tokens", "500"]
+"""The shape of the NVIDIA NIM runs on H100 in the catalog: a measured curve covers it."""
+
+
+def _point(runner, *args: str):
+    result = runner.invoke(app, ["fleets", "point", *NIM, *args, "--json"])
+    assert result.exit_code == 0, (result.output, result.exception)
+    return json.loads(result.stdout)
+
+
+def test_point_json_has_the_figures_and_how_they_were_obtained(runner):
+    answer = _point(runner, "--min-tokens-per-s-per-user", "20", "--max-ttft-ms", "1000")
+    assert {"tokens_per_s", "tokens_per_s_per_user", "ttft_ms", "batch", "basis", "source"} <= set(answer)
+    assert answer["basis"] == "interpolated" and answer["precision"] == "fp8"
+    assert answer["tokens_per_s"] == pytest.approx(2980.48, abs=0.01)
+    assert answer["tokens_per_s_per_user"] == pytest.approx(20)
+    assert "NIM" in answer["source"]
+
+
+def test_point_without_a_target_is_the_highest_throughput_point(runner):
+    answer = _point(runner)
+    table = operating_points("dgx-h100", "llama-3.1-70b", prompt_tokens=5000, output_tokens=500)
+    measured = table[table["basis"] == "measured"]
+    assert answer["basis"] == "measured"
+    assert answer["tokens_per_s"] == pytest.approx(measured["output_tokens_per_s"].max())
+
+
+def test_point_options_choose_the_batch_the_basis_and_the_precision(runner):
+    assert _point(runner, "--batch", "100")["tokens_per_s"] == pytest.approx(2493.6)
+    assert _point(runner, "--batch", "150")["basis"] == "interpolated"
+    estimated = _point(runner, "--basis", "estimated")
+    assert estimated["basis"] == "estimated" and "roofline" in estimated["source"]
+    assert _point(runner, "--basis", "measured", "--max-ttft-ms", "700")["ttft_ms"] <= 700
+    assert _point(runner, "--precision", "fp16")["precision"] == "fp16"  # no fp16 curve: estimated
+    assert _point(runner, "--precision", "fp16")["basis"] == "estimated"
+
+
+def test_point_prints_the_basis_and_source_as_text(runner):
+    result = runner.invoke(app, ["fleets", "point", *NIM, "--min-tokens-per-s-per-user", "20"])
+    assert result.exit_code == 0, result.output
+    assert "basis: interpolated" in result.stdout and "NIM" in result.stdout
+
+
+def test_point_exits_1_when_no_point_meets_the_target(runner):
+    result = runner.invoke(app, ["fleets", "point", *NIM, "--min-tokens-per-s-per-user", "60", "--basis", "measured"])
+    assert result.exit_code == 1
+    assert "No measured operating point of dgx-h100" in result.stderr
+    assert result.stdout == ""
+    result = runner.invoke(app, ["fleets", "point", *NIM, "--min-tokens-per-s-per-user", "100000", "--json"])
+    assert result.exit_code == 1 and result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (
+            ["dgx-h10", "--model", "llama-3.1-70b", "--input-tokens", "5", "--output-tokens", "5"],
+            "did you mean 'dgx-h100'",
+        ),
+        (["dgx-h100", "--model", "llama-3-70b", "--input-tokens", "5", "--output-tokens", "5"], "unknown model"),
+        ([*NIM, "--precision", "fp6"], "fp6"),
+        ([*NIM, "--basis", "guessed"], "guessed"),
+        ([*NIM, "--batch", "0"], "--batch"),
+        (["dgx-h100", "--model", "llama-3.1-70b", "--output-tokens", "5"], "--input-tokens"),
+        (
+            [
+                "groq-rack",
+                "--model",
+                "deepseek-v3",
+                "--precision",
+                "fp16",
+                "--input-tokens",
+                "5",
+                "--output-tokens",
+                "5",
+            ],
+            "cannot be served",
+        ),
+    ],
+)
+def test_point_rejects_bad_input_with_exit_2(runner, args, fragment):
+    result = runner.invoke(app, ["fleets", "point", *args])
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert fragment in result.stderr
+
+
+def test_precision_changes_what_list_and_compare_evaluate(runner):
+    usual = runner.invoke(app, ["fleets", "compare", "--slo-tps", "20", "--slo-ttft-ms", "2000"])
+    wide = runner.invoke(app, ["fleets", "compare", "--slo-tps", "20", "--slo-ttft-ms", "2000", "--precision", "fp16"])
+    assert usual.exit_code == 0 and wide.exit_code == 0, (usual.output, wide.output)
+    h100 = [line for line in usual.stdout.splitlines() if line.startswith("│ dgx-h100 ")]
+    h100_wide = [line for line in wide.stdout.splitlines() if line.startswith("│ dgx-h100 ")]
+    assert "fp8" in h100[0] and "fp16" in h100_wide[0] and h100 != h100_wide
+    listed = runner.invoke(app, ["fleets", "list", "--precision", "fp16"])
+    assert listed.exit_code == 0
+    assert "fp8" not in listed.stdout.split("┡")[1].split("└")[0]  # every system evaluated at 16-bit
+
+
+def test_list_sets_the_public_api_price_beside_the_estimate_with_its_source(runner):
+    result = runner.invoke(app, ["fleets", "list"])
+    assert result.exit_code == 0
+    priced = [
+        name for name, system in load_catalog().items() if any(p.model == "llama-3.1-70b" for p in system.api_prices)
+    ]
+    assert priced, "the catalog knows public API prices for llama-3.1-70b"
+    for name in priced:
+        assert f"API price for {name}:" in result.stdout

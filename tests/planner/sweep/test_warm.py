@@ -68,7 +68,7 @@ def _model(scenario, values):
     "values",
     [
         {"sites.west.electricity_price_usd_per_mwh": 120.0},  # a cost: the energy bill of every fleet at west
-        {"fleets.trn2.quota_units": 150.0},  # a limit: 150 instances instead of 3,000, a row bound
+        {"fleets.p5.quota_units": 100.0},  # a limit: 100 instances instead of 2,000, a row bound
         {"sites.west.pue": 1.25},  # a coefficient: the power rows of every fleet at west
     ],
 )
@@ -87,7 +87,7 @@ def test_a_changed_cost_or_limit_is_solved_again_warm_in_fewer_iterations_to_the
 
 
 def test_the_benchmark_figures_of_one_run_say_whether_it_was_solved_warm(scenario):
-    quota = warm_and_cold(scenario, {"fleets.trn2.quota_units": 150.0})
+    quota = warm_and_cold(scenario, {"fleets.p5.quota_units": 100.0})
     assert quota["warm"] and quota["warm_iterations"] < quota["cold_iterations"]
     assert quota["warm_objective"] == pytest.approx(quota["cold_objective"], rel=1e-9)
     pue = warm_and_cold(scenario, {"sites.west.pue": 1.25})  # a coefficient, changed in place
