@@ -56,21 +56,22 @@ def read_folder(folder: str | Path) -> PlanFolder:
         raise FolderError([Problem(str(folder), "no such folder: give a folder written by `planner solve --out`")])
     problems: list[Problem] = []
     summary = _summary(folder / "summary.json", problems)
-    try:
-        scenario = Scenario.from_yaml(folder / "scenario.yaml")
-    except FileNotFoundError:
-        problems.append(
-            Problem(str(folder / "scenario.yaml"), "missing: the folder was not written by `planner solve --out`")
-        )
-    except ScenarioError as exc:
-        problems.extend(exc.problems)
+    scenario = None
+    if not (folder / "scenario.yaml").is_file():
+        missing = "missing: the folder was not written by `planner solve --out`"
+        problems.append(Problem(str(folder / "scenario.yaml"), missing))
+    else:
+        try:
+            scenario = Scenario.from_yaml(folder / "scenario.yaml")
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
     tables = {}
     if summary is not None and summary.get("objective_usd") is not None:
         for name in CHARTED:
             table = _table(folder / f"{name}.csv", name, problems)
             if table is not None:
                 tables[name] = table
-    if problems or summary is None:
+    if problems or summary is None or scenario is None:
         raise FolderError(problems)
     return PlanFolder(folder, scenario, summary, tables)
 
