@@ -2,15 +2,54 @@
 
 from __future__ import annotations
 
+import threading
 from contextlib import AbstractContextManager, nullcontext
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import Progress
+
+SHOWN_AFTER_S = 2.0
+"""Seconds a step runs before its spinner appears: a quick solve shows nothing."""
 
 
-def working(what: str, *, quiet: bool = False, errors: Console | None = None) -> AbstractContextManager[Any]:
-    """A transient spinner saying ``what`` and the seconds so far, on stderr, while the ``with`` block runs.
+class Spinner:
+    """A transient rich progress line, started by a timer after ``delay_s`` seconds and gone on exit."""
+
+    def __init__(self, progress: Progress, delay_s: float) -> None:
+        self.progress = progress
+        self._lock = threading.Lock()
+        self._started = self._done = False
+        self._timer = threading.Timer(delay_s, self._start)
+        self._timer.daemon = True
+
+    def _start(self) -> None:
+        with self._lock:
+            if not self._done:
+                self.progress.start()
+                self._started = True
+
+    def __enter__(self) -> Spinner:
+        self._timer.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._done = True
+            if self._started:
+                self.progress.stop()
+
+
+def working(
+    what: str, *, quiet: bool = False, errors: Console | None = None, delay_s: float | None = None
+) -> AbstractContextManager[Any]:
+    """A spinner saying ``what`` and the time so far on stderr, from ``delay_s`` seconds
+    (:data:`SHOWN_AFTER_S` by default) into the ``with`` block until its end, when it is erased.
 
     Nothing is shown, and nothing runs beside the block, when ``quiet`` or when stderr is not a
     terminal (a pipe, a file, a test): stdout is never touched, so ``--json`` output stays one
@@ -31,4 +70,4 @@ def working(what: str, *, quiet: bool = False, errors: Console | None = None) ->
         transient=True,
     )
     progress.add_task(what, total=None)
-    return progress
+    return Spinner(progress, SHOWN_AFTER_S if delay_s is None else delay_s)
