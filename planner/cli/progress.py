@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
@@ -16,10 +17,16 @@ SHOWN_AFTER_S = 2.0
 
 
 class Spinner:
-    """A transient rich progress line, started by a timer after ``delay_s`` seconds and gone on exit."""
+    """A transient rich progress line, started by a timer after ``delay_s`` seconds and gone on exit.
 
-    def __init__(self, progress: Progress, delay_s: float) -> None:
+    While it runs, a whole-unit HiGHS solve tells it its gap each time it finds a better plan
+    (:data:`planner.solvers.highs.MIP_PROGRESS`), and the line shows it.
+    """
+
+    def __init__(self, progress: Progress, what: str, delay_s: float) -> None:
         self.progress = progress
+        self.what = what
+        self._task = progress.add_task(what, total=None)
         self._lock = threading.Lock()
         self._started = self._done = False
         self._timer = threading.Timer(delay_s, self._start)
@@ -31,13 +38,28 @@ class Spinner:
                 self.progress.start()
                 self._started = True
 
+    def gap(self, fraction: float) -> None:
+        """Show the gap of the best whole-unit plan found so far to the best possible cost."""
+        said = (
+            f"best plan so far within {fraction:.2%} of the best possible cost"
+            if math.isfinite(fraction)
+            else "a plan found, its distance to the best possible cost not yet known"
+        )
+        self.progress.update(self._task, description=f"{self.what}: {said}")
+
     def __enter__(self) -> Spinner:
+        from planner.solvers.highs import MIP_PROGRESS
+
+        self._listening = MIP_PROGRESS.set(self.gap)
         self._timer.start()
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
+        from planner.solvers.highs import MIP_PROGRESS
+
+        MIP_PROGRESS.reset(self._listening)
         self._timer.cancel()
         with self._lock:
             self._done = True
@@ -69,5 +91,4 @@ def working(
         console=errors,
         transient=True,
     )
-    progress.add_task(what, total=None)
-    return Spinner(progress, SHOWN_AFTER_S if delay_s is None else delay_s)
+    return Spinner(progress, what, SHOWN_AFTER_S if delay_s is None else delay_s)

@@ -9,8 +9,11 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from planner import Scenario, solve
 from planner.cli import app, progress
 from planner.cli.progress import Spinner, working
+from planner.solvers.highs import MIP_PROGRESS
+from tests.conftest import cloud_fleet, fleet, scenario_dict
 
 
 def terminal() -> tuple[Console, io.StringIO]:
@@ -50,3 +53,42 @@ def test_solve_json_stdout_is_one_object_with_or_without_a_terminal(monkeypatch,
     assert json.loads(result.stdout)["status"] == "optimal"
     if quiet or not terminal_env:
         assert "solving" not in result.stderr
+
+
+def whole_unit_scenario(integer_units: bool) -> Scenario:
+    spec = scenario_dict(
+        [10_500.0, 20_300.0, 30_700.0],
+        fleets={"a": fleet(), "c": cloud_fleet(hourly_usd=20.0)},
+        integer_units=integer_units,
+        policy={"vendor_share_limits": {"acme": 0.8}},
+    )
+    return Scenario.from_dict(spec)
+
+
+@pytest.mark.parametrize("integer_units", [True, False])
+def test_a_whole_unit_solve_tells_its_gap_as_it_improves(integer_units):
+    gaps: list[float] = []
+    listening = MIP_PROGRESS.set(gaps.append)
+    try:
+        result = solve(whole_unit_scenario(integer_units))
+    finally:
+        MIP_PROGRESS.reset(listening)
+    assert result.is_optimal
+    if integer_units:
+        assert gaps and gaps[-1] == pytest.approx(result.gap, abs=1e-12)
+    else:
+        assert gaps == []  # a linear program has no gap to tell
+
+
+def test_the_spinner_listens_while_it_runs_and_shows_the_gap():
+    errors, _ = terminal()
+    with working("solving", errors=errors, delay_s=0.0) as spinner:
+        spinner._timer.join()
+        assert MIP_PROGRESS.get() == spinner.gap
+        spinner.gap(float("inf"))
+        assert "not yet known" in spinner.progress.tasks[0].description
+        spinner.gap(0.0125)
+        assert (
+            spinner.progress.tasks[0].description == "solving: best plan so far within 1.25% of the best possible cost"
+        )
+    assert MIP_PROGRESS.get() is None
