@@ -92,3 +92,11 @@ def test_the_spinner_listens_while_it_runs_and_shows_the_gap():
             spinner.progress.tasks[0].description == "solving: best plan so far within 1.25% of the best possible cost"
         )
     assert MIP_PROGRESS.get() is None
+
+
+@pytest.mark.parametrize("quiet, shown", [([], True), (["--quiet"], False)])
+def test_sweep_shows_its_bar_on_a_terminal_unless_quiet(quiet, shown):
+    args = ["sweep", "--vary", "fleets.b200.capex_usd=x0.9,x1.1", "--workers", "1", *quiet]
+    result = CliRunner().invoke(app, args, env={"FORCE_COLOR": "1"})
+    assert result.exit_code == 0, result.exception
+    assert ("sweep" in result.stderr) is shown
