@@ -8,13 +8,21 @@ from typer.testing import CliRunner
 
 from planner.cli import app
 from planner.html import plan_page, read_folder
+from tests.planner.plots.plans import shared_plan
 
 runner = CliRunner()
 
 
+def small_scenario(tmp_path):
+    """The three-month plan of the chart tests as a scenario file: quick to solve and to draw."""
+    path = tmp_path / "small.yaml"
+    path.write_text(shared_plan().scenario.to_yaml(), encoding="utf-8")
+    return str(path)
+
+
 def test_report_writes_the_page_of_a_written_plan(tmp_path):
     folder = tmp_path / "plan"
-    assert runner.invoke(app, ["solve", "--out", str(folder), "--json"]).exit_code == 0
+    assert runner.invoke(app, ["solve", small_scenario(tmp_path), "--out", str(folder), "--json"]).exit_code == 0
     result = runner.invoke(app, ["report", str(folder), "-o", str(tmp_path / "plan.html")])
     assert result.exit_code == 0, result.exception
     assert f"Report written to {tmp_path / 'plan.html'}" in result.stdout
@@ -24,7 +32,9 @@ def test_report_writes_the_page_of_a_written_plan(tmp_path):
 
 def test_solve_report_writes_the_same_page_and_json_stays_one_object(tmp_path):
     folder, page = tmp_path / "plan", tmp_path / "page.html"
-    result = runner.invoke(app, ["solve", "--out", str(folder), "--report", str(page), "--json"])
+    result = runner.invoke(
+        app, ["solve", small_scenario(tmp_path), "--out", str(folder), "--report", str(page), "--json"]
+    )
     assert result.exit_code == 0, result.exception
     assert json.loads(result.stdout)["status"] == "optimal"
     assert runner.invoke(app, ["report", str(folder)]).exit_code == 0
