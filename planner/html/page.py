@@ -33,6 +33,7 @@ figcaption { font-size: 0.85rem; color: #555; }
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.9rem; break-inside: avoid; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.15rem 0.6rem; text-align: left; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+caption { text-align: left; font-weight: 600; padding-bottom: 0.2rem; }
 .swatch { display: inline-block; width: 0.8em; height: 0.8em; margin-right: 0.3em; vertical-align: middle; }
 @media print {
   @page { size: A4; margin: 14mm; }
