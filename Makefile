@@ -1,6 +1,6 @@
 # Two entry points: `make run` solves the built-in default scenario, `make test` runs the test suite
 # (`make bench` times the phases of a solve on synthetic scenarios). All create .venv with the
-# system python3 and install the project (with its test, lint and bench extras: a test checks that
+# system python3 and install the project (with its test, lint, bench, plots and notebook extras: a test checks that
 # the benchmark's linopy LP is the planner's, and mypy reads the benchmark) into it.
 
 VENV := .venv
@@ -41,7 +41,7 @@ lint: $(STAMP)
 # read from its source, as Python does whenever a compiled file is out of date.
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,lint,bench]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,lint,bench,plots,notebook]'
 	$(PY) -m compileall -q planner fleets demand >/dev/null
 	touch $(STAMP)
 

@@ -6,7 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,9 @@ from planner.scenario import Scenario
 from planner.solvers.solution import DEFAULT_SOLVER
 from planner.status import Status
 from planner.tables import PENALTY, PLAN_COMPONENTS, plan_tables, tables_without_plan
+
+if TYPE_CHECKING:
+    from planner.plots import PlanPlots
 
 PLAN_MARKERS = ("summary.json", "scenario.yaml")
 """Files every written plan holds: a folder with them may be replaced by a new plan."""
@@ -108,6 +111,20 @@ class Result:
             return None
         costs = self.tables["costs"]
         return float(costs.loc[costs["component"].isin(components), column].sum())
+
+    @property
+    def plot(self) -> PlanPlots:
+        """The plan's charts (matplotlib, from the ``plots`` extra): ``result.plot.power()`` and the
+        others of :data:`planner.plots.PLAN_CHARTS`, each returning its axes."""
+        from planner.plots import PlanPlots
+
+        return PlanPlots(self)
+
+    def _repr_html_(self) -> str:
+        """The summary and a few charts, for Jupyter (:func:`planner.html.result_html`)."""
+        from planner.html import result_html
+
+        return result_html(self)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})

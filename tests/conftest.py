@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import copy
+import os
 from typing import Any
 
 import pandas as pd
 import pytest
+
+# Charts draw off screen in the tests (and in the notebooks they execute).
+os.environ.setdefault("MPLBACKEND", "Agg")
 
 JANUARY_SECONDS = 31 * 86_400
 JANUARY_HOURS = 31 * 24

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from planner import example_path, examples
-from planner.cli import demand, fleets, sweep
+from planner.cli import demand, fleets, report, sweep
 from planner.cli.common import (
     EXIT_NOT_OPTIMAL,
     SolverChoice,
@@ -24,6 +24,7 @@ from planner.cli.common import (
     growth_text,
     load,
 )
+from planner.cli.progress import working
 from planner.gap import DEFAULT_MIP_GAP
 
 app = typer.Typer(
@@ -36,6 +37,7 @@ app = typer.Typer(
 app.add_typer(demand.app, name="demand")
 app.add_typer(fleets.app, name="fleets")
 app.command("sweep")(sweep.sweep_command)
+app.command("report")(report.report_command)
 
 
 def _print_version(asked: bool) -> None:
@@ -112,6 +114,15 @@ def solve_command(
             help="Also write the LP exactly as the solver gets it to this file: MPS if it ends in .mps, LP text if .lp.",
         ),
     ] = None,
+    report_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--report", help="Also write the plan as one HTML page (summary, charts, key tables) to this file."
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Show no progress on the terminal while solving.")
+    ] = False,
 ) -> None:
     """Find the least-cost plan. Exit code 0: optimal (with whole units: within --mip-gap); 1: not solved to optimality; 2: invalid input."""
     from planner import output, solve
@@ -123,13 +134,16 @@ def solve_command(
     check_mip_gap(ctx, mip_gap)
     if write_lp is not None and write_lp.suffix.lower() not in LP_FORMATS:
         fail(ctx, [Problem("--write-lp", "name the file .mps (MPS) or .lp (LP text)", str(write_lp))])
+    if report_file is not None:
+        report.check_report_target(ctx, report_file, "--report")
     # The folder is claimed before solving: a wrong or busy --out is refused before the solve, not after.
     claimed = output.claim(out, overwrite=force, markers=PLAN_MARKERS) if out is not None else nullcontext()
     try:
         with claimed as folder:
             loaded = load(ctx, scenario, integer_units=integer)
             growth = demand_growth(loaded)
-            result = solve(loaded, solver=solver.value, time_limit=time_limit, mip_gap=mip_gap, write_lp=write_lp)
+            with working("solving", quiet=quiet):
+                result = solve(loaded, solver=solver.value, time_limit=time_limit, mip_gap=mip_gap, write_lp=write_lp)
             if folder is not None:
                 folder.write(result.write_files)
     except output.TargetExistsError as exc:
@@ -142,6 +156,8 @@ def solve_command(
         if write_lp is None:
             raise
         fail(ctx, [Problem("--write-lp", f"cannot write the LP: {exc}", str(write_lp))], exc, code=EXIT_NOT_OPTIMAL)
+    if report_file is not None:
+        report.write_report(ctx, result, report_file)
     if as_json:
         typer.echo(json.dumps({**result.summary(), "demand_growth": [entry.as_dict() for entry in growth]}))
     else:

@@ -65,6 +65,7 @@ def sweep_command(
         SolverChoice,
         typer.Option(help="highs re-solves each run warm from the one before where it can; cbc solves every run cold."),
     ] = SolverChoice.HIGHS,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Show no progress bar on the terminal.")] = False,
 ) -> None:
     """Solve a scenario many times with values varied; print the swing of the plan cost per value."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -129,6 +130,7 @@ def sweep_command(
         TimeRemainingColumn(),
         console=console(stderr=True),
         transient=True,
+        disable=quiet,
     ) as bar:
         task = bar.add_task("runs", total=len(runs), failed=0)
 

@@ -11,8 +11,9 @@ import math
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from dataclasses import replace
 from typing import Any
 
@@ -40,6 +41,9 @@ LIMITS = frozenset(
 """HiGHS model statuses of a solve stopped before it was proven: reported as ``TIME_LIMIT``."""
 
 REFUSED = frozenset({"kLoadError", "kModelError", "kMemoryLimit"})
+MIP_PROGRESS: ContextVar[Callable[[float], None] | None] = ContextVar("MIP_PROGRESS", default=None)
+"""A listener told the gap (a fraction of the plan's cost) each time a whole-unit solve finds a
+better plan; the command line's progress line sets it. Unset (the default), nothing is called."""
 """HiGHS model statuses of a model it could not take or hold: a solver error."""
 
 FEASIBLE = 2
@@ -179,8 +183,15 @@ def run(
     }
     for name, value in options.items():
         highs.setOptionValue(name, value)
+    listener = MIP_PROGRESS.get()
+    if listener is not None and lp.is_mip:
+        highs.cbMipImprovingSolution.subscribe(lambda event: listener(float(event.data_out.mip_gap)))
     started = time.perf_counter()
-    highs.run()
+    try:
+        highs.run()
+    finally:
+        if listener is not None and lp.is_mip:
+            highs.cbMipImprovingSolution.clear()
     said = word = highs.getModelStatus().name
     iterations = _iterations(highs)
     if word == "kUnboundedOrInfeasible":

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,9 @@ from planner.store import Store, design_record
 from planner.sweep.design import Design, Parameter, _plain, design
 from planner.sweep.pool import Task
 from planner.sweep.worker import Worker, check_solver
+
+if TYPE_CHECKING:
+    from planner.plots import SweepPlots
 
 
 @dataclass
@@ -53,6 +56,19 @@ class SweepResult:
     table: pd.DataFrame
     parameters: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def plot(self) -> SweepPlots:
+        """The sweep's charts (matplotlib, from the ``plots`` extra): ``sweep_result.plot.tornado()``."""
+        from planner.plots import SweepPlots
+
+        return SweepPlots(self)
+
+    def _repr_html_(self) -> str:
+        """The runs and the tornado of the plan cost, for Jupyter (:func:`planner.html.sweep_html`)."""
+        from planner.html import sweep_html
+
+        return sweep_html(self)
 
     def tornado(self, kpi: str = "plan_cost_usd") -> pd.DataFrame:
         """The swing of ``kpi`` (by default the plan's cost, in present value) per parameter
