@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 
 from planner.errors import Problem, ScenarioError
-from planner.result import TABLE_COLUMNS
 from planner.scenario import Scenario
+from planner.tables import TABLE_COLUMNS
 from planner.verify.folder import TEXT_COLUMNS
 
 CHARTED = ("demand", "builds", "installed", "allocation", "power", "costs", "prices", "unserved", "policy")

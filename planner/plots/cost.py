@@ -21,7 +21,7 @@ def costs(plan: Plan, ax: Axes | None = None) -> Axes:
     The unserved penalty is left out: it is the objective's weight on unserved demand, which
     nobody pays (:func:`planner.plots.served.unserved` shows that demand).
     """
-    from planner.result import PLAN_COMPONENTS
+    from planner.tables import PLAN_COMPONENTS
 
     ax = axes(ax)
     order = periods(plan)

@@ -33,7 +33,7 @@ COMPONENT_COLOURS = {
     "take_or_pay": "#ccb974",
     "unserved_penalty": "#c44e52",
 }
-"""One colour per cost component (:data:`planner.result.COMPONENTS`)."""
+"""One colour per cost component (:data:`planner.tables.COMPONENTS`)."""
 
 
 def keyed(names: Iterable[str], colours: tuple[str, ...] = TAB10) -> dict[str, str]:
