@@ -109,7 +109,8 @@ def row(result) -> dict[str, Any]:  # result: planner.result.Result
     """A run's row: status, the plan's cost (present value, what would be paid) and its
     components, unserved tokens and their share of demand, the unserved penalty and the objective
     (plan cost plus penalty, a modelling weight), units and MW per category at the end of the
-    horizon, share per vendor, and the plan's cost per million tokens served."""
+    horizon, share per vendor, the plan's cost per million tokens served, and per fleet its share of
+    tokens (``fleet_share_<fleet>``) and the units it has built over the horizon (``built_units_<fleet>``)."""
     summary = result.summary()
     found: dict[str, Any] = {
         "status": result.status.value,
@@ -130,6 +131,11 @@ def row(result) -> dict[str, Any]:  # result: planner.result.Result
         {f"share_{vendor}": tokens / (served or 1.0) for vendor, tokens in summary["served_tokens_by_vendor"].items()}
     )
     found["average_usd_per_mtok"] = result.plan_cost_usd / (served / 1e6) if served else None
+    by_fleet = result.tables["allocation"].groupby("fleet")["tokens"].sum()
+    ordered = result.tables["builds"].groupby("fleet")["units"].sum()
+    for name in result.scenario.fleets:  # per fleet, so that analyses can tell fleets of one vendor apart
+        found[f"fleet_share_{name}"] = float(by_fleet.get(name, 0.0)) / (served or 1.0)
+        found[f"built_units_{name}"] = float(ordered.get(name, 0.0))
     installed = result.installed
     last = installed[installed["period"] == installed["period"].iloc[-1]]
     fleets = result.scenario.fleets
