@@ -37,8 +37,9 @@ from planner.errors import Problem, ScenarioError
 from planner.overrides import check_path, get_value, join_path, split_path
 from planner.scenario import Scenario
 from planner.solve import DEFAULT_SOLVER, SolverName
+from planner.sweep.worker import SERVING_TOLERANCE
 
-SHARE_TOLERANCE = 1e-6
+SHARE_TOLERANCE = SERVING_TOLERANCE
 """A share of tokens served below this fraction counts as none: a solver's round-off, not a choice."""
 UNITS_TOLERANCE = 1e-6
 """Units built below this count as none."""
@@ -123,8 +124,29 @@ def axis(scenario: Scenario, name: str) -> Axis:
         raise ScenarioError(
             [Problem(path=name, message="vary a number (a price, a power, a share, a target)", value=repr(value))]
         )
-    suffix = parts[-1].rsplit("_", 1)[-1] if "_" in parts[-1] else ""
-    return Axis(name, name, suffix, None if value is None else float(value), scenario)
+    return Axis(name, name, _unit(parts[-1]), None if value is None else float(value), scenario)
+
+
+_UNITS = {
+    "usd": "USD",
+    "mw": "MW",
+    "kw": "kW",
+    "ms": "ms",
+    "mwh": "USD per MWh",
+    "share": "fraction",
+    "years": "years",
+    "months": "months",
+    "units": "units",
+    "user": "tokens/s per user",
+    "mtok": "USD per million tokens",
+    "rate": "fraction",
+}
+"""Units by the last word of a field's name (``capex_usd``, ``max_ttft_ms``, ``min_tokens_per_s_per_user``)."""
+
+
+def _unit(field: str) -> str:
+    """The unit of a scenario field by its name's last word, or '' when the name does not say it."""
+    return _UNITS.get(field.rsplit("_", 1)[-1], "")
 
 
 def _demand_axis(scenario: Scenario, name: str, keys: list[str], label: str) -> Axis:
@@ -248,8 +270,14 @@ def mix(row: dict, scenario: Scenario) -> dict[str, float]:
 
 
 def active_fleets(row: dict, scenario: Scenario) -> frozenset[str]:
-    """The fleets that serve tokens at a solved point (the mix, as a set)."""
+    """The fleets that serve tokens at a solved point."""
     return frozenset(f for f in scenario.fleets if (row.get(f"fleet_share_{f}", 0.0) or 0.0) > SHARE_TOLERANCE)
+
+
+def serving(row: dict) -> frozenset[str]:
+    """The ``workload/fleet`` pairs that serve tokens at a solved point: the mix, as a set."""
+    text = row.get("serving")
+    return frozenset(text.split()) if isinstance(text, str) else frozenset()
 
 
 def check_planned(table: pd.DataFrame, line: Axis) -> None:

@@ -3,8 +3,8 @@
 At each value of the axis (a dotted path, or a demand multiplier: see
 :mod:`planner.analyses.axis`) the scenario is solved; :attr:`Frontier.points` has one row per
 value, in the order given, with the plan cost, the marginal cost of the next step and the mix
-(share of tokens per fleet, vendor and category). Where the set of fleets serving tokens differs
-between two neighbouring values, the change (a breakpoint) is located by bisection to
+(share of tokens per fleet, vendor and category). Where the mix, the set of ``workload/fleet``
+pairs serving tokens, differs between two neighbouring values, the change (a breakpoint) is located by bisection to
 ``tolerance``, all brackets bisected together, their solves run at once through the sweep
 machinery.
 
@@ -30,7 +30,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from planner.analyses.axis import Axis, active_fleets, axis, check_planned, mix, solve_points
+from planner.analyses.axis import Axis, active_fleets, axis, check_planned, mix, serving, solve_points
 from planner.overrides import join_path
 from planner.scenario import Scenario
 from planner.solve import DEFAULT_SOLVER, SolverName
@@ -59,10 +59,11 @@ class Frontier:
         :attr:`step_unit`), then the mix: ``fleet:NAME``, ``vendor:NAME`` and
         ``category:NAME``, each a share of tokens served (0 to 1).
     breakpoints
-        One row per change of the set of fleets serving: ``value`` (the middle of the bracket),
-        ``lower`` and ``upper`` (the bracket, within ``tolerance``), ``fleets_at_lower`` and
-        ``fleets_at_upper`` (those serving at each end), ``plan_cost_at_lower_usd`` and
-        ``plan_cost_at_upper_usd``.
+        One row per change of the mix, the set of ``workload/fleet`` pairs serving tokens:
+        ``value`` (the middle of the bracket), ``lower`` and ``upper`` (the bracket, within
+        ``tolerance``), ``fleets_at_lower`` and ``fleets_at_upper`` (the fleets serving at each
+        end), ``serving_only_at_lower`` and ``serving_only_at_upper`` (the pairs that serve at one
+        end only), ``plan_cost_at_lower_usd`` and ``plan_cost_at_upper_usd``.
     step_unit
         The unit of the marginal cost (``percentage_point`` of a share, ``ms``, ``unit``...).
     """
@@ -153,7 +154,7 @@ def frontier(
     values
         The values, in the order to walk them (numbers; ``("x", r)`` for ``r`` times the base).
     breakpoints
-        Locate the changes of the set of fleets serving between neighbouring values.
+        Locate the changes of the mix (which fleets serve which workloads) between neighbouring values.
     tolerance
         Bisect each breakpoint until its bracket is within this fraction of the larger end.
     workers, scheduler, solver
@@ -210,6 +211,8 @@ _BREAKPOINT_COLUMNS = [
     "upper",
     "fleets_at_lower",
     "fleets_at_upper",
+    "serving_only_at_lower",
+    "serving_only_at_upper",
     "plan_cost_at_lower_usd",
     "plan_cost_at_upper_usd",
 ]
@@ -220,9 +223,9 @@ def _empty_breakpoints() -> pd.DataFrame:
 
 
 def _breakpoints(solved: pd.DataFrame, line: Axis, tolerance: float, options: dict[str, Any]) -> pd.DataFrame:
-    """Bisect every pair of neighbours whose serving fleets differ, all pairs' midpoints solved together."""
+    """Bisect every pair of neighbours whose mix differs, all pairs' midpoints solved together."""
     rows = solved.to_dict("records")
-    open_ = [(a, b) for a, b in itertools.pairwise(rows) if _set(a, line) != _set(b, line)]
+    open_ = [(a, b) for a, b in itertools.pairwise(rows) if serving(a) != serving(b)]
     done = []
     while open_:
         narrow = [
@@ -237,7 +240,7 @@ def _breakpoints(solved: pd.DataFrame, line: Axis, tolerance: float, options: di
         middles = solve_points(line, [(a["value"] + b["value"]) / 2 for a, b in open_], **options)
         check_planned(middles, line)
         open_ = [
-            (m, b) if _set(m, line) == _set(a, line) else (a, m)
+            (m, b) if serving(m) == serving(a) else (a, m)
             for (a, b), m in zip(open_, middles.to_dict("records"), strict=True)
         ]
     found = []
@@ -248,17 +251,15 @@ def _breakpoints(solved: pd.DataFrame, line: Axis, tolerance: float, options: di
                 "value": (low["value"] + high["value"]) / 2,
                 "lower": low["value"],
                 "upper": high["value"],
-                "fleets_at_lower": ", ".join(sorted(_set(low, line))),
-                "fleets_at_upper": ", ".join(sorted(_set(high, line))),
+                "fleets_at_lower": ", ".join(sorted(active_fleets(low, line.scenario))),
+                "fleets_at_upper": ", ".join(sorted(active_fleets(high, line.scenario))),
+                "serving_only_at_lower": " ".join(sorted(serving(low) - serving(high))),
+                "serving_only_at_upper": " ".join(sorted(serving(high) - serving(low))),
                 "plan_cost_at_lower_usd": low["plan_cost_usd"],
                 "plan_cost_at_upper_usd": high["plan_cost_usd"],
             }
         )
     return pd.DataFrame(found, columns=_BREAKPOINT_COLUMNS)
-
-
-def _set(row: dict, line: Axis) -> frozenset[str]:
-    return active_fleets(row, line.scenario)
 
 
 def latency_values(

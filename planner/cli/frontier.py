@@ -59,7 +59,10 @@ def frontier_command(
     ] = False,
     steps: Annotated[int, typer.Option(min=2, max=200, help="Values of a ready-made latency frontier.")] = 8,
     breakpoints: Annotated[
-        bool, typer.Option("--breakpoints/--no-breakpoints", help="Locate where the set of fleets serving changes.")
+        bool,
+        typer.Option(
+            "--breakpoints/--no-breakpoints", help="Locate where the mix (which fleets serve which workloads) changes."
+        ),
     ] = True,
     tolerance: Annotated[
         float, typer.Option(min=1e-6, max=0.5, help="Bisect each breakpoint until within this fraction of its value.")
@@ -177,15 +180,18 @@ def _report(found, out: Path | None) -> None:  # found: planner.analyses.frontie
             )
         )
     if len(found.breakpoints):
-        changes = Table(title="Where the set of fleets serving changes", title_justify="left")
-        for column in ("between", "and", "fleets below", "fleets above"):
-            changes.add_column(column, justify="left" if column.startswith("fleets") else "right")
+        changes = Table(title="Where the mix changes (workload/fleet pairs serving)", title_justify="left")
+        for column in ("between", "and", "serving below only", "serving above only"):
+            changes.add_column(column, justify="left" if column.startswith("serving") else "right")
         for row in found.breakpoints.to_dict("records"):
             changes.add_row(
-                f"{row['lower']:,.6g}", f"{row['upper']:,.6g}", row["fleets_at_lower"], row["fleets_at_upper"]
+                f"{row['lower']:,.6g}",
+                f"{row['upper']:,.6g}",
+                row["serving_only_at_lower"] or "-",
+                row["serving_only_at_upper"] or "-",
             )
         out_console.print(changes)
     elif len(points) > 1:
-        out_console.print("The same fleets serve at every value (their shares may move).")
+        out_console.print("The same fleets serve the same workloads at every value (their shares may move).")
     if out is not None:
         out_console.print(f"Written to {out}/ (points.csv, shares.csv, breakpoints.csv, summary.json)", markup=False)

@@ -46,6 +46,7 @@ def test_the_rental_price_frontier_costs_rent_until_owning_is_cheaper_and_bracke
     assert row["lower"] <= OWNED_USD_PER_UNIT_MONTH / JANUARY_HOURS <= row["upper"]
     assert row["upper"] - row["lower"] <= 0.002 * row["upper"]
     assert (row["fleets_at_lower"], row["fleets_at_upper"]) == ("rent", "own")
+    assert (row["serving_only_at_lower"], row["serving_only_at_upper"]) == ("w/rent", "w/own")
     shares = found.shares
     assert (
         set(shares["by"]) == {"fleet", "vendor", "category"} and len(shares) == 4 * 6
@@ -103,3 +104,18 @@ def test_relative_values_and_bad_paths():
     assert caught.value.problems[0].path == "fleets.own.capex_usd" and caught.value.problems[0].value == "-5"
     with pytest.raises(ValueError, match="no workload 'x'"):
         latency_values(scenario, "x")
+
+
+def test_a_breakpoint_is_found_where_one_workload_changes_fleet_though_the_fleets_stay():
+    """A cheap slow fleet (50 tokens/s per user) and a dear fast one (100): u (10 tokens/s) stays
+    on the slow one, w (60) on the fast one, and once v's target passes 50, v moves from slow to
+    fast; both fleets serve on both sides, the mix changes."""
+    data = scenario_dict(fleets={"slow": fleet(), "fast": _fast(24_000, 100.0, vendor="other")})
+    data["workloads"]["u"] = {**data["workloads"]["w"], "demand": "w", "share": 0.25}
+    data["workloads"]["v"] = {**data["workloads"]["w"], "demand": "w", "share": 0.5}
+    data["workloads"]["w"] = {**data["workloads"]["w"], "min_tokens_per_s_per_user": 60.0, "share": 0.25}
+    found = frontier(Scenario.from_dict(data), "workloads.v.min_tokens_per_s_per_user", [20.0, 80.0], tolerance=0.01)
+    (row,) = found.breakpoints.to_dict("records")
+    assert row["lower"] <= 50.0 <= row["upper"]
+    assert row["fleets_at_lower"] == row["fleets_at_upper"] == "fast, slow"
+    assert (row["serving_only_at_lower"], row["serving_only_at_upper"]) == ("v/slow", "v/fast")
