@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from demand.series import ExplicitSeries
@@ -243,6 +244,13 @@ def solve_points(
 def has_plan(row: dict) -> bool:
     """Whether a solved point has a plan to read (optimal, or stopped by the time limit with one)."""
     return row.get("status") in ("optimal", "time_limit") and not _missing(row.get("plan_cost_usd"))
+
+
+def plain(value: Any) -> Any:
+    """A table's cell as JSON-ready data: numpy scalars as Python numbers, NaN as None."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def _missing(value: Any) -> bool:

@@ -30,7 +30,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from planner.analyses.axis import Axis, active_fleets, axis, check_planned, mix, serving, solve_points
+from planner.analyses.axis import Axis, active_fleets, axis, check_planned, mix, plain, serving, solve_points
 from planner.overrides import join_path
 from planner.scenario import Scenario
 from planner.solve import DEFAULT_SOLVER, SolverName
@@ -88,9 +88,9 @@ class Frontier:
         marginal = f"marginal_usd_per_{self.step_unit}"
         points = []
         for row in self.points.to_dict("records"):
-            plain = {k: _plain(v) for k, v in row.items() if ":" not in str(k)}
-            plain["shares"] = {k: _plain(v) for k, v in row.items() if ":" in str(k)}
-            points.append(plain)
+            entry = {k: plain(v) for k, v in row.items() if ":" not in str(k)}
+            entry["shares"] = {k: plain(v) for k, v in row.items() if ":" in str(k)}
+            points.append(entry)
         return {
             "vary": self.axis.name,
             "axis": self.axis.label,
@@ -100,14 +100,8 @@ class Frontier:
             "marginal_column": marginal,
             "tolerance": self.tolerance,
             "points": points,
-            "breakpoints": [{k: _plain(v) for k, v in row.items()} for row in self.breakpoints.to_dict("records")],
+            "breakpoints": [{k: plain(v) for k, v in row.items()} for row in self.breakpoints.to_dict("records")],
         }
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def resolve(line: Axis, values: Sequence[Any]) -> list[float]:

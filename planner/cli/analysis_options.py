@@ -16,7 +16,9 @@ from planner.cli.common import EXIT_NOT_OPTIMAL, SolverChoice, console, fail
 if TYPE_CHECKING:
     import pandas as pd
 
+    from planner.analyses.axis import Axis
     from planner.output import Claim
+    from planner.scenario import Scenario
 
 OutOption = Annotated[
     Path | None,
@@ -110,3 +112,14 @@ def counting(name: str) -> Iterator[Callable[[int, int, int], None]]:
     ) as bar:
         task = bar.add_task(name, total=None)
         yield lambda done, failed, total: bar.advance(task)
+
+
+def read_axis(ctx: typer.Context, scenario: Scenario, path: str) -> Axis:
+    """The axis ``path`` of ``scenario``, or fail (exit 2) naming ``--vary`` and the path's problem."""
+    from planner.analyses.axis import axis
+    from planner.errors import Problem, ScenarioError
+
+    try:
+        return axis(scenario, path)
+    except ScenarioError as exc:
+        fail(ctx, [Problem(path=f"--vary {p.path}", message=p.message, value=p.value) for p in exc.problems], exc)

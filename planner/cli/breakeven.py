@@ -22,6 +22,7 @@ from planner.cli.analysis_options import (
     check_executor,
     claimed,
     counting,
+    read_axis,
     run_errors,
     write,
 )
@@ -97,10 +98,9 @@ def breakeven_command(
     solver: SolverOption = SolverChoice.HIGHS,
 ) -> None:
     """Find the demand level or price at which a fleet, vendor or category enters or leaves the optimal plan."""
-    from planner.analyses.axis import axis
     from planner.analyses.breakeven import breakeven
     from planner.analyses.subject import parse_subject
-    from planner.errors import Problem, ScenarioError
+    from planner.errors import Problem
 
     check_executor(ctx, executor, scheduler)
     problems = []
@@ -122,10 +122,7 @@ def breakeven_command(
             who = parse_subject(subject, base, ("fleet", "vendor", "category"))
         except ValueError as exc:
             fail(ctx, [Problem(path="--subject", message=str(exc), value=subject)], exc)
-        try:
-            line = axis(base, vary)
-        except ScenarioError as exc:
-            fail(ctx, [Problem(path=f"--vary {p.path}", message=p.message, value=p.value) for p in exc.problems], exc)
+        line = read_axis(ctx, base, vary)
         try:
             ends = parse_range(range_text, line) if range_text is not None else None
         except ValueError as exc:

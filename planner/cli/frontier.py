@@ -21,6 +21,7 @@ from planner.cli.analysis_options import (
     check_executor,
     claimed,
     counting,
+    read_axis,
     run_errors,
     write,
 )
@@ -76,9 +77,8 @@ def frontier_command(
     solver: SolverOption = SolverChoice.HIGHS,
 ) -> None:
     """Trace the plan cost and hardware mix along one scenario value (latency target, vendor cap, price, demand)."""
-    from planner.analyses.axis import axis
     from planner.analyses.frontier import DIVERSIFICATION_VALUES, frontier, latency_values
-    from planner.errors import Problem, ScenarioError
+    from planner.errors import Problem
     from planner.sweep import Parameter
 
     check_executor(ctx, executor, scheduler)
@@ -116,10 +116,7 @@ def frontier_command(
                 path, values = parameter.path, list(parameter.values)
         except ValueError as exc:
             fail(ctx, [Problem(path="--vary" if vary is not None else "--latency", message=str(exc))], exc)
-        try:
-            line = axis(base, path)
-        except ScenarioError as exc:
-            fail(ctx, [Problem(path=f"--vary {p.path}", message=p.message, value=p.value) for p in exc.problems], exc)
+        line = read_axis(ctx, base, path)
         with counting("frontier") as progress:
             found = run_errors(
                 ctx,
@@ -149,8 +146,11 @@ def _report(found, out: Path | None) -> None:  # found: planner.analyses.frontie
 
     points = found.points
     marginal = f"marginal_usd_per_{found.step_unit}"
-    groups = [c for c in points if c.startswith("category:")] + [c for c in points if c.startswith("vendor:")]
+    by = "vendor:" if "vendor" in found.axis.name else "category:"  # the rest are in --json and --out
+    groups = [c for c in points if c.startswith(by)]
     table = Table(
+        caption=f"Shares of tokens by {by[:-1]}; by fleet, vendor and category in --json and --out.",
+        caption_justify="left",
         title=f"Plan cost (present value) along {found.axis.label}"
         + (f" ({found.axis.unit})" if found.axis.unit else ""),
         title_justify="left",
