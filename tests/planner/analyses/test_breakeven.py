@@ -9,6 +9,7 @@ A rented unit of :func:`~tests.conftest.cloud_fleet` at $h an hour costs 744 h x
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from planner import Scenario, solve
 from planner.analyses.axis import axis, solve_points
@@ -119,3 +120,15 @@ def test_a_demand_entry_without_a_single_volume_is_refused_with_the_reason():
     }
     with pytest.raises(ScenarioError, match="no single volume to multiply"):
         axis(Scenario.from_dict(data), "demand")
+
+
+def test_a_csv_series_is_read_in_and_multiplied(tmp_path):
+    """Demand from a CSV file, 10,000 tokens/s for January: at twice that, 20 owned units."""
+    data = scenario_dict(fleets={"own": fleet()})
+    tokens = data["demand"]["w"]["tokens"]["2026-01"]
+    (tmp_path / "w.csv").write_text(f"period,tokens\n2026-01,{tokens}\n")
+    data["demand"]["w"] = {"kind": "series", "csv": "w.csv"}
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(data))
+    line = axis(Scenario.from_yaml(tmp_path / "s.yaml"), "demand")
+    assert list(line.scaled) == ["demand.w.tokens.2026-01"] and line.scaled["demand.w.tokens.2026-01"] == tokens
+    assert solve_points(line, [2.0])["plan_cost_usd"].iloc[0] == pytest.approx(20 * OWNED_USD_PER_UNIT_MONTH)

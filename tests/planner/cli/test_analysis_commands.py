@@ -116,3 +116,11 @@ def test_frontier_bad_input_exits_2_naming_the_field(path, args, field):
     result = RUNNER.invoke(app, ["frontier", str(path), *args, "--workers", "1"])
     assert result.exit_code == 2, result.output
     assert field in result.output
+
+
+def test_frontier_on_a_process_pool_gives_the_same_points(path):
+    args = ["frontier", str(path), "--vary", "fleets.rent.hourly_usd=1,3", "--no-breakpoints", "--json"]
+    pooled, here = (RUNNER.invoke(app, [*args, "--workers", n]) for n in ("2", "1"))
+    assert pooled.exit_code == 0 and here.exit_code == 0, pooled.output + here.output
+    costs = [[p["plan_cost_usd"] for p in json.loads(r.stdout)["points"]] for r in (pooled, here)]
+    assert costs[0] == pytest.approx(costs[1]) and costs[0][0] == pytest.approx(10 * JANUARY_HOURS)
