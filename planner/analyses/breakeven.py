@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -168,11 +169,11 @@ def breakeven(
     Raises
     ------
     ScenarioError
-        If the subject or the axis is not in the scenario.
+        If the axis is not in the scenario, or a value in the range makes it invalid.
     AnalysisError
         If a value solved has no plan.
     ValueError
-        If the range, tolerance or grid make no sense.
+        If the subject is not in the scenario, or the range, tolerance or grid make no sense.
     """
     who = subject if isinstance(subject, Subject) else parse_subject(subject, scenario, ("fleet", "vendor", "category"))
     line = vary if isinstance(vary, Axis) else axis(scenario, vary)
@@ -192,13 +193,15 @@ def breakeven(
     if bracket is None:
         return _none(who, line, direction, measure, (low, high), tolerance, points, scenario)
     a, b = bracket
-    rounds_each = max(1, workers or 1) if scheduler is None else 4
+    each_round = (workers or os.cpu_count() or 1) if scheduler is None else 4  # values solved at once
     while b["value"] - a["value"] > tolerance * max(abs(b["value"]), abs(a["value"])):
-        inner = np.linspace(a["value"], b["value"], rounds_each + 2)[1:-1]
+        inner = np.linspace(a["value"], b["value"], each_round + 2)[1:-1]
         found = _read(solve_points(line, [float(v) for v in inner], **options), who, line, measure)
         points = pd.concat([points, found], ignore_index=True)
         side = [a, *found.to_dict("records"), b]
-        a, b = next((x, y) for x, y in itertools.pairwise(side) if x["in_plan"] != y["in_plan"])
+        changes = [(x, y) for x, y in itertools.pairwise(side) if x["in_plan"] != y["in_plan"]]
+        asked = [(x, y) for x, y in changes if direction == "either" or (direction == "enters") == y["in_plan"]]
+        a, b = (asked or changes)[0]  # the direction asked, if the subject also goes the other way in between
     went: Direction = "enters" if b["in_plan"] else "leaves"
     threshold = (a["value"] + b["value"]) / 2
     reason = (

@@ -58,7 +58,9 @@ def frontier_command(
         bool,
         typer.Option("--diversification", help="Ready-made: policy.max_vendor_share from 1 (no cap) down to 0.5."),
     ] = False,
-    steps: Annotated[int, typer.Option(min=2, max=200, help="Values of a ready-made latency frontier.")] = 8,
+    steps: Annotated[
+        int | None, typer.Option(min=2, max=200, help="Values of a ready-made latency frontier.", show_default="8")
+    ] = None,
     breakpoints: Annotated[
         bool,
         typer.Option(
@@ -82,8 +84,9 @@ def frontier_command(
     from planner.sweep import Parameter
 
     check_executor(ctx, executor, scheduler)
-    if ttft and latency is None:
-        fail(ctx, [Problem(path="--ttft", message="--ttft goes with --latency WORKLOAD")])
+    for given, name in ((ttft, "--ttft"), (steps is not None, "--steps")):
+        if given and (latency is None or (name == "--steps" and vary is not None)):
+            fail(ctx, [Problem(path=name, message=f"{name} goes with --latency WORKLOAD (without --vary VALUES)")])
     chosen = sum(x for x in (latency is not None, diversification))
     if chosen > 1 or (chosen == 0 and vary is None):
         fail(
@@ -99,7 +102,7 @@ def frontier_command(
         base = load(ctx, scenario)
         try:
             if latency is not None:
-                path, values = latency_values(base, latency, "ttft" if ttft else "speed", steps)
+                path, values = latency_values(base, latency, "ttft" if ttft else "speed", steps or 8)
             elif diversification:
                 path, values = "policy.max_vendor_share", list(DIVERSIFICATION_VALUES)
             if chosen and vary is not None:  # VALUES alone, for the ready-made path

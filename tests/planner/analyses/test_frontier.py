@@ -69,7 +69,7 @@ def test_a_vendor_cap_frontier_prices_diversification():
     assert found.breakpoints.empty
 
 
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     slow_capex=st.floats(5_000, 20_000),
     fast_capex=st.floats(5_000, 40_000),
@@ -84,11 +84,11 @@ def test_the_latency_cost_frontier_never_falls_as_the_target_tightens(slow_capex
     path, values = latency_values(scenario, "w", "speed", steps=4)
     assert path == "workloads.w.min_tokens_per_s_per_user" and values[0] == pytest.approx(2.5)
     assert values[-1] == pytest.approx(fast_speed)
-    found = frontier(scenario, path, values, tolerance=0.1)
+    found = frontier(scenario, path, values, tolerance=0.25)
     objective = found.points["objective_usd"].to_list()
     assert all(b >= a * (1 - 1e-9) for a, b in itertools.pairwise(objective))
     for row in found.breakpoints.to_dict("records"):
-        assert row["lower"] < row["upper"] and row["upper"] - row["lower"] <= 0.1 * row["upper"]
+        assert row["lower"] < row["upper"] and row["upper"] - row["lower"] <= 0.25 * row["upper"]
 
 
 def test_relative_values_and_bad_paths():

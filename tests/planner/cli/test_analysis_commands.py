@@ -106,6 +106,7 @@ def test_frontier_ready_made_diversification_prints_the_table(path):
         (["--diversification", "--latency", "w"], "--vary"),
         (["--latency", "nobody"], "--latency"),
         (["--ttft"], "--ttft"),
+        (["--vary", "fleets.rent.hourly_usd=1,2", "--steps", "3"], "--steps"),
         (["--vary", "fleets.rent.hourly_usd=uniform(1,2)"], "--vary"),
         (["--vary", "fleets.rent.hourly=1,2"], "fleets.rent.hourly"),
         (["--vary", "fleets.rent.hourly_usd=-1,2"], "fleets.rent.hourly_usd"),
