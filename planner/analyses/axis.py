@@ -218,6 +218,7 @@ def solve_points(
     *,
     workers: int | None = 1,
     scheduler: str | Any | None = None,
+    connect_timeout_s: float = 10.0,
     solver: SolverName = DEFAULT_SOLVER,
     progress: Callable[[int, int, int], None] | None = None,
 ) -> pd.DataFrame:
@@ -237,7 +238,15 @@ def solve_points(
     runs = pd.DataFrame({"run": [f"p{i}" for i in range(len(values))]})
     for path in settings[0]:
         runs[path] = [s[path] for s in settings]
-    table = run_sweep(line.scenario, runs, workers=workers, scheduler=scheduler, solver=solver, progress=progress).table
+    table = run_sweep(
+        line.scenario,
+        runs,
+        workers=workers,
+        scheduler=scheduler,
+        connect_timeout_s=connect_timeout_s,
+        solver=solver,
+        progress=progress,
+    ).table
     return table.drop(columns=[c for c in (*settings[0], "run", "case") if c in table]).assign(value=values)
 
 

@@ -141,6 +141,7 @@ def breakeven(
     grid: int = 9,
     workers: int | None = 1,
     scheduler: str | Any | None = None,
+    connect_timeout_s: float = 10.0,
     solver: SolverName = DEFAULT_SOLVER,
     progress: Callable[[int, int, int], None] | None = None,
 ) -> BreakEven:
@@ -163,7 +164,7 @@ def breakeven(
         Bisect until the bracket is within this fraction of its upper end.
     grid
         Values solved across the range before bisecting (at least 2).
-    workers, scheduler, solver
+    workers, scheduler, connect_timeout_s, solver
         As for :func:`planner.sweep.run_sweep`.
 
     Raises
@@ -187,7 +188,13 @@ def breakeven(
     if grid < 2:
         raise ValueError(f"solve at least 2 values across the range (got {grid})")
     spaced = np.geomspace(low, high, grid) if line.is_multiplier else np.linspace(low, high, grid)
-    options: dict[str, Any] = {"workers": workers, "scheduler": scheduler, "solver": solver, "progress": progress}
+    options: dict[str, Any] = {
+        "workers": workers,
+        "scheduler": scheduler,
+        "connect_timeout_s": connect_timeout_s,
+        "solver": solver,
+        "progress": progress,
+    }
     points = _read(solve_points(line, [float(v) for v in spaced], **options), who, line, measure)
     bracket = _first_change(points, direction)
     if bracket is None:

@@ -136,6 +136,7 @@ def frontier(
     tolerance: float = 0.01,
     workers: int | None = 1,
     scheduler: str | Any | None = None,
+    connect_timeout_s: float = 10.0,
     solver: SolverName = DEFAULT_SOLVER,
     progress: Callable[[int, int, int], None] | None = None,
 ) -> Frontier:
@@ -151,7 +152,7 @@ def frontier(
         Locate the changes of the mix (which fleets serve which workloads) between neighbouring values.
     tolerance
         Bisect each breakpoint until its bracket is within this fraction of the larger end.
-    workers, scheduler, solver
+    workers, scheduler, connect_timeout_s, solver
         As for :func:`planner.sweep.run_sweep`.
 
     Raises
@@ -167,7 +168,13 @@ def frontier(
         raise ValueError("give at least one value")
     if not 0 < tolerance < 1:
         raise ValueError(f"the tolerance is a fraction between 0 and 1 (got {tolerance:g})")
-    options: dict[str, Any] = {"workers": workers, "scheduler": scheduler, "solver": solver, "progress": progress}
+    options: dict[str, Any] = {
+        "workers": workers,
+        "scheduler": scheduler,
+        "connect_timeout_s": connect_timeout_s,
+        "solver": solver,
+        "progress": progress,
+    }
     solved = solve_points(line, grid, **options)
     check_planned(solved, line)
     step_unit, size = _STEP_UNITS.get(line.name.rsplit(".", 1)[-1], ("unit", 1.0))

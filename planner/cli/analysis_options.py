@@ -35,6 +35,9 @@ ExecutorOption = Annotated[
 SchedulerOption = Annotated[
     str | None, typer.Option(help="Dask scheduler address, tcp://HOST:PORT (with --executor dask).")
 ]
+SchedulerTimeoutOption = Annotated[
+    float, typer.Option(min=0.1, help="Seconds to wait for the Dask scheduler to answer.")
+]
 SolverOption = Annotated[SolverChoice, typer.Option(help="The LP solver of every solve.")]
 MARKERS = ("summary.json",)
 """The file an analysis folder always holds: only such a folder (or an empty one) is replaced with --force."""
@@ -81,8 +84,8 @@ def write(folder: Claim | None, tables: dict[str, pd.DataFrame], summary: dict[s
 
 def run_errors(ctx: typer.Context, run: Callable[[], Any], option: str) -> Any:
     """Call ``run`` (the analysis), turning what it raises into the user's words and an exit code:
-    2 for bad input (a path, a value; any other ``ValueError`` is laid on ``option``), 1 for a value
-    without a plan, a missing solver or a cluster that does not answer."""
+    2 for bad input (a path, a value; any other ``ValueError`` is laid on ``option``), a missing
+    solver or a Dask scheduler that does not answer (as ``planner sweep``), 1 for a value without a plan."""
     from planner.analyses.axis import AnalysisError
     from planner.errors import Problem, ScenarioError
     from planner.sweep import ClusterError, SolverMissingError
@@ -94,9 +97,9 @@ def run_errors(ctx: typer.Context, run: Callable[[], Any], option: str) -> Any:
     except AnalysisError as exc:
         fail(ctx, [Problem(path="<analysis>", message=str(exc))], exc, code=EXIT_NOT_OPTIMAL)
     except ClusterError as exc:
-        fail(ctx, [Problem(path="--scheduler", message=str(exc))], exc, code=EXIT_NOT_OPTIMAL)
+        fail(ctx, [Problem(path="--scheduler", message=str(exc))], exc)
     except SolverMissingError as exc:
-        fail(ctx, [Problem(path="solver", message=str(exc))], exc, code=EXIT_NOT_OPTIMAL)
+        fail(ctx, [Problem(path="solver", message=str(exc))], exc)
     except ValueError as exc:
         fail(ctx, [Problem(path=option, message=str(exc))], exc)
 

@@ -17,6 +17,7 @@ from planner.cli.analysis_options import (
     JsonOption,
     OutOption,
     SchedulerOption,
+    SchedulerTimeoutOption,
     SolverOption,
     WorkersOption,
     check_executor,
@@ -95,6 +96,7 @@ def breakeven_command(
     workers: WorkersOption = None,
     executor: ExecutorOption = "local",
     scheduler: SchedulerOption = None,
+    scheduler_timeout: SchedulerTimeoutOption = 10.0,
     solver: SolverOption = SolverChoice.HIGHS,
 ) -> None:
     """Find the demand level or price at which a fleet, vendor or category enters or leaves the optimal plan."""
@@ -141,6 +143,7 @@ def breakeven_command(
                     grid=grid,
                     workers=workers,
                     scheduler=scheduler,
+                    connect_timeout_s=scheduler_timeout,
                     solver=solver.value,
                     progress=progress,
                 ),

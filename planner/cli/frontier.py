@@ -16,6 +16,7 @@ from planner.cli.analysis_options import (
     JsonOption,
     OutOption,
     SchedulerOption,
+    SchedulerTimeoutOption,
     SolverOption,
     WorkersOption,
     check_executor,
@@ -76,6 +77,7 @@ def frontier_command(
     workers: WorkersOption = None,
     executor: ExecutorOption = "local",
     scheduler: SchedulerOption = None,
+    scheduler_timeout: SchedulerTimeoutOption = 10.0,
     solver: SolverOption = SolverChoice.HIGHS,
 ) -> None:
     """Trace the plan cost and hardware mix along one scenario value (latency target, vendor cap, price, demand)."""
@@ -131,6 +133,7 @@ def frontier_command(
                     tolerance=tolerance,
                     workers=workers,
                     scheduler=scheduler,
+                    connect_timeout_s=scheduler_timeout,
                     solver=solver.value,
                     progress=progress,
                 ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 
 import pandas as pd
 import pytest
@@ -125,3 +126,17 @@ def test_frontier_on_a_process_pool_gives_the_same_points(path):
     assert pooled.exit_code == 0 and here.exit_code == 0, pooled.output + here.output
     costs = [[p["plan_cost_usd"] for p in json.loads(r.stdout)["points"]] for r in (pooled, here)]
     assert costs[0] == pytest.approx(costs[1]) and costs[0][0] == pytest.approx(10 * JANUARY_HOURS)
+
+
+@pytest.mark.parametrize(
+    "command", [["breakeven", "-s", "fleet:rent", "-v", "demand"], ["frontier", "-v", "demand=1,2"]]
+)
+def test_a_dask_scheduler_that_does_not_answer_exits_2(path, command):
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(0)  # accepts connections into its backlog, never answers
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        dask = ["--executor", "dask", "--scheduler", address, "--scheduler-timeout", "1"]
+        result = RUNNER.invoke(app, [command[0], str(path), *command[1:], *dask])
+    assert result.exit_code == 2, result.output
+    assert f"no Dask scheduler answered at {address} within 1 s" in result.output
