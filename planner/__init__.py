@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from planner.analyses.breakeven import breakeven
+    from planner.analyses.frontier import frontier
     from planner.errors import Problem, ScenarioError
     from planner.explain import Explanation, explain
     from planner.result import Result, Status
@@ -38,6 +40,8 @@ _LAZY = {
     "solve": "planner.solve",
     "SweepResult": "planner.sweep",
     "sweep": "planner.sweep",
+    "breakeven": "planner.analyses.breakeven",
+    "frontier": "planner.analyses.frontier",
 }
 
 
@@ -73,10 +77,12 @@ __all__ = [
     "ScenarioError",
     "Status",
     "SweepResult",
+    "breakeven",
     "default_scenario_path",
     "example_path",
     "examples",
     "explain",
+    "frontier",
     "solve",
     "sweep",
 ]

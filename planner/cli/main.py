@@ -14,6 +14,7 @@ from rich.text import Text
 
 from planner import example_path, examples
 from planner.cli import demand, fleets, report, sweep
+from planner.cli.breakeven import breakeven_command
 from planner.cli.common import (
     EXIT_NOT_OPTIMAL,
     SolverChoice,
@@ -24,6 +25,7 @@ from planner.cli.common import (
     growth_text,
     load,
 )
+from planner.cli.frontier import frontier_command
 from planner.cli.progress import working
 from planner.gap import DEFAULT_MIP_GAP
 
@@ -38,6 +40,8 @@ app.add_typer(demand.app, name="demand")
 app.add_typer(fleets.app, name="fleets")
 app.command("sweep")(sweep.sweep_command)
 app.command("report")(report.report_command)
+app.command("breakeven")(breakeven_command)
+app.command("frontier")(frontier_command)
 
 
 def _print_version(asked: bool) -> None:

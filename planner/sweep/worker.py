@@ -28,6 +28,9 @@ KPI_COLUMNS = [
     "error",
 ]
 
+SERVING_TOLERANCE = 1e-6
+"""A fleet serving less than this share of the plan's tokens counts as serving none: a solver's round-off, not a choice."""
+
 _SOLVED_AGAIN = (Status.NUMERICAL_TROUBLE, Status.SOLVER_ERROR, Status.NOT_SOLVED)
 """Statuses of a warm solve that is tried once more in a new session, so that a basis carried
 over from another run never decides a run's answer."""
@@ -109,7 +112,9 @@ def row(result) -> dict[str, Any]:  # result: planner.result.Result
     """A run's row: status, the plan's cost (present value, what would be paid) and its
     components, unserved tokens and their share of demand, the unserved penalty and the objective
     (plan cost plus penalty, a modelling weight), units and MW per category at the end of the
-    horizon, share per vendor, and the plan's cost per million tokens served."""
+    horizon, share per vendor, the plan's cost per million tokens served, and per fleet its share of
+    tokens (``fleet_share_<fleet>``) and the units it has built over the horizon (``built_units_<fleet>``), and
+    ``serving``: the ``workload/fleet`` pairs that serve tokens, space-separated (the plan's mix as a set)."""
     summary = result.summary()
     found: dict[str, Any] = {
         "status": result.status.value,
@@ -130,6 +135,14 @@ def row(result) -> dict[str, Any]:  # result: planner.result.Result
         {f"share_{vendor}": tokens / (served or 1.0) for vendor, tokens in summary["served_tokens_by_vendor"].items()}
     )
     found["average_usd_per_mtok"] = result.plan_cost_usd / (served / 1e6) if served else None
+    allocation = result.tables["allocation"]
+    pairs = allocation.groupby(["workload", "fleet"])["tokens"].sum()
+    found["serving"] = " ".join(f"{w}/{f}" for (w, f), t in pairs.items() if t > SERVING_TOLERANCE * served)
+    by_fleet = allocation.groupby("fleet")["tokens"].sum()
+    ordered = result.tables["builds"].groupby("fleet")["units"].sum()
+    for name in result.scenario.fleets:  # per fleet, so that analyses can tell fleets of one vendor apart
+        found[f"fleet_share_{name}"] = float(by_fleet.get(name, 0.0)) / (served or 1.0)
+        found[f"built_units_{name}"] = float(ordered.get(name, 0.0))
     installed = result.installed
     last = installed[installed["period"] == installed["period"].iloc[-1]]
     fleets = result.scenario.fleets
