@@ -160,7 +160,7 @@ class RobustResult:
         frame = self.purchases
         bought = frame[(frame["plan"] == ROBUST) & frame["family"].isin(["build", "start"])]
         totals = bought.groupby(["family", "fleet"])["units"].sum().reset_index()
-        return [dict(row) for row in totals.to_dict("records")]
+        return [{str(key): value for key, value in row.items()} for row in totals.to_dict("records")]
 
     def write_files(self, folder: Any) -> None:
         """Write the four tables as CSV and :meth:`summary` as ``summary.json`` into ``folder``."""
