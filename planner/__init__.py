@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from planner.analyses.robust import robust
     from planner.errors import Problem, ScenarioError
     from planner.explain import Explanation, explain
     from planner.result import Result, Status
@@ -35,6 +36,7 @@ _LAZY = {
     "Result": "planner.result",
     "Status": "planner.result",
     "Scenario": "planner.scenario",
+    "robust": "planner.analyses.robust",
     "solve": "planner.solve",
     "SweepResult": "planner.sweep",
     "sweep": "planner.sweep",
@@ -77,6 +79,7 @@ __all__ = [
     "example_path",
     "examples",
     "explain",
+    "robust",
     "solve",
     "sweep",
 ]

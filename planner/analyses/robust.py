@@ -18,9 +18,7 @@ re-solved in every case. What it reports:
 Single-case solves and evaluations run on a local process pool with ``workers`` above 1.
 
 >>> from planner import Scenario, default_scenario_path
->>> from planner.analyses.robust_cases import band_cases
->>> scenario = Scenario.from_yaml(default_scenario_path())
->>> answer = robust(band_cases(scenario), ModelData.from_scenario(scenario))
+>>> answer = robust(Scenario.from_yaml(default_scenario_path()))
 >>> answer.vss_usd >= -1.0 and answer.evpi_usd >= -1.0
 True
 >>> list(answer.cases["case"])
@@ -33,12 +31,12 @@ import math
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from planner.analyses.robust_cases import Case, mean_value_data
+from planner.analyses.robust_cases import DEFAULT_SPREAD, Case, band_cases, mean_value_data, sampled_cases
 from planner.analyses.two_stage import Outcome, first_stage, outcome, risk, stack, with_plan
 from planner.build import Model, build
 from planner.data import ModelData
@@ -48,6 +46,9 @@ from planner.solve import ABSOLUTE_TOLERANCE_USD
 from planner.solvers import solve_lp
 from planner.solvers.solution import SolverName, Tolerances
 from planner.status import Status
+
+if TYPE_CHECKING:
+    from planner.scenario import Scenario
 
 ROBUST = "robust"
 MEAN_VALUE = "mean_value"
@@ -174,9 +175,12 @@ class RobustResult:
 
 
 def robust(
-    cases: list[Case],
-    base: ModelData,
+    scenario: Scenario,
+    cases: list[Case] | None = None,
     *,
+    samples: int | None = None,
+    seed: int = 0,
+    spread: float = DEFAULT_SPREAD,
     cvar_alpha: float | None = None,
     cvar_weight: float = 1.0,
     shared_until: str | None = None,
@@ -184,14 +188,18 @@ def robust(
     solver: SolverName = "highs",
     mip_gap: float = DEFAULT_MIP_GAP,
 ) -> RobustResult:
-    """The two-stage plan over ``cases`` and how it compares (see the module docstring).
+    """The two-stage plan of ``scenario`` over demand cases and how it compares (see the module docstring).
 
     Parameters
     ----------
+    scenario
+        The scenario as given: the cases' source, and the mean-value problem takes all but demand from it.
     cases
-        The demand cases, probabilities summing to 1 (:mod:`planner.analyses.robust_cases`).
-    base
-        The scenario's data as given: the mean-value problem takes all but demand from it.
+        The demand cases, probabilities summing to 1 (:mod:`planner.analyses.robust_cases`; a sweep
+        file's: :func:`~planner.analyses.robust_cases.sweep_cases`). None: the demand bands
+        (:func:`~planner.analyses.robust_cases.band_cases`), or with ``samples`` that many Monte
+        Carlo draws (:func:`~planner.analyses.robust_cases.sampled_cases`, with ``seed``); both
+        scale a demand that is not fitted by ``spread``.
     cvar_alpha
         Optional risk aversion: the CVaR level (a fraction in (0, 1), 0.9 for the worst 10%).
     cvar_weight
@@ -200,6 +208,8 @@ def robust(
         A period label (``2027-01``): purchases from that period on adapt per case; None: all shared.
     workers
         Processes solving the single-case problems and evaluations (1: in this process).
+    solver, mip_gap
+        As for :func:`planner.solve`.
 
     Raises
     ------
@@ -210,6 +220,9 @@ def robust(
         If the two-stage LP has no plan.
     """
     started = time.perf_counter()
+    if cases is None:
+        cases = band_cases(scenario, spread) if samples is None else sampled_cases(scenario, samples, seed, spread)
+    base = ModelData.from_scenario(scenario)
     _check(cases, base, cvar_alpha, cvar_weight, shared_until)
     until = None if shared_until is None else int(np.flatnonzero(base.labels.to_numpy() == shared_until)[0])
     datas = [case.data for case in cases] + [mean_value_data(base, cases)]

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
     from planner.analyses.robust import RobustResult
     from planner.analyses.robust_cases import Case
-    from planner.data import ModelData
     from planner.errors import Problem
+    from planner.scenario import Scenario
 
 MARKERS = ("summary.json", "plans.csv")
 """Files that show a folder was written by ``planner robust --out`` (it may then be replaced with --force)."""
@@ -94,11 +94,14 @@ def robust_command(
     claimed = output.claim(out, overwrite=force, markers=MARKERS) if out is not None else nullcontext()
     try:
         with claimed as folder:
-            chosen, base = _cases(ctx, scenario, cases, samples, seed, spread)
+            loaded, chosen = _cases(ctx, scenario, cases)
             try:
                 result = robust(
+                    loaded,
                     chosen,
-                    base,
+                    samples=samples,
+                    seed=seed,
+                    spread=spread,
                     cvar_alpha=cvar,
                     cvar_weight=cvar_weight,
                     shared_until=shared_until,
@@ -150,30 +153,23 @@ def _option_problems(
     return problems
 
 
-def _cases(
-    ctx: typer.Context, scenario: Path | None, cases: str, samples: int | None, seed: int, spread: float
-) -> tuple[list[Case], ModelData]:
-    """The cases asked for and the scenario's data as given."""
-    from planner.analyses.robust_cases import band_cases, sampled_cases, sweep_cases
-    from planner.data import ModelData
+def _cases(ctx: typer.Context, scenario: Path | None, cases: str) -> tuple[Scenario, list[Case] | None]:
+    """The scenario, and a sweep file's named cases (None: the bands or draws, made from the scenario)."""
+    from planner.analyses.robust_cases import sweep_cases
     from planner.errors import Problem
     from planner.sweep import SweepFile
 
-    if cases != "bands":
-        path = Path(cases)
-        if scenario is not None:
-            fail(ctx, [Problem("--cases", "a sweep file names its own scenario: leave out SCENARIO", cases)])
-        if not path.is_file():
-            fail(ctx, [Problem("--cases", "use bands, or the path of a sweep file with named cases", cases)])
-        sweep = SweepFile.from_yaml(path)
-        try:
-            chosen = sweep_cases(sweep)
-        except ValueError as exc:
-            fail(ctx, [Problem("--cases", str(exc), cases)], exc)
-        return chosen, ModelData.from_scenario(sweep.scenario, checked=True)
-    loaded = load(ctx, scenario)
-    chosen = band_cases(loaded, spread) if samples is None else sampled_cases(loaded, samples, seed, spread)
-    return chosen, ModelData.from_scenario(loaded, checked=True)
+    if cases == "bands":
+        return load(ctx, scenario), None
+    if scenario is not None:
+        fail(ctx, [Problem("--cases", "a sweep file names its own scenario: leave out SCENARIO", cases)])
+    if not Path(cases).is_file():
+        fail(ctx, [Problem("--cases", "use bands, or the path of a sweep file with named cases", cases)])
+    sweep = SweepFile.from_yaml(cases)
+    try:
+        return sweep.scenario, sweep_cases(sweep)
+    except ValueError as exc:
+        fail(ctx, [Problem("--cases", str(exc), cases)], exc)
 
 
 def _print(out: Console, result: RobustResult) -> None:

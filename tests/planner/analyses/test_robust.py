@@ -46,7 +46,7 @@ def test_two_demand_cases_solved_by_hand():
     scenario = _owned_and_cloud()
     base = ModelData.from_scenario(scenario)
     cases = [Case("low", 0.7, "as given", base), Case("high", 0.3, "doubled", scaled(base, 2.0))]
-    answer = robust(cases, base)
+    answer = robust(scenario, cases)
     built = answer.purchases[answer.purchases["family"] == "build"].set_index("plan")["units"]
     assert built["robust"] == pytest.approx(10.0)
     assert built["mean_value"] == pytest.approx(13.0)
@@ -67,7 +67,7 @@ def test_one_case_is_the_ordinary_solve():
     """With a single case, the two-stage LP is the scenario's own LP: the same optimum."""
     scenario = Scenario.from_yaml(default_scenario_path())
     data = ModelData.from_scenario(scenario)
-    answer = robust([Case("only", 1.0, "as given", data)], data)
+    answer = robust(scenario, [Case("only", 1.0, "as given", data)])
     ordinary = solve(scenario)
     assert answer.expected_objective_usd == pytest.approx(ordinary.objective_usd, rel=1e-7)
     assert answer.expected_plan_cost_usd == pytest.approx(ordinary.plan_cost_usd, rel=1e-7)
@@ -85,7 +85,7 @@ def test_the_stacked_optimum_is_what_the_cases_cost_with_its_purchases_fixed():
     for alpha in (None, 0.6):
         two = stack(models, probabilities, cvar_alpha=alpha)
         stacked = solve_lp(two.lp, "highs").objective * two.money_unit
-        answer = robust(cases, ModelData.from_scenario(scenario), cvar_alpha=alpha)
+        answer = robust(scenario, cases, cvar_alpha=alpha)
         assert answer.risk_usd == pytest.approx(stacked, rel=1e-7)
 
 
@@ -93,7 +93,7 @@ def test_pure_cvar_at_a_high_level_plans_for_the_worst_case():
     """CVaR at 0.9 of three cases weighted 0.3, 0.4, 0.3 is the high case's objective alone:
     the robust plan is then as good as the high case's own in that case, so EVPI is 0."""
     scenario = Scenario.from_yaml(default_scenario_path())
-    answer = robust(band_cases(scenario), ModelData.from_scenario(scenario), cvar_alpha=0.9)
+    answer = robust(scenario, cvar_alpha=0.9)
     high = answer.cases.set_index("case").loc["high"]
     assert answer.risk_usd == pytest.approx(high["objective_usd"], rel=1e-7)
     assert high["objective_usd"] == pytest.approx(high["wait_and_see_objective_usd"], rel=1e-7)
@@ -106,13 +106,13 @@ def test_purchases_adapt_after_the_date_the_cases_diverge():
     scenario = _owned_and_cloud(months=2)
     base = ModelData.from_scenario(scenario)
     cases = [Case("low", 0.5, "as given", base), Case("high", 0.5, "doubled", scaled(base, 2.0))]
-    everything = robust(cases, base)
-    later = robust(cases, base, shared_until="2026-02")
-    nothing = robust(cases, base, shared_until="2026-01")
+    everything = robust(scenario, cases)
+    later = robust(scenario, cases, shared_until="2026-02")
+    nothing = robust(scenario, cases, shared_until="2026-01")
     assert nothing.evpi_usd == pytest.approx(0.0, abs=1e-6)  # every purchase adapts: perfect foresight
     assert nothing.risk_usd <= later.risk_usd + 1e-6 <= everything.risk_usd + 2e-6
     with pytest.raises(ValueError, match="no period of the horizon"):
-        robust(cases, base, shared_until="2031-01")
+        robust(scenario, cases, shared_until="2031-01")
 
 
 def test_cvar_of_discrete_values_by_hand():
@@ -137,7 +137,7 @@ def test_vss_and_evpi_are_never_negative(multipliers, weights, capex_usd, hourly
     base = ModelData.from_scenario(scenario)
     p = np.array(weights[: len(multipliers)]) / sum(weights[: len(multipliers)])
     cases = [Case(f"x{m:g}", float(q), "scaled", scaled(base, m)) for m, q in zip(multipliers, p, strict=True)]
-    answer = robust(cases, base, cvar_alpha=alpha)
+    answer = robust(scenario, cases, cvar_alpha=alpha)
     tolerance = 1e-7 * abs(answer.risk_usd) + 1e-6
     assert answer.vss_usd >= -tolerance
     assert answer.evpi_usd >= -tolerance
@@ -199,18 +199,20 @@ def test_sweep_cases_and_cases_that_differ_in_what_can_be_bought(tmp_path):
     import yaml
 
     path.write_text(yaml.safe_dump(data))
-    cases = sweep_cases(SweepFile.from_yaml(path))
+    sweep = SweepFile.from_yaml(path)
+    cases = sweep_cases(sweep)
     assert [(c.name, c.probability) for c in cases] == [("cheap", 0.5), ("dear", 0.5)]
-    answer = robust(cases, cases[0].data)
+    answer = robust(sweep.scenario, cases)
     assert answer.vss_usd >= -1e-6 and answer.evpi_usd >= -1e-6
     longer = ModelData.from_scenario(_owned_and_cloud(months=2))
     with pytest.raises(ValueError, match="not the workloads or the horizon"):
-        robust([Case("one", 0.5, "", cases[0].data), Case("two", 0.5, "", longer)], cases[0].data)
+        robust(sweep.scenario, [Case("one", 0.5, "", cases[0].data), Case("two", 0.5, "", longer)])
 
 
 def test_probabilities_must_sum_to_one():
-    data = ModelData.from_scenario(_owned_and_cloud())
+    scenario = _owned_and_cloud()
+    data = ModelData.from_scenario(scenario)
     with pytest.raises(ValueError, match="sum to 1"):
-        robust([Case("a", 0.5, "", data)], data)
+        robust(scenario, [Case("a", 0.5, "", data)])
     with pytest.raises(ValueError, match="CVaR level"):
-        robust([Case("a", 1.0, "", data)], data, cvar_alpha=1.0)
+        robust(scenario, [Case("a", 1.0, "", data)], cvar_alpha=1.0)
