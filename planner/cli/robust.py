@@ -201,6 +201,18 @@ def _print(out: Console, result: RobustResult) -> None:
             Text(str(row["status"])),
         )
     out.print(plans)
+    bought = result.purchases[result.purchases["family"].isin(["build", "start"])]
+    if len(bought):
+        totals = bought.pivot_table(index=["family", "fleet"], columns="plan", values="units", aggfunc="sum")
+        totals = totals.reindex(columns=list(result.plans["plan"])).fillna(0.0)
+        units = Table(
+            title="Units each plan buys (build) or takes on a term (start), over the horizon", title_justify="left"
+        )
+        for column in ("decision", "fleet", *totals.columns):
+            units.add_column(str(column), justify="left" if column in ("decision", "fleet") else "right")
+        for (family, fleet), values in zip(totals.index, totals.to_numpy(), strict=True):
+            units.add_row(Text(str(family)), Text(str(fleet)), *(f"{value:,.0f}" for value in values))
+        out.print(units)
     summary = result.summary()
     out.print(
         Text(
