@@ -216,3 +216,36 @@ def test_probabilities_must_sum_to_one():
         robust(scenario, [Case("a", 0.5, "", data)])
     with pytest.raises(ValueError, match="CVaR level"):
         robust(scenario, [Case("a", 1.0, "", data)], cvar_alpha=1.0)
+
+
+def test_whole_units_are_bought_whole():
+    """With integer_units the two-stage program is a MIP: demand of 10 and 12 units (and 2.05 times
+    that in the high case) is met by whole builds, and VSS and EVPI stay non-negative."""
+    from planner.overrides import with_values
+
+    scenario = with_values(
+        Scenario.from_dict(scenario_dict([10_000.0, 12_000.0], fleets={"a": fleet(), "c": cloud_fleet(4.0)})),
+        {"integer_units": True},
+    )
+    base = ModelData.from_scenario(scenario)
+    answer = robust(scenario, [Case("low", 0.7, "", base), Case("high", 0.3, "", scaled(base, 2.05))])
+    units = answer.purchases["units"].to_numpy()
+    assert units == pytest.approx(np.round(units))
+    assert answer.vss_usd >= -1e-6 and answer.evpi_usd >= -1e-6
+
+
+def test_no_plan_and_cases_that_buy_other_things_are_refused():
+    from planner.analyses.robust import RobustError
+    from planner.overrides import with_values
+
+    crowded = Scenario.from_dict(scenario_dict(fleets={"a": fleet(existing=[{"site": "s", "units": 200_000}])}))
+    with pytest.raises(RobustError, match="infeasible"):  # 2,000 MW of existing units on a 1,000 MW site
+        robust(crowded)
+    scenario = _owned_and_cloud(months=3)
+    later = with_values(scenario, {"fleets.a.lead_time_months": 1})
+    cases = [
+        Case("now", 0.5, "", ModelData.from_scenario(scenario)),
+        Case("later", 0.5, "", ModelData.from_scenario(later)),
+    ]
+    with pytest.raises(ValueError, match="other purchase decisions"):
+        robust(scenario, cases)

@@ -106,3 +106,12 @@ def test_a_bad_scenario_exits_2_with_its_field(tmp_path):
     path.write_text(yaml.safe_dump(data))
     result = RUNNER.invoke(app, ["robust", str(path)])
     assert result.exit_code == 2 and "capex_usd" in result.stderr
+
+
+def test_a_scenario_without_a_plan_exits_1(tmp_path):
+    """2,000 MW of existing units on a 1,000 MW site: no case has a plan."""
+    path = tmp_path / "crowded.yaml"
+    path.write_text(yaml.safe_dump(scenario_dict(fleets={"a": fleet(existing=[{"site": "s", "units": 200_000}])})))
+    result = RUNNER.invoke(app, ["robust", str(path), "--json"])
+    assert result.exit_code == 1
+    assert "infeasible" in result.stderr and result.stdout == ""
