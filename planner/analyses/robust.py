@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import math
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,14 +36,13 @@ import numpy as np
 import pandas as pd
 
 from planner.analyses.robust_cases import DEFAULT_SPREAD, Case, band_cases, mean_value_data, sampled_cases
-from planner.analyses.two_stage import Outcome, first_stage, outcome, risk, stack, with_plan
+from planner.analyses.robust_solves import Task, run, tolerances
+from planner.analyses.two_stage import Outcome, first_stage, risk, stack
 from planner.build import Model, build
 from planner.data import ModelData
 from planner.gap import DEFAULT_MIP_GAP
-from planner.lp import LinearProgram
-from planner.solve import ABSOLUTE_TOLERANCE_USD
 from planner.solvers import solve_lp
-from planner.solvers.solution import SolverName, Tolerances
+from planner.solvers.solution import SolverName
 from planner.status import Status
 
 if TYPE_CHECKING:
@@ -52,10 +50,6 @@ if TYPE_CHECKING:
 
 ROBUST = "robust"
 MEAN_VALUE = "mean_value"
-
-Task = tuple[int, dict[str, float] | None]
-"""A solve: the index of the case (the last index is the mean-value problem) and the purchases
-fixed in it (None: its own optimum)."""
 
 
 class RobustError(RuntimeError):
@@ -230,8 +224,8 @@ def robust(
     probabilities = np.array([case.probability for case in cases])
     two = stack(models[:-1], list(probabilities), shared_until=until, cvar_alpha=cvar_alpha, cvar_weight=cvar_weight)
     n = len(cases)
-    own = _run([(i, None) for i in range(n + 1)], datas, models, workers, solver, mip_gap)
-    answer = solve_lp(two.lp, solver, tolerances=_tolerances(two.lp, two.money_unit, mip_gap))
+    own = run([(i, None) for i in range(n + 1)], datas, models, workers, solver, mip_gap)
+    answer = solve_lp(two.lp, solver, tolerances=tolerances(two.lp, two.money_unit, mip_gap))
     if answer.status is not Status.OPTIMAL or answer.x is None:
         raise RobustError(f"the two-stage plan was not solved: {answer.status.value}. {answer.message}".strip())
     keys = list(two.shared["key"])
@@ -241,7 +235,7 @@ def robust(
     for i, case in enumerate(cases):
         plans[case.name] = (case.name, _shared_part(own[i], keys))
     tasks: list[Task] = [(c, plan) for _, plan in plans.values() if plan is not None for c in range(n)]
-    evaluated = iter(_run(tasks, datas, models, workers, solver, mip_gap))
+    evaluated = iter(run(tasks, datas, models, workers, solver, mip_gap))
     rows = []
     for name, (made_for, plan) in plans.items():
         for case in cases:
@@ -297,47 +291,6 @@ def _check(
     labels = list(base.labels)
     if shared_until is not None and shared_until not in labels:
         raise ValueError(f"{shared_until!r} is no period of the horizon ({labels[0]} to {labels[-1]})")
-
-
-def _tolerances(lp: LinearProgram, money_unit: float, mip_gap: float) -> Tolerances | None:
-    """With whole units, the tolerances of :func:`planner.solve.mip_tolerances` in this LP's money unit."""
-    if not lp.is_mip:
-        return None
-    absolute = ABSOLUTE_TOLERANCE_USD / money_unit
-    return Tolerances(relative_gap=mip_gap, absolute_gap=absolute, min_improvement=absolute)
-
-
-def _solve(model: Model, plan: dict[str, float] | None, solver: SolverName, mip_gap: float) -> Outcome:
-    """The case's own optimum, or its serving re-solved with ``plan``'s purchases fixed."""
-    lp = model.lp if plan is None else with_plan(model, plan)
-    answer = solve_lp(lp, solver, tolerances=_tolerances(lp, model.money_unit, mip_gap))
-    if answer.status is not Status.OPTIMAL or answer.x is None:
-        return Outcome(status=answer.status.value)
-    return outcome(model, answer.x)
-
-
-_MODELS: list[Model] = []
-"""The models of a pool process, built once from the data it was started with."""
-
-
-def _start(datas: list[ModelData]) -> None:
-    global _MODELS
-    _MODELS = [build(data) for data in datas]
-
-
-def _pooled(task: Task, solver: SolverName, mip_gap: float) -> Outcome:
-    index, plan = task
-    return _solve(_MODELS[index], plan, solver, mip_gap)
-
-
-def _run(
-    tasks: list[Task], datas: list[ModelData], models: list[Model], workers: int, solver: SolverName, mip_gap: float
-) -> list[Outcome]:
-    """The outcomes of ``tasks``, in order: here, or on ``workers`` processes."""
-    if workers <= 1 or len(tasks) <= 1:
-        return [_solve(models[index], plan, solver, mip_gap) for index, plan in tasks]
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_start, initargs=(datas,)) as pool:
-        return list(pool.map(_pooled, tasks, [solver] * len(tasks), [mip_gap] * len(tasks)))
 
 
 def _shared_part(own: Outcome, keys: list[str]) -> dict[str, float] | None:

@@ -142,9 +142,10 @@ def sampled_cases(scenario: Scenario, samples: int, seed: int = 0, spread: float
     for i, q in enumerate(quantiles):
         name = f"draw{i + 1}"
         if fitted:
-            band = "low" if q < 0.5 else "high"
+            band = "low" if q < 0.5 else "high" if q > 0.5 else "base"  # base: the fitted curve
             values: dict[str, Any] = {f"demand.{entry}.band": band for entry in fitted}
-            values |= {f"demand.{entry}.{band}_quantile": float(q) for entry in fitted if q != 0.5}
+            if band != "base":
+                values |= {f"demand.{entry}.{band}_quantile": float(q) for entry in fitted}
             drawn = ModelData.from_scenario(with_values(scenario, values), checked=True)
             how = f"fitted demand at its {q:.3f} quantile"
         else:
