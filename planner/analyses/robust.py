@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from planner.analyses.robust_cases import DEFAULT_SPREAD, Case, band_cases, mean_value_data, sampled_cases
-from planner.analyses.robust_solves import Task, run, tolerances
+from planner.analyses.robust_solves import Solves, Task, tolerances
 from planner.analyses.two_stage import Outcome, first_stage, risk, stack
 from planner.build import Model, build
 from planner.data import ModelData
@@ -224,18 +224,19 @@ def robust(
     probabilities = np.array([case.probability for case in cases])
     two = stack(models[:-1], list(probabilities), shared_until=until, cvar_alpha=cvar_alpha, cvar_weight=cvar_weight)
     n = len(cases)
-    own = run([(i, None) for i in range(n + 1)], datas, models, workers, solver, mip_gap)
-    answer = solve_lp(two.lp, solver, tolerances=tolerances(two.lp, two.money_unit, mip_gap))
-    if answer.status is not Status.OPTIMAL or answer.x is None:
-        raise RobustError(f"the two-stage plan was not solved: {answer.status.value}. {answer.message}".strip())
-    keys = list(two.shared["key"])
-    robust_plan = dict(zip(keys, answer.x[: len(keys)], strict=True))
-    plans: dict[str, tuple[str, dict[str, float] | None]] = {ROBUST: ("all cases", robust_plan)}
-    plans[MEAN_VALUE] = ("mean demand", _shared_part(own[n], keys))
-    for i, case in enumerate(cases):
-        plans[case.name] = (case.name, _shared_part(own[i], keys))
-    tasks: list[Task] = [(c, plan) for _, plan in plans.values() if plan is not None for c in range(n)]
-    evaluated = iter(run(tasks, datas, models, workers, solver, mip_gap))
+    with Solves(datas, models, workers, solver, mip_gap) as solves:
+        own = solves.run([(i, None) for i in range(n + 1)])
+        answer = solve_lp(two.lp, solver, tolerances=tolerances(two.lp, two.money_unit, mip_gap))
+        if answer.status is not Status.OPTIMAL or answer.x is None:
+            raise RobustError(f"the two-stage plan was not solved: {answer.status.value}. {answer.message}".strip())
+        keys = list(two.shared["key"])
+        robust_plan = dict(zip(keys, answer.x[: len(keys)], strict=True))
+        plans: dict[str, tuple[str, dict[str, float] | None]] = {ROBUST: ("all cases", robust_plan)}
+        plans[MEAN_VALUE] = ("mean demand", _shared_part(own[n], keys))
+        for i, case in enumerate(cases):
+            plans[case.name] = (case.name, _shared_part(own[i], keys))
+        tasks: list[Task] = [(c, plan) for _, plan in plans.values() if plan is not None for c in range(n)]
+        evaluated = iter(solves.run(tasks))
     rows = []
     for name, (made_for, plan) in plans.items():
         for case in cases:

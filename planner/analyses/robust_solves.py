@@ -5,8 +5,9 @@ cases' models once."""
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING
 
-from planner.analyses.two_stage import Outcome, outcome, with_plan
+from planner.analyses.two_stage import Outcome, first_stage, outcome, with_plan
 from planner.build import Model, build
 from planner.data import ModelData
 from planner.lp import LinearProgram
@@ -14,6 +15,9 @@ from planner.solve import ABSOLUTE_TOLERANCE_USD
 from planner.solvers import solve_lp
 from planner.solvers.solution import SolverName, Tolerances
 from planner.status import Status
+
+if TYPE_CHECKING:
+    from planner.solvers.highs import HighsSession
 
 Task = tuple[int, dict[str, float] | None]
 """A solve: the index of the case (the last index is the mean-value problem) and the purchases
@@ -28,34 +32,78 @@ def tolerances(lp: LinearProgram, money_unit: float, mip_gap: float) -> Toleranc
     return Tolerances(relative_gap=mip_gap, absolute_gap=absolute, min_improvement=absolute)
 
 
-def _solve(model: Model, plan: dict[str, float] | None, solver: SolverName, mip_gap: float) -> Outcome:
-    """The case's own optimum, or its serving re-solved with ``plan``'s purchases fixed."""
-    lp = model.lp if plan is None else with_plan(model, plan)
-    answer = solve_lp(lp, solver, tolerances=tolerances(lp, model.money_unit, mip_gap))
-    if answer.status is not Status.OPTIMAL or answer.x is None:
-        return Outcome(status=answer.status.value)
-    return outcome(model, answer.x)
+class CaseSolver:
+    """Solves the cases' LPs, each at its own optimum or with a plan's purchases fixed.
+
+    With HiGHS each case keeps one warm session (:class:`~planner.solvers.highs.HighsSession`):
+    between its solves only the bounds of the first-stage columns change, so each starts from
+    the previous basis; with CBC every solve is cold.
+    """
+
+    def __init__(self, models: list[Model], solver: SolverName, mip_gap: float) -> None:
+        self.models, self.solver, self.mip_gap = models, solver, mip_gap
+        self._first = [first_stage(model) for model in models]
+        self._sessions: dict[int, HighsSession] = {}
+
+    def solve(self, index: int, plan: dict[str, float] | None) -> Outcome:
+        """Case ``index``'s own optimum (``plan`` None), or its serving re-solved with ``plan``'s purchases fixed."""
+        model, first = self.models[index], self._first[index]
+        lp = model.lp if plan is None else with_plan(model, plan, first)
+        limits = tolerances(lp, model.money_unit, self.mip_gap)
+        if self.solver == "highs":
+            from planner.solvers.highs import HighsSession
+
+            session = self._sessions.get(index)
+            if session is None:
+                session = self._sessions[index] = HighsSession(model.lp)
+            cols = first["col"].to_numpy()
+            session.set_bounds(cols, lp.lower[cols], lp.upper[cols])
+            answer = session.solve(tolerances=limits)
+        else:
+            answer = solve_lp(lp, self.solver, tolerances=limits)
+        if answer.status is not Status.OPTIMAL or answer.x is None:
+            return Outcome(status=answer.status.value)
+        return outcome(model, answer.x, first)
 
 
-_MODELS: list[Model] = []
-"""The models of a pool process, built once from the data it was started with."""
+_SOLVER: CaseSolver | None = None
+"""The solver of a pool process, made once from the cases' data it was started with."""
 
 
-def _start(datas: list[ModelData]) -> None:
-    global _MODELS
-    _MODELS = [build(data) for data in datas]
+def _start(datas: list[ModelData], solver: SolverName, mip_gap: float) -> None:
+    global _SOLVER
+    _SOLVER = CaseSolver([build(data) for data in datas], solver, mip_gap)
 
 
-def _pooled(task: Task, solver: SolverName, mip_gap: float) -> Outcome:
-    index, plan = task
-    return _solve(_MODELS[index], plan, solver, mip_gap)
+def _pooled(task: Task) -> Outcome:
+    assert _SOLVER is not None, "a pool process makes its solver as it starts"
+    return _SOLVER.solve(*task)
 
 
-def run(
-    tasks: list[Task], datas: list[ModelData], models: list[Model], workers: int, solver: SolverName, mip_gap: float
-) -> list[Outcome]:
-    """The outcomes of ``tasks``, in order: here, or on ``workers`` processes."""
-    if workers <= 1 or len(tasks) <= 1:
-        return [_solve(models[index], plan, solver, mip_gap) for index, plan in tasks]
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_start, initargs=(datas,)) as pool:
-        return list(pool.map(_pooled, tasks, [solver] * len(tasks), [mip_gap] * len(tasks)))
+class Solves:
+    """Runs solves of the cases here (``workers`` 1) or on a pool of ``workers`` processes kept
+    for the whole analysis; use as a context manager, which closes the pool."""
+
+    def __init__(
+        self, datas: list[ModelData], models: list[Model], workers: int, solver: SolverName, mip_gap: float
+    ) -> None:
+        self._here = CaseSolver(models, solver, mip_gap) if workers <= 1 else None
+        self._pool = (
+            None
+            if workers <= 1
+            else ProcessPoolExecutor(max_workers=workers, initializer=_start, initargs=(datas, solver, mip_gap))
+        )
+
+    def run(self, tasks: list[Task]) -> list[Outcome]:
+        """The outcomes of ``tasks``, in order."""
+        if self._pool is None:
+            assert self._here is not None
+            return [self._here.solve(index, plan) for index, plan in tasks]
+        return list(self._pool.map(_pooled, tasks))
+
+    def __enter__(self) -> Solves:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)

@@ -244,8 +244,9 @@ class Outcome:
     first: dict[str, float] | None = None
 
 
-def outcome(model: Model, x: np.ndarray, status: str = "optimal") -> Outcome:
-    """The costs and shortfall of ``model`` at its LP point ``x``."""
+def outcome(model: Model, x: np.ndarray, first: pd.DataFrame | None = None) -> Outcome:
+    """The costs and shortfall of ``model`` at its LP point ``x`` (``first``: its
+    :func:`first_stage` entries, if at hand)."""
     data, terms = model.data, model.cost_terms
     discount = data.periods["discount"].to_numpy()[terms["t"].to_numpy(dtype=np.int64)]
     usd = discount * terms["usd"].to_numpy(dtype=float) * x[terms["col"].to_numpy(dtype=np.int64)]
@@ -253,9 +254,9 @@ def outcome(model: Model, x: np.ndarray, status: str = "optimal") -> Outcome:
     unserved = model.variables["unserved"]
     seconds = data.periods["seconds"].to_numpy()[unserved["t"].to_numpy(dtype=np.int64)]
     tokens = model.value("unserved", x) * data.rate_unit * seconds * unserved["hours_share"].to_numpy()
-    first = first_stage(model)
+    first = first_stage(model) if first is None else first
     return Outcome(
-        status=status,
+        status="optimal",
         objective_usd=float(usd.sum()),
         plan_cost_usd=float(usd[~penalty].sum()),
         unserved_penalty_usd=float(usd[penalty].sum()),
@@ -264,11 +265,11 @@ def outcome(model: Model, x: np.ndarray, status: str = "optimal") -> Outcome:
     )
 
 
-def with_plan(model: Model, plan: dict[str, float]) -> LinearProgram:
+def with_plan(model: Model, plan: dict[str, float], first: pd.DataFrame | None = None) -> LinearProgram:
     """``model``'s LP with the first-stage columns named in ``plan`` fixed at its values (clipped to
     the case's bounds, so that a solver's value a hair outside them stays feasible); whole-unit
-    columns stay whole."""
-    first = first_stage(model)
+    columns stay whole. ``first``: the model's :func:`first_stage` entries, if at hand."""
+    first = first_stage(model) if first is None else first
     first = first[first["key"].isin(list(plan))]
     cols = first["col"].to_numpy()
     lp = model.lp

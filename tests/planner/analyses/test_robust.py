@@ -249,3 +249,16 @@ def test_no_plan_and_cases_that_buy_other_things_are_refused():
     ]
     with pytest.raises(ValueError, match="other purchase decisions"):
         robust(scenario, cases)
+
+
+def test_cbc_solving_every_case_cold_agrees_with_warm_highs():
+    """HiGHS re-solves each case warm (only purchase bounds change); CBC solves each afresh: the
+    same plans and figures (two months, three cases)."""
+    scenario = _owned_and_cloud(months=2)
+    base = ModelData.from_scenario(scenario)
+    cases = [Case(f"x{m}", p, "", scaled(base, m)) for m, p in ((0.5, 0.2), (1.0, 0.5), (1.8, 0.3))]
+    warm, cold = robust(scenario, cases), robust(scenario, cases, solver="cbc")
+    for column in ("expected_objective_usd", "expected_plan_cost_usd", "risk_usd"):
+        assert cold.plans[column].to_numpy() == pytest.approx(warm.plans[column].to_numpy(), rel=1e-7)
+    assert cold.vss_usd == pytest.approx(warm.vss_usd, rel=1e-6, abs=1e-3)
+    assert cold.evpi_usd == pytest.approx(warm.evpi_usd, rel=1e-6, abs=1e-3)
