@@ -100,12 +100,18 @@ def sweep_cases(sweep: SweepFile) -> list[Case]:
     Raises
     ------
     ValueError
-        If the sweep file names no case.
+        If the sweep file names no case, or also varies values (``vary``), which would be left unread.
     """
     from planner.overrides import with_values
 
     if not sweep.cases:
         raise ValueError("the sweep file names no case: add 'cases:' (name: {path: value}) to its 'sweep:' section")
+    if sweep.parameters:
+        varied = ", ".join(parameter.path for parameter in sweep.parameters)
+        raise ValueError(
+            f"the sweep file also varies {varied} (vary:), which a robust plan does not read: keep only its "
+            "named cases, or write each value as a case"
+        )
     probability = 1.0 / len(sweep.cases)
     return [
         Case(

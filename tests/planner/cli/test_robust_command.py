@@ -79,6 +79,10 @@ def test_a_sweep_files_named_cases(tmp_path):
     assert [c["case"] for c in json.loads(result.stdout)["cases"]] == ["quiet", "busy"]
     both = RUNNER.invoke(app, ["robust", str(path), "--cases", str(path)])
     assert both.exit_code == 2 and "SCENARIO" in both.stderr
+    data["sweep"]["vary"] = {"fleets.a.capex_usd": [6000.0, 9000.0]}
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    varied = RUNNER.invoke(app, ["robust", "--cases", str(path)])
+    assert varied.exit_code == 2 and "fleets.a.capex_usd" in varied.stderr
 
 
 @pytest.mark.parametrize(
