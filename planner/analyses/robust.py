@@ -27,15 +27,24 @@ True
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from planner.analyses.robust_cases import DEFAULT_SPREAD, Case, band_cases, mean_value_data, sampled_cases
+from planner.analyses.robust_cases import (
+    DEFAULT_SPREAD,
+    Case,
+    band_cases,
+    fitted_entries,
+    mean_value_data,
+    sampled_cases,
+)
 from planner.analyses.robust_solves import Solves, Task, tolerances
 from planner.analyses.two_stage import Outcome, first_stage, risk, stack
 from planner.build import Model, build
@@ -157,12 +166,8 @@ class RobustResult:
         totals = bought.groupby(["family", "fleet"])["units"].sum().reset_index()
         return [{str(key): value for key, value in row.items()} for row in totals.to_dict("records")]
 
-    def write_files(self, folder: Any) -> None:
+    def write_files(self, folder: Path) -> None:
         """Write the four tables as CSV and :meth:`summary` as ``summary.json`` into ``folder``."""
-        import json
-        from pathlib import Path
-
-        folder = Path(folder)
         for name in ("cases", "evaluations", "plans", "purchases"):
             getattr(self, name).to_csv(folder / f"{name}.csv", index=False)
         (folder / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
@@ -174,7 +179,7 @@ def robust(
     *,
     samples: int | None = None,
     seed: int = 0,
-    spread: float = DEFAULT_SPREAD,
+    spread: float | None = None,
     cvar_alpha: float | None = None,
     cvar_weight: float = 1.0,
     shared_until: str | None = None,
@@ -193,7 +198,7 @@ def robust(
         file's: :func:`~planner.analyses.robust_cases.sweep_cases`). None: the demand bands
         (:func:`~planner.analyses.robust_cases.band_cases`), or with ``samples`` that many Monte
         Carlo draws (:func:`~planner.analyses.robust_cases.sampled_cases`, with ``seed``); both
-        scale a demand that is not fitted by ``spread``.
+        scale a demand that is not fitted by ``spread`` (default 0.25).
     cvar_alpha
         Optional risk aversion: the CVaR level (a fraction in (0, 1), 0.9 for the worst 10%).
     cvar_weight
@@ -215,7 +220,12 @@ def robust(
     """
     started = time.perf_counter()
     if cases is None:
+        if spread is not None and fitted_entries(scenario):
+            raise ValueError("a fitted demand's bands set how far the cases go: leave out the spread")
+        spread = DEFAULT_SPREAD if spread is None else spread
         cases = band_cases(scenario, spread) if samples is None else sampled_cases(scenario, samples, seed, spread)
+    elif samples is not None or spread is not None:
+        raise ValueError("cases are given: leave out samples and spread, which make cases")
     base = ModelData.from_scenario(scenario)
     _check(cases, base, cvar_alpha, cvar_weight, shared_until)
     until = None if shared_until is None else int(np.flatnonzero(base.labels.to_numpy() == shared_until)[0])
@@ -282,6 +292,9 @@ def _check(
 ) -> None:
     if not cases:
         raise ValueError("give at least one case")
+    names = [case.name for case in cases]
+    if len(set(names)) < len(names) or {ROBUST, MEAN_VALUE} & set(names):
+        raise ValueError(f"name each case once, and none {ROBUST!r} or {MEAN_VALUE!r} (plans go by those): {names}")
     total = sum(case.probability for case in cases)
     if any(case.probability < 0 for case in cases) or not math.isclose(total, 1.0, abs_tol=1e-9):
         raise ValueError(f"case probabilities must be non-negative and sum to 1, not {total:g}")

@@ -12,8 +12,8 @@ with the CVaR in Rockafellar and Uryasev's linear form, ``eta + sum_c p_c u_c / 
 is bought, leased, reserved or committed: builds of owned units, lease and reservation starts and
 the units held within their terms, the units in service of leased and reserved fleets, power
 blocks and platform adoption. Owned units in service follow from the builds (the stock rows of each
-case). Second stage, per case: serving, on-demand cloud units and bursts, KV pairs, shortfall
-and take-or-pay shortfall. With ``shared_until`` only first-stage columns of periods before it
+case). Second stage, per case: serving, unserved demand, on-demand cloud units and bursts, KV
+pairs, vendor-loss backup and take-or-pay shortfall. With ``shared_until`` only first-stage columns of periods before it
 are merged (and adoption): later purchases adapt to the case too.
 """
 
@@ -107,16 +107,16 @@ def stack(
     for model, p in zip(models, probabilities, strict=True):
         lp = model.lp
         at = shared[["key"]].merge(first_stage(model)[["key", "col"]], on="key", how="left")["col"].to_numpy()
-        own = np.ones(lp.shape[1], dtype=bool)
-        own[at] = False
+        recourse = np.ones(lp.shape[1], dtype=bool)
+        recourse[at] = False
         mapping = np.empty(lp.shape[1], dtype=np.int64)
         mapping[at] = np.arange(n_shared)
-        mapping[own] = width + np.arange(own.sum())
-        width += int(own.sum())
+        mapping[recourse] = width + np.arange(recourse.sum())
+        width += int(recourse.sum())
         maps.append(mapping)
         scale = model.money_unit / unit
         costs[0] += p * scale * lp.cost[at]
-        costs.append(p * scale * lp.cost[own])
+        costs.append(p * scale * lp.cost[recourse])
         offset += p * scale * lp.offset
         lower[:] = np.maximum(lower, lp.lower[at])
         upper[:] = np.minimum(upper, lp.upper[at])

@@ -45,12 +45,13 @@ def robust_command(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the Monte Carlo draws: the same seed draws the same cases.")] = 0,
     spread: Annotated[
-        float,
+        float | None,
         typer.Option(
             help="Without a fitted demand: how far the low and high cases (and the draws' 10th and 90th "
-            "percentiles) scale demand, a fraction (0.25: +-25%, an assumption)."
+            "percentiles) scale demand, a fraction (0.25: +-25%, an assumption).",
+            show_default="0.25",
         ),
-    ] = 0.25,
+    ] = None,
     cvar: Annotated[
         float | None,
         typer.Option(
@@ -109,10 +110,10 @@ def robust_command(
                     solver=solver.value,
                 )
             except ValueError as exc:
-                path = "--shared-until" if shared_until is not None and "period" in str(exc) else "--cases"
-                fail(
-                    ctx, [Problem(path=path, message=str(exc), value=shared_until if path != "--cases" else cases)], exc
-                )
+                said = str(exc)
+                path = "--shared-until" if "no period" in said else "--spread" if "spread" in said else "--cases"
+                value = {"--shared-until": shared_until, "--spread": spread, "--cases": cases}[path]
+                fail(ctx, [Problem(path=path, message=said, value=value)], exc)
             if folder is not None:
                 folder.write(result.write_files)
     except ScenarioError as exc:
@@ -136,7 +137,7 @@ def robust_command(
 
 
 def _option_problems(
-    cvar: float | None, cvar_weight: float, spread: float, samples: int | None, cases: str
+    cvar: float | None, cvar_weight: float, spread: float | None, samples: int | None, cases: str
 ) -> list[Problem]:
     """Every option out of its range, at once."""
     from planner.errors import Problem
@@ -146,10 +147,12 @@ def _option_problems(
         problems.append(Problem("--cvar", "give the CVaR level as a fraction between 0 and 1, e.g. 0.9", cvar))
     if not 0.0 <= cvar_weight <= 1.0:
         problems.append(Problem("--cvar-weight", "give the weight as a fraction from 0 to 1", cvar_weight))
-    if not 0.0 < spread < 1.0:
+    if spread is not None and not 0.0 < spread < 1.0:
         problems.append(Problem("--spread", "give the spread as a fraction between 0 and 1, e.g. 0.25", spread))
     if samples is not None and cases != "bands":
         problems.append(Problem("--samples", "draw cases or name them with --cases, not both", samples))
+    if spread is not None and cases != "bands":
+        problems.append(Problem("--spread", "a sweep file's cases are as written: leave out --spread", spread))
     return problems
 
 

@@ -136,7 +136,10 @@ def test_vss_and_evpi_are_never_negative(multipliers, weights, capex_usd, hourly
     scenario = _owned_and_cloud(capex_usd, hourly_usd, months=2)
     base = ModelData.from_scenario(scenario)
     p = np.array(weights[: len(multipliers)]) / sum(weights[: len(multipliers)])
-    cases = [Case(f"x{m:g}", float(q), "scaled", scaled(base, m)) for m, q in zip(multipliers, p, strict=True)]
+    cases = [
+        Case(f"case{i}", float(q), f"x{m:g}", scaled(base, m))
+        for i, (m, q) in enumerate(zip(multipliers, p, strict=True))
+    ]
     answer = robust(scenario, cases, cvar_alpha=alpha)
     tolerance = 1e-7 * abs(answer.risk_usd) + 1e-6
     assert answer.vss_usd >= -tolerance
@@ -169,6 +172,8 @@ def test_band_cases_of_a_fitted_demand_are_its_bands(tmp_path):
     tokens = [case.data.demand["tokens"].sum() for case in cases]
     assert tokens[0] < tokens[1] < tokens[2]
     assert cases[2].how == "fitted demand (w) at its high band"
+    with pytest.raises(ValueError, match="leave out the spread"):
+        robust(scenario, spread=0.3)
     drawn = sampled_cases(scenario, 3, seed=1)
     assert [c.probability for c in drawn] == pytest.approx([1 / 3] * 3)
     assert all("quantile" in c.how for c in drawn)
@@ -214,6 +219,10 @@ def test_probabilities_must_sum_to_one():
     data = ModelData.from_scenario(scenario)
     with pytest.raises(ValueError, match="sum to 1"):
         robust(scenario, [Case("a", 0.5, "", data)])
+    with pytest.raises(ValueError, match="leave out samples and spread"):
+        robust(scenario, [Case("a", 1.0, "", data)], samples=3)
+    with pytest.raises(ValueError, match="name each case once"):
+        robust(scenario, [Case("robust", 1.0, "", data)])
     with pytest.raises(ValueError, match="CVaR level"):
         robust(scenario, [Case("a", 1.0, "", data)], cvar_alpha=1.0)
 

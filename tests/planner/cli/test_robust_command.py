@@ -94,6 +94,7 @@ def test_a_sweep_files_named_cases(tmp_path):
         (["--cases", "nowhere.yaml"], "--cases"),
         (["--samples", "3", "--cases", "x.yaml"], "--samples"),
         (["--shared-until", "2031-01"], "--shared-until"),
+        (["--spread", "0.3", "--cases", "x.yaml"], "--spread"),
     ],
 )
 def test_bad_options_exit_2_naming_the_option(scenario, arguments, field):
