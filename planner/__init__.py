@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from planner.analyses.breakeven import breakeven
     from planner.analyses.frontier import frontier
+    from planner.analyses.robust import robust
     from planner.errors import Problem, ScenarioError
     from planner.explain import Explanation, explain
     from planner.result import Result, Status
@@ -37,6 +38,7 @@ _LAZY = {
     "Result": "planner.result",
     "Status": "planner.result",
     "Scenario": "planner.scenario",
+    "robust": "planner.analyses.robust",
     "solve": "planner.solve",
     "SweepResult": "planner.sweep",
     "sweep": "planner.sweep",
@@ -83,6 +85,7 @@ __all__ = [
     "examples",
     "explain",
     "frontier",
+    "robust",
     "solve",
     "sweep",
 ]

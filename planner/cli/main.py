@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from planner import example_path, examples
-from planner.cli import demand, fleets, report, sweep
+from planner.cli import demand, fleets, report, robust, sweep
 from planner.cli.breakeven import breakeven_command
 from planner.cli.common import (
     EXIT_NOT_OPTIMAL,
@@ -42,6 +42,7 @@ app.command("sweep")(sweep.sweep_command)
 app.command("report")(report.report_command)
 app.command("breakeven")(breakeven_command)
 app.command("frontier")(frontier_command)
+app.command("robust")(robust.robust_command)
 
 
 def _print_version(asked: bool) -> None:
