@@ -1,8 +1,8 @@
 """How model replicas sit on a unit's chips, and what memory they need.
 
 A replica of ``g`` chips is tensor parallel inside one unit (``g`` a power of two dividing the
-unit's chips, or all of them) or, when the weights do not fit in one unit, a pipeline across the
-fewest units that hold them. A layout fits when its memory holds the weights (and a speculative
+unit's chips, or all of them when no such share holds the model) or, when the weights do not
+fit in one unit, a pipeline across the fewest units that hold them. A layout fits when its memory holds the weights (and a speculative
 draft model's) and one whole sequence's KV cache; the batch it holds is the KV caches that fit
 beside the weights, each holding on average its prompt and half its output (paged caches).
 
@@ -121,7 +121,8 @@ def layouts(
     system: System, model: ModelSpec, precision: Precision, shape: Shape, speculation: Speculation | None = None
 ) -> list[Layout]:
     """Every layout whose memory holds the weights and one sequence: tensor-parallel replicas of
-    a power-of-two share of a unit (or the whole unit), else a pipeline over the fewest units."""
+    a power-of-two share of a unit (the whole unit when none holds it), else a pipeline over the
+    fewest units."""
     units = replica_units(system, model, precision, shape.sequence_tokens, speculation)
     if units > 1:
         return [Layout(chips=units * system.chips, tensor_parallel=system.chips, units=units)]
@@ -129,8 +130,11 @@ def layouts(
     need = _resident_bytes(model, precision, speculation) + _kv_bytes_per_token(model, precision, speculation) * (
         shape.sequence_tokens
     )
-    degrees = {2**k for k in range(system.chips.bit_length()) if system.chips % 2**k == 0} | {system.chips}
-    return [Layout(g, g, 1) for g in sorted(degrees) if g * chip_memory >= need]
+    degrees = [2**k for k in range(system.chips.bit_length()) if system.chips % 2**k == 0]
+    fitting = [Layout(g, g, 1) for g in degrees if g * chip_memory >= need]
+    # The whole unit only when no power-of-two share holds the model: attention heads split
+    # evenly over 2, 4 or 8 chips, not over the 72 of a rack.
+    return fitting or [Layout(system.chips, system.chips, 1)]
 
 
 def largest_batch(

@@ -1,9 +1,9 @@
 """Operating points estimated from first principles (a roofline model), calibrated on measurements.
 
 **Layouts.** A unit of ``C`` chips serves a model with replicas of ``g`` chips each: tensor
-parallel inside the unit (``g`` a power of two dividing ``C``, or ``C``; ``C / g`` replicas per
-unit), or, when the weights do not fit in one unit, a pipeline across the fewest ``u`` units that
-hold them (``g = u C``). Every layout whose memory holds the weights and one sequence's KV cache is
+parallel inside the unit (``g`` a power of two dividing ``C``, or ``C`` when none holds the
+model; ``C / g`` replicas per unit), or, when the weights do not fit in one unit, a pipeline
+across the fewest ``u`` units that hold them (``g = u C``). Every layout whose memory holds the weights and one sequence's KV cache is
 estimated, and the table keeps the points no other layout beats (most throughput per unit at each
 per-user speed): a tuned deployment picks its layout for its latency target.
 

@@ -233,3 +233,13 @@ def test_throughput_at_a_speed_interpolates_on_the_front():
     assert throughput_at(table, 30.0) == pytest.approx(300.0)
     assert throughput_at(table, None) == 400.0
     assert math.isnan(throughput_at(table, 60.0))
+
+
+def test_a_rack_splits_replicas_over_powers_of_two_and_takes_the_whole_unit_only_when_it_must():
+    """72 chips of 100 GB: Llama 3.1 70B at fp16 fits 2, 4 or 8 of them (never all 72, which its
+    64 attention heads cannot be split over evenly). Twelve 20 GB chips (18 GB usable): no
+    power-of-two share (at most 4 chips, 72 GB) holds the 141.2 GB, so a replica is the unit."""
+    rack = make_system(chips=72, memory_gb=figure(7200.0))
+    assert [layout.chips for layout in layouts(rack, LLAMA_70B, "fp16", SHAPE)] == [2, 4, 8]
+    twelve = make_system(chips=12, memory_gb=figure(240.0))
+    assert [layout.chips for layout in layouts(twelve, LLAMA_70B, "fp16", SHAPE)] == [12]
