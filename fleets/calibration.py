@@ -1,6 +1,6 @@
 """The roofline calibration shipped as data, so that no process refits it.
 
-Fitting the efficiencies to the catalog (:func:`fleets.roofline.catalog_calibration`) takes about
+Fitting the efficiencies to the catalog (:func:`fleets.fitting.catalog_calibration`) takes about
 0.6 s and gives the same figures every time, so they ship in ``fleets/calibration.json`` beside
 a digest of what they were fitted on: every catalog system and reference model as validated.
 :func:`shipped_efficiencies` returns them only while that digest matches; after the catalog or
@@ -24,8 +24,9 @@ from importlib import resources
 from pathlib import Path
 
 from fleets.catalog import load_catalog
+from fleets.fitting import calibrate
 from fleets.models import load_models
-from fleets.roofline import Efficiency, calibrate
+from fleets.roofline import Efficiency
 
 REGENERATE = "python -m fleets.calibration"
 """The command that refits the calibration and rewrites the shipped file."""

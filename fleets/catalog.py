@@ -19,6 +19,8 @@ from fleets.models import SAFE_LOADER, Precision
 
 Category = Literal["gpu", "wafer_scale", "lpu", "cloud_asic"]
 Confidence = Literal["measured", "vendor", "estimate"]
+Stack = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9.+-]*$")]
+"""A serving stack's name, lower case: 'tensorrt-llm', 'vllm', 'sglang', 'jetstream', ..."""
 
 
 class _Strict(BaseModel):
@@ -67,6 +69,17 @@ class MeasuredPoint(_Strict):
         default=None, gt=0, description="Output tokens per second of one request's stream."
     )
     ttft_ms: float | None = Field(default=None, gt=0, description="Time to first token in milliseconds.")
+    chips_per_replica: int | None = Field(
+        default=None,
+        gt=0,
+        description="Chips one model replica spanned in the run (its tensor x pipeline parallel degree: 2 for a "
+        "tensor-parallel pair in an 8-GPU server), where published.",
+    )
+    stack: Stack | None = Field(
+        default=None,
+        description="Serving software of the run, lower case (e.g. 'tensorrt-llm', 'vllm', 'sglang', 'jetstream'), "
+        "where published: efficiencies are calibrated per stack where runs name one.",
+    )
     source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3)] = Field(
         description="Publication and date of the measurement."
     )
@@ -74,12 +87,6 @@ class MeasuredPoint(_Strict):
         description="measured (independent or audited), vendor (vendor's own run) or estimate."
     )
     note: str | None = Field(default=None, description="How the figures were read or converted to one unit.")
-    chips_per_replica: int | None = Field(
-        default=None,
-        gt=0,
-        description="Chips one model replica of the run spanned (2 for a tensor-parallel pair in an 8-GPU server), "
-        "where published. Omitted: not published.",
-    )
 
     @model_validator(mode="after")
     def _has_a_figure(self) -> MeasuredPoint:

@@ -1,25 +1,44 @@
 """Operating points estimated from first principles (a roofline model), calibrated on measurements.
 
-A decode step of a model replica at batch ``b`` moves the weights it needs once and each
-sequence's KV cache, and computes ``b`` tokens; it takes as long as the slower of the two:
+**Layouts.** A unit of ``C`` chips serves a model with replicas of ``g`` chips each: tensor
+parallel inside the unit (``g`` a power of two dividing ``C``, or ``C`` when none holds the
+model; ``C / g`` replicas per unit), or, when the weights do not fit in one unit, a pipeline
+across the fewest ``u`` units that hold them (``g = u C``). Every layout whose memory holds the weights and one sequence's KV cache is
+estimated, and the table keeps the points no other layout beats (most throughput per unit at each
+per-user speed): a tuned deployment picks its layout for its latency target.
 
-    step(b) = max((weights_read(b) + b * kv_bytes_per_token * context) / (bandwidth * e_bw),
-                  b * flops_per_token(context) / (peak_flops * e_flops)) + overhead
+**Decode.** A step of a replica at batch ``b`` moves the weights it needs once and each sequence's
+KV cache, and computes ``b`` tokens; it takes the slower of the two, plus fixed latencies:
 
-so one user sees ``1 / step(b)`` tokens/s and the replica produces ``b / step(b)``. Prefill is
-compute-bound. The batch is limited by the memory the weights leave for KV caches, and a replica
-spans as many units as its weights need (a 70B model on SRAM-only chips spans many chips). The
-``overhead`` is the fixed time of a step (kernel launches, synchronization across chips), which
-bounds per-user speed when bandwidth is plentiful. The efficiencies ``e_bw`` and ``e_flops`` and
-the overhead are calibrated per hardware category against the catalog's measured points
-(:func:`calibrate`), and the calibration error is reported.
+    step(b) = max(bytes(b) / (bandwidth * e_bw), b * flops_per_token / (peak_flops * e_flops))
+              + layers * (layer_us + [g_tp > 1] * sync_us) + (u - 1) * hop_ms
+              + tokens * all_reduce_bytes / link_bandwidth
 
-A replica serving ``b`` streams spends the share ``rho = b p / (b p + n step)`` of its time on
-prefills (``p`` the prefill time of one prompt, ``n`` output tokens per request), so a user sees
-``(1 - rho) / step(b)`` tokens/s and a benchmark counts ``b (1 - rho) / step(b)`` output tokens/s.
-Time to first token is one prompt's prefill, plus waiting behind the other streams' prefills (an
-M/D/1 queue at utilization ``rho``), plus one decode step: a lower bound, without the network and
-scheduling delays a client also sees.
+``layer_us`` is what every layer costs whatever its size (kernel launches, on-wafer stage
+latency), ``sync_us`` the latency of the tensor-parallel all-reduces of one layer, ``hop_ms`` the
+link between two units of a pipeline; the all-reduces also move each token's activations
+(``8 (g_tp - 1) / g_tp * hidden * layers`` bytes) at an effective ``link_gb_s``. In a pipeline of ``u`` units a token crosses every stage in turn, so
+its memory time is that of one unit reading all the weights (``u`` micro-batches keep the stages
+busy, so throughput is still ``b / step``). On SRAM-resident designs (wafer-scale, LPU) the
+memory term is tiny and the per-layer and per-hop latencies decide per-user speed, which
+therefore falls with model depth and replica width.
+
+**Prefill and time to first token.** A prompt of ``P`` tokens costs ``P * flops_per_token`` at
+the replica's compute. A replica serving ``b`` streams spends the share
+``rho = b p / (b p + n step)`` of its time on prefills (``p`` one prompt's prefill, ``n`` output
+tokens per request), so a user sees ``(1 - rho) / step(b)`` tokens/s and a benchmark counts
+``b (1 - rho) / step(b)`` output tokens/s. A new prompt is prefilled in chunks of
+:data:`PREFILL_CHUNK_TOKENS` riding on the running batch's decode steps (each step then computes
+the batch's tokens and the chunk), after waiting behind the other streams' prefills (an M/D/1
+queue at utilization ``rho``); the time to first token adds a fixed ``ttft_ms`` (scheduling,
+tokenization and the client's network), fitted on measured times to first token.
+
+**Speculative decoding** (:class:`Speculation`): a draft model proposes ``k`` tokens, the target
+verifies them in one step of ``k + 1`` tokens per sequence; with acceptance rate ``a`` a step
+yields ``(1 - a^(k+1)) / (1 - a)`` tokens and costs the verification plus ``k`` draft steps.
+
+The efficiencies and latencies are fitted to the catalog's measured points
+(:mod:`fleets.fitting`) per hardware category, vendor and serving stack.
 """
 
 from __future__ import annotations
@@ -31,17 +50,21 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from fleets.catalog import MeasuredPoint, System, load_catalog
+from fleets.catalog import System
+from fleets.layouts import (
+    MAX_REPLICA_UNITS,
+    PRECISION_ORDER,
+    Layout,
+    Shape,
+    Speculation,
+    kv_precision,
+    largest_batch,
+    layouts,
+)
 from fleets.models import ModelSpec, Precision, get_model
 
-MEMORY_USABLE = 0.9
-"""Share of accelerator memory available to weights and KV caches (the rest: activations, runtime)."""
-
-PRECISION_ORDER: tuple[Precision, ...] = ("fp16", "fp8", "fp4")
-
-MAX_REPLICA_UNITS = 64
-"""Most units one model replica may span. Beyond it the links between units, which this model
-does not describe, would decide the speed; such a deployment is reported as not fitting."""
+PREFILL_CHUNK_TOKENS = 2048
+"""Prompt tokens prefilled per decode step (chunked prefill, the default of vLLM and TensorRT-LLM)."""
 
 
 class DoesNotFitError(ValueError):
@@ -50,29 +73,30 @@ class DoesNotFitError(ValueError):
 
 @dataclass(frozen=True)
 class Efficiency:
-    """Fractions of peak a replica achieves (memory bandwidth in decode, FLOP/s in compute) and
-    the fixed time of one decode step in milliseconds."""
+    """What a replica achieves, as fitted by :mod:`fleets.fitting`.
+
+    Shares of peak: memory bandwidth reading weights (``bandwidth``), FLOP/s in decode
+    (``compute``) and in prefill (``prefill``: large matrix products, closer to peak), bandwidth
+    reading KV caches (``kv_bandwidth``: paged attention kernels, further from peak). Fixed
+    latencies: per layer (``layer_us``, microseconds), per layer for tensor-parallel
+    synchronization when a replica spans several chips of a unit (``sync_us``), per extra unit of
+    a pipeline (``hop_ms``, milliseconds) and before the first token (``ttft_ms``: scheduling,
+    tokenization, network). ``link_gb_s``: effective all-reduce bandwidth of the chips' links (GB/s).
+    """
 
     bandwidth: float
     compute: float
-    step_overhead_ms: float = 0.0
+    prefill: float = 0.5
+    kv_bandwidth: float = 0.5
+    layer_us: float = 10.0
+    sync_us: float = 15.0
+    link_gb_s: float = 300.0
+    hop_ms: float = 0.1
+    ttft_ms: float = 50.0
 
 
-DEFAULT_EFFICIENCY = Efficiency(bandwidth=0.6, compute=0.4, step_overhead_ms=5.0)
+DEFAULT_EFFICIENCY = Efficiency(bandwidth=0.6, compute=0.4)
 """Used where no measured point can calibrate a category: typical of tuned serving stacks."""
-
-
-@dataclass(frozen=True)
-class Shape:
-    """The requests served: prompt and output tokens per request."""
-
-    prompt_tokens: float = 1000.0
-    output_tokens: float = 250.0
-
-    @property
-    def decode_context(self) -> float:
-        """Average context a decode step attends to: the prompt and half the output."""
-        return self.prompt_tokens + self.output_tokens / 2.0
 
 
 def serving_precision(system: System, model: ModelSpec) -> Precision:
@@ -84,18 +108,110 @@ def serving_precision(system: System, model: ModelSpec) -> Precision:
     return narrower[0] if narrower else available[-1]
 
 
-def replica_units(system: System, model: ModelSpec, precision: Precision, context_tokens: float) -> int:
-    """Units one replica spans: enough memory for the weights and one sequence's KV cache."""
-    need = model.weight_bytes(precision) + model.kv_cache_bytes_per_token(precision) * context_tokens
-    per_unit = system.memory_gb.value * 1e9 * MEMORY_USABLE
-    return max(1, math.ceil(need / per_unit))
+class _Replica:
+    """Step times of one replica of one layout (vectorized over the batch)."""
+
+    def __init__(
+        self,
+        system: System,
+        model: ModelSpec,
+        precision: Precision,
+        layout: Layout,
+        efficiency: Efficiency,
+    ):
+        self.model, self.precision, self.layout, self.efficiency = model, precision, layout, efficiency
+        # A token crosses a pipeline's stages in turn: its memory time is one unit's reading all weights.
+        stage_chips = layout.chips // layout.units
+        chip_bandwidth = system.memory_bandwidth_tb_s.value * 1e12 / system.chips
+        chip_flops = system.peak_tflops[precision].value * 1e12 / system.chips
+        self.bandwidth = stage_chips * chip_bandwidth * efficiency.bandwidth
+        self.kv_bandwidth = stage_chips * chip_bandwidth * efficiency.kv_bandwidth
+        self.flops = stage_chips * chip_flops * efficiency.compute
+        self.prefill_flops = stage_chips * chip_flops * efficiency.prefill
+        tp = layout.tensor_parallel
+        sync = efficiency.sync_us if tp > 1 else 0.0
+        self.latency = model.layers * (efficiency.layer_us + sync) / 1e6 + (layout.units - 1) * efficiency.hop_ms / 1e3
+        # Two ring all-reduces of 16-bit activations per layer and token: 2 x 2 (g - 1) / g x hidden x 2 bytes.
+        all_reduce_bytes = 8.0 * (tp - 1) / tp * model.hidden_size * model.layers
+        self.sync_s_per_token = all_reduce_bytes / (efficiency.link_gb_s * 1e9)
+
+    def step(self, b: np.ndarray, context: float, tokens_per_sequence: float = 1.0, extra_tokens: float = 0.0):
+        """Seconds of one step of ``b`` sequences each computing ``tokens_per_sequence`` tokens
+        (plus ``extra_tokens`` of prefill riding on the step)."""
+        model, precision = self.model, self.precision
+        weights = np.array([model.weight_bytes_read(x * tokens_per_sequence, precision) for x in b])
+        # Each stage of a pipeline holds the KV cache of its own layers only.
+        kv = b * model.kv_cache_bytes_per_token(kv_precision(precision)) * context / self.layout.units
+        memory = weights / self.bandwidth + kv / self.kv_bandwidth
+        flops = model.flops_per_token(context)
+        compute = b * tokens_per_sequence * flops / self.flops + extra_tokens * flops / self.prefill_flops
+        # Compute spreads over a pipeline's units (micro-batches), memory reads do not.
+        sync = (b * tokens_per_sequence + extra_tokens) * self.sync_s_per_token
+        return np.maximum(memory, compute / self.layout.units) + sync + self.latency
+
+    def prefill_s(self, prompt_tokens: float) -> float:
+        """Seconds of compute for one prompt (spread over every chip of the replica)."""
+        return (
+            prompt_tokens * self.model.flops_per_token(prompt_tokens / 2.0) / (self.prefill_flops * self.layout.units)
+        )
 
 
-def max_batch(system: System, model: ModelSpec, precision: Precision, shape: Shape) -> int:
-    """Most sequences one replica holds at once: the KV caches that fit beside the weights."""
-    units = replica_units(system, model, precision, shape.prompt_tokens + shape.output_tokens)
-    free = units * system.memory_gb.value * 1e9 * MEMORY_USABLE - model.weight_bytes(precision)
-    return int(free // (model.kv_cache_bytes_per_token(precision) * (shape.prompt_tokens + shape.output_tokens)))
+def layout_points(
+    system: System,
+    model: ModelSpec,
+    precision: Precision,
+    shape: Shape,
+    layout: Layout,
+    b: np.ndarray,
+    efficiency: Efficiency,
+    speculation: Speculation | None = None,
+) -> dict[str, np.ndarray]:
+    """The columns of :func:`estimate` for one layout at batches ``b`` (sequences per replica), as arrays."""
+    replica = _Replica(system, model, precision, layout, efficiency)
+    context = shape.decode_context
+    if speculation is None:
+        step = replica.step(b, context)
+        tokens_per_step = 1.0
+    else:
+        draft = _Replica(system, get_model(speculation.draft_model), precision, layout, efficiency)
+        k = speculation.draft_tokens
+        step = replica.step(b, context, tokens_per_sequence=k + 1.0) + k * draft.step(b, context)
+        tokens_per_step = speculation.tokens_per_step
+    prefill_s = replica.prefill_s(shape.prompt_tokens)
+    decode_s = shape.output_tokens * step / tokens_per_step
+    rho = b * prefill_s / (b * prefill_s + decode_s)
+    # The new prompt's own prefill: its chunks ride on the batch's decode steps.
+    chunks = math.ceil(shape.prompt_tokens / PREFILL_CHUNK_TOKENS)
+    own_prefill = chunks * replica.step(b, context, extra_tokens=shape.prompt_tokens / chunks)
+    wait = prefill_s * rho / (2.0 * (1.0 - rho))
+    units = layout.units
+    replicas = layout.replicas_per_unit(system.chips)
+    return {
+        "concurrency": b.astype(int),
+        "concurrency_per_unit": b * replicas,
+        "chips_per_replica": np.full(len(b), layout.chips),
+        "units_per_replica": np.full(len(b), units),
+        "prefill_tokens_per_s": np.full(len(b), shape.prompt_tokens / prefill_s * replicas),
+        "decode_tokens_per_s": b * tokens_per_step / step * replicas,
+        "output_tokens_per_s": b * (1.0 - rho) * tokens_per_step / step * replicas,
+        "tokens_per_s_per_user": (1.0 - rho) * tokens_per_step / step,
+        "ttft_ms": 1000.0 * (own_prefill + wait + step) + efficiency.ttft_ms,
+    }
+
+
+def _default_batches(largest: int) -> list[int]:
+    # Powers of two and their midpoints up to the largest batch that fits, and that batch.
+    grid = {round(2 ** (k / 2)) for k in range(int(2 * math.log2(max(largest, 1))) + 1)}
+    return sorted({*grid, largest})
+
+
+def pareto(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows no other row beats in both per-user speed and decode throughput per unit (what the
+    planner chooses by), by rising throughput."""
+    ordered = table.sort_values(["tokens_per_s_per_user", "decode_tokens_per_s"], ascending=False)
+    best = ordered["decode_tokens_per_s"].cummax().shift(fill_value=-np.inf)
+    kept = ordered[ordered["decode_tokens_per_s"].to_numpy() > best.to_numpy()]
+    return kept.reset_index(drop=True)
 
 
 def estimate(
@@ -103,9 +219,12 @@ def estimate(
     model: ModelSpec,
     *,
     precision: Precision | None = None,
-    shape: Shape = Shape(),
+    shape: Shape | None = None,
     batches: list[int] | None = None,
     efficiency: Efficiency | None = None,
+    stack: str | None = None,
+    speculation: Speculation | None = None,
+    chips_per_replica: int | None = None,
 ) -> pd.DataFrame:
     """Estimated operating points of one unit of ``system`` serving ``model``.
 
@@ -114,17 +233,24 @@ def estimate(
     precision
         Weight and KV-cache precision; default :func:`serving_precision`.
     shape
-        Prompt and output tokens per request.
+        Prompt and output tokens per request; default :class:`~fleets.layouts.Shape`'s.
     batches
-        Concurrent sequences per replica to tabulate; default powers of two up to the largest
-        batch that fits, and that batch.
+        Concurrent sequences per replica to tabulate; default powers of two (and midpoints) up to
+        the largest batch that fits each layout, and that batch.
     efficiency
-        Fractions of peak achieved; default the calibrated ones for the system's category.
+        Fractions of peak and latencies; default those calibrated for the system and ``stack``.
+    stack
+        Serving stack (e.g. ``"tensorrt-llm"``, ``"vllm"``), for its calibrated efficiency.
+    speculation
+        Speculative decoding, if used.
+    chips_per_replica
+        Only this layout; default every layout that fits, keeping the points none beats.
 
     Returns
     -------
     DataFrame
-        One row per batch: ``concurrency`` (sequences per replica), ``units_per_replica``,
+        One row per point, by rising throughput: ``concurrency`` (sequences per replica),
+        ``concurrency_per_unit``, ``chips_per_replica``, ``units_per_replica``,
         ``prefill_tokens_per_s`` and ``decode_tokens_per_s`` (throughput per unit when the unit
         does only that phase, as the planner accounts for them), ``output_tokens_per_s`` (output
         per unit while serving whole requests, as benchmarks report), ``tokens_per_s_per_user``
@@ -134,215 +260,93 @@ def estimate(
     ------
     DoesNotFitError
         If the system does not compute at ``precision`` or not even one sequence fits.
+
+    Examples
+    --------
+    >>> from fleets import get_model, get_system
+    >>> table = estimate(get_system("dgx-h100"), get_model("llama-3.1-70b"), precision="fp8")
+    >>> bool(table["tokens_per_s_per_user"].is_monotonic_decreasing)
+    True
     """
     precision = precision or serving_precision(system, model)
+    shape = shape or Shape()
     if precision not in system.peak_tflops:
         raise DoesNotFitError(f"{system.name} has no {precision} compute (it offers {', '.join(system.peak_tflops)})")
-    units = replica_units(system, model, precision, shape.prompt_tokens + shape.output_tokens)
-    if units > MAX_REPLICA_UNITS:
+    candidates = layouts(system, model, precision, shape, speculation)
+    if candidates[0].units > MAX_REPLICA_UNITS:
         raise DoesNotFitError(
-            f"{model.name} at {precision} needs {units} units of {system.name} per replica, more than the "
-            f"{MAX_REPLICA_UNITS} one replica may span"
+            f"{model.name} at {precision} needs {candidates[0].units} units of {system.name} per replica, more than "
+            f"the {MAX_REPLICA_UNITS} one replica may span"
         )
-    largest = max_batch(system, model, precision, shape)
-    efficiency = efficiency or calibrated_efficiency(system.category)
-    if batches is None:
-        batches = sorted({*(2**k for k in range(int(math.log2(largest)) + 1)), largest})
-    b = np.array([x for x in batches if 1 <= x <= largest], dtype=float)
-    bandwidth = units * system.memory_bandwidth_tb_s.value * 1e12 * efficiency.bandwidth
-    flops = units * system.peak_tflops[precision].value * 1e12 * efficiency.compute
-
-    step = _decode_step(model, precision, shape, b, bandwidth, flops) + efficiency.step_overhead_ms / 1000.0
-    prefill_s = shape.prompt_tokens * model.flops_per_token(shape.prompt_tokens / 2.0) / flops
-    rho = b * prefill_s / (b * prefill_s + shape.output_tokens * step)
-    return pd.DataFrame(
-        {
-            "concurrency": b.astype(int),
-            "units_per_replica": units,
-            "prefill_tokens_per_s": shape.prompt_tokens / prefill_s / units,
-            "decode_tokens_per_s": b / step / units,
-            "output_tokens_per_s": b * (1.0 - rho) / step / units,
-            "tokens_per_s_per_user": (1.0 - rho) / step,
-            "ttft_ms": 1000.0 * (prefill_s * (1.0 + rho / (2.0 * (1.0 - rho))) + step),
-        }
-    )
+    if chips_per_replica is not None:
+        candidates = [c for c in candidates if c.chips == chips_per_replica]
+        if not candidates:
+            raise DoesNotFitError(f"{model.name} at {precision} does not fit replicas of {chips_per_replica} chips")
+    efficiency = efficiency or efficiency_for(system, stack)
+    frames = []
+    for layout in candidates:
+        largest = largest_batch(system, model, precision, shape, layout, speculation)
+        wanted = _default_batches(largest) if batches is None else batches
+        b = np.array([x for x in wanted if 1 <= x <= largest], dtype=float)
+        if len(b):
+            frames.append(
+                pd.DataFrame(layout_points(system, model, precision, shape, layout, b, efficiency, speculation))
+            )
+    if not frames:
+        empty = np.array([], dtype=float)
+        return pd.DataFrame(layout_points(system, model, precision, shape, candidates[0], empty, efficiency))
+    table = pd.concat(frames, ignore_index=True)
+    return pareto(table) if len(frames) > 1 else table
 
 
-def _decode_step(
-    model: ModelSpec, precision: Precision, shape: Shape, b: np.ndarray, bandwidth: float, flops: float
-) -> np.ndarray:
-    context = shape.decode_context
-    bytes_moved = (
-        np.array([model.weight_bytes_read(x, precision) for x in b])
-        + b * model.kv_cache_bytes_per_token(precision) * context
-    )
-    return np.maximum(bytes_moved / bandwidth, b * model.flops_per_token(context) / flops)
-
-
-# ------------------------------------------------------------------------------------ calibration
-@dataclass(frozen=True)
-class Calibration:
-    """Efficiencies fitted to measured points, and how well they reproduce them.
-
-    Attributes
-    ----------
-    efficiencies
-        Per hardware category (and ``"all"``, used for categories without measurements).
-    points
-        One row per measured figure: system, model, precision, concurrency, ``metric``
-        (decode_tokens_per_s, tokens_per_s_per_user or ttft_ms), ``measured``, ``estimated``,
-        ``error`` (estimated / measured - 1), ``category``, ``calibrated_on`` (whether the fit
-        used it, see :func:`_calibrates`).
-    """
-
-    efficiencies: dict[str, Efficiency]
-    points: pd.DataFrame
-
-    def error_by_category(self) -> pd.DataFrame:
-        """Geometric-mean absolute error of the estimates per category (0.1: off by 10% typically),
-        over the figures the calibration was fitted on."""
-        used = self.points[self.points["calibrated_on"]]
-        frame = used.assign(log_error=np.abs(np.log1p(used["error"])))
-        summary = frame.groupby("category")["log_error"].agg(["mean", "count"])
-        return pd.DataFrame({"geometric_mean_error": np.expm1(summary["mean"]), "figures": summary["count"]})
-
-
-_METRICS = ("decode_tokens_per_s", "tokens_per_s_per_user", "ttft_ms")
-_PRIOR_SPAN = math.log(3.0)
-
-
-def _observations(systems: list[System]) -> list[tuple[System, ModelSpec, MeasuredPoint, str]]:
-    return [
-        (system, get_model(point.model), point, metric)
-        for system in systems
-        for point in system.measured
-        for metric in _METRICS
-        if getattr(point, metric) is not None
-    ]
-
-
-_MEASURED_AS = {
-    "decode_tokens_per_s": "output_tokens_per_s",
-    "tokens_per_s_per_user": "tokens_per_s_per_user",
-    "ttft_ms": "ttft_ms",
-}
-
-
-def _predict(system: System, model: ModelSpec, point: MeasuredPoint, metric: str, efficiency: Efficiency) -> float:
-    """The estimate of what ``point`` measured (a benchmark's output rate includes prefill time)."""
-    shape = Shape(point.input_tokens or Shape.prompt_tokens, point.output_tokens or Shape.output_tokens)
-    largest = max_batch(system, model, point.precision, shape)
-    units = replica_units(system, model, point.precision, shape.prompt_tokens + shape.output_tokens)
-    # A published concurrency counts requests per unit; a replica spanning several units holds more.
-    # Without one, a system throughput is an offline run at the largest batch, while a per-user
-    # speed or a time to first token was seen by one stream on a lightly loaded service.
-    if point.concurrency:
-        batch = min(largest, point.concurrency * units)
-    else:
-        batch = largest if metric == "decode_tokens_per_s" else 1
-    table = estimate(
-        system, model, precision=point.precision, shape=shape, batches=[max(batch, 1)], efficiency=efficiency
-    )
-    return float(table[_MEASURED_AS[metric]].iloc[0])
-
-
-def _calibrates(point: MeasuredPoint, metric: str) -> bool:
-    """Whether a measured figure is used to fit the efficiencies.
-
-    Throughput depends strongly on the prompt length (KV memory, prefill time), so only runs that
-    publish it calibrate; guessing it would fit the guess. A single stream's speed hardly depends
-    on it, so it calibrates either way. Times to first token are reported but not fitted: the
-    published ones are measured from a client and include network and scheduling delays that the
-    roofline does not describe, so the estimates are lower bounds. Every figure is reported.
-    """
-    if metric == "ttft_ms":
-        return False
-    single_stream = metric == "tokens_per_s_per_user" and (point.concurrency or 1) == 1
-    return point.input_tokens is not None or single_stream
-
-
-def calibrate(systems: list[System]) -> Calibration:
-    """Fit efficiencies and step overhead per category to the systems' measured points.
-
-    Least squares on log(estimated / measured) of system tokens/s, per-user tokens/s and time to
-    first token (those :func:`_calibrates` accepts), with both efficiencies in [0.01, 1] and the
-    overhead in [0, 50] ms, and a weak pull towards :data:`DEFAULT_EFFICIENCY` for what the
-    figures leave open. Categories without such figures use the fit over all.
-    """
-    from scipy.optimize import least_squares  # 0.5 s to import: only when fitting
-
-    observations = [o for o in _observations(systems) if o[2].precision in o[0].peak_tflops]
-    fitted = [o for o in observations if _calibrates(o[2], o[3])]
-
-    def fit(group) -> Efficiency:
-        if not group:
-            return DEFAULT_EFFICIENCY
-
-        def efficiency(x) -> Efficiency:
-            return Efficiency(math.exp(x[0]), math.exp(x[1]), x[2])
-
-        d = DEFAULT_EFFICIENCY
-
-        def residuals(x):
-            misfit = [
-                math.log(_predict(s, m, p, metric, efficiency(x)) / getattr(p, metric)) for s, m, p, metric in group
-            ]
-            # A weak pull towards the defaults (a factor of 3 weighs like one figure off by 3x)
-            # keeps what a category's few figures cannot tell apart at typical values: a single
-            # stream's speed alone cannot say whether compute or the step overhead limits it.
-            prior = [
-                (x[0] - math.log(d.bandwidth)) / _PRIOR_SPAN,
-                (x[1] - math.log(d.compute)) / _PRIOR_SPAN,
-                math.log((1.0 + x[2]) / (1.0 + d.step_overhead_ms)) / _PRIOR_SPAN,
-            ]
-            return misfit + prior
-
-        start = [math.log(d.bandwidth), math.log(d.compute), d.step_overhead_ms]
-        solution = least_squares(residuals, start, bounds=([math.log(0.01), math.log(0.01), 0.0], [0.0, 0.0, 50.0]))
-        return efficiency(solution.x)
-
-    overall = fit(fitted)
-    efficiencies = {"all": overall}
-    for category in {s.category for s in systems}:
-        group = [o for o in fitted if o[0].category == category]
-        efficiencies[category] = fit(group) if group else overall
-    rows = []
-    for system, model, point, metric in observations:
-        estimated = _predict(system, model, point, metric, efficiencies[system.category])
-        measured = getattr(point, metric)
-        rows.append(
-            {
-                "system": system.name,
-                "category": system.category,
-                "model": model.name,
-                "precision": point.precision,
-                "concurrency": point.concurrency,
-                "metric": metric,
-                "measured": measured,
-                "estimated": estimated,
-                "error": estimated / measured - 1.0,
-                "calibrated_on": _calibrates(point, metric),
-            }
-        )
-    return Calibration(efficiencies, pd.DataFrame(rows))
-
-
-@cache
-def catalog_calibration() -> Calibration:
-    """The calibration on the whole shipped catalog, fitted now (once per process); estimates use
-    the same figures shipped as data (:mod:`fleets.calibration`)."""
-    return calibrate(list(load_catalog().values()))
+# ------------------------------------------------------------------------------------ calibration lookup
+def calibration_keys(system: System, stack: str | None = None) -> list[str]:
+    """The calibration groups that may hold ``system``'s efficiency, most specific first:
+    category/vendor/stack, category/vendor, category, all."""
+    vendor = f"{system.category}/{system.vendor.lower()}"
+    keys = [f"{vendor}/{stack}"] if stack else []
+    return [*keys, vendor, system.category, "all"]
 
 
 @cache
 def _catalog_efficiencies() -> dict[str, Efficiency]:
     from fleets.calibration import shipped_efficiencies
+    from fleets.fitting import catalog_calibration
 
-    # The shipped figures while they match the catalog, else the fit (same figures, 0.6 s slower).
+    # The shipped figures while they match the catalog, else the fit (same figures, slower).
     return shipped_efficiencies() or catalog_calibration().efficiencies
 
 
-def calibrated_efficiency(category: str) -> Efficiency:
-    """The efficiencies calibrated for a hardware category on the shipped catalog."""
-    efficiencies = _catalog_efficiencies()
-    return efficiencies.get(category, efficiencies["all"])
+def efficiency_for(system: System, stack: str | None = None, efficiencies: dict[str, Efficiency] | None = None):
+    """The efficiency calibrated for ``system`` (and its serving ``stack``) on the shipped catalog,
+    or in ``efficiencies``: that of the most specific group calibrated."""
+    efficiencies = _catalog_efficiencies() if efficiencies is None else efficiencies
+    return next((efficiencies[k] for k in calibration_keys(system, stack) if k in efficiencies), DEFAULT_EFFICIENCY)
+
+
+def throughput_at(table: pd.DataFrame, min_tokens_per_s_per_user: float | None) -> float:
+    """Output tokens/s per unit at a per-user speed, read off an :func:`estimate` table.
+
+    With no target, the table's highest throughput. With one, the throughput where the
+    table's front crosses that speed, interpolated linearly between the two points around it;
+    ``nan`` when no point is that fast.
+
+    >>> table = pd.DataFrame({"output_tokens_per_s": [100.0, 300.0], "tokens_per_s_per_user": [50.0, 30.0]})
+    >>> throughput_at(table, 40.0)
+    200.0
+    """
+    output = table["output_tokens_per_s"].to_numpy(dtype=float)
+    speed = table["tokens_per_s_per_user"].to_numpy(dtype=float)
+    if min_tokens_per_s_per_user is None:
+        return float(output.max()) if len(output) else math.nan
+    meeting = np.flatnonzero(speed >= min_tokens_per_s_per_user)
+    if not len(meeting):
+        return math.nan
+    best = meeting[output[meeting].argmax()]
+    faster_than_needed = speed[best] - min_tokens_per_s_per_user
+    slower = np.flatnonzero((speed < min_tokens_per_s_per_user) & (output > output[best]))
+    if not len(slower) or faster_than_needed == 0:
+        return float(output[best])
+    nxt = slower[speed[slower].argmax()]
+    share = faster_than_needed / (speed[best] - speed[nxt])
+    return float(output[best] + share * (output[nxt] - output[best]))

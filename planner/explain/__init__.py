@@ -32,7 +32,7 @@ whose power is not there yet:
 >>> explanation.finding
 'unserved'
 >>> explanation.grouped()[["limit", "subject", "unit", "first", "last"]].values.tolist()
-[['site power', 'central', 'MW', '2026-03', '2026-06']]
+[['site power', 'central', 'MW', '2026-04', '2026-06']]
 """
 
 from __future__ import annotations

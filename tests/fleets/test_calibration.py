@@ -7,8 +7,9 @@ from dataclasses import asdict
 
 import pytest
 
-from fleets import calibration
-from fleets.roofline import calibrated_efficiency, catalog_calibration
+from fleets import calibration, get_system
+from fleets.fitting import catalog_calibration
+from fleets.roofline import efficiency_for
 
 
 def test_the_shipped_calibration_is_the_fit_on_the_current_catalog():
@@ -25,8 +26,15 @@ def test_the_shipped_calibration_is_the_fit_on_the_current_catalog():
 def test_estimates_use_the_shipped_figures():
     shipped = calibration.shipped_efficiencies()
     assert shipped is not None
-    assert calibrated_efficiency("gpu") == shipped["gpu"]
-    assert calibrated_efficiency("no such category") == shipped["all"]
+    h100 = get_system("dgx-h100")
+    assert efficiency_for(h100) == shipped["gpu/nvidia"]
+    assert efficiency_for(h100, "tensorrt-llm") == shipped["gpu/nvidia/tensorrt-llm"]
+    assert efficiency_for(h100, "no such stack") == shipped["gpu/nvidia"]
+    # A category without its own runs uses the fit over all.
+    assert (
+        efficiency_for(h100.model_copy(update={"category": "lpu", "vendor": "x"}), None, {"all": shipped["all"]})
+        == (shipped["all"])
+    )
 
 
 def test_figures_fitted_on_another_catalog_are_not_used(tmp_path):

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from fleets import DoesNotFitError, best_point, load_catalog, operating_points
-from fleets.roofline import _observations, _predict, calibrate, catalog_calibration
+from fleets.fitting import _observations, _predict, calibrate, catalog_calibration
 
 HELD_OUT = {"dgx-h200", "dgx-b200", "gb200-nvl72"}
 
