@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from planner import example_path, examples
-from planner.cli import demand, fleets, sweep
+from planner.cli import alternatives, demand, fleets, stress, sweep
 from planner.cli.common import (
     EXIT_NOT_OPTIMAL,
     SolverChoice,
@@ -36,6 +36,8 @@ app = typer.Typer(
 app.add_typer(demand.app, name="demand")
 app.add_typer(fleets.app, name="fleets")
 app.command("sweep")(sweep.sweep_command)
+app.command("alternatives")(alternatives.alternatives_command)
+app.command("stress")(stress.stress_command)
 
 
 def _print_version(asked: bool) -> None:
