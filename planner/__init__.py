@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from planner.analyses.alternatives import Alternatives, alternatives
+    from planner.analyses.stress import Stress, stress
     from planner.errors import Problem, ScenarioError
     from planner.explain import Explanation, explain
     from planner.result import Result, Status
@@ -28,6 +30,10 @@ if TYPE_CHECKING:
 # Loaded on first use, so that a command pays only for what it runs (the explain and sweep
 # machinery, pandas and the solvers stay unloaded for ``planner --help``).
 _LAZY = {
+    "Alternatives": "planner.analyses.alternatives",
+    "alternatives": "planner.analyses.alternatives",
+    "Stress": "planner.analyses.stress",
+    "stress": "planner.analyses.stress",
     "Explanation": "planner.explain",
     "explain": "planner.explain",
     "Problem": "planner.errors",
@@ -66,18 +72,22 @@ sys.modules[__name__].__class__ = _Package
 
 
 __all__ = [
+    "Alternatives",
     "Explanation",
     "Problem",
     "Result",
     "Scenario",
     "ScenarioError",
     "Status",
+    "Stress",
     "SweepResult",
+    "alternatives",
     "default_scenario_path",
     "example_path",
     "examples",
     "explain",
     "solve",
+    "stress",
     "sweep",
 ]
 
