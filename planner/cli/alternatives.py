@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.table import Table
 
-from planner.cli.analysis import out_folder
+from planner.cli.analysis import (
+    ForceOption,
+    JsonOption,
+    ScenarioArgument,
+    SolverOption,
+    TimeLimitOption,
+    deliver,
+    out_folder,
+)
 from planner.cli.common import EXIT_NOT_OPTIMAL, SolverChoice, console, fail, load
 
 if TYPE_CHECKING:
@@ -18,9 +25,7 @@ if TYPE_CHECKING:
 
 def alternatives_command(
     ctx: typer.Context,
-    scenario: Annotated[
-        Path | None, typer.Argument(help="Scenario YAML file. Omitted: the built-in default scenario.")
-    ] = None,
+    scenario: ScenarioArgument = None,
     slack: Annotated[
         float, typer.Option("--slack", help="How much dearer than the optimum an alternative may be (0.05: 5% more).")
     ] = 0.05,
@@ -30,16 +35,14 @@ def alternatives_command(
         typer.Option("--subject", help="Move only this one, KIND:NAME (fleet:cs3, vendor:NVIDIA). Repeatable."),
     ] = [],  # noqa: B006 - typer reads the default
     workers: Annotated[int, typer.Option(min=1, help="Solves at once (local processes).")] = 1,
-    solver: Annotated[SolverChoice, typer.Option(help="Solver to use.")] = SolverChoice.HIGHS,
-    time_limit: Annotated[
-        float | None, typer.Option("--time-limit", min=0.0, help="Seconds each solve may take.")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the analysis as one JSON object.")] = False,
+    solver: SolverOption = SolverChoice.HIGHS,
+    time_limit: TimeLimitOption = None,
+    as_json: JsonOption = False,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Write ranges, plans, mix and fleets (CSV) and summary.json here."),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace the --out folder if it holds an analysis.")] = False,
+    force: ForceOption = False,
 ) -> None:
     """Near-optimal alternatives: the least and most each vendor (category, fleet) can serve within a cost slack."""
     from planner.analyses.alternatives import alternatives
@@ -77,14 +80,8 @@ def alternatives_command(
             )
         except ValueError as exc:
             fail(ctx, [Problem(path=str(scenario or "default scenario"), message=str(exc))], exc, code=EXIT_NOT_OPTIMAL)
-        if folder is not None:
-            folder.write(found.write_files)
-    if as_json:
-        typer.echo(json.dumps(found.summary()))
-    else:
-        _print(found, out)
-    if not (found.plans["status"] == "optimal").all():
-        raise typer.Exit(EXIT_NOT_OPTIMAL)
+        optimal = bool((found.plans["status"] == "optimal").all())
+        deliver(folder, found, as_json, lambda: _print(found, out), optimal)
 
 
 def _print(found: Alternatives, out: Path | None) -> None:

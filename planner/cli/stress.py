@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from planner.cli.analysis import out_folder
-from planner.cli.common import EXIT_NOT_OPTIMAL, SolverChoice, console, fail, load
+from planner.cli.analysis import (
+    ForceOption,
+    JsonOption,
+    ScenarioArgument,
+    SolverOption,
+    TimeLimitOption,
+    deliver,
+    out_folder,
+)
+from planner.cli.common import SolverChoice, console, fail, load
 
 if TYPE_CHECKING:
     from planner.analyses.stress import Stress
@@ -22,9 +29,7 @@ def stress_command(
     start: Annotated[
         str, typer.Option("--from", help="First month without it, YYYY-MM (from the period that holds it).")
     ],
-    scenario: Annotated[
-        Path | None, typer.Argument(help="Scenario YAML file. Omitted: the built-in default scenario.")
-    ] = None,
+    scenario: ScenarioArgument = None,
     coverage: Annotated[
         float | None,
         typer.Option(
@@ -36,15 +41,13 @@ def stress_command(
         ),
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Plans made and stressed at once (local processes).")] = 1,
-    solver: Annotated[SolverChoice, typer.Option(help="Solver to use.")] = SolverChoice.HIGHS,
-    time_limit: Annotated[
-        float | None, typer.Option("--time-limit", min=0.0, help="Seconds each solve may take.")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the analysis as one JSON object.")] = False,
+    solver: SolverOption = SolverChoice.HIGHS,
+    time_limit: TimeLimitOption = None,
+    as_json: JsonOption = False,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write plans, shortfall and costs (CSV) and summary.json here.")
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace the --out folder if it holds an analysis.")] = False,
+    force: ForceOption = False,
 ) -> None:
     """Vendor-loss stress test: keep a plan's purchases, lose capacity from a date, and re-solve what can adapt."""
     from planner.analyses.stress import stress
@@ -68,14 +71,8 @@ def stress_command(
             fail(ctx, exc.problems, exc)
         except ValueError as exc:
             fail(ctx, [Problem(path="--from", message=str(exc), value=start)], exc)
-        if folder is not None:
-            folder.write(found.write_files)
-    if as_json:
-        typer.echo(json.dumps(found.summary()))
-    else:
-        _print(found, out)
-    if not (found.plans[["planned_status", "stressed_status"]] == "optimal").all(axis=None):
-        raise typer.Exit(EXIT_NOT_OPTIMAL)
+        optimal = all(result.is_optimal for result in found.results.values())
+        deliver(folder, found, as_json, lambda: _print(found, out), optimal)
 
 
 def _print(found: Stress, out: Path | None) -> None:
