@@ -61,7 +61,9 @@ def plan_of(model: Model, answer: Solution, solver: str, *, priced: bool, what: 
     info = {"solver": solver, "solve_seconds": answer.seconds, "gap": answer.gap}
     if answer.x is None or answer.status not in (Status.OPTIMAL, Status.TIME_LIMIT):
         said = answer.message or answer.said or answer.status.value
-        return Result.without_plan(model, answer.status, f"{what}: no plan ({said})", **info)
+        # A solver may call a program optimal yet hold no point within its tolerances: no plan either.
+        status = Status.NOT_SOLVED if answer.status in (Status.OPTIMAL, Status.TIME_LIMIT) else answer.status
+        return Result.without_plan(model, status, f"{what}: no plan ({said})", **info)
     duals = answer.row_dual[:rows] if priced and answer.row_dual is not None else np.full(rows, np.nan)
     stopped = "" if answer.status is Status.OPTIMAL else ", stopped at the time limit (best found, not proven)"
     message = f"{what}: optimal{stopped}"

@@ -31,6 +31,7 @@ capacity and spend commitments, KV links.
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -219,15 +220,16 @@ def single_vendor_workloads(scenario: Scenario) -> list[str]:
 
 def _first_period(scenario: Scenario, start: str) -> tuple[int, str]:
     """The position and label of the period that holds the month ``start``."""
+    wrong = ValueError(f"give the first month without the capacity as YYYY-MM, e.g. 2027-07 (got {start!r})")
+    if not re.fullmatch(r"\d{4}-\d{2}", start):
+        raise wrong
     try:
         month = pd.Period(start, freq="M")
     except ValueError:
-        raise ValueError(
-            f"give the first month without the capacity as YYYY-MM, e.g. 2027-07 (got {start!r})"
-        ) from None
+        raise wrong from None
     calendar = scenario.horizon.calendar()
     holds = [t for t, period in enumerate(calendar) if period.start_time <= month.start_time <= period.end_time]
-    if not str(start).strip() or not holds:
+    if not holds:
         raise ValueError(f"{start} is outside the horizon ({calendar[0]} to {calendar[-1]}); give a month within it")
     return holds[0], str(calendar[holds[0]])
 

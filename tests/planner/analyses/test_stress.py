@@ -84,8 +84,9 @@ def test_a_month_outside_the_horizon_or_not_a_month_is_refused():
     scenario = _two_months({"a": fleet()})
     with pytest.raises(ValueError, match="outside the horizon"):
         stress(scenario, Subject("fleet", "a"), "2027-01")
-    with pytest.raises(ValueError, match="YYYY-MM"):
-        stress(scenario, Subject("fleet", "a"), "soon")
+    for wrong in ("soon", "2026-02-15", "2026-13"):
+        with pytest.raises(ValueError, match="YYYY-MM"):
+            stress(scenario, Subject("fleet", "a"), wrong)
 
 
 def test_single_vendor_workloads_are_those_one_vendor_alone_can_serve():
@@ -102,3 +103,16 @@ def test_a_share_cap_shapes_the_plan_but_turns_no_traffic_away_after_the_loss():
     planned = found.results["unprotected planned"].tables["allocation"]
     assert planned.loc[planned["fleet"] == "a", "tokens"].sum() == pytest.approx(0.4 * planned["tokens"].sum())
     assert found.plans.set_index("plan").loc["unprotected", "stressed_unserved_tokens"] == pytest.approx(0.0, abs=1.0)
+
+
+def test_an_answer_without_a_point_is_no_plan_whatever_the_solver_called_it():
+    from planner.analyses.lp_pool import plan_of
+    from planner.build import build
+    from planner.data import ModelData
+    from planner.result import Status
+    from planner.solvers.solution import Solution
+
+    model = build(ModelData.from_scenario(_two_months({"a": fleet()})))
+    result = plan_of(model, Solution(Status.OPTIMAL, said="kOptimal"), "highs", priced=True, what="the plan")
+    assert not result.has_plan and result.status is Status.NOT_SOLVED
+    assert result.message == "the plan: no plan (kOptimal)"
