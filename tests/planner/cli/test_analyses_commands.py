@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -95,3 +98,26 @@ def test_stress_refuses_bad_input(two_vendors, arguments, fragments):
     assert result.exit_code == 2, result.output
     for fragment in fragments:
         assert fragment in result.output
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["alternatives", "--slack", "0.02", "--workers", "2", "--solver", "highs"],
+        ["stress", "--lose", "vendor:acme", "--from", "2026-02", "--solver", "cbc"],
+    ],
+)
+def test_json_is_the_only_thing_on_stdout_of_the_installed_command(two_vendors, arguments):
+    """The real executable in a child process, its solves in pool processes too: a solver printing
+    straight to file descriptor 1 would break the JSON, which CliRunner would not see."""
+    command, *options = arguments
+    run = subprocess.run(
+        [str(Path(sys.executable).with_name("planner")), command, str(two_vendors), *options, "--json"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["scenario"] == "test"
