@@ -114,9 +114,12 @@ def _print(found: Alternatives, out: Path | None) -> None:
     unserved = float(found.optimum.tables["unserved"]["tokens"].sum())
     shown.print(
         "Shares of the tokens served; every alternative serves what the optimum serves"
-        + (f" (it leaves {unserved / 1e12:,.1f}T tokens unserved)" if unserved else " (all demand)")
-        + f". {len(found.plans) - 1} solves in {found.seconds:.1f} s"
-        + (f"; written to {out}/" if out else "")
+        + (f" (it leaves {unserved / 1e12:,.1f}T tokens unserved)." if unserved else " (all demand).")
+    )
+    count = len(found.plans) - 1
+    shown.print(
+        f"{count} alternatives, each an extreme then its cheapest plan, and the optimum: {2 * count + 1} solves "
+        f"in {found.seconds:.1f} s" + (f"; written to {out}/" if out else "")
     )
 
 

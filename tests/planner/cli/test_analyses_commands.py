@@ -42,7 +42,7 @@ def test_alternatives_table_and_out_folder(two_vendors, tmp_path):
     out = tmp_path / "alt"
     result = RUNNER.invoke(app, ["alternatives", str(two_vendors), "--by", "fleet", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "fleet:b" in result.stdout and "6 solves" in result.stdout
+    assert "fleet:b" in result.stdout and "13 solves" in result.stdout
     assert {p.name for p in out.iterdir()} == {"ranges.csv", "plans.csv", "mix.csv", "fleets.csv", "summary.json"}
     ranges = pd.read_csv(out / "ranges.csv").set_index("subject")
     assert ranges.loc["fleet:a", "max_share"] == pytest.approx(1.0)
