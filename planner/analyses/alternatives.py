@@ -44,11 +44,12 @@ from planner.build import Model, build
 from planner.data import ModelData
 from planner.gap import DEFAULT_MIP_GAP
 from planner.lp import LinearProgram
-from planner.result import PENALTY, Result
+from planner.result import Result
 from planner.scenario import Scenario
 from planner.solve import solve_model
 from planner.solvers import solve_lp
 from planner.solvers.solution import Solution, SolverName, Tolerances
+from planner.tables import PENALTY
 
 By = Literal["vendor", "category", "fleet"]
 Direction = Literal["min", "max"]

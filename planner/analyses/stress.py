@@ -47,11 +47,12 @@ from planner.data import ModelData
 from planner.gap import DEFAULT_MIP_GAP
 from planner.lp import LinearProgram
 from planner.overrides import with_values
-from planner.result import PLAN_COMPONENTS, Result
+from planner.result import Result
 from planner.scenario import Scenario
 from planner.solve import mip_tolerances
 from planner.solvers import solve_lp
 from planner.solvers.solution import Solution, SolverName, Tolerances
+from planner.tables import PLAN_COMPONENTS
 
 FIRST_STAGE = ("build", "start", "held", "blocks", "adopt")
 """The variable families decided ahead and kept as planned (see the module docstring)."""

@@ -12,7 +12,7 @@ from planner.analyses.alternatives import COST_TOLERANCE, EXTREME_TOLERANCE, alt
 from planner.analyses.subject import Subject
 from planner.build import build
 from planner.data import ModelData
-from planner.result import PLAN_COMPONENTS
+from planner.tables import PLAN_COMPONENTS
 from tests.conftest import JANUARY_HOURS, cloud_fleet, fleet, scenario_dict
 
 # 10,000 tokens/s at 1:1 keep 10 units busy (5 prefill, 5 decode, 1,000 tokens/s each). A unit of
