@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from planner.analyses.alternatives import Alternatives, alternatives
     from planner.analyses.breakeven import breakeven
     from planner.analyses.frontier import frontier
     from planner.analyses.robust import robust
+    from planner.analyses.stress import Stress, stress
     from planner.errors import Problem, ScenarioError
     from planner.explain import Explanation, explain
     from planner.result import Result, Status
@@ -31,6 +33,10 @@ if TYPE_CHECKING:
 # Loaded on first use, so that a command pays only for what it runs (the explain and sweep
 # machinery, pandas and the solvers stay unloaded for ``planner --help``).
 _LAZY = {
+    "Alternatives": "planner.analyses.alternatives",
+    "alternatives": "planner.analyses.alternatives",
+    "Stress": "planner.analyses.stress",
+    "stress": "planner.analyses.stress",
     "Explanation": "planner.explain",
     "explain": "planner.explain",
     "Problem": "planner.errors",
@@ -72,13 +78,16 @@ sys.modules[__name__].__class__ = _Package
 
 
 __all__ = [
+    "Alternatives",
     "Explanation",
     "Problem",
     "Result",
     "Scenario",
     "ScenarioError",
     "Status",
+    "Stress",
     "SweepResult",
+    "alternatives",
     "breakeven",
     "default_scenario_path",
     "example_path",
@@ -87,6 +96,7 @@ __all__ = [
     "frontier",
     "robust",
     "solve",
+    "stress",
     "sweep",
 ]
 

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from planner import example_path, examples
-from planner.cli import demand, fleets, report, robust, sweep
+from planner.cli import alternatives, demand, fleets, report, robust, stress, sweep
 from planner.cli.breakeven import breakeven_command
 from planner.cli.common import (
     EXIT_NOT_OPTIMAL,
@@ -43,6 +43,8 @@ app.command("report")(report.report_command)
 app.command("breakeven")(breakeven_command)
 app.command("frontier")(frontier_command)
 app.command("robust")(robust.robust_command)
+app.command("alternatives")(alternatives.alternatives_command)
+app.command("stress")(stress.stress_command)
 
 
 def _print_version(asked: bool) -> None:
