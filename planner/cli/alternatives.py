@@ -9,13 +9,14 @@ import typer
 from rich.table import Table
 
 from planner.cli.analysis import (
+    ANALYSIS_MARKERS,
     ForceOption,
     JsonOption,
     ScenarioArgument,
     SolverOption,
     TimeLimitOption,
+    claimed,
     deliver,
-    out_folder,
 )
 from planner.cli.common import EXIT_NOT_OPTIMAL, SolverChoice, console, fail, load
 
@@ -58,7 +59,7 @@ def alternatives_command(
                 path="--slack", message="give a fraction of the optimum's cost, 0 or more (0.05 for 5%)", value=slack
             )
         )
-    with out_folder(ctx, out, force) as folder:
+    with claimed(ctx, out, force, ANALYSIS_MARKERS) as folder:
         loaded = load(ctx, scenario)
         chosen = []
         for text in subject:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from planner.cli.analysis_options import (
+from planner.cli.analysis import (
     ExecutorOption,
     ForceOption,
     JsonOption,

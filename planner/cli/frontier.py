@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from planner.cli.analysis_options import (
+from planner.cli.analysis import (
     ExecutorOption,
     ForceOption,
     JsonOption,

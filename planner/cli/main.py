@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +13,7 @@ from rich.text import Text
 
 from planner import example_path, examples
 from planner.cli import alternatives, demand, fleets, report, robust, stress, sweep
+from planner.cli.analysis import claimed
 from planner.cli.breakeven import breakeven_command
 from planner.cli.common import (
     EXIT_NOT_OPTIMAL,
@@ -132,7 +132,7 @@ def solve_command(
     ] = False,
 ) -> None:
     """Find the least-cost plan. Exit code 0: optimal (with whole units: within --mip-gap); 1: not solved to optimality; 2: invalid input."""
-    from planner import output, solve
+    from planner import solve
     from planner.build import LP_FORMATS
     from planner.errors import Problem
     from planner.report import result_report
@@ -144,21 +144,14 @@ def solve_command(
     if report_file is not None:
         report.check_report_target(ctx, report_file, "--report")
     # The folder is claimed before solving: a wrong or busy --out is refused before the solve, not after.
-    claimed = output.claim(out, overwrite=force, markers=PLAN_MARKERS) if out is not None else nullcontext()
     try:
-        with claimed as folder:
+        with claimed(ctx, out, force, PLAN_MARKERS) as folder:
             loaded = load(ctx, scenario, integer_units=integer)
             growth = demand_growth(loaded)
             with working("solving", quiet=quiet):
                 result = solve(loaded, solver=solver.value, time_limit=time_limit, mip_gap=mip_gap, write_lp=write_lp)
             if folder is not None:
                 folder.write(result.write_files)
-    except output.TargetExistsError as exc:
-        fail(ctx, [Problem("--out", "the folder exists; choose another or add --force to replace it", str(out))], exc)
-    except output.TargetError as exc:
-        fail(ctx, [Problem("--out", str(exc))], exc)
-    except output.WriteError as exc:
-        fail(ctx, [Problem("--out", str(exc))], exc, code=EXIT_NOT_OPTIMAL)
     except OSError as exc:  # only --write-lp writes outside the claimed --out folder
         if write_lp is None:
             raise

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,6 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from planner.cli.analysis import ANALYSIS_MARKERS, claimed
 from planner.cli.common import EXIT_NOT_OPTIMAL, SolverChoice, console, fail, load
 
 if TYPE_CHECKING:
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from planner.errors import Problem
     from planner.scenario import Scenario
 
-MARKERS = ("summary.json", "plans.csv")
 """Files that show a folder was written by ``planner robust --out`` (it may then be replaced with --force)."""
 
 
@@ -85,16 +84,14 @@ def robust_command(
 ) -> None:
     """A two-stage plan robust to demand: purchases shared by every case, serving adapted per case; with the regret
     of single-case plans, the value of the stochastic solution and the expected value of perfect information."""
-    from planner import output
     from planner.analyses.robust import RobustError, robust
     from planner.errors import Problem, ScenarioError
 
     problems = _option_problems(cvar, cvar_weight, spread, samples, cases)
     if problems:
         fail(ctx, problems)
-    claimed = output.claim(out, overwrite=force, markers=MARKERS) if out is not None else nullcontext()
     try:
-        with claimed as folder:
+        with claimed(ctx, out, force, ANALYSIS_MARKERS) as folder:
             loaded, chosen = _cases(ctx, scenario, cases)
             try:
                 result = robust(
@@ -118,12 +115,6 @@ def robust_command(
                 folder.write(result.write_files)
     except ScenarioError as exc:
         fail(ctx, exc.problems, exc)
-    except output.TargetExistsError as exc:
-        fail(ctx, [Problem("--out", "the folder exists; choose another or add --force to replace it", str(out))], exc)
-    except output.TargetError as exc:
-        fail(ctx, [Problem("--out", str(exc))], exc)
-    except output.WriteError as exc:
-        fail(ctx, [Problem("--out", str(exc))], exc, code=EXIT_NOT_OPTIMAL)
     except RobustError as exc:
         console(stderr=True).print(str(exc), markup=False)
         raise typer.Exit(EXIT_NOT_OPTIMAL) from exc

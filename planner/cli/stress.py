@@ -9,13 +9,14 @@ import typer
 from rich.table import Table
 
 from planner.cli.analysis import (
+    ANALYSIS_MARKERS,
     ForceOption,
     JsonOption,
     ScenarioArgument,
     SolverOption,
     TimeLimitOption,
+    claimed,
     deliver,
-    out_folder,
 )
 from planner.cli.common import SolverChoice, console, fail, load
 
@@ -54,7 +55,7 @@ def stress_command(
     from planner.analyses.subject import parse_subject
     from planner.errors import Problem, ScenarioError
 
-    with out_folder(ctx, out, force) as folder:
+    with claimed(ctx, out, force, ANALYSIS_MARKERS) as folder:
         loaded = load(ctx, scenario)
         problems = []
         try:
