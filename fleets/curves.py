@@ -18,7 +18,7 @@ runs on the front the figures are interpolated linearly in per-user speed (:func
 from __future__ import annotations
 
 import csv
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Annotated, Literal
 
@@ -165,6 +165,12 @@ def _catalog_rows(system: System, model: str) -> list[dict]:
 def curve_points(system: str, model: str) -> pd.DataFrame:
     """Every published curve point of one unit of ``system`` on ``model``: the curve file's rows and
     the catalog's complete measured runs, with the columns :data:`COLUMNS` (empty if none)."""
+    return _curve_points(system, model).copy()
+
+
+@lru_cache(maxsize=256)
+def _curve_points(system: str, model: str) -> pd.DataFrame:
+    # Cached: the operating points of one system and model are asked for at every request shape.
     rows = [row.model_dump(include=set(COLUMNS)) for row in load_curves().get((system, model), ())]
     rows += _catalog_rows(load_catalog()[system], model)
     frame = pd.DataFrame(rows, columns=COLUMNS)
