@@ -17,29 +17,38 @@ PLOTS_MISSING = "the report's charts need matplotlib: pip install 'planner[plots
 
 def report_command(
     ctx: typer.Context,
-    folder: Annotated[Path, typer.Argument(help="A folder written by `planner solve --out`.")],
+    folder: Annotated[
+        Path,
+        typer.Argument(help="A folder written by `planner solve --out` or by an analysis's --out."),
+    ],
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="The HTML file to write.", show_default="report.html in the folder"),
     ] = None,
 ) -> None:
-    """Write a plan as one HTML page (summary, charts, key tables; no network needed to view it, prints to PDF)."""
+    """Write a plan or an analysis as one HTML page (summary, charts, tables; no network needed to view it, prints to PDF)."""
     from planner.errors import Problem
 
     if not folder.is_dir():
-        fail(ctx, [Problem(str(folder), "no such folder: give a folder written by `planner solve --out`")])
+        fail(
+            ctx, [Problem(str(folder), "no such folder: give a folder written by `planner solve --out` or an analysis")]
+        )
     target = output if output is not None else folder / "report.html"
     check_report_target(ctx, target, "--output")
     try:
-        from planner.html import FolderError, plan_page, read_folder, write_page
+        from planner.html import FolderError, analysis_kind, analysis_page, plan_page, read_folder, write_page
     except ModuleNotFoundError as exc:
         fail(ctx, [Problem("matplotlib", PLOTS_MISSING)], exc, code=EXIT_NOT_OPTIMAL)
     try:
-        plan = read_folder(folder)
+        if not (folder / "scenario.yaml").exists() and analysis_kind(folder) is not None:
+            page = analysis_page(folder)
+        else:
+            plan = read_folder(folder)
+            page = plan_page(plan, plan.summary)
     except FolderError as exc:
         fail(ctx, exc.problems, exc)
     try:
-        write_page(target, plan_page(plan, plan.summary))
+        write_page(target, page)
     except OSError as exc:
         fail(ctx, [Problem("--output", f"cannot write the report: {exc}", str(target))], exc, code=EXIT_NOT_OPTIMAL)
     console().print(f"Report written to {target}", markup=False)

@@ -185,3 +185,35 @@ def robust_costs(
     ax.grid(axis="y", alpha=0.3)
     _legend(ax)
     return ax
+
+
+def stress_costs(
+    costs: pd.DataFrame,
+    *,
+    plan: str = "plan",
+    period: str = "period",
+    planned: str = "planned_usd",
+    stressed: str = "stressed_usd",
+    ax: Axes | None = None,
+) -> Axes:
+    """Per plan, its cost in each period as planned (dashed) and with the loss (solid), in million
+    USD: what losing the supplier costs each plan, period by period."""
+    ax = axes(ax)
+    order = list(dict.fromkeys(costs[period].astype(str)))
+    x = np.arange(len(order))
+    plans = list(dict.fromkeys(costs[plan].astype(str)))
+    colours = keyed(plans, DARK2)
+    for name in plans:
+        rows = costs[costs[plan].astype(str) == name]
+        rows = rows.set_index(rows[period].astype(str))
+        for column, style, label in ((planned, "--", "as planned"), (stressed, "-", "with the loss")):
+            values = rows[column].reindex(order).to_numpy(dtype=float) / MILLION
+            ax.plot(x, values, linestyle=style, color=colours[name], label=f"{name}, {label}")
+    step = max(1, len(order) // 12)
+    ax.set_xticks(x[::step], order[::step], rotation=45, ha="right")
+    ax.set_xlabel("period")
+    ax.set_ylabel("cost (million USD, nominal)")
+    ax.set_title("Cost per period as planned and with the loss", loc="left")
+    ax.grid(alpha=0.3)
+    _legend(ax)
+    return ax

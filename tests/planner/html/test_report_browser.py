@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from planner.cli import app
 from planner.plots import PLAN_CHARTS
+from tests.planner.html.conftest import CHARTS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
@@ -110,3 +111,19 @@ def test_a_screenshot_and_a_pdf_are_made_without_a_console_message(report, tmp_p
     assert printed.startswith(b"%PDF")
     # Ten charts, two or three to an A4 page.
     assert len(re.findall(rb"/Type\s*/Page\b", printed)) >= 4
+
+
+@pytest.mark.parametrize("kind", list(CHARTS))
+def test_each_analysis_report_is_drawn_without_a_console_message(analysis_folders, kind, tmp_path):
+    written = CliRunner().invoke(app, ["report", str(analysis_folders[kind]), "-o", str(tmp_path / "report.html")])
+    assert written.exit_code == 0, written.exception
+    page = tmp_path / "measured.html"
+    page.write_text((tmp_path / "report.html").read_text(encoding="utf-8").replace("</body>", MEASURE + "</body>"))
+    run = browse(tmp_path, page, "--dump-dom")
+    assert console(run.stderr) == []
+    measured = json.loads(html.unescape(re.search(r'<pre id="measure">(.*?)</pre>', run.stdout, re.DOTALL)[1]))
+    assert [chart["chart"] for chart in measured] == CHARTS[kind]
+    for chart in measured:
+        assert chart["width"] == pytest.approx(928, abs=40), chart
+        assert chart["height"] == pytest.approx(chart["width"] / 2, rel=0.01), chart
+        assert chart["paths"] > 10, chart
