@@ -27,6 +27,11 @@ True
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from planner.plots.views import AnalysisPlots
+
 import json
 import math
 import time
@@ -106,6 +111,20 @@ class Alternatives:
     fleets: pd.DataFrame
     results: dict[str, Result]
     seconds: float
+
+    @property
+    def plot(self) -> AnalysisPlots:
+        """This analysis's charts (matplotlib, the ``plots`` extra): ``.plot.names()`` lists them,
+        each ``.plot.<name>(ax=None)`` returns its axes."""
+        from planner.plots.views import AnalysisPlots
+
+        return AnalysisPlots(self)
+
+    def _repr_html_(self) -> str:
+        """The summary and the charts, for Jupyter."""
+        from planner.html import analysis_html
+
+        return analysis_html(self)
 
     def summary(self) -> dict[str, Any]:
         """The analysis as plain JSON-ready data: ``optimum_usd``, ``slack``, ``by``, ``seconds`` and

@@ -20,6 +20,11 @@ reported, and the solved values are all in :attr:`BreakEven.points`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from planner.plots.views import AnalysisPlots
+
 import itertools
 import math
 import os
@@ -93,6 +98,20 @@ class BreakEven:
     def found(self) -> bool:
         """Whether a break-even lies in the range."""
         return self.threshold is not None
+
+    @property
+    def plot(self) -> AnalysisPlots:
+        """This analysis's charts (matplotlib, the ``plots`` extra): ``.plot.names()`` lists them,
+        each ``.plot.<name>(ax=None)`` returns its axes."""
+        from planner.plots.views import AnalysisPlots
+
+        return AnalysisPlots(self)
+
+    def _repr_html_(self) -> str:
+        """The summary and the charts, for Jupyter."""
+        from planner.html import analysis_html
+
+        return analysis_html(self)
 
     def summary(self) -> dict[str, Any]:
         """The finding as JSON-ready data (``threshold``, ``lower``, ``upper``, ``below``, ``above``...)."""

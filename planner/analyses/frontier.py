@@ -21,6 +21,11 @@ True
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from planner.plots.views import AnalysisPlots
+
 import itertools
 import math
 from collections.abc import Callable, Sequence
@@ -81,6 +86,20 @@ class Frontier:
         long = self.points.melt(id_vars="value", value_vars=columns, var_name="key", value_name="share")
         parts = long["key"].str.split(":", n=1, expand=True)
         return long.assign(by=parts[0], name=parts[1])[["value", "by", "name", "share"]]
+
+    @property
+    def plot(self) -> AnalysisPlots:
+        """This analysis's charts (matplotlib, the ``plots`` extra): ``.plot.names()`` lists them,
+        each ``.plot.<name>(ax=None)`` returns its axes."""
+        from planner.plots.views import AnalysisPlots
+
+        return AnalysisPlots(self)
+
+    def _repr_html_(self) -> str:
+        """The summary and the charts, for Jupyter."""
+        from planner.html import analysis_html
+
+        return analysis_html(self)
 
     def summary(self) -> dict[str, Any]:
         """The frontier as JSON-ready data: ``points`` (each with ``value``, ``plan_cost_usd`` and

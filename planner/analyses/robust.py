@@ -55,6 +55,7 @@ from planner.solvers.solution import SolverName
 from planner.status import Status
 
 if TYPE_CHECKING:
+    from planner.plots.views import AnalysisPlots
     from planner.scenario import Scenario
 
 ROBUST = "robust"
@@ -116,6 +117,20 @@ class RobustResult:
     shared_until: str | None
     seconds: float
     solves: int
+
+    @property
+    def plot(self) -> AnalysisPlots:
+        """This analysis's charts (matplotlib, the ``plots`` extra): ``.plot.names()`` lists them,
+        each ``.plot.<name>(ax=None)`` returns its axes."""
+        from planner.plots.views import AnalysisPlots
+
+        return AnalysisPlots(self)
+
+    def _repr_html_(self) -> str:
+        """The summary and the charts, for Jupyter."""
+        from planner.html import analysis_html
+
+        return analysis_html(self)
 
     def summary(self) -> dict[str, Any]:
         """The headline numbers as JSON-ready data (NaN written as None)."""

@@ -19,30 +19,23 @@ import pandas as pd
 from planner.errors import Problem
 from planner.html.folder import FolderError
 from planner.html.page import STYLE, table_html
+from planner.plots.views import TABLES, drawings, of_result
 from planner.report import _usd
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-KINDS: dict[str, tuple[str, ...]] = {
-    "frontier": ("points.csv", "shares.csv", "breakpoints.csv"),
-    "breakeven": ("points.csv",),
-    "alternatives": ("ranges.csv", "plans.csv", "mix.csv", "fleets.csv"),
-    "robust": ("cases.csv", "evaluations.csv", "plans.csv", "purchases.csv"),
-    "stress": ("plans.csv", "shortfall.csv", "costs.csv"),
-}
-"""Each analysis and the tables its folder holds beside ``summary.json``, in the order tried (a
-frontier's folder also holds a break-even's one table)."""
 
 SHOWN_ROWS = 40
 """Rows of each table shown on the page; the folder's CSV files hold them all."""
 
 
 def analysis_kind(folder: Path) -> str | None:
-    """Which analysis wrote ``folder`` (a key of :data:`KINDS`), or None if it holds none's tables."""
+    """Which analysis wrote ``folder`` (a key of :data:`planner.plots.views.TABLES`), or None if it
+    holds none's tables (a frontier's folder also holds a break-even's one table: it is tried first)."""
     if not (folder / "summary.json").is_file():
         return None
-    return next((kind for kind, files in KINDS.items() if all((folder / f).is_file() for f in files)), None)
+    return next((kind for kind, names in TABLES.items() if all((folder / f"{n}.csv").is_file() for n in names)), None)
 
 
 def analysis_page(folder: Path) -> str:
@@ -51,12 +44,26 @@ def analysis_page(folder: Path) -> str:
     naming each file at fault."""
     kind = analysis_kind(folder)
     if kind is None:
-        files = ", ".join(f"{k}: {', '.join(v)}" for k, v in KINDS.items())
+        files = ", ".join(f"{k}: {', '.join(n + '.csv' for n in v)}" for k, v in TABLES.items())
         raise FolderError([Problem(str(folder), f"holds no plan and no analysis (summary.json and, for {files})")])
     summary, tables = _read(folder, kind)
-    charts = "".join(_figure(name, draw) for name, draw in CHARTS[kind](summary, tables))
-    shown = "".join(_table(name, frame) for name, frame in tables.items())
-    about = summary.get("scenario") or summary.get("subject") or summary.get("axis") or folder.name
+    return _document(kind, summary, tables, folder.name)
+
+
+def analysis_html(result: Any) -> str:
+    """An analysis's result in a notebook (its ``_repr_html_``): its summary and its charts."""
+    kind, summary, tables = of_result(result)
+    return f"<div class=planner-analysis>{_summary(summary)}{_charts(kind, summary, tables)}</div>"
+
+
+def _charts(kind: str, summary: dict[str, Any], tables: dict[str, pd.DataFrame]) -> str:
+    return "".join(_figure(name, draw) for name, draw in drawings(kind, summary, tables))
+
+
+def _document(kind: str, summary: dict[str, Any], tables: dict[str, pd.DataFrame], name: str) -> str:
+    charts = _charts(kind, summary, tables)
+    shown = "".join(_table(table, frame) for table, frame in tables.items())
+    about = summary.get("scenario") or summary.get("subject") or summary.get("axis") or name
     title = f"{kind.capitalize()}: {escape(str(about))}"
     body = [
         f"<header><h1>{title}</h1></header>",
@@ -80,10 +87,10 @@ def _read(folder: Path, kind: str) -> tuple[dict[str, Any], dict[str, pd.DataFra
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         problems.append(Problem(str(folder / "summary.json"), f"cannot be read as JSON: {exc}"))
         summary = {}
-    for name in KINDS[kind]:
-        path = folder / name
+    for name in TABLES[kind]:
+        path = folder / f"{name}.csv"
         try:
-            tables[name.removesuffix(".csv")] = pd.read_csv(path)
+            tables[name] = pd.read_csv(path)
         except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             problems.append(Problem(str(path), f"cannot be read as CSV: {exc}"))
     if problems or not isinstance(summary, dict):
@@ -126,69 +133,3 @@ def _figure(name: str, draw: Callable[[Axes], Any]) -> str:
     return (
         f'<figure class="chart" data-chart="{name}">{chart_svg(draw)}<figcaption>{escape(name)}</figcaption></figure>'
     )
-
-
-Drawing = list[tuple[str, Callable[["Axes"], Any]]]
-
-
-def _frontier(summary: dict[str, Any], tables: dict[str, pd.DataFrame]) -> Drawing:
-    from planner.plots import analyses
-
-    axis, unit = str(summary.get("axis") or "value"), str(summary.get("unit") or "")
-    points, breaks = tables["points"].rename(columns={"value": axis}), tables["breakpoints"]["value"].tolist()
-    by = "vendor" if any(str(c).startswith("vendor:") for c in points.columns) else "fleet"
-    shares = {str(c).split(":", 1)[1]: str(c) for c in points.columns if str(c).startswith(f"{by}:")}
-    return [
-        ("frontier_cost", lambda ax: analyses.frontier_cost(points, axis, breakpoints=breaks, unit=unit, ax=ax)),
-        (
-            "frontier_mix",
-            lambda ax: analyses.frontier_mix(points, axis, shares, breakpoints=breaks, unit=unit, ax=ax),
-        ),
-    ]
-
-
-def _breakeven(summary: dict[str, Any], tables: dict[str, pd.DataFrame]) -> Drawing:
-    from planner.plots import analyses
-
-    found = bool(summary.get("found"))
-    bracket = (float(summary["lower"]), float(summary["upper"])) if found else None
-    threshold = float(summary["threshold"]) if found else None
-    subject, unit = str(summary.get("subject", "subject")), str(summary.get("unit") or "")
-    axis = str(summary.get("axis") or "value")
-    points = tables["points"].rename(columns={"value": axis})
-
-    def draw(ax: Axes) -> Axes:
-        return analyses.breakeven(
-            points, axis, "subject_share", threshold, bracket=bracket, subject=subject, unit=unit, ax=ax
-        )
-
-    return [("breakeven", draw)]
-
-
-def _alternatives(summary: dict[str, Any], tables: dict[str, pd.DataFrame]) -> Drawing:
-    from planner.plots import analyses
-
-    slack = summary.get("slack")
-    return [("near_optimal_ranges", lambda ax: analyses.near_optimal_ranges(tables["ranges"], slack=slack, ax=ax))]
-
-
-def _robust(summary: dict[str, Any], tables: dict[str, pd.DataFrame]) -> Drawing:
-    from planner.plots import analyses
-
-    return [("robust_costs", lambda ax: analyses.robust_costs(tables["evaluations"], ax=ax))]
-
-
-def _stress(summary: dict[str, Any], tables: dict[str, pd.DataFrame]) -> Drawing:
-    from planner.plots import analyses
-
-    return [("stress_costs", lambda ax: analyses.stress_costs(tables["costs"], ax=ax))]
-
-
-CHARTS: dict[str, Callable[[dict[str, Any], dict[str, pd.DataFrame]], Drawing]] = {
-    "frontier": _frontier,
-    "breakeven": _breakeven,
-    "alternatives": _alternatives,
-    "robust": _robust,
-    "stress": _stress,
-}
-"""Per analysis, the charts of its page, drawn from its summary and tables."""

@@ -141,6 +141,7 @@ def near_optimal_ranges(
     ax.barh(y, highs - lows, left=lows, height=0.5, color=[colours.get(n, "#999999") for n in names])
     ax.plot(ranges[optimum].to_numpy(dtype=float) * 100.0, y, "k|", markersize=18, label="optimal plan")
     ax.set_yticks(y, names)
+    ax.set_ylabel("subject (KIND:NAME)")
     ax.set_xlim(0, 100)
     ax.set_xlabel("share of tokens served (%)")
     within = f" within {slack:.0%} of the least cost" if slack is not None else ""

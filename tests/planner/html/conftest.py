@@ -28,13 +28,18 @@ CHARTS = {
 }
 
 
+def small_scenario() -> dict:
+    """Three months of two owned fleets of two vendors and a cloud fleet."""
+    fleets = {"a": fleet(), "b": fleet(capex_usd=14_000.0, vendor="other"), "rent": cloud_fleet(hourly_usd=3.0)}
+    return scenario_dict([10_000.0, 12_000.0, 14_000.0], fleets=fleets)
+
+
 @pytest.fixture(scope="session")
 def analysis_folders(tmp_path_factory) -> dict[str, Path]:
-    """Each analysis's --out folder, on three months of two owned fleets of two vendors and a cloud."""
+    """Each analysis's --out folder, on :func:`small_scenario`."""
     root = tmp_path_factory.mktemp("analyses")
-    fleets = {"a": fleet(), "b": fleet(capex_usd=14_000.0, vendor="other"), "rent": cloud_fleet(hourly_usd=3.0)}
     scenario = root / "scenario.yaml"
-    scenario.write_text(yaml.safe_dump(scenario_dict([10_000.0, 12_000.0, 14_000.0], fleets=fleets)), encoding="utf-8")
+    scenario.write_text(yaml.safe_dump(small_scenario()), encoding="utf-8")
     runner, written = CliRunner(), {}
     for kind, args in RUNS.items():
         workers = ["--workers", "1"] if kind in ("breakeven", "frontier", "robust") else []

@@ -58,3 +58,58 @@ def test_an_unreadable_table_is_named(analysis_folders, tmp_path):
     run = CliRunner().invoke(app, ["report", str(broken)])
     assert run.exit_code == 2, run.exception
     assert "ranges.csv" in run.output
+
+
+def _results():
+    """Each analysis run from Python on the same small scenario as the folders."""
+    import planner
+    from planner import Scenario
+    from planner.analyses.subject import Subject
+    from tests.planner.html.conftest import small_scenario
+
+    scenario = Scenario.from_dict(small_scenario())
+    return {
+        "breakeven": planner.breakeven(scenario, "fleet:rent", "fleets.rent.hourly_usd", range=(0.5, 20.0), workers=1),
+        "frontier": planner.frontier(scenario, "policy.max_vendor_share", [1.0, 0.8, 0.6], workers=1),
+        "alternatives": planner.alternatives(scenario, 0.05),
+        "robust": planner.robust(scenario),
+        "stress": planner.stress(scenario, Subject("vendor", "acme"), "2026-02"),
+    }
+
+
+@pytest.fixture(scope="module")
+def results():
+    return _results()
+
+
+@pytest.mark.parametrize("kind", list(CHARTS))
+def test_each_analysis_result_draws_its_charts_in_a_notebook(results, kind):
+    import matplotlib.pyplot as plt
+
+    result = results[kind]
+    assert result.plot.names() == CHARTS[kind]
+    for name in CHARTS[kind]:
+        ax = getattr(result.plot, name)()
+        assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title(loc="left"), name
+        assert ax.lines or ax.patches or ax.collections, name
+        plt.close(ax.figure)
+    shown = result._repr_html_()
+    assert shown.count("<svg") == len(CHARTS[kind])
+    with pytest.raises(AttributeError, match="this analysis draws"):
+        result.plot.tornado  # noqa: B018
+
+
+def test_a_result_draws_what_its_folder_read_back_draws(results, analysis_folders, tmp_path):
+    # The frontier's cost chart from the result and from the folder: the same points, the same breakpoints.
+    import matplotlib.pyplot as plt
+
+    from planner.html.analysis import _read
+    from planner.plots.views import drawings
+
+    from_result = results["frontier"].plot.frontier_cost()
+    summary, tables = _read(analysis_folders["frontier"], "frontier")
+    _, from_folder = plt.subplots()
+    dict(drawings("frontier", summary, tables))["frontier_cost"](from_folder)
+    for a, b in zip(from_result.lines, from_folder.lines, strict=True):
+        assert a.get_xydata().ravel().tolist() == pytest.approx(b.get_xydata().ravel().tolist())
+    plt.close("all")
