@@ -32,7 +32,8 @@ def test_example_solves_and_serves_all_its_demand(name):
 
 def test_the_commitment_example_shows_what_its_document_says():
     """docs/examples.md: agents decode on wafer-scale, prefill partly on B200 (disaggregation
-    chosen), the commitment and the vendor cap bind, and dropping the cap lowers the cost."""
+    chosen), the commitment and the vendor cap (for NVIDIA and for Cerebras) bind, and dropping the
+    cap lowers the cost."""
     scenario = Scenario.from_yaml(example_path("wafer_scale_commitment"))
     result = solve(scenario)
     assert result.is_optimal
@@ -42,7 +43,12 @@ def test_the_commitment_example_shows_what_its_document_says():
     assert "b200" in set(agents[agents["phase"] == "prefill"]["fleet"])
     assert not result.transfers.empty
     binding = {(b["policy"], b["subject"]) for b in result.summary()["binding_policies"]}
-    assert {("contract", "wafer_scale_750mw"), ("vendor_share", "NVIDIA"), ("vendor_loss", "without NVIDIA")} <= binding
+    assert {
+        ("contract", "wafer_scale_750mw"),
+        ("vendor_share", "NVIDIA"),
+        ("vendor_share", "Cerebras"),
+        ("vendor_loss", "without NVIDIA"),
+    } <= binding
     wafer = result.installed[result.installed["fleet"] == "cs3"].set_index("period")["units"]
     assert wafer["2028-12"] * 23.0 / 1000 >= 750 - 1e-6  # MW of IT power, the committed 750
     uncapped = scenario.model_copy(deep=True)
