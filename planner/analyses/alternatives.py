@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from planner.plots.views import AnalysisPlots
 
-import json
 import math
 import time
 from dataclasses import dataclass, replace
@@ -147,9 +146,9 @@ class Alternatives:
 
     def write_files(self, folder: Path) -> None:
         """Write ``ranges.csv``, ``plans.csv``, ``mix.csv``, ``fleets.csv`` and ``summary.json`` into ``folder``."""
-        for name in ("ranges", "plans", "mix", "fleets"):
-            getattr(self, name).to_csv(folder / f"{name}.csv", index=False)
-        (folder / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n", encoding="utf-8")
+        from planner.analyses.files import write_files
+
+        write_files(self, folder)
 
 
 def alternatives(

@@ -20,6 +20,7 @@ reported, and the solved values are all in :attr:`BreakEven.points`.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -112,6 +113,12 @@ class BreakEven:
         from planner.html import analysis_html
 
         return analysis_html(self)
+
+    def write_files(self, folder: Path) -> None:
+        """Write the tables (CSV) and :meth:`summary` (``summary.json``) into ``folder``."""
+        from planner.analyses.files import write_files
+
+        write_files(self, folder)
 
     def summary(self) -> dict[str, Any]:
         """The finding as JSON-ready data (``threshold``, ``lower``, ``upper``, ``below``, ``above``...)."""

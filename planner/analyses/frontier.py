@@ -21,6 +21,7 @@ True
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -100,6 +101,12 @@ class Frontier:
         from planner.html import analysis_html
 
         return analysis_html(self)
+
+    def write_files(self, folder: Path) -> None:
+        """Write the tables (CSV) and :meth:`summary` (``summary.json``) into ``folder``."""
+        from planner.analyses.files import write_files
+
+        write_files(self, folder)
 
     def summary(self) -> dict[str, Any]:
         """The frontier as JSON-ready data: ``points`` (each with ``value``, ``plan_cost_usd`` and

@@ -27,7 +27,6 @@ True
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import dataclass
@@ -183,9 +182,9 @@ class RobustResult:
 
     def write_files(self, folder: Path) -> None:
         """Write the four tables as CSV and :meth:`summary` as ``summary.json`` into ``folder``."""
-        for name in ("cases", "evaluations", "plans", "purchases"):
-            getattr(self, name).to_csv(folder / f"{name}.csv", index=False)
-        (folder / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
+        from planner.analyses.files import write_files
+
+        write_files(self, folder)
 
 
 def robust(

@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from planner.plots.views import AnalysisPlots
 
-import json
 import re
 import time
 from dataclasses import dataclass, replace
@@ -146,9 +145,9 @@ class Stress:
 
     def write_files(self, folder: Path) -> None:
         """Write ``plans.csv``, ``shortfall.csv``, ``costs.csv`` and ``summary.json`` into ``folder``."""
-        for name in ("plans", "shortfall", "costs"):
-            getattr(self, name).to_csv(folder / f"{name}.csv", index=False)
-        (folder / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n", encoding="utf-8")
+        from planner.analyses.files import write_files
+
+        write_files(self, folder)
 
 
 def stress(

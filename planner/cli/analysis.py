@@ -15,8 +15,6 @@ import typer
 from planner.cli.common import EXIT_NOT_OPTIMAL, SolverChoice, console, fail
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from planner.analyses.axis import Axis
     from planner.output import Claim
     from planner.scenario import Scenario
@@ -79,19 +77,6 @@ def claimed(
         fail(ctx, [Problem("--out", str(exc))], exc)
     except output.WriteError as exc:
         fail(ctx, [Problem("--out", str(exc))], exc, code=EXIT_NOT_OPTIMAL)
-
-
-def write(folder: Claim | None, tables: dict[str, pd.DataFrame], summary: dict[str, Any]) -> None:
-    """Write each table as ``NAME.csv`` and ``summary`` as summary.json into the claimed folder."""
-    if folder is None:
-        return
-
-    def fill(staging: Path) -> None:
-        for name, table in tables.items():
-            table.to_csv(staging / f"{name}.csv", index=False)
-        (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-
-    folder.write(fill)
 
 
 def run_errors(ctx: typer.Context, run: Callable[[], Any], option: str) -> Any:

@@ -25,7 +25,6 @@ from planner.cli.analysis import (
     counting,
     read_axis,
     run_errors,
-    write,
 )
 from planner.cli.common import SolverChoice, console, fail, load
 
@@ -150,7 +149,8 @@ def breakeven_command(
                 "--range",
             )
         summary = found.summary()
-        write(folder, {"points": found.points}, summary)
+        if folder is not None:
+            folder.write(found.write_files)
     if as_json:
         typer.echo(json.dumps(summary))
         return

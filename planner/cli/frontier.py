@@ -24,7 +24,6 @@ from planner.cli.analysis import (
     counting,
     read_axis,
     run_errors,
-    write,
 )
 from planner.cli.common import SolverChoice, console, fail, load
 
@@ -140,7 +139,8 @@ def frontier_command(
                 "--vary",
             )
         summary = found.summary()
-        write(folder, {"points": found.points, "shares": found.shares, "breakpoints": found.breakpoints}, summary)
+        if folder is not None:
+            folder.write(found.write_files)
     if as_json:
         typer.echo(json.dumps(summary))
         return

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from planner.analyses.files import TABLES
 from planner.errors import Problem
 from planner.html.folder import FolderError
 from planner.html.page import STYLE, table_html
-from planner.plots.views import TABLES, drawings, of_result
+from planner.plots.views import drawings, of_result
 from planner.report import _usd
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ SHOWN_ROWS = 40
 
 
 def analysis_kind(folder: Path) -> str | None:
-    """Which analysis wrote ``folder`` (a key of :data:`planner.plots.views.TABLES`), or None if it
+    """Which analysis wrote ``folder`` (a key of :data:`planner.analyses.files.TABLES`), or None if it
     holds none's tables (a frontier's folder also holds a break-even's one table: it is tried first)."""
     if not (folder / "summary.json").is_file():
         return None

@@ -2,6 +2,7 @@
 from a result in a notebook (``result.plot.<chart>()``) or from its ``--out`` folder read back
 (``planner report``).
 
+>>> from planner.analyses.files import TABLES
 >>> sorted(TABLES)
 ['alternatives', 'breakeven', 'frontier', 'robust', 'stress']
 """
@@ -13,37 +14,19 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from planner.analyses.files import kind_of, tables_of
 from planner.plots import analyses
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-TABLES: dict[str, tuple[str, ...]] = {
-    "frontier": ("points", "shares", "breakpoints"),
-    "breakeven": ("points",),
-    "alternatives": ("ranges", "plans", "mix", "fleets"),
-    "robust": ("cases", "evaluations", "plans", "purchases"),
-    "stress": ("plans", "shortfall", "costs"),
-}
-"""Each analysis and its tables (written as ``NAME.csv`` beside ``summary.json``)."""
-
 Drawing = list[tuple[str, Callable[["Axes"], Any]]]
 """Charts by name, each a function drawing on given axes."""
-
-KIND_OF_RESULT = {
-    "Frontier": "frontier",
-    "BreakEven": "breakeven",
-    "Alternatives": "alternatives",
-    "RobustResult": "robust",
-    "Stress": "stress",
-}
-"""The analysis each result class holds."""
 
 
 def of_result(result: Any) -> tuple[str, dict[str, Any], dict[str, pd.DataFrame]]:
     """The analysis ``result`` holds, its summary and its tables, as its ``--out`` folder has them."""
-    kind = KIND_OF_RESULT[type(result).__name__]
-    return kind, result.summary(), {name: getattr(result, name) for name in TABLES[kind]}
+    return kind_of(result), result.summary(), tables_of(result)
 
 
 def drawings(kind: str, summary: dict[str, Any], tables: dict[str, pd.DataFrame]) -> Drawing:

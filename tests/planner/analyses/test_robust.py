@@ -123,7 +123,7 @@ def test_cvar_of_discrete_values_by_hand():
     assert risk(values, p, 0.4, cvar_weight=0.5) == pytest.approx(0.5 * 4.1 + 0.5 * 6.0)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     multipliers=st.lists(st.floats(0.2, 3.0), min_size=2, max_size=3),
     weights=st.lists(st.floats(0.05, 1.0), min_size=3, max_size=3),

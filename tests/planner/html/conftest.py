@@ -1,24 +1,15 @@
-"""The folders the analyses write, shared by the report tests (made once per test session)."""
+"""The analyses of one small scenario, as results and as the folders they write, shared by the
+report tests (made once per test session)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-import yaml
-from typer.testing import CliRunner
 
-from planner.cli import app
 from tests.conftest import cloud_fleet, fleet, scenario_dict
 
-RUNS = {
-    "breakeven": ["breakeven", "--subject", "fleet:rent", "--vary", "fleets.rent.hourly_usd", "--range", "0.5..20"],
-    "frontier": ["frontier", "--vary", "policy.max_vendor_share=1,0.8,0.6"],
-    "alternatives": ["alternatives", "--slack", "0.05"],
-    "robust": ["robust"],
-    "stress": ["stress", "--lose", "vendor:acme", "--from", "2026-02"],
-}
-"""Each analysis, as a planner would run it on the small scenario below."""
 CHARTS = {
     "breakeven": ["breakeven"],
     "frontier": ["frontier_cost", "frontier_mix"],
@@ -26,6 +17,7 @@ CHARTS = {
     "robust": ["robust_costs"],
     "stress": ["stress_costs"],
 }
+"""The charts of each analysis."""
 
 
 def small_scenario() -> dict:
@@ -35,15 +27,27 @@ def small_scenario() -> dict:
 
 
 @pytest.fixture(scope="session")
-def analysis_folders(tmp_path_factory) -> dict[str, Path]:
-    """Each analysis's --out folder, on :func:`small_scenario`."""
+def analysis_results() -> dict[str, Any]:
+    """Each analysis, as a planner would run it from Python on :func:`small_scenario`."""
+    import planner
+    from planner import Scenario
+    from planner.analyses.subject import Subject
+
+    scenario = Scenario.from_dict(small_scenario())
+    return {
+        "breakeven": planner.breakeven(scenario, "fleet:rent", "fleets.rent.hourly_usd", range=(0.5, 20.0), workers=1),
+        "frontier": planner.frontier(scenario, "policy.max_vendor_share", [1.0, 0.8, 0.6], workers=1),
+        "alternatives": planner.alternatives(scenario, 0.05),
+        "robust": planner.robust(scenario),
+        "stress": planner.stress(scenario, Subject("vendor", "acme"), "2026-02"),
+    }
+
+
+@pytest.fixture(scope="session")
+def analysis_folders(analysis_results, tmp_path_factory) -> dict[str, Path]:
+    """Each analysis's folder, as its command's ``--out`` writes it (``write_files``)."""
     root = tmp_path_factory.mktemp("analyses")
-    scenario = root / "scenario.yaml"
-    scenario.write_text(yaml.safe_dump(small_scenario()), encoding="utf-8")
-    runner, written = CliRunner(), {}
-    for kind, args in RUNS.items():
-        workers = ["--workers", "1"] if kind in ("breakeven", "frontier", "robust") else []
-        run = runner.invoke(app, [*args, str(scenario), *workers, "--out", str(root / kind), "--json"])
-        assert run.exit_code == 0, (kind, run.output, run.exception)
-        written[kind] = root / kind
-    return written
+    for kind, result in analysis_results.items():
+        (root / kind).mkdir()
+        result.write_files(root / kind)
+    return {kind: root / kind for kind in analysis_results}

@@ -10,15 +10,15 @@ from typer.testing import CliRunner
 
 from planner.cli import app
 from planner.html import analysis_kind
-from tests.planner.html.conftest import CHARTS, RUNS
+from tests.planner.html.conftest import CHARTS
 
 
-@pytest.mark.parametrize("kind", list(RUNS))
+@pytest.mark.parametrize("kind", list(CHARTS))
 def test_each_analysis_folder_is_told_apart(analysis_folders, kind):
     assert analysis_kind(analysis_folders[kind]) == kind
 
 
-@pytest.mark.parametrize("kind", list(RUNS))
+@pytest.mark.parametrize("kind", list(CHARTS))
 def test_the_report_of_each_analysis_draws_its_charts_from_its_tables(analysis_folders, kind, tmp_path):
     target = tmp_path / f"{kind}.html"
     run = CliRunner().invoke(app, ["report", str(analysis_folders[kind]), "-o", str(target)])
@@ -60,33 +60,11 @@ def test_an_unreadable_table_is_named(analysis_folders, tmp_path):
     assert "ranges.csv" in run.output
 
 
-def _results():
-    """Each analysis run from Python on the same small scenario as the folders."""
-    import planner
-    from planner import Scenario
-    from planner.analyses.subject import Subject
-    from tests.planner.html.conftest import small_scenario
-
-    scenario = Scenario.from_dict(small_scenario())
-    return {
-        "breakeven": planner.breakeven(scenario, "fleet:rent", "fleets.rent.hourly_usd", range=(0.5, 20.0), workers=1),
-        "frontier": planner.frontier(scenario, "policy.max_vendor_share", [1.0, 0.8, 0.6], workers=1),
-        "alternatives": planner.alternatives(scenario, 0.05),
-        "robust": planner.robust(scenario),
-        "stress": planner.stress(scenario, Subject("vendor", "acme"), "2026-02"),
-    }
-
-
-@pytest.fixture(scope="module")
-def results():
-    return _results()
-
-
 @pytest.mark.parametrize("kind", list(CHARTS))
-def test_each_analysis_result_draws_its_charts_in_a_notebook(results, kind):
+def test_each_analysis_result_draws_its_charts_in_a_notebook(analysis_results, kind):
     import matplotlib.pyplot as plt
 
-    result = results[kind]
+    result = analysis_results[kind]
     assert result.plot.names() == CHARTS[kind]
     for name in CHARTS[kind]:
         ax = getattr(result.plot, name)()
@@ -99,14 +77,14 @@ def test_each_analysis_result_draws_its_charts_in_a_notebook(results, kind):
         result.plot.tornado  # noqa: B018
 
 
-def test_a_result_draws_what_its_folder_read_back_draws(results, analysis_folders, tmp_path):
+def test_a_result_draws_what_its_folder_read_back_draws(analysis_results, analysis_folders):
     # The frontier's cost chart from the result and from the folder: the same points, the same breakpoints.
     import matplotlib.pyplot as plt
 
     from planner.html.analysis import _read
     from planner.plots.views import drawings
 
-    from_result = results["frontier"].plot.frontier_cost()
+    from_result = analysis_results["frontier"].plot.frontier_cost()
     summary, tables = _read(analysis_folders["frontier"], "frontier")
     _, from_folder = plt.subplots()
     dict(drawings("frontier", summary, tables))["frontier_cost"](from_folder)

@@ -1,0 +1,46 @@
+"""The tables of each analysis, as its result holds them and its ``--out`` folder writes them
+(``NAME.csv`` for each, beside ``summary.json``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+TABLES: dict[str, tuple[str, ...]] = {
+    "frontier": ("points", "shares", "breakpoints"),
+    "breakeven": ("points",),
+    "alternatives": ("ranges", "plans", "mix", "fleets"),
+    "robust": ("cases", "evaluations", "plans", "purchases"),
+    "stress": ("plans", "shortfall", "costs"),
+}
+"""Each analysis and its tables, in the order a folder is told apart by them (a frontier's folder
+also holds a break-even's one table)."""
+
+KIND_OF_RESULT = {
+    "Frontier": "frontier",
+    "BreakEven": "breakeven",
+    "Alternatives": "alternatives",
+    "RobustResult": "robust",
+    "Stress": "stress",
+}
+"""The analysis each result class holds."""
+
+
+def kind_of(result: Any) -> str:
+    """The analysis ``result`` holds (a key of :data:`TABLES`)."""
+    return KIND_OF_RESULT[type(result).__name__]
+
+
+def tables_of(result: Any) -> dict[str, pd.DataFrame]:
+    """The tables of ``result``, by name."""
+    return {name: getattr(result, name) for name in TABLES[kind_of(result)]}
+
+
+def write_files(result: Any, folder: Path) -> None:
+    """Write ``result``'s tables as CSV and its summary as ``summary.json`` into ``folder``."""
+    for name, table in tables_of(result).items():
+        table.to_csv(folder / f"{name}.csv", index=False)
+    (folder / "summary.json").write_text(json.dumps(result.summary(), indent=2) + "\n", encoding="utf-8")
