@@ -39,6 +39,8 @@ LINES = [
 ]
 
 
+# The harness end to end, both solvers and linopy: about 14 s of processor time, so with the long tests.
+@pytest.mark.slow
 def test_the_small_size_prints_every_phase_line_for_both_solvers():
     run = subprocess.run(
         [sys.executable, str(HARNESS), "--sizes", "small", "--budget", "0", "--sweep-runs", "4"],

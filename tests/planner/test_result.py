@@ -228,7 +228,7 @@ def random_scenarios(draw):
     return Scenario.from_dict(data)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_scenarios())
 def test_random_plans_satisfy_the_invariants(scenario):
     result = solve(scenario)

@@ -227,6 +227,7 @@ def test_a_warm_sweep_here_or_on_a_process_pool_answers_every_run_as_a_cold_one(
     _same_answers(run_sweep(scenario, runs, workers=workers, chunk_size=3).table, cold)
 
 
+@pytest.mark.slow  # a Dask cluster of its own: several seconds; with the long tests
 def test_a_warm_sweep_on_a_dask_cluster_answers_every_run_as_a_cold_one(default_grid):
     from distributed import Client, LocalCluster
 
@@ -370,6 +371,7 @@ def _kill_after_first(kill):
     return progress
 
 
+@pytest.mark.slow  # a Dask cluster of its own: several seconds; with the long tests
 def test_runs_whose_dask_workers_were_lost_are_solved_again_on_resume(base, tmp_path):
     """Every worker killed once the first run is in: the runs they had are stored as lost (their
     scattered scenario went with them), and a resume on the restarted workers solves exactly those."""
