@@ -12,6 +12,7 @@ from planner.cli.analysis import (
     ANALYSIS_MARKERS,
     ForceOption,
     JsonOption,
+    QuietOption,
     ScenarioArgument,
     SolverOption,
     TimeLimitOption,
@@ -19,6 +20,7 @@ from planner.cli.analysis import (
     deliver,
 )
 from planner.cli.common import EXIT_NOT_OPTIMAL, SolverChoice, console, fail, load
+from planner.cli.progress import working
 
 if TYPE_CHECKING:
     from planner.analyses.alternatives import Alternatives, By
@@ -44,6 +46,7 @@ def alternatives_command(
         typer.Option("--out", "-o", help="Write ranges, plans, mix and fleets (CSV) and summary.json here."),
     ] = None,
     force: ForceOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Near-optimal alternatives: the least and most each vendor (category, fleet) can serve within a cost slack."""
     from planner.analyses.alternatives import alternatives
@@ -70,15 +73,16 @@ def alternatives_command(
         if problems:
             fail(ctx, problems)
         try:
-            found = alternatives(
-                loaded,
-                slack,
-                by=cast("By", by),  # checked above
-                subjects=chosen or None,
-                solver=solver.value,
-                workers=workers,
-                time_limit=time_limit,
-            )
+            with working("alternatives: solving", quiet=quiet):
+                found = alternatives(
+                    loaded,
+                    slack,
+                    by=cast("By", by),  # checked above
+                    subjects=chosen or None,
+                    solver=solver.value,
+                    workers=workers,
+                    time_limit=time_limit,
+                )
         except ValueError as exc:
             fail(ctx, [Problem(path=str(scenario or "default scenario"), message=str(exc))], exc, code=EXIT_NOT_OPTIMAL)
         optimal = bool((found.plans["status"] == "optimal").all())

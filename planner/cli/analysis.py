@@ -27,6 +27,8 @@ TimeLimitOption = Annotated[float | None, typer.Option("--time-limit", min=0.0, 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the analysis as one JSON object instead of tables.")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace the --out folder if it holds such an analysis.")]
 
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Show no progress on the terminal while solving.")]
+
 ANALYSIS_MARKERS = ("summary.json", "plans.csv")
 """Files every analysis folder holds: a folder with them may be replaced by a new analysis."""
 OutOption = Annotated[
@@ -102,10 +104,14 @@ def run_errors(ctx: typer.Context, run: Callable[[], Any], option: str) -> Any:
 
 
 @contextmanager
-def counting(name: str) -> Iterator[Callable[[int, int, int], None]]:
-    """A line on stderr counting the solves of ``name`` as they finish (gone when done); yields the
-    ``progress`` callback to hand the analysis."""
+def counting(name: str, quiet: bool = False) -> Iterator[Callable[[int, int, int], None]]:
+    """A line on stderr counting the solves of ``name`` as they finish (gone when done; nothing with
+    ``quiet``); yields the ``progress`` callback to hand the analysis."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    if quiet:
+        yield lambda done, failed, total: None
+        return
 
     with Progress(
         SpinnerColumn(), TextColumn(f"{name}: {{task.completed}} solves"), console=console(stderr=True), transient=True

@@ -16,6 +16,7 @@ from planner.cli.analysis import (
     ForceOption,
     JsonOption,
     OutOption,
+    QuietOption,
     SchedulerOption,
     SchedulerTimeoutOption,
     SolverOption,
@@ -97,6 +98,7 @@ def breakeven_command(
     scheduler: SchedulerOption = None,
     scheduler_timeout: SchedulerTimeoutOption = 10.0,
     solver: SolverOption = SolverChoice.HIGHS,
+    quiet: QuietOption = False,
 ) -> None:
     """Find the demand level or price at which a fleet, vendor or category enters or leaves the optimal plan."""
     from planner.analyses.breakeven import breakeven
@@ -128,7 +130,7 @@ def breakeven_command(
             ends = parse_range(range_text, line) if range_text is not None else None
         except ValueError as exc:
             fail(ctx, [Problem(path="--range", message=str(exc), value=range_text)], exc)
-        with counting("breakeven") as progress:
+        with counting("breakeven", quiet) as progress:
             found = run_errors(
                 ctx,
                 lambda: breakeven(

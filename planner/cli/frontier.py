@@ -15,6 +15,7 @@ from planner.cli.analysis import (
     ForceOption,
     JsonOption,
     OutOption,
+    QuietOption,
     SchedulerOption,
     SchedulerTimeoutOption,
     SolverOption,
@@ -78,6 +79,7 @@ def frontier_command(
     scheduler: SchedulerOption = None,
     scheduler_timeout: SchedulerTimeoutOption = 10.0,
     solver: SolverOption = SolverChoice.HIGHS,
+    quiet: QuietOption = False,
 ) -> None:
     """Trace the plan cost and hardware mix along one scenario value (latency target, vendor cap, price, demand)."""
     from planner.analyses.frontier import DIVERSIFICATION_VALUES, frontier, latency_values
@@ -121,7 +123,7 @@ def frontier_command(
         except ValueError as exc:
             fail(ctx, [Problem(path="--vary" if vary is not None else "--latency", message=str(exc))], exc)
         line = read_axis(ctx, base, path)
-        with counting("frontier") as progress:
+        with counting("frontier", quiet) as progress:
             found = run_errors(
                 ctx,
                 lambda: frontier(

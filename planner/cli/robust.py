@@ -10,8 +10,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from planner.cli.analysis import ANALYSIS_MARKERS, claimed
+from planner.cli.analysis import ANALYSIS_MARKERS, QuietOption, claimed
 from planner.cli.common import EXIT_NOT_OPTIMAL, SolverChoice, console, fail, load
+from planner.cli.progress import working
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -81,6 +82,7 @@ def robust_command(
     force: Annotated[
         bool, typer.Option("--force", help="Replace the --out folder if `planner robust` wrote it (or it is empty).")
     ] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """A two-stage plan robust to demand: purchases shared by every case, serving adapted per case; with the regret
     of single-case plans, the value of the stochastic solution and the expected value of perfect information."""
@@ -94,18 +96,19 @@ def robust_command(
         with claimed(ctx, out, force, ANALYSIS_MARKERS) as folder:
             loaded, chosen = _cases(ctx, scenario, cases)
             try:
-                result = robust(
-                    loaded,
-                    chosen,
-                    samples=samples,
-                    seed=seed,
-                    spread=spread,
-                    cvar_alpha=cvar,
-                    cvar_weight=cvar_weight,
-                    shared_until=shared_until,
-                    workers=workers,
-                    solver=solver.value,
-                )
+                with working("robust: solving", quiet=quiet):
+                    result = robust(
+                        loaded,
+                        chosen,
+                        samples=samples,
+                        seed=seed,
+                        spread=spread,
+                        cvar_alpha=cvar,
+                        cvar_weight=cvar_weight,
+                        shared_until=shared_until,
+                        workers=workers,
+                        solver=solver.value,
+                    )
             except ValueError as exc:
                 said = str(exc)
                 path = "--shared-until" if "no period" in said else "--spread" if "spread" in said else "--cases"

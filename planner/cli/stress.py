@@ -12,6 +12,7 @@ from planner.cli.analysis import (
     ANALYSIS_MARKERS,
     ForceOption,
     JsonOption,
+    QuietOption,
     ScenarioArgument,
     SolverOption,
     TimeLimitOption,
@@ -19,6 +20,7 @@ from planner.cli.analysis import (
     deliver,
 )
 from planner.cli.common import SolverChoice, console, fail, load
+from planner.cli.progress import working
 
 if TYPE_CHECKING:
     from planner.analyses.stress import Stress
@@ -49,6 +51,7 @@ def stress_command(
         Path | None, typer.Option("--out", "-o", help="Write plans, shortfall and costs (CSV) and summary.json here.")
     ] = None,
     force: ForceOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Vendor-loss stress test: keep a plan's purchases, lose capacity from a date, and re-solve what can adapt."""
     from planner.analyses.stress import stress
@@ -65,9 +68,16 @@ def stress_command(
         if problems:
             fail(ctx, problems)
         try:
-            found = stress(
-                loaded, subject, start, coverage=coverage, solver=solver.value, workers=workers, time_limit=time_limit
-            )
+            with working("stress: solving", quiet=quiet):
+                found = stress(
+                    loaded,
+                    subject,
+                    start,
+                    coverage=coverage,
+                    solver=solver.value,
+                    workers=workers,
+                    time_limit=time_limit,
+                )
         except ScenarioError as exc:
             fail(ctx, exc.problems, exc)
         except ValueError as exc:

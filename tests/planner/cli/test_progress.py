@@ -100,3 +100,38 @@ def test_sweep_shows_its_bar_on_a_terminal_unless_quiet(quiet, shown):
     result = CliRunner().invoke(app, args, env={"FORCE_COLOR": "1"})
     assert result.exit_code == 0, result.exception
     assert ("sweep" in result.stderr) is shown
+
+
+@pytest.fixture(scope="module")
+def small_file(tmp_path_factory):
+    fleets = {"a": fleet(), "b": fleet(capex_usd=14_000.0, vendor="other"), "rent": cloud_fleet(hourly_usd=3.0)}
+    path = tmp_path_factory.mktemp("analysis") / "scenario.yaml"
+    import yaml
+
+    path.write_text(yaml.safe_dump(scenario_dict([10_000.0, 12_000.0], fleets=fleets)), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("quiet, shown", [([], True), (["--quiet"], False)])
+@pytest.mark.parametrize("command", ["breakeven", "frontier"])
+def test_an_analysis_counts_its_solves_on_a_terminal_unless_quiet(small_file, command, quiet, shown):
+    args = {
+        "breakeven": ["breakeven", "--subject", "fleet:rent", "--vary", "fleets.rent.hourly_usd", "--range", "0.5..20"],
+        "frontier": ["frontier", "--vary", "policy.max_vendor_share=1,0.8"],
+    }[command]
+    result = CliRunner().invoke(
+        app, [*args, str(small_file), "--workers", "1", "--json", *quiet], env={"FORCE_COLOR": "1"}
+    )
+    assert result.exit_code == 0, result.exception
+    assert (f"{command}:" in result.stderr) is shown
+    json.loads(result.stdout)  # the progress never reaches stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["alternatives", "--slack", "0.05"], ["stress", "--lose", "vendor:acme", "--from", "2026-02"], ["robust"]],
+)
+def test_the_other_analyses_take_quiet_and_print_one_json_object(small_file, args):
+    result = CliRunner().invoke(app, [*args, str(small_file), "--quiet", "--json"], env={"FORCE_COLOR": "1"})
+    assert result.exit_code == 0, result.exception
+    assert json.loads(result.stdout)
