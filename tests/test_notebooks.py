@@ -35,7 +35,7 @@ def test_the_default_plan_notebook_runs_and_shows_its_charts(name, tmp_path):
     cells = [c for c in executed(EXAMPLES / name, tmp_path).cells if c.cell_type == "code"]
     kinds = [{kind for output in c.outputs for kind in output.get("data", {})} for c in cells]
     charts = [c for c, shown in zip(cells, kinds, strict=True) if ".plot." in c.source]
-    assert len(charts) == 7
+    assert len(charts) == 9
     assert all("image/png" in shown for c, shown in zip(cells, kinds, strict=True) if ".plot." in c.source)
     # The result and the sweep display as HTML: the summary, and the runs with their tornado.
     result_html = cells[0].outputs[0]["data"]["text/html"]
@@ -43,3 +43,8 @@ def test_the_default_plan_notebook_runs_and_shows_its_charts(name, tmp_path):
     sweep_html = next(c for c in cells if c.source.startswith("from planner.sweep")).outputs[0]["data"]["text/html"]
     assert "5 runs varying fleets.cs3.capex_usd, fleets.b200.capex_usd" in sweep_html
     assert 'data-chart="tornado"' in sweep_html
+    # The analyses display their summary and charts too: the break-even with its threshold, the robust plan.
+    volume = next(c for c in cells if "planner.breakeven(" in c.source).outputs[0]["data"]["text/html"]
+    assert 'data-chart="breakeven"' in volume and "threshold" in volume
+    hedged = next(c for c in cells if "planner.robust(" in c.source).outputs[0]["data"]["text/html"]
+    assert 'data-chart="robust_costs"' in hedged and "vss_usd" in hedged
