@@ -253,7 +253,9 @@ def outcome(model: Model, x: np.ndarray, first: pd.DataFrame | None = None) -> O
     penalty = (terms["component"] == PENALTY).to_numpy()
     unserved = model.variables["unserved"]
     seconds = data.periods["seconds"].to_numpy()[unserved["t"].to_numpy(dtype=np.int64)]
-    tokens = model.value("unserved", x) * data.rate_unit * seconds * unserved["hours_share"].to_numpy()
+    # Unserved rates are bounded below by zero; a solver's round-off below it is no shortfall.
+    rates = np.maximum(model.value("unserved", x), 0.0)
+    tokens = rates * data.rate_unit * seconds * unserved["hours_share"].to_numpy()
     first = first_stage(model) if first is None else first
     return Outcome(
         status="optimal",
