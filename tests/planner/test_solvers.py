@@ -15,7 +15,7 @@ from tests.planner.strategies import draw_scenario, rich_scenarios
 from tests.planner.test_result import check_invariants, random_scenarios
 
 RELATIVE = 1e-6
-PROPERTIES = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTIES = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _same(a: float, b: float) -> bool:
@@ -90,7 +90,7 @@ def _agree_and_verify(data: dict) -> None:
 FOUND = [1024, 0, 7]
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rich_scenarios())
 @example(draw_scenario(FOUND[0]))
 def test_cbc_and_highs_agree_and_verify_on_random_scenarios_of_every_shape(data):
