@@ -94,13 +94,15 @@ def band_cases(scenario: Scenario, spread: float = DEFAULT_SPREAD) -> list[Case]
     ]
 
 
-def sweep_cases(sweep: SweepFile) -> list[Case]:
-    """A sweep file's named cases, equally likely, each its scenario with the case's values set.
+def sweep_cases(sweep: SweepFile, probabilities: dict[str, float] | None = None) -> list[Case]:
+    """A sweep file's named cases, each its scenario with the case's values set; equally likely, or
+    each with its given ``probabilities`` (case name to probability, every case once, summing to 1).
 
     Raises
     ------
     ValueError
-        If the sweep file names no case, or also varies values (``vary``), which would be left unread.
+        If the sweep file names no case, also varies values (``vary``), which would be left unread,
+        or the probabilities do not give each case one probability above 0 that sum to 1.
     """
     from planner.overrides import with_values
 
@@ -112,11 +114,11 @@ def sweep_cases(sweep: SweepFile) -> list[Case]:
             f"the sweep file also varies {varied} (vary:), which a robust plan does not read: keep only its "
             "named cases, or write each value as a case"
         )
-    probability = 1.0 / len(sweep.cases)
+    chances = _probabilities(list(sweep.cases), probabilities)
     return [
         Case(
             name,
-            probability,
+            chances[name],
             ", ".join(f"{path}={value}" for path, value in values.items()),
             ModelData.from_scenario(with_values(sweep.scenario, values), checked=True),
         )
@@ -160,6 +162,25 @@ def sampled_cases(scenario: Scenario, samples: int, seed: int = 0, spread: float
             drawn, how = scaled(data, factor), f"demand x{factor:.3f} (quantile {q:.3f} of a lognormal)"
         cases.append(Case(name, 1.0 / samples, how, drawn))
     return cases
+
+
+def _probabilities(names: list[str], given: dict[str, float] | None) -> dict[str, float]:
+    """Each case's probability: ``given`` checked (every case once, each above 0, summing to 1
+    within 1e-9), or equal ones."""
+    if given is None:
+        return dict.fromkeys(names, 1.0 / len(names))
+    unknown, missing = sorted(set(given) - set(names)), [n for n in names if n not in given]
+    problems = [f"no case {', '.join(map(repr, unknown))} in the sweep file"] if unknown else []
+    problems += [f"no probability for {', '.join(map(repr, missing))}"] if missing else []
+    problems += [
+        f"{name}={p:g} is not a probability above 0 and at most 1" for name, p in given.items() if not 0 < p <= 1
+    ]
+    total = sum(given.values())
+    if not problems and abs(total - 1.0) > 1e-9:
+        problems.append(f"the probabilities sum to {total:g}, not 1")
+    if problems:
+        raise ValueError("; ".join(problems) + f" (cases: {', '.join(names)})")
+    return dict(given)
 
 
 def mean_value_data(base: ModelData, cases: list[Case]) -> ModelData:

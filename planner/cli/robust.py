@@ -39,6 +39,13 @@ def robust_command(
             "(sweep: cases:) are equally likely.",
         ),
     ] = "bands",
+    probabilities: Annotated[
+        str | None,
+        typer.Option(
+            "--probabilities",
+            help="With a sweep file: each named case's probability, NAME=P,NAME=P,... summing to 1 (default: equal).",
+        ),
+    ] = None,
     samples: Annotated[
         int | None,
         typer.Option(help="Instead of the bands: this many Monte Carlo draws of demand, equally likely.", min=1),
@@ -94,7 +101,7 @@ def robust_command(
         fail(ctx, problems)
     try:
         with claimed(ctx, out, force, ANALYSIS_MARKERS) as folder:
-            loaded, chosen = _cases(ctx, scenario, cases)
+            loaded, chosen = _cases(ctx, scenario, cases, probabilities)
             try:
                 with working("robust: solving", quiet=quiet):
                     result = robust(
@@ -150,23 +157,50 @@ def _option_problems(
     return problems
 
 
-def _cases(ctx: typer.Context, scenario: Path | None, cases: str) -> tuple[Scenario, list[Case] | None]:
-    """The scenario, and a sweep file's named cases (None: the bands or draws, made from the scenario)."""
+def _cases(
+    ctx: typer.Context, scenario: Path | None, cases: str, probabilities: str | None
+) -> tuple[Scenario, list[Case] | None]:
+    """The scenario, and a sweep file's named cases with their probabilities (None: the bands or
+    draws, made from the scenario)."""
     from planner.analyses.robust_cases import sweep_cases
     from planner.errors import Problem
     from planner.sweep import SweepFile
 
     if cases == "bands":
+        if probabilities is not None:
+            fail(ctx, [Problem("--probabilities", "only a sweep file's cases take them (--cases FILE)", probabilities)])
         return load(ctx, scenario), None
     if scenario is not None:
         fail(ctx, [Problem("--cases", "a sweep file names its own scenario: leave out SCENARIO", cases)])
     if not Path(cases).is_file():
         fail(ctx, [Problem("--cases", "use bands, or the path of a sweep file with named cases", cases)])
+    given = _read_probabilities(ctx, probabilities) if probabilities is not None else None
     sweep = SweepFile.from_yaml(cases)
     try:
-        return sweep.scenario, sweep_cases(sweep)
+        return sweep.scenario, sweep_cases(sweep, given)
     except ValueError as exc:
-        fail(ctx, [Problem("--cases", str(exc), cases)], exc)
+        option = "--cases" if given is None else "--probabilities"
+        fail(ctx, [Problem(option, str(exc), cases if given is None else probabilities)], exc)
+
+
+def _read_probabilities(ctx: typer.Context, text: str) -> dict[str, float]:
+    """``NAME=P,NAME=P`` as a mapping, or fail (exit 2) saying how to write it."""
+    from planner.errors import Problem
+
+    given: dict[str, float] = {}
+    for part in text.split(","):
+        name, sep, value = part.partition("=")
+        try:
+            if not sep or not name.strip() or name.strip() in given:
+                raise ValueError(part)
+            given[name.strip()] = float(value)
+        except ValueError as exc:
+            fail(
+                ctx,
+                [Problem("--probabilities", "write NAME=P,NAME=P, each case once (e.g. low=0.3,high=0.7)", text)],
+                exc,
+            )
+    return given
 
 
 def _print(out: Console, result: RobustResult) -> None:

@@ -120,3 +120,50 @@ def test_a_scenario_without_a_plan_exits_1(tmp_path):
     result = RUNNER.invoke(app, ["robust", str(path), "--json"])
     assert result.exit_code == 1
     assert "infeasible" in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize(("busy", "level"), [(0.2, "quiet"), (0.8, "busy")])
+def test_a_sweep_files_cases_take_their_probabilities(tmp_path, busy, level):
+    # A unit owned costs $1,000 of capital a month, plus $730 of energy in a month it serves;
+    # renting one costs $2,920. A unit beyond the quiet month's need serves only in the busy case,
+    # so it pays to own it when 1,000 + 730 p < 2,920 p, that is p(busy) > 0.457.
+    data = scenario_dict(fleets={"a": fleet(), "c": cloud_fleet(4.0)})
+    data["sweep"] = {"cases": {"quiet": {"demand.w.tokens.2026-01": 1.0e10}, "busy": {"demand.w.tokens.2026-01": 6e10}}}
+    path = tmp_path / "cases.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    chances = f"quiet={1 - busy:g},busy={busy:g}"
+    result = RUNNER.invoke(app, ["robust", "--cases", str(path), "--probabilities", chances, "--json"])
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert [c["probability"] for c in found["cases"]] == pytest.approx([1 - busy, busy])
+    seconds = 31 * 24 * 3600
+    need = {"quiet": 1.0e10 / seconds / 1000.0, "busy": 6.0e10 / seconds / 1000.0}  # units at 1,000 tokens/s
+    built = sum(
+        p["units"] for p in found["purchases"] if p["family"] == "build" and p["fleet"] == "a"
+    )  # the robust plan
+    assert built == pytest.approx(need[level], rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("chances", "said"),
+    [
+        ("quiet=0.5", "no probability for 'busy'"),
+        ("quiet=0.5,busy=0.4", "sum to 0.9"),
+        ("quiet=0.5,loud=0.5", "no case 'loud'"),
+        ("quiet=1.5,busy=-0.5", "not a probability"),
+        ("quiet:0.5", "NAME=P"),
+    ],
+)
+def test_probabilities_that_do_not_fit_the_cases_are_refused(tmp_path, chances, said):
+    data = scenario_dict(fleets={"a": fleet(), "c": cloud_fleet(4.0)})
+    data["sweep"] = {"cases": {"quiet": {"demand.w.tokens.2026-01": 1.0e10}, "busy": {"demand.w.tokens.2026-01": 6e10}}}
+    path = tmp_path / "cases.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    result = RUNNER.invoke(app, ["robust", "--cases", str(path), "--probabilities", chances])
+    assert result.exit_code == 2, result.output
+    assert "--probabilities" in result.stderr and said in result.stderr
+
+
+def test_probabilities_without_a_sweep_file_are_refused(scenario):
+    result = RUNNER.invoke(app, ["robust", str(scenario), "--probabilities", "low=1"])
+    assert result.exit_code == 2 and "--probabilities" in result.stderr
