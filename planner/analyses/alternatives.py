@@ -27,11 +27,6 @@ True
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from planner.plots.views import AnalysisPlots
-
 import math
 import time
 from dataclasses import dataclass, replace
@@ -42,6 +37,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from planner.analyses.files import AnalysisFiles
 from planner.analyses.lp_pool import json_ready, plan_of, portable, run_all
 from planner.analyses.subject import Subject, fleets_of, names, served_shares, subject_share
 from planner.build import Model, build
@@ -70,7 +66,7 @@ solvers' feasibility tolerance, so that a slack of 0 still holds the optimum its
 
 
 @dataclass
-class Alternatives:
+class Alternatives(AnalysisFiles):
     """The optimum and, for each subject, the plans within the slack that serve the least and the most through it.
 
     Attributes
@@ -111,20 +107,6 @@ class Alternatives:
     results: dict[str, Result]
     seconds: float
 
-    @property
-    def plot(self) -> AnalysisPlots:
-        """This analysis's charts (matplotlib, the ``plots`` extra): ``.plot.names()`` lists them,
-        each ``.plot.<name>(ax=None)`` returns its axes."""
-        from planner.plots.views import AnalysisPlots
-
-        return AnalysisPlots(self)
-
-    def _repr_html_(self) -> str:
-        """The summary and the charts, for Jupyter."""
-        from planner.html import analysis_html
-
-        return analysis_html(self)
-
     def summary(self) -> dict[str, Any]:
         """The analysis as plain JSON-ready data: ``optimum_usd``, ``slack``, ``by``, ``seconds`` and
         ``alternatives`` (per plan: its name, subject, direction, status, ``plan_cost_usd``,
@@ -143,12 +125,6 @@ class Alternatives:
             "seconds": self.seconds,
             "alternatives": [json_ready(row) | {"shares": mix.get(row["alternative"], {})} for row in rows],
         }
-
-    def write_files(self, folder: Path) -> None:
-        """Write ``ranges.csv``, ``plans.csv``, ``mix.csv``, ``fleets.csv`` and ``summary.json`` into ``folder``."""
-        from planner.analyses.files import write_files
-
-        write_files(self, folder)
 
 
 def alternatives(

@@ -20,12 +20,6 @@ reported, and the solved values are all in :attr:`BreakEven.points`.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from planner.plots.views import AnalysisPlots
-
 import itertools
 import math
 import os
@@ -48,6 +42,7 @@ from planner.analyses.axis import (
     subject_built,
     subject_served,
 )
+from planner.analyses.files import AnalysisFiles
 from planner.analyses.subject import Subject, fleets_of, parse_subject
 from planner.scenario import Scenario
 from planner.solve import DEFAULT_SOLVER, SolverName
@@ -57,7 +52,7 @@ Measure = Literal["either", "served", "built"]
 
 
 @dataclass
-class BreakEven:
+class BreakEven(AnalysisFiles):
     """A break-even found (or why there is none).
 
     Attributes
@@ -99,26 +94,6 @@ class BreakEven:
     def found(self) -> bool:
         """Whether a break-even lies in the range."""
         return self.threshold is not None
-
-    @property
-    def plot(self) -> AnalysisPlots:
-        """This analysis's charts (matplotlib, the ``plots`` extra): ``.plot.names()`` lists them,
-        each ``.plot.<name>(ax=None)`` returns its axes."""
-        from planner.plots.views import AnalysisPlots
-
-        return AnalysisPlots(self)
-
-    def _repr_html_(self) -> str:
-        """The summary and the charts, for Jupyter."""
-        from planner.html import analysis_html
-
-        return analysis_html(self)
-
-    def write_files(self, folder: Path) -> None:
-        """Write the tables (CSV) and :meth:`summary` (``summary.json``) into ``folder``."""
-        from planner.analyses.files import write_files
-
-        write_files(self, folder)
 
     def summary(self) -> dict[str, Any]:
         """The finding as JSON-ready data (``threshold``, ``lower``, ``upper``, ``below``, ``above``...)."""

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from planner.plots.views import AnalysisPlots
 
 TABLES: dict[str, tuple[str, ...]] = {
     "frontier": ("points", "shares", "breakpoints"),
@@ -44,3 +47,29 @@ def write_files(result: Any, folder: Path) -> None:
     for name, table in tables_of(result).items():
         table.to_csv(folder / f"{name}.csv", index=False)
     (folder / "summary.json").write_text(json.dumps(result.summary(), indent=2) + "\n", encoding="utf-8")
+
+
+class AnalysisFiles:
+    """What every analysis result offers beside its tables and ``summary()``: its folder
+    (:meth:`write_files`), its charts (:attr:`plot`) and its display in Jupyter."""
+
+    def summary(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def write_files(self, folder: Path) -> None:
+        """Write the tables (CSV) and :meth:`summary` (``summary.json``) into ``folder``."""
+        write_files(self, folder)
+
+    @property
+    def plot(self) -> AnalysisPlots:
+        """This analysis's charts (matplotlib, the ``plots`` extra): ``.plot.names()`` lists them,
+        each ``.plot.<name>(ax=None)`` returns its axes."""
+        from planner.plots.views import AnalysisPlots
+
+        return AnalysisPlots(self)
+
+    def _repr_html_(self) -> str:
+        """The summary and the charts, for Jupyter."""
+        from planner.html import analysis_html
+
+        return analysis_html(self)

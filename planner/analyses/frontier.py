@@ -21,12 +21,6 @@ True
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from planner.plots.views import AnalysisPlots
-
 import itertools
 import math
 from collections.abc import Callable, Sequence
@@ -37,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from planner.analyses.axis import Axis, active_fleets, axis, check_planned, mix, plain, serving, solve_points
+from planner.analyses.files import AnalysisFiles
 from planner.overrides import join_path
 from planner.scenario import Scenario
 from planner.solve import DEFAULT_SOLVER, SolverName
@@ -50,7 +45,7 @@ _STEP_UNITS = {
 
 
 @dataclass
-class Frontier:
+class Frontier(AnalysisFiles):
     """A frontier along one axis.
 
     Attributes
@@ -87,26 +82,6 @@ class Frontier:
         long = self.points.melt(id_vars="value", value_vars=columns, var_name="key", value_name="share")
         parts = long["key"].str.split(":", n=1, expand=True)
         return long.assign(by=parts[0], name=parts[1])[["value", "by", "name", "share"]]
-
-    @property
-    def plot(self) -> AnalysisPlots:
-        """This analysis's charts (matplotlib, the ``plots`` extra): ``.plot.names()`` lists them,
-        each ``.plot.<name>(ax=None)`` returns its axes."""
-        from planner.plots.views import AnalysisPlots
-
-        return AnalysisPlots(self)
-
-    def _repr_html_(self) -> str:
-        """The summary and the charts, for Jupyter."""
-        from planner.html import analysis_html
-
-        return analysis_html(self)
-
-    def write_files(self, folder: Path) -> None:
-        """Write the tables (CSV) and :meth:`summary` (``summary.json``) into ``folder``."""
-        from planner.analyses.files import write_files
-
-        write_files(self, folder)
 
     def summary(self) -> dict[str, Any]:
         """The frontier as JSON-ready data: ``points`` (each with ``value``, ``plan_cost_usd`` and

@@ -30,12 +30,12 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from planner.analyses.files import AnalysisFiles
 from planner.analyses.robust_cases import (
     DEFAULT_SPREAD,
     Case,
@@ -54,7 +54,6 @@ from planner.solvers.solution import SolverName
 from planner.status import Status
 
 if TYPE_CHECKING:
-    from planner.plots.views import AnalysisPlots
     from planner.scenario import Scenario
 
 ROBUST = "robust"
@@ -66,7 +65,7 @@ class RobustError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class RobustResult:
+class RobustResult(AnalysisFiles):
     """What :func:`robust` found; every USD figure is a present value.
 
     Attributes
@@ -117,20 +116,6 @@ class RobustResult:
     seconds: float
     solves: int
 
-    @property
-    def plot(self) -> AnalysisPlots:
-        """This analysis's charts (matplotlib, the ``plots`` extra): ``.plot.names()`` lists them,
-        each ``.plot.<name>(ax=None)`` returns its axes."""
-        from planner.plots.views import AnalysisPlots
-
-        return AnalysisPlots(self)
-
-    def _repr_html_(self) -> str:
-        """The summary and the charts, for Jupyter."""
-        from planner.html import analysis_html
-
-        return analysis_html(self)
-
     def summary(self) -> dict[str, Any]:
         """The headline numbers as JSON-ready data (NaN written as None)."""
         single = self.plans[~self.plans["plan"].isin([ROBUST, MEAN_VALUE])]
@@ -179,12 +164,6 @@ class RobustResult:
         bought = frame[(frame["plan"] == ROBUST) & frame["family"].isin(["build", "start"])]
         totals = bought.groupby(["family", "fleet"])["units"].sum().reset_index()
         return [{str(key): value for key, value in row.items()} for row in totals.to_dict("records")]
-
-    def write_files(self, folder: Path) -> None:
-        """Write the four tables as CSV and :meth:`summary` as ``summary.json`` into ``folder``."""
-        from planner.analyses.files import write_files
-
-        write_files(self, folder)
 
 
 def robust(

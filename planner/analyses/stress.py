@@ -30,11 +30,6 @@ capacity and spend commitments, KV links.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from planner.plots.views import AnalysisPlots
-
 import re
 import time
 from dataclasses import dataclass, replace
@@ -44,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.analyses.files import AnalysisFiles
 from planner.analyses.lp_pool import json_ready, plan_of, portable, run_all
 from planner.analyses.subject import Subject, fleets_of
 from planner.build import Model, build
@@ -66,7 +62,7 @@ PLANS = ("unprotected", "covered")
 
 
 @dataclass
-class Stress:
+class Stress(AnalysisFiles):
     """Two plans, as planned and with the capacity lost.
 
     Attributes
@@ -106,20 +102,6 @@ class Stress:
     results: dict[str, Result]
     seconds: float
 
-    @property
-    def plot(self) -> AnalysisPlots:
-        """This analysis's charts (matplotlib, the ``plots`` extra): ``.plot.names()`` lists them,
-        each ``.plot.<name>(ax=None)`` returns its axes."""
-        from planner.plots.views import AnalysisPlots
-
-        return AnalysisPlots(self)
-
-    def _repr_html_(self) -> str:
-        """The summary and the charts, for Jupyter."""
-        from planner.html import analysis_html
-
-        return analysis_html(self)
-
     def summary(self) -> dict[str, Any]:
         """The analysis as plain JSON-ready data: what is lost and from when, the coverage, each
         plan's row of :attr:`plans`, and ``insurance_cost_usd`` (the covered plan's planned cost above
@@ -142,12 +124,6 @@ class Stress:
             if stressed
             else None,
         }
-
-    def write_files(self, folder: Path) -> None:
-        """Write ``plans.csv``, ``shortfall.csv``, ``costs.csv`` and ``summary.json`` into ``folder``."""
-        from planner.analyses.files import write_files
-
-        write_files(self, folder)
 
 
 def stress(
