@@ -53,9 +53,6 @@ class AnalysisFiles:
     """What every analysis result offers beside its tables and ``summary()``: its folder
     (:meth:`write_files`), its charts (:attr:`plot`) and its display in Jupyter."""
 
-    def summary(self) -> dict[str, Any]:
-        raise NotImplementedError
-
     def write_files(self, folder: Path) -> None:
         """Write the tables (CSV) and :meth:`summary` (``summary.json``) into ``folder``."""
         write_files(self, folder)

@@ -15,20 +15,23 @@ TRILLION = 1e12
 
 def tokens_by_fleet(plan: Plan, ax: Axes | None = None) -> Axes:
     """Tokens served (prefill and decode) per fleet and period, stacked, in trillions."""
-    ax = axes(ax)
-    order = periods(plan)
-    wide = by_period(plan.tables["allocation"], "fleet", "tokens", order, list(plan.scenario.fleets))
-    stacked_areas(ax, wide.loc[:, (wide > 0).any()], Palette.of(plan.scenario).fleet, TRILLION)
-    return finish(ax, "Tokens served per fleet", "tokens served (trillions per period)", order)
+    return _served_by(plan, "fleet", ax)
 
 
 def tokens_by_workload(plan: Plan, ax: Axes | None = None) -> Axes:
     """Tokens served (prefill and decode) per workload and period, stacked, in trillions."""
+    return _served_by(plan, "workload", ax)
+
+
+def _served_by(plan: Plan, key: str, ax: Axes | None) -> Axes:
+    """Tokens served per ``key`` (``fleet`` or ``workload``) and period, stacked, in trillions."""
     ax = axes(ax)
     order = periods(plan)
-    wide = by_period(plan.tables["allocation"], "workload", "tokens", order, list(plan.scenario.workloads))
-    stacked_areas(ax, wide.loc[:, (wide > 0).any()], Palette.of(plan.scenario).workload, TRILLION)
-    return finish(ax, "Tokens served per workload", "tokens served (trillions per period)", order)
+    names = list(plan.scenario.fleets if key == "fleet" else plan.scenario.workloads)
+    wide = by_period(plan.tables["allocation"], key, "tokens", order, names)
+    colours = getattr(Palette.of(plan.scenario), key)
+    stacked_areas(ax, wide.loc[:, (wide > 0).any()], colours, TRILLION)
+    return finish(ax, f"Tokens served per {key}", "tokens served (trillions per period)", order)
 
 
 def unserved(plan: Plan, ax: Axes | None = None) -> Axes:
