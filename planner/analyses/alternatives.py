@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,7 +40,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from planner.analyses.files import AnalysisFiles
-from planner.analyses.lp_pool import json_ready, plan_of, portable, run_all
+from planner.analyses.lp_pool import json_ready, plan_of, portable
 from planner.analyses.subject import Subject, fleets_of, names, served_shares, subject_share
 from planner.build import Model, build
 from planner.data import ModelData
@@ -49,6 +51,7 @@ from planner.scenario import Scenario
 from planner.solve import solve_model
 from planner.solvers import solve_lp
 from planner.solvers.solution import Solution, SolverName, Tolerances
+from planner.sweep.executor import run_tasks
 from planner.tables import PENALTY
 
 By = Literal["vendor", "category", "fleet"]
@@ -135,6 +138,8 @@ def alternatives(
     subjects: list[Subject] | None = None,
     solver: SolverName = "highs",
     workers: int = 1,
+    scheduler: str | Any | None = None,
+    connect_timeout_s: float = 10.0,
     time_limit: float | None = None,
     mip_gap: float = DEFAULT_MIP_GAP,
 ) -> Alternatives:
@@ -154,12 +159,18 @@ def alternatives(
     solver, time_limit, mip_gap
         As for :func:`planner.solve`; the time limit applies to each solve.
     workers
-        Solves at once (a local process pool); the two per subject are independent.
+        Solves at once on a local process pool (each process is sent the bounded program once);
+        the two per subject are independent.
+    scheduler, connect_timeout_s
+        A Dask scheduler's address (or a ``distributed.Client``) to solve on instead, and how long
+        to wait for it to answer (:func:`planner.sweep.executor.run_tasks`).
 
     Raises
     ------
     ValueError
         If ``slack`` is not a finite fraction >= 0, or the scenario has no optimal plan.
+    ClusterError
+        If the Dask scheduler does not answer.
     """
     if not (isinstance(slack, int | float) and math.isfinite(slack) and slack >= 0):
         raise ValueError(f"slack must be a fraction of the optimum's cost, 0 or more (0.05 for 5%); got {slack!r}")
@@ -179,9 +190,16 @@ def alternatives(
     for subject in chosen:
         tokens = tokens_per_column(model, fleets_of(subject, scenario)) / demand
         for direction, sign in (("min", 1.0), ("max", -1.0)):
-            calls.append((bounded, sign * tokens, paid, solver, time_limit, tolerances))
+            calls.append((sign * tokens,))
             labels.append((subject, direction))
-    answers = run_all(_solve_for, calls, workers)
+    answers = run_tasks(
+        _extremes,
+        (bounded, paid, solver, time_limit, tolerances),
+        calls,
+        workers=workers,
+        scheduler=scheduler,
+        connect_timeout_s=connect_timeout_s,
+    )
     results = {"optimum": optimum}
     records = [_record("optimum", None, None, optimum, optimum)]
     for (subject, direction), answer in zip(labels, answers, strict=True):
@@ -256,16 +274,23 @@ def _tokens(model: Model, entries: pd.DataFrame) -> np.ndarray:
     return entries["scale"].to_numpy() * model.data.rate_unit * seconds * entries["hours_share"].to_numpy()
 
 
+def _extremes(
+    data: tuple[LinearProgram, np.ndarray, SolverName, float | None, Tolerances],
+) -> Callable[[np.ndarray], Solution]:
+    """A worker's solve of the bounded program ``data[0]`` for an objective (see :func:`_solve_for`)."""
+    return partial(_solve_for, *data)
+
+
 def _solve_for(
     lp: LinearProgram,
-    objective: np.ndarray,
     plan_cost: np.ndarray,
     solver: SolverName,
     time_limit: float | None,
     tolerances: Tolerances,
+    objective: np.ndarray,
 ) -> Solution:
     """Solve ``lp`` for the extreme of ``objective`` (a share of demand), then for the cheapest plan
-    within a millionth of demand of that extreme (run on a pool process)."""
+    within a millionth of demand of that extreme."""
     extreme = solve_lp(replace(lp, cost=objective), solver, time_limit=time_limit, tolerances=tolerances)
     if extreme.x is None:
         return extreme

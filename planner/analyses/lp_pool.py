@@ -1,18 +1,18 @@
-"""Solving an analysis's programs: several at once on a local process pool, and reading each answer as a plan.
+"""Solving an analysis's programs elsewhere, and reading each answer as a plan.
 
 An analysis changes the built program (:class:`planner.lp.LinearProgram`) with numpy and hands
-the copies to :func:`run_all`, which calls a task on each, in this process or on ``workers``
-processes; :func:`plan_of` reads a solver's answer back as a :class:`planner.Result` of the
-original model (the columns are the model's; rows an analysis added are left out).
+the copies, without their names (:func:`portable`), to :func:`planner.sweep.executor.run_tasks`,
+which solves them in this process, on a local process pool or on a Dask cluster;
+:func:`plan_of` reads a solver's answer back as a :class:`planner.Result` of the original model
+(the columns are the model's; rows an analysis added are left out).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Hashable, Mapping
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
@@ -21,31 +21,10 @@ from planner.lp import LinearProgram
 from planner.result import Result, Status
 from planner.solvers.solution import Solution
 
-T = TypeVar("T")
-
 
 def portable(lp: LinearProgram) -> LinearProgram:
     """``lp`` without its names, which hold the whole model: what is sent to another process."""
     return replace(lp, names=None)
-
-
-def run_all(task: Callable[..., T], calls: Sequence[tuple[Any, ...]], workers: int = 1) -> list[T]:
-    """``[task(*call) for call in calls]``, with up to ``workers`` calls at once on a process pool.
-
-    ``task`` must be a module-level function and its arguments picklable (send programs through
-    :func:`portable`). With one worker, or one call, everything runs in this process: for a
-    program solved in a fraction of a second, starting processes costs more than it saves.
-
-    >>> run_all(pow, [(2, 3), (3, 2)])
-    [8, 9]
-    """
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
-    if workers == 1 or len(calls) <= 1:
-        return [task(*call) for call in calls]
-    with ProcessPoolExecutor(max_workers=min(workers, len(calls))) as pool:
-        futures = [pool.submit(task, *call) for call in calls]
-        return [future.result() for future in futures]
 
 
 def plan_of(model: Model, answer: Solution, solver: str, *, priced: bool, what: str) -> Result:

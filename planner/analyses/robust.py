@@ -15,7 +15,8 @@ re-solved in every case. What it reports:
   optimized, so ``VSS >= 0`` and ``EVPI >= 0`` hold (to the solver's tolerance); the plan cost
   leaves out the penalty, a modelling weight, and a plan can look cheaper by serving less.
 
-Single-case solves and evaluations run on a local process pool with ``workers`` above 1.
+Single-case solves and evaluations run on a local process pool with ``workers`` above 1, or on a
+Dask cluster with ``scheduler``.
 
 >>> from planner import Scenario, default_scenario_path
 >>> answer = robust(Scenario.from_yaml(default_scenario_path()))
@@ -177,6 +178,8 @@ def robust(
     cvar_weight: float = 1.0,
     shared_until: str | None = None,
     workers: int = 1,
+    scheduler: str | Any | None = None,
+    connect_timeout_s: float = 10.0,
     solver: SolverName = "highs",
     mip_gap: float = DEFAULT_MIP_GAP,
 ) -> RobustResult:
@@ -200,6 +203,9 @@ def robust(
         A period label (``2027-01``): purchases from that period on adapt per case; None: all shared.
     workers
         Processes solving the single-case problems and evaluations (1: in this process).
+    scheduler, connect_timeout_s
+        A Dask scheduler's address (or a ``distributed.Client``) to solve those on instead, and
+        how long to wait for it to answer (:func:`planner.sweep.executor.submitter`).
     solver, mip_gap
         As for :func:`planner.solve`.
 
@@ -210,6 +216,8 @@ def robust(
         or the cases differ in their fleets, sites, workloads or horizon.
     RobustError
         If the two-stage LP has no plan.
+    ClusterError
+        If the Dask scheduler does not answer.
     """
     started = time.perf_counter()
     if cases is None:
@@ -227,7 +235,7 @@ def robust(
     probabilities = np.array([case.probability for case in cases])
     two = stack(models[:-1], list(probabilities), shared_until=until, cvar_alpha=cvar_alpha, cvar_weight=cvar_weight)
     n = len(cases)
-    with Solves(datas, models, workers, solver, mip_gap) as solves:
+    with Solves(datas, models, workers, solver, mip_gap, scheduler, connect_timeout_s) as solves:
         own = solves.run([(i, None) for i in range(n + 1)])
         answer = solve_lp(two.lp, solver, tolerances=tolerances(two.lp, two.money_unit, mip_gap))
         if answer.status is not Status.OPTIMAL or answer.x is None:

@@ -1,11 +1,12 @@
 """The single-case solves of a robust plan: each case's own optimum, or its serving re-solved with a
-plan's purchases fixed; in this process, or on a local process pool whose workers each build the
-cases' models once."""
+plan's purchases fixed; in this process, on a local process pool or on a Dask cluster, whose
+workers each build the cases' models once."""
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from contextlib import ExitStack
+from typing import TYPE_CHECKING, Any
 
 from planner.analyses.two_stage import Outcome, first_stage, outcome, with_plan
 from planner.build import Model, build
@@ -15,6 +16,7 @@ from planner.solve import ABSOLUTE_TOLERANCE_USD
 from planner.solvers import solve_lp
 from planner.solvers.solution import SolverName, Tolerances
 from planner.status import Status
+from planner.sweep.executor import Make, plain, submitter
 
 if TYPE_CHECKING:
     from planner.solvers.highs import HighsSession
@@ -66,44 +68,45 @@ class CaseSolver:
         return outcome(model, answer.x, first)
 
 
-_SOLVER: CaseSolver | None = None
-"""The solver of a pool process, made once from the cases' data it was started with."""
-
-
-def _start(datas: list[ModelData], solver: SolverName, mip_gap: float) -> None:
-    global _SOLVER
-    _SOLVER = CaseSolver([build(data) for data in datas], solver, mip_gap)
-
-
-def _pooled(task: Task) -> Outcome:
-    assert _SOLVER is not None, "a pool process makes its solver as it starts"
-    return _SOLVER.solve(*task)
+def case_solver(data: tuple[list[ModelData], SolverName, float]) -> Callable[[int, dict[str, float] | None], Outcome]:
+    """The solve of a pool process or Dask worker thread: a :class:`CaseSolver` of the cases'
+    models, built there once from their data."""
+    datas, solver, mip_gap = data
+    return CaseSolver([build(d) for d in datas], solver, mip_gap).solve
 
 
 class Solves:
-    """Runs solves of the cases here (``workers`` 1) or on a pool of ``workers`` processes kept
-    for the whole analysis; use as a context manager, which closes the pool."""
+    """Runs solves of the cases here (``workers`` 1, no ``scheduler``), on a pool of ``workers``
+    local processes or on the Dask cluster at ``scheduler``, each worker building the cases'
+    models once for the whole analysis (:mod:`planner.sweep.executor`); use as a context manager,
+    which lets the workers go."""
 
     def __init__(
-        self, datas: list[ModelData], models: list[Model], workers: int, solver: SolverName, mip_gap: float
+        self,
+        datas: list[ModelData],
+        models: list[Model],
+        workers: int,
+        solver: SolverName,
+        mip_gap: float,
+        scheduler: str | Any | None = None,
+        connect_timeout_s: float = 10.0,
     ) -> None:
-        self._here = CaseSolver(models, solver, mip_gap) if workers <= 1 else None
-        self._pool = (
-            None
-            if workers <= 1
-            else ProcessPoolExecutor(max_workers=workers, initializer=_start, initargs=(datas, solver, mip_gap))
+        make: Make = case_solver
+        data: Any = (datas, solver, mip_gap)
+        if workers == 1 and scheduler is None:  # solved here, on the models built here already
+            make, data = plain, CaseSolver(models, solver, mip_gap).solve
+        self._stack = ExitStack()
+        self._submit = self._stack.enter_context(
+            submitter(make, data, workers=workers, scheduler=scheduler, connect_timeout_s=connect_timeout_s)
         )
 
     def run(self, tasks: list[Task]) -> list[Outcome]:
         """The outcomes of ``tasks``, in order."""
-        if self._pool is None:
-            assert self._here is not None
-            return [self._here.solve(index, plan) for index, plan in tasks]
-        return list(self._pool.map(_pooled, tasks))
+        futures = [self._submit([task]) for task in tasks]
+        return [future.result()[0] for future in futures]
 
     def __enter__(self) -> Solves:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+    def __exit__(self, *exc: Any) -> None:
+        self._stack.__exit__(*exc)

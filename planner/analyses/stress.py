@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from planner.analyses.files import AnalysisFiles
-from planner.analyses.lp_pool import json_ready, plan_of, portable, run_all
+from planner.analyses.lp_pool import json_ready, plan_of, portable
 from planner.analyses.subject import Subject, fleets_of
 from planner.build import Model, build
 from planner.data import ModelData
@@ -52,6 +52,7 @@ from planner.scenario import Scenario
 from planner.solve import mip_tolerances
 from planner.solvers import solve_lp
 from planner.solvers.solution import Solution, SolverName, Tolerances
+from planner.sweep.executor import plain, run_tasks
 from planner.tables import PLAN_COMPONENTS
 
 FIRST_STAGE = ("build", "start", "held", "blocks", "adopt")
@@ -134,6 +135,8 @@ def stress(
     coverage: float | None = None,
     solver: SolverName = "highs",
     workers: int = 1,
+    scheduler: str | Any | None = None,
+    connect_timeout_s: float = 10.0,
     time_limit: float | None = None,
     mip_gap: float = DEFAULT_MIP_GAP,
 ) -> Stress:
@@ -151,6 +154,9 @@ def stress(
         As for :func:`planner.solve`, for each solve.
     workers
         Plans made and stressed at once (a local process pool).
+    scheduler, connect_timeout_s
+        A Dask scheduler's address (or a ``distributed.Client``) to solve on instead, and how long
+        to wait for it to answer (:func:`planner.sweep.executor.run_tasks`).
 
     Raises
     ------
@@ -158,6 +164,8 @@ def stress(
         If ``start`` is not a month of the horizon or ``lose`` not a vendor, site or fleet.
     ScenarioError
         If the covered scenario does not validate.
+    ClusterError
+        If the Dask scheduler does not answer.
     """
     started = time.perf_counter()
     if not isinstance(scenario, Scenario):
@@ -176,7 +184,9 @@ def stress(
         (portable(m.lp), *_stress_columns(m, lose, first), solver, time_limit, mip_tolerances(m, mip_gap))
         for m in models.values()
     ]
-    answers = run_all(_plan_and_stress, calls, workers)
+    answers = run_tasks(
+        plain, _plan_and_stress, calls, workers=workers, scheduler=scheduler, connect_timeout_s=connect_timeout_s
+    )
     results: dict[str, Result] = {}
     for (name, model), (planned, stressed) in zip(models.items(), answers, strict=True):
         results[f"{name} planned"] = plan_of(model, planned, solver, priced=True, what=f"the {name} plan")
@@ -274,7 +284,7 @@ def _plan_and_stress(
     time_limit: float | None,
     tolerances: Tolerances,
 ) -> tuple[Solution, Solution]:
-    """Solve the plan, then the same with its first stage fixed and the capacity lost (run on a pool process)."""
+    """Solve the plan, then the same with its first stage fixed and the capacity lost."""
     planned = solve_lp(lp, solver, time_limit=time_limit, tolerances=tolerances)
     if planned.x is None:
         return planned, planned

@@ -10,12 +10,16 @@ from rich.table import Table
 
 from planner.cli.analysis import (
     ANALYSIS_MARKERS,
+    ExecutorOption,
     ForceOption,
     JsonOption,
     QuietOption,
     ScenarioArgument,
+    SchedulerOption,
+    SchedulerTimeoutOption,
     SolverOption,
     TimeLimitOption,
+    check_executor,
     claimed,
     deliver,
 )
@@ -38,6 +42,9 @@ def alternatives_command(
         typer.Option("--subject", help="Move only this one, KIND:NAME (fleet:cs3, vendor:NVIDIA). Repeatable."),
     ] = [],  # noqa: B006 - typer reads the default
     workers: Annotated[int, typer.Option(min=1, help="Solves at once (local processes).")] = 1,
+    executor: ExecutorOption = "local",
+    scheduler: SchedulerOption = None,
+    scheduler_timeout: SchedulerTimeoutOption = 10.0,
     solver: SolverOption = SolverChoice.HIGHS,
     time_limit: TimeLimitOption = None,
     as_json: JsonOption = False,
@@ -52,7 +59,9 @@ def alternatives_command(
     from planner.analyses.alternatives import alternatives
     from planner.analyses.subject import parse_subject
     from planner.errors import Problem
+    from planner.sweep.executor import ClusterError
 
+    check_executor(ctx, executor, scheduler)
     problems = []
     if by not in ("vendor", "category", "fleet"):
         problems.append(Problem(path="--by", message="use vendor, category or fleet", value=by))
@@ -81,8 +90,12 @@ def alternatives_command(
                     subjects=chosen or None,
                     solver=solver.value,
                     workers=workers,
+                    scheduler=scheduler,
+                    connect_timeout_s=scheduler_timeout,
                     time_limit=time_limit,
                 )
+        except ClusterError as exc:
+            fail(ctx, [Problem(path="--scheduler", message=str(exc))], exc)
         except ValueError as exc:
             fail(ctx, [Problem(path=str(scenario or "default scenario"), message=str(exc))], exc, code=EXIT_NOT_OPTIMAL)
         optimal = bool((found.plans["status"] == "optimal").all())

@@ -10,7 +10,15 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from planner.cli.analysis import ANALYSIS_MARKERS, QuietOption, claimed
+from planner.cli.analysis import (
+    ANALYSIS_MARKERS,
+    ExecutorOption,
+    QuietOption,
+    SchedulerOption,
+    SchedulerTimeoutOption,
+    check_executor,
+    claimed,
+)
 from planner.cli.common import EXIT_NOT_OPTIMAL, SolverChoice, console, fail, load
 from planner.cli.progress import working
 
@@ -21,8 +29,6 @@ if TYPE_CHECKING:
     from planner.analyses.robust_cases import Case
     from planner.errors import Problem
     from planner.scenario import Scenario
-
-"""Files that show a folder was written by ``planner robust --out`` (it may then be replaced with --force)."""
 
 
 def robust_command(
@@ -80,6 +86,9 @@ def robust_command(
         ),
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Processes for the single-case solves (1: this one).")] = 1,
+    executor: ExecutorOption = "local",
+    scheduler: SchedulerOption = None,
+    scheduler_timeout: SchedulerTimeoutOption = 10.0,
     solver: Annotated[SolverChoice, typer.Option(help="Solver to use.")] = SolverChoice.HIGHS,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
     out: Annotated[
@@ -95,7 +104,9 @@ def robust_command(
     of single-case plans, the value of the stochastic solution and the expected value of perfect information."""
     from planner.analyses.robust import RobustError, robust
     from planner.errors import Problem, ScenarioError
+    from planner.sweep.executor import ClusterError
 
+    check_executor(ctx, executor, scheduler)
     problems = _option_problems(cvar, cvar_weight, spread, samples, cases)
     if problems:
         fail(ctx, problems)
@@ -114,6 +125,8 @@ def robust_command(
                         cvar_weight=cvar_weight,
                         shared_until=shared_until,
                         workers=workers,
+                        scheduler=scheduler,
+                        connect_timeout_s=scheduler_timeout,
                         solver=solver.value,
                     )
             except ValueError as exc:
@@ -125,6 +138,8 @@ def robust_command(
                 folder.write(result.write_files)
     except ScenarioError as exc:
         fail(ctx, exc.problems, exc)
+    except ClusterError as exc:
+        fail(ctx, [Problem(path="--scheduler", message=str(exc))], exc)
     except RobustError as exc:
         console(stderr=True).print(str(exc), markup=False)
         raise typer.Exit(EXIT_NOT_OPTIMAL) from exc

@@ -10,12 +10,16 @@ from rich.table import Table
 
 from planner.cli.analysis import (
     ANALYSIS_MARKERS,
+    ExecutorOption,
     ForceOption,
     JsonOption,
     QuietOption,
     ScenarioArgument,
+    SchedulerOption,
+    SchedulerTimeoutOption,
     SolverOption,
     TimeLimitOption,
+    check_executor,
     claimed,
     deliver,
 )
@@ -44,6 +48,9 @@ def stress_command(
         ),
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Plans made and stressed at once (local processes).")] = 1,
+    executor: ExecutorOption = "local",
+    scheduler: SchedulerOption = None,
+    scheduler_timeout: SchedulerTimeoutOption = 10.0,
     solver: SolverOption = SolverChoice.HIGHS,
     time_limit: TimeLimitOption = None,
     as_json: JsonOption = False,
@@ -57,7 +64,9 @@ def stress_command(
     from planner.analyses.stress import stress
     from planner.analyses.subject import parse_subject
     from planner.errors import Problem, ScenarioError
+    from planner.sweep.executor import ClusterError
 
+    check_executor(ctx, executor, scheduler)
     with claimed(ctx, out, force, ANALYSIS_MARKERS) as folder:
         loaded = load(ctx, scenario)
         problems = []
@@ -76,10 +85,14 @@ def stress_command(
                     coverage=coverage,
                     solver=solver.value,
                     workers=workers,
+                    scheduler=scheduler,
+                    connect_timeout_s=scheduler_timeout,
                     time_limit=time_limit,
                 )
         except ScenarioError as exc:
             fail(ctx, exc.problems, exc)
+        except ClusterError as exc:
+            fail(ctx, [Problem(path="--scheduler", message=str(exc))], exc)
         except ValueError as exc:
             fail(ctx, [Problem(path="--from", message=str(exc), value=start)], exc)
         optimal = all(result.is_optimal for result in found.results.values())

@@ -4,7 +4,7 @@ A sweep is a list of :class:`Parameter` (a path and the values or distribution i
 design (:mod:`planner.sweep.design`): ``oat`` (one at a time around the base, for tornado
 charts), ``grid`` (every combination), ``lhs`` (Latin hypercube) or ``mc`` (Monte Carlo) over
 stated distributions with a seed. Runs go in chunks to a local process pool
-(:mod:`planner.sweep.pool`) or a Dask cluster (:mod:`planner.sweep.cluster`), whose workers keep
+(:mod:`planner.sweep.pool`) or a Dask cluster (both through :mod:`planner.sweep.executor`), whose workers keep
 one model in HiGHS and re-solve it warm when a run changes only costs and bounds
 (:mod:`planner.sweep.warm`); each finished run is appended to a CSV store at once, so a sweep
 that is stopped loses at most the runs in flight and ``resume`` skips the stored ones.
@@ -18,7 +18,6 @@ that is stopped loses at most the runs in flight and ``resume`` skips the stored
 
 from __future__ import annotations
 
-from planner.sweep.cluster import ClusterError
 from planner.sweep.design import (
     MAX_RUNS,
     Design,
@@ -30,6 +29,7 @@ from planner.sweep.design import (
     run_count,
     value_problems,
 )
+from planner.sweep.executor import ClusterError
 from planner.sweep.file import DESIGNS, SweepFile
 from planner.sweep.runner import SweepResult, chunk_size, run_sweep, sweep
 from planner.sweep.worker import KPI_COLUMNS, SolverMissingError, Worker, evaluate

@@ -1,26 +1,21 @@
-"""Runs on this machine: in this process, or in chunks on a process pool whose workers each keep
-one :class:`~planner.sweep.worker.Worker` (and so one warm session) for the whole sweep."""
+"""A sweep's runs on this machine's process pool or on a Dask cluster, in chunks: each worker keeps
+one :class:`~planner.sweep.worker.Worker` (and so one warm session) for the whole sweep
+(:mod:`planner.sweep.executor`), and each run is handed back as its chunk finishes."""
 
 from __future__ import annotations
 
-import ctypes
-import os
-import signal
-import sys
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from typing import Any
 
 from planner.scenario import Scenario
 from planner.solve import SolverName
 from planner.store import LOST, LOST_ERRORS
-from planner.sweep.worker import Worker
+from planner.sweep.executor import dask_client, on_client, pool_submitter
+from planner.sweep.worker import check_solver, sweep_worker
 
 Task = tuple[str, dict[str, Any]]
 """A run to solve: its id and the values it sets."""
-
-_WORKER: Worker | None = None
-"""The worker of this pool process, made once by :func:`_start` from the sweep's scenario."""
 
 
 def on_pool(
@@ -31,44 +26,33 @@ def on_pool(
     The scenario is sent to each process once, with the pool's start; each chunk is one task,
     its runs solved one after another by that process's worker.
     """
-    data = scenario.model_dump(mode="python")
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_start, initargs=(os.getpid(), data, solver, warm)
-    ) as pool:
-        futures = {pool.submit(_solve_chunk, [values for _, values in chunk]): chunk for chunk in chunks}
-        try:
-            yield from finished(futures, as_completed)
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)  # a store that fails stops the sweep
-            raise
+    data = (scenario.model_dump(mode="python"), solver, warm)
+    with pool_submitter(sweep_worker, data, workers) as submit:
+        futures = {submit(_calls(chunk)): chunk for chunk in chunks}
+        yield from finished(futures, as_completed)
 
 
-def _start(parent: int, data: dict, solver: SolverName, warm: bool) -> None:
-    """Start of a pool process: die with the sweep (:func:`_die_with_parent`), then validate the
-    scenario once and make the process's worker."""
-    global _WORKER
-    _die_with_parent(parent)
-    _WORKER = Worker(Scenario.model_validate(data), solver, warm)
+def on_dask(
+    scenario: Scenario, chunks: list[list[Task]], scheduler, timeout_s: float, solver: SolverName, warm: bool
+) -> Iterator[tuple[str, dict, dict]]:
+    """Yield ``(run, values, row)`` as a Dask cluster finishes each chunk of runs, after checking
+    that its workers have the solver."""
+    with dask_client(scheduler, timeout_s) as client:
+        from distributed import as_completed as dask_completed
+
+        from planner.solvers import solver_missing
+
+        said = client.run(solver_missing, solver)  # each worker's answer ({} without workers yet)
+        if said and all(said.values()):
+            check_solver(next(iter(said.values())), "on every worker of the Dask cluster")
+        submit = on_client(client, sweep_worker, (scenario.model_dump(mode="python"), solver, warm))
+        futures = {submit(_calls(chunk)): chunk for chunk in chunks}
+        yield from finished(futures, dask_completed)
 
 
-def _solve_chunk(chunk: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows of a chunk of runs (their values), solved by this process's worker in order."""
-    assert _WORKER is not None, "a pool process makes its worker as it starts"
-    return [_WORKER.evaluate(values) for values in chunk]
-
-
-def _die_with_parent(parent: int) -> None:
-    """On Linux, have the kernel kill this pool process when the sweep's process dies, so that a
-    sweep killed outright (SIGKILL) leaves no worker solving on."""
-    if sys.platform != "linux":
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the sweep died before the request took effect
-        os._exit(1)
-
-
-_PR_SET_PDEATHSIG = 1
+def _calls(chunk: list[Task]) -> list[tuple[dict[str, Any]]]:
+    """The worker's calls for a chunk: the values of each run."""
+    return [(values,) for _, values in chunk]
 
 
 def finished(futures: dict, completed: Callable[[Any], Iterable]) -> Iterator[tuple[str, dict, dict]]:

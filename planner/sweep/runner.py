@@ -257,7 +257,7 @@ def _run_all(
     size = size or chunk_size(len(tasks), workers)
     chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]  # neighbours in the design: close bases
     if scheduler is not None:
-        from planner.sweep.cluster import on_dask
+        from planner.sweep.pool import on_dask
 
         for run, values, row in on_dask(
             here.scenario, chunks, scheduler, connect_timeout_s, here.solver, here.sessions is not None

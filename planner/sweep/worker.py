@@ -4,6 +4,7 @@ each result into its row of the sweep's table."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from planner.errors import ScenarioError
@@ -101,6 +102,13 @@ class Worker:
             return self.sessions.session_for(lp)
         except ValueError:
             return None
+
+
+def sweep_worker(data: tuple[dict[str, Any], SolverName, bool]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The solve of a pool process or Dask worker thread for a sweep: a :class:`Worker` of the
+    scenario (a dump, validated here once), the solver and whether to re-solve warm."""
+    scenario, solver, warm = data
+    return Worker(Scenario.model_validate(scenario), solver, warm).evaluate
 
 
 def evaluate(scenario: Scenario, values: dict[str, Any], solver: SolverName = DEFAULT_SOLVER) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""``planner breakeven`` and ``planner frontier`` through the CLI runner."""
+"""``planner breakeven`` and ``planner frontier`` through the CLI runner, and where every analysis command solves."""
 
 from __future__ import annotations
 
@@ -129,7 +129,14 @@ def test_frontier_on_a_process_pool_gives_the_same_points(path):
 
 
 @pytest.mark.parametrize(
-    "command", [["breakeven", "-s", "fleet:rent", "-v", "demand"], ["frontier", "-v", "demand=1,2"]]
+    "command",
+    [
+        ["breakeven", "-s", "fleet:rent", "-v", "demand"],
+        ["frontier", "-v", "demand=1,2"],
+        ["alternatives"],
+        ["stress", "--lose", "fleet:own", "--from", "2026-01"],
+        ["robust"],
+    ],
 )
 def test_a_dask_scheduler_that_does_not_answer_exits_2(path, command):
     with socket.socket() as silent:
@@ -140,3 +147,12 @@ def test_a_dask_scheduler_that_does_not_answer_exits_2(path, command):
         result = RUNNER.invoke(app, [command[0], str(path), *command[1:], *dask])
     assert result.exit_code == 2, result.output
     assert f"no Dask scheduler answered at {address} within 1 s" in result.output
+
+
+@pytest.mark.parametrize(
+    "command", [["alternatives"], ["stress", "--lose", "fleet:own", "--from", "2026-01"], ["robust"]]
+)
+def test_dask_without_a_scheduler_exits_2_before_solving(path, command):
+    result = RUNNER.invoke(app, [command[0], str(path), *command[1:], "--executor", "dask"])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    assert "--executor" in result.output and "--scheduler" in result.output
