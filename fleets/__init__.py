@@ -19,7 +19,7 @@ from fleets.catalog import (
     load_catalog,
 )
 from fleets.models import ModelSpec, Precision, UnknownModelError, get_model, load_models
-from fleets.points import best_point, operating_points
+from fleets.points import PointTable, best_point, operating_points, point_table
 from fleets.roofline import DoesNotFitError
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "Figure",
     "MeasuredPoint",
     "ModelSpec",
+    "PointTable",
     "Precision",
     "System",
     "UnknownModelError",
@@ -39,4 +40,5 @@ __all__ = [
     "load_catalog",
     "load_models",
     "operating_points",
+    "point_table",
 ]

@@ -177,6 +177,17 @@ def _curve_points(system: str, model: str) -> pd.DataFrame:
     return frame.astype({"ttft_ms": float, "concurrency": float})
 
 
+@lru_cache(maxsize=256)
+def curve_columns(system: str, model: str) -> dict[str, np.ndarray]:
+    """:func:`curve_points` as read-only arrays, one per column, made once per system and model in
+    a process (choosing operating points reads them for every request shape)."""
+    frame = _curve_points(system, model)
+    columns = {name: frame[name].to_numpy(copy=True) for name in COLUMNS}
+    for values in columns.values():
+        values.flags.writeable = False
+    return columns
+
+
 def pareto_front(speed: np.ndarray, throughput: np.ndarray) -> np.ndarray:
     """Indices of the points on the front of per-user speed against system throughput, by rising speed.
 

@@ -16,17 +16,17 @@ the curve meets the target.
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from fleets.catalog import System, get_system
-from fleets.curves import curve_points, interpolate, pareto_front
+from fleets.choice import BasisChoice, Columns, choose, point_along
+from fleets.curves import curve_columns
 from fleets.models import ModelSpec, Precision, get_model
-from fleets.roofline import Shape, estimate, serving_precision
+from fleets.roofline import Shape, estimate, estimate_columns, serving_precision
 
 COLUMNS = [
     "origin",
@@ -50,9 +50,6 @@ the request's (a run at 1,000 tokens in covers requests of 667 to 1,500)."""
 
 MAX_PREFILL_SHARE = 0.9
 """Most of a measured request's time given to its prefill when splitting it (see :func:`_split`)."""
-
-BasisChoice = Literal["auto", "measured", "estimated"]
-"""Which points may answer: curve first then estimator (auto), the curve only, the estimator only."""
 
 
 def default_precision(system: System, model: ModelSpec) -> Precision:
@@ -83,48 +80,132 @@ def operating_points(
     fleets.roofline.DoesNotFitError
         If the model cannot be served on the system at that precision.
     """
-    return _points(system, model, precision, float(prompt_tokens), float(output_tokens)).copy()
+    return point_table(system, model, precision, prompt_tokens=prompt_tokens, output_tokens=output_tokens).frame()
+
+
+@dataclass(frozen=True)
+class PointTable:
+    """An operating-point table as arrays: the curve's published runs and the estimator's points.
+
+    What :func:`operating_points` returns as a frame (:meth:`frame`); :meth:`best` chooses from it
+    without one. The arrays are read-only: tables are cached and shared within a process.
+    """
+
+    measured: Columns
+    estimated: Columns
+
+    def frame(self) -> pd.DataFrame:
+        """The table as a new frame: the measured rows, then the estimated ones."""
+        parts = [pd.DataFrame(part, columns=COLUMNS) for part in (self.measured, self.estimated) if _rows(part)]
+        return pd.concat(parts, ignore_index=True).astype({"concurrency": float})
+
+    def best(
+        self,
+        min_tokens_per_s_per_user: float,
+        max_ttft_ms: float,
+        *,
+        basis: BasisChoice = "auto",
+        require_ttft: bool = True,
+    ) -> dict | None:
+        """The figures of :func:`best_point`'s choice, a value per column, or None."""
+        found = choose(self.measured, self.estimated, min_tokens_per_s_per_user, max_ttft_ms, basis, require_ttft)
+        if found is None:
+            return None
+        part, row = found
+        return row if isinstance(row, dict) else {name: part[name][row] for name in COLUMNS}
+
+    def fastest(self) -> float:
+        """The most tokens/s per user of any point (points without the figure skipped)."""
+        return float(np.fmax.reduce(self._all("tokens_per_s_per_user")))
+
+    def quickest(self) -> float:
+        """The shortest time to first token of any point (points without the figure skipped)."""
+        return float(np.fmin.reduce(self._all("ttft_ms")))
+
+    def _all(self, name: str) -> np.ndarray:
+        return np.concatenate([self.measured[name], self.estimated[name]]).astype(float)
+
+
+def point_table(
+    system: str,
+    model: str,
+    precision: Precision | None = None,
+    *,
+    prompt_tokens: float = Shape.prompt_tokens,
+    output_tokens: float = Shape.output_tokens,
+) -> PointTable:
+    """:func:`operating_points` as arrays, made once per system, model, precision and request shape
+    in a process (a scenario asks for the same table for every workload of one model and shape).
+
+    Raises
+    ------
+    fleets.roofline.DoesNotFitError
+        If the model cannot be served on the system at that precision.
+    """
+    return _points(system, model, precision, float(prompt_tokens), float(output_tokens))
 
 
 @lru_cache(maxsize=512)
-def _points(
-    system_name: str, model_name: str, precision: Precision | None, prompt: float, output: float
-) -> pd.DataFrame:
-    # Cached: a scenario asks for the same table for every workload of one model and shape.
+def _points(system_name: str, model_name: str, precision: Precision | None, prompt: float, output: float) -> PointTable:
     system, spec = get_system(system_name), get_model(model_name)
     precision = precision or default_precision(system, spec)
-    estimated = estimate(system, spec, precision=precision, shape=Shape(prompt, output)).assign(
-        origin="roofline",
-        basis="estimated",
-        precision=precision,
-        source=f"roofline estimate calibrated on the catalog's measured {system.category} points",
-    )
-    curve = curve_points(system_name, model_name)
-    covers = (
+    estimated = estimate_columns(system, spec, precision=precision, shape=Shape(prompt, output))
+    rows = len(estimated["concurrency"])
+    estimated = {
+        **estimated,
+        "origin": np.full(rows, "roofline", dtype=object),
+        "basis": np.full(rows, "estimated", dtype=object),
+        "precision": np.full(rows, precision, dtype=object),
+        "stack": np.full(rows, np.nan),
+        "source": np.full(
+            rows, f"roofline estimate calibrated on the catalog's measured {system.category} points", dtype=object
+        ),
+    }
+    curve = curve_columns(system_name, model_name)
+    covers = np.flatnonzero(
         (curve["precision"] == precision)
         & _within(curve["input_tokens"], prompt)
         & _within(curve["output_tokens"], output)
     )
-    curve = curve[covers]
+    curve = {name: values[covers] for name, values in curve.items()}
+    output_rate = curve["tokens_per_s"].astype(float)
     prefill, decode = _split(
-        curve["tokens_per_s"].to_numpy(dtype=float),
-        curve["input_tokens"].to_numpy(dtype=float),
-        curve["output_tokens"].to_numpy(dtype=float),
-        float(estimated["prefill_tokens_per_s"].iloc[0]),
+        output_rate,
+        curve["input_tokens"].astype(float),
+        curve["output_tokens"].astype(float),
+        float(estimated["prefill_tokens_per_s"][0]),
     )
-    measured = curve.assign(
-        origin="measured",
-        basis="measured",
-        prefill_tokens_per_s=prefill,
-        decode_tokens_per_s=decode,
-        output_tokens_per_s=curve["tokens_per_s"],
-        source=curve["source"] + " (" + curve["confidence"] + ")",
-    )
-    frames = [frame.reindex(columns=COLUMNS) for frame in (measured, estimated) if len(frame)]
-    return pd.concat(frames, ignore_index=True).astype({"concurrency": float})
+    measured = {
+        **curve,
+        "origin": np.full(len(covers), "measured", dtype=object),
+        "basis": np.full(len(covers), "measured", dtype=object),
+        "units_per_replica": np.full(len(covers), np.nan),
+        "prefill_tokens_per_s": prefill,
+        "decode_tokens_per_s": decode,
+        "output_tokens_per_s": curve["tokens_per_s"],
+        "source": np.array(
+            [
+                f"{source} ({confidence})"
+                for source, confidence in zip(curve["source"], curve["confidence"], strict=True)
+            ],
+            dtype=object,
+        ),
+    }
+    return PointTable(_frozen(measured), _frozen(estimated))
 
 
-def _within(tokens: pd.Series, wanted: float) -> pd.Series:
+def _frozen(part: Columns) -> Columns:
+    """The table's columns, read-only."""
+    for values in part.values():
+        values.flags.writeable = False
+    return {name: part[name] for name in COLUMNS}
+
+
+def _rows(part: Columns) -> int:
+    return len(part["basis"])
+
+
+def _within(tokens: np.ndarray, wanted: float) -> np.ndarray:
     ratio = tokens.astype(float) / wanted
     return (ratio <= SHAPE_TOLERANCE) & (ratio >= 1.0 / SHAPE_TOLERANCE)
 
@@ -148,30 +229,19 @@ def _split(
     return prompt / prefill_s, output / (request_s - prefill_s)
 
 
-_NEEDED = ("prefill_tokens_per_s", "decode_tokens_per_s", "tokens_per_s_per_user", "ttft_ms")
-"""The figures a candidate point must have."""
-
-_LINEAR = ("concurrency", "tokens_per_s_per_user", "output_tokens_per_s", "ttft_ms")
-"""The figures carried linearly along a curve between two published runs."""
-
-
-def _along(curve: pd.DataFrame, xs: np.ndarray, at: float) -> dict:
-    """The figures of the point at ``at`` on the line through the runs of ``curve`` placed at ``xs``.
-
-    The prefill time per output token is interpolated too, and prefill and decode throughput
-    follow from it and the interpolated output rate, so that they add up to that rate as in
-    :func:`_split`.
-    """
-    row = {name: interpolate(xs, curve[name].to_numpy(dtype=float), at) for name in _LINEAR}
-    output_rate, prefill_rate = (
-        curve[name].to_numpy(dtype=float) for name in ("output_tokens_per_s", "prefill_tokens_per_s")
-    )
-    prefill_s_per_output = 1.0 / output_rate - 1.0 / curve["decode_tokens_per_s"].to_numpy(dtype=float)
-    per_output = interpolate(xs, prefill_s_per_output, at)
-    prompt_per_output = interpolate(xs, prefill_s_per_output * prefill_rate, at)  # the request's input:output ratio
-    row["prefill_tokens_per_s"] = prompt_per_output / per_output
-    row["decode_tokens_per_s"] = 1.0 / (1.0 / row["output_tokens_per_s"] - per_output)
-    return row
+_NEEDED_TO_CHOOSE = (
+    "basis",
+    "precision",
+    "stack",
+    "source",
+    "concurrency",
+    "tokens_per_s_per_user",
+    "output_tokens_per_s",
+    "ttft_ms",
+    "prefill_tokens_per_s",
+    "decode_tokens_per_s",
+)
+"""The columns a choice reads: the figures, and what an interpolated point names from its runs."""
 
 
 def best_point(
@@ -188,69 +258,22 @@ def best_point(
     the estimator's only when no curve point meets the target, or when ``basis`` is
     ``estimated``. ``basis`` ``measured`` never estimates. A point without a published time to
     first token meets no time-to-first-token target; with ``require_ttft`` (the planner needs
-    the figure) it is no candidate at all. Returns ``None`` when no point meets the target.
+    the figure) it is no candidate at all. Returns ``None`` when no point meets the target, the
+    row of ``points`` when a row is chosen, and an unnamed row when an interpolated point is.
     """
-    if basis != "estimated":
-        curve = points[points["basis"] == "measured"]
-        if len(curve):
-            found = _best(
-                _with_interpolated(curve, min_tokens_per_s_per_user, max_ttft_ms),
-                min_tokens_per_s_per_user,
-                max_ttft_ms,
-                require_ttft,
-            )
-            if found is not None or basis == "measured":
-                return found
-        elif basis == "measured":
-            return None
-    return _best(points[points["basis"] == "estimated"], min_tokens_per_s_per_user, max_ttft_ms, require_ttft)
-
-
-def _best(points: pd.DataFrame, min_speed: float, max_ttft: float, require_ttft: bool) -> pd.Series | None:
-    # On plain arrays: a scenario asks for a point per fleet, workload and phase, and pandas'
-    # filtering costs milliseconds on these tables of a few dozen rows.
-    prefill, decode, speed, ttft = (points[name].to_numpy(dtype=float) for name in _NEEDED)
-    ttft_ok = ttft <= max_ttft
-    if not require_ttft and math.isinf(max_ttft):
-        ttft_ok |= np.isnan(ttft)
-    meeting = np.flatnonzero(~(np.isnan(prefill) | np.isnan(decode)) & (speed >= min_speed) & ttft_ok)
-    if not len(meeting):
-        return None
-    return points.iloc[meeting[decode[meeting].argmax()]]
-
-
-def _with_interpolated(curve: pd.DataFrame, min_speed: float, max_ttft: float) -> pd.DataFrame:
-    """The curve's front points, plus the points on it at the per-user speed target and where its
-    time to first token crosses the target, where those fall between two published runs."""
-    front = curve.iloc[
-        pareto_front(curve["tokens_per_s_per_user"].to_numpy(float), curve["decode_tokens_per_s"].to_numpy(float))
-    ]
-    speeds = front["tokens_per_s_per_user"].to_numpy(dtype=float)
-    targets = [min_speed] if speeds[0] < min_speed < speeds[-1] and min_speed not in speeds else []
-    ttft = front["ttft_ms"].to_numpy(dtype=float)
-    for k in range(len(front) - 1):
-        a, b = ttft[k], ttft[k + 1]
-        if not (np.isnan(a) or np.isnan(b)) and min(a, b) < max_ttft < max(a, b):
-            targets.append(speeds[k] + (max_ttft - a) / (b - a) * (speeds[k + 1] - speeds[k]))
-    rows = [_interpolated(front, speeds, at) for at in targets]
-    return pd.concat([front, pd.DataFrame(rows, columns=COLUMNS)], ignore_index=True) if rows else front
-
-
-def _interpolated(front: pd.DataFrame, speeds: np.ndarray, at: float) -> dict:
-    upper = int(np.searchsorted(speeds, at))
-    slower, faster = front.iloc[upper - 1], front.iloc[upper]
-    row = _along(front, speeds, at)
-    stacks = {s for s in (slower["stack"], faster["stack"]) if isinstance(s, str)}
-    return {
-        **row,
-        "origin": "measured",
-        "basis": "interpolated",
-        "precision": slower["precision"],
-        "stack": " / ".join(sorted(stacks)) or None,
-        "units_per_replica": np.nan,
-        "source": f"interpolated between {slower['tokens_per_s_per_user']:.4g} tokens/s per user "
-        f"({slower['source']}) and {faster['tokens_per_s_per_user']:.4g} ({faster['source']})",
+    kinds = points["basis"].to_numpy()
+    positions = {kind: np.flatnonzero(kinds == kind) for kind in ("measured", "estimated")}
+    parts = {
+        kind: {name: points[name].to_numpy()[rows] for name in _NEEDED_TO_CHOOSE} for kind, rows in positions.items()
     }
+    found = choose(parts["measured"], parts["estimated"], min_tokens_per_s_per_user, max_ttft_ms, basis, require_ttft)
+    if found is None:
+        return None
+    part, row = found
+    if isinstance(row, dict):
+        return pd.Series(row, index=COLUMNS, dtype=object)
+    kind = "measured" if part is parts["measured"] else "estimated"
+    return points.iloc[positions[kind][row]]
 
 
 def point_at_batch(
@@ -275,7 +298,7 @@ def point_at_batch(
         if len(exact):
             return exact.loc[exact["decode_tokens_per_s"].idxmax()]
         if concurrency[0] < batch < concurrency[-1]:
-            row = _along(curve, concurrency, batch)
+            row = point_along(curve, concurrency, batch)
             lower = curve.iloc[int(np.searchsorted(concurrency, batch)) - 1]
             upper = curve.iloc[int(np.searchsorted(concurrency, batch))]
             return pd.Series(

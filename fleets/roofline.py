@@ -208,10 +208,17 @@ def _default_batches(largest: int) -> list[int]:
 def pareto(table: pd.DataFrame) -> pd.DataFrame:
     """The rows no other row beats in both per-user speed and decode throughput per unit (what the
     planner chooses by), by rising throughput."""
-    ordered = table.sort_values(["tokens_per_s_per_user", "decode_tokens_per_s"], ascending=False)
-    best = ordered["decode_tokens_per_s"].cummax().shift(fill_value=-np.inf)
-    kept = ordered[ordered["decode_tokens_per_s"].to_numpy() > best.to_numpy()]
-    return kept.reset_index(drop=True)
+    kept = _pareto_rows(table["tokens_per_s_per_user"].to_numpy(), table["decode_tokens_per_s"].to_numpy())
+    return table.iloc[kept].reset_index(drop=True)
+
+
+def _pareto_rows(speed: np.ndarray, decode: np.ndarray) -> np.ndarray:
+    """Positions of the rows :func:`pareto` keeps, in its order: fastest per user first (ties in
+    table order, as a stable sort keeps them), each with more throughput than every faster one."""
+    ordered = np.lexsort((-decode, -speed))
+    throughput = decode[ordered]
+    best_before = np.concatenate(([-np.inf], np.maximum.accumulate(throughput)[:-1]))
+    return ordered[throughput > best_before]
 
 
 def estimate(
@@ -268,6 +275,39 @@ def estimate(
     >>> bool(table["tokens_per_s_per_user"].is_monotonic_decreasing)
     True
     """
+    return pd.DataFrame(
+        estimate_columns(
+            system,
+            model,
+            precision=precision,
+            shape=shape,
+            batches=batches,
+            efficiency=efficiency,
+            stack=stack,
+            speculation=speculation,
+            chips_per_replica=chips_per_replica,
+        )
+    )
+
+
+def estimate_columns(
+    system: System,
+    model: ModelSpec,
+    *,
+    precision: Precision | None = None,
+    shape: Shape | None = None,
+    batches: list[int] | None = None,
+    efficiency: Efficiency | None = None,
+    stack: str | None = None,
+    speculation: Speculation | None = None,
+    chips_per_replica: int | None = None,
+) -> dict[str, np.ndarray]:
+    """The columns of :func:`estimate`'s table (same parameters), as arrays.
+
+    On arrays rather than a frame per layout: the planner asks for a table per fleet, model and
+    request shape, and pandas' concatenating and sorting cost milliseconds on tables of a few
+    dozen points.
+    """
     precision = precision or serving_precision(system, model)
     shape = shape or Shape()
     if precision not in system.peak_tflops:
@@ -283,20 +323,20 @@ def estimate(
         if not candidates:
             raise DoesNotFitError(f"{model.name} at {precision} does not fit replicas of {chips_per_replica} chips")
     efficiency = efficiency or efficiency_for(system, stack)
-    frames = []
+    parts = []
     for layout in candidates:
         largest = largest_batch(system, model, precision, shape, layout, speculation)
         wanted = _default_batches(largest) if batches is None else batches
         b = np.array([x for x in wanted if 1 <= x <= largest], dtype=float)
         if len(b):
-            frames.append(
-                pd.DataFrame(layout_points(system, model, precision, shape, layout, b, efficiency, speculation))
-            )
-    if not frames:
-        empty = np.array([], dtype=float)
-        return pd.DataFrame(layout_points(system, model, precision, shape, candidates[0], empty, efficiency))
-    table = pd.concat(frames, ignore_index=True)
-    return pareto(table) if len(frames) > 1 else table
+            parts.append(layout_points(system, model, precision, shape, layout, b, efficiency, speculation))
+    if not parts:
+        return layout_points(system, model, precision, shape, candidates[0], np.array([], dtype=float), efficiency)
+    columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    if len(parts) == 1:
+        return columns
+    kept = _pareto_rows(columns["tokens_per_s_per_user"], columns["decode_tokens_per_s"])
+    return {name: values[kept] for name, values in columns.items()}
 
 
 # ------------------------------------------------------------------------------------ calibration lookup

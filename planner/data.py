@@ -118,11 +118,11 @@ class ModelData:
     def from_scenario(cls, scenario: Scenario, *, checked: bool = False) -> ModelData:
         """Prepare the LP's data from a validated scenario.
 
-        The scenario is checked again as a whole first (:meth:`Scenario.revalidated`), so that one
-        edited since it was loaded into something the loader would refuse is refused here too, by
-        every path to the LP (solve, explain, inspect), with the loader's problem list. ``checked``
-        skips that for a scenario just validated as a whole and not edited since (a sweep's run,
-        made by :func:`planner.overrides.with_values`).
+        The scenario is checked again as a whole first if it was edited since it last passed every
+        check (:meth:`Scenario.check_unedited`), so that one edited into something the loader would
+        refuse is refused here too, by every path to the LP (solve, explain, inspect), with the
+        loader's problem list. ``checked`` skips even the comparison, for a scenario just validated
+        as a whole and not edited since (a sweep's run, made by :func:`planner.overrides.with_values`).
 
         Raises
         ------
@@ -130,7 +130,7 @@ class ModelData:
             If the scenario no longer validates.
         """
         if not checked:
-            scenario.revalidated()
+            scenario.check_unedited()
         calendar = scenario.horizon.calendar()
         periods = _periods(scenario, calendar)
         placements = _placements(scenario)

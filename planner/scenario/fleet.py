@@ -17,9 +17,8 @@ from fleets import (
     Precision,
     UnknownModelError,
     UnknownSystemError,
-    best_point,
     get_system,
-    operating_points,
+    point_table,
 )
 from planner.errors import (
     FieldError,
@@ -306,7 +305,7 @@ class Fleet(Input):
         if self.system is None:
             return ServicePoint(None, reason=f"no performance figures for model {workload.model!r}")
         try:
-            table = operating_points(
+            table = point_table(
                 self.system,
                 workload.model,
                 self.precision,
@@ -315,13 +314,12 @@ class Fleet(Input):
             )
         except (DoesNotFitError, UnknownModelError) as exc:
             return ServicePoint(None, reason=str(exc))
-        best = best_point(table, min_speed, max_ttft)
+        best = table.best(min_speed, max_ttft)
         if best is None:
-            fastest = table["tokens_per_s_per_user"].max()  # pandas skips the points without the figure
-            quickest = table["ttft_ms"].min()
             return ServicePoint(
                 None,
-                reason=f"no operating point meets the SLO (at best {fastest:.0f} tokens/s per user, {quickest:.0f} ms to first token)",
+                reason=f"no operating point meets the SLO (at best {table.fastest():.0f} tokens/s per user, "
+                f"{table.quickest():.0f} ms to first token)",
             )
         performance = Performance(**{name: float(best[name]) for name in Performance.model_fields})
         return ServicePoint(

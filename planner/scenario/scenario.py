@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from pydantic import (
     Field,
+    PrivateAttr,
     ValidationError,
     model_validator,
 )
@@ -83,6 +84,8 @@ class Scenario(Input):
         description="Buy, lease, reserve and rent whole units (a mixed-integer program, slower); marginal prices then come "
         "from the linear program with those decisions fixed.",
     )
+    _passed: str | None = PrivateAttr(default=None)
+    """The scenario's content, as text, when it last passed every check (see :meth:`check_unedited`)."""
 
     @model_validator(mode="after")
     def _cross_check(self) -> Scenario:
@@ -111,6 +114,7 @@ class Scenario(Input):
                 ],
             )
         place(self, ())
+        self._passed = _content(self)
         return self
 
     def demand_key(self, workload: str) -> str:
@@ -457,7 +461,8 @@ class Scenario(Input):
         (references, calendars, latency eligibility) run only when the scenario is built: an edit
         inside a section such as ``scenario.sites["west"].fleets = ["h10"]`` (no such fleet) is
         caught here. :meth:`planner.data.ModelData.from_scenario` (and so :func:`planner.solve`,
-        ``explain`` and ``inspect``) calls it before building the LP.
+        ``explain`` and ``inspect``) runs it before building the LP when the scenario was edited
+        (:meth:`check_unedited`).
 
         Raises
         ------
@@ -466,6 +471,30 @@ class Scenario(Input):
         """
         return type(self).from_dict(self.model_dump(mode="python"))
 
+    def check_unedited(self) -> None:
+        """Check the scenario again as a whole (as :meth:`revalidated`) unless its content is what
+        last passed every check.
+
+        The checks depend on the content alone, so a scenario unchanged since it was loaded passes
+        them again: comparing its content (a dump, as text) takes well under a millisecond, checking
+        it again tens of milliseconds. Any edit, made by assignment or inside a list or mapping,
+        changes the text and the scenario is checked again. :meth:`planner.data.ModelData.from_scenario`
+        calls this before building the LP.
+
+        Raises
+        ------
+        ScenarioError
+            Listing every problem, as the loader lists them.
+        """
+        if self._passed is None or self._passed != _content(self):
+            self.revalidated()
+
     def to_yaml(self) -> str:
         """The scenario with every default and catalog figure filled in, as YAML."""
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
+def _content(scenario: Scenario) -> str:
+    """A scenario's content as text: equal for two scenarios whose dumps are equal value for value
+    and type for type (``repr`` tells ``1`` from ``1.0`` and ``True``, which ``==`` does not)."""
+    return repr(scenario.model_dump(mode="python"))

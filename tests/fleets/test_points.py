@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 import math
 
+import pandas as pd
 import pytest
 
-from fleets import DoesNotFitError, best_point, load_catalog, operating_points
+from fleets import DoesNotFitError, best_point, load_catalog, operating_points, point_table
 from fleets.fitting import _observations, _predict, calibrate, catalog_calibration
 
 HELD_OUT = {"dgx-h200", "dgx-b200", "gb200-nvl72"}
@@ -121,3 +122,20 @@ def test_the_point_chosen_is_the_fastest_complete_point_meeting_the_target(syste
     best = max(candidates, key=lambda i: (table["decode_tokens_per_s"].iloc[i], -i))
     assert point is not None and point.name == table.index[best]
     assert point.equals(table.iloc[best])
+
+
+@pytest.mark.parametrize("system", sorted(load_catalog()))
+def test_the_planner_chooses_on_the_table_as_best_point_does_on_its_frame(system):
+    """The planner chooses on the cached arrays (``PointTable.best``), ``fleets point`` on the
+    frame: the same point, for a request the measured curves cover (5,000 tokens in, 500 out on
+    the H100) and one only the estimator answers."""
+    for shape in ({}, {"prompt_tokens": 5000, "output_tokens": 500}):
+        try:
+            table = point_table(system, "llama-3.1-70b", **shape)
+        except DoesNotFitError:
+            continue
+        for speed, ttft in [(0, math.inf), (15, 1000), (25.8, 1000), (100, 2000)]:
+            chosen, row = table.best(speed, ttft), best_point(table.frame(), speed, ttft)
+            assert (chosen is None) == (row is None), (shape, speed, ttft)
+            if row is not None:
+                assert pd.Series(chosen, dtype=object).equals(row), (shape, speed, ttft)

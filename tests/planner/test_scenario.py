@@ -650,6 +650,24 @@ def test_a_revalidated_scenario_equals_the_loaded_one():
     assert scenario.revalidated() == scenario
 
 
+def test_a_scenario_is_checked_again_only_once_edited(monkeypatch):
+    """Unchanged since loading, the checks are not run again; an edit inside a list (which no
+    assignment check sees) is caught; undone, the scenario passes unchecked again."""
+    scenario = Scenario.from_dict(scenario_dict())
+    checked = []
+    revalidated = Scenario.revalidated
+    monkeypatch.setattr(Scenario, "revalidated", lambda self: checked.append(1) or revalidated(self))
+    scenario.check_unedited()
+    assert checked == []
+    scenario.sites["s"].fleets.append("b")
+    with pytest.raises(ScenarioError, match=r"sites\.s\.fleets\.1"):
+        scenario.check_unedited()
+    assert checked == [1]
+    scenario.sites["s"].fleets.pop()
+    scenario.check_unedited()
+    assert checked == [1]
+
+
 # ---------------------------------------------------------------------------- fields per procurement mode
 @pytest.mark.parametrize(
     ("fleet_data", "field", "fragment"),
