@@ -49,7 +49,7 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
     Busy units and energy are per slice ``k``, weighted by its share of the hours ``eta[k]``.
     """
     fleets, periods = data.fleets, data.periods
-    v = model.variables
+    v = model.variables.coded
     units = v["units"]
     at_site = units[lookup(units["fleet"], fleets["at_site"])]
     # A lease whose hourly price covers its electricity pays no energy here (its rental does).

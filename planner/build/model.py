@@ -5,13 +5,16 @@ Every family of variables and rows is a frame of index columns; a variable frame
 the LP column an entry reads and ``scale`` what it is multiplied by (an entry's value is
 ``scale * x[col]``: a workload whose phases run together has one rate column, its prefill entry
 reads it times the input:output ratio); a row frame's ``row`` is the LP row, ``rhs`` its bound
-and ``sense`` one of ``<=``, ``>=``, ``==``. Readable names (``power_limit[west,2026-01]``) are
-made only when asked for (:meth:`Model.names`).
+and ``sense`` one of ``<=``, ``>=``, ``==``. Names of fleets, sites, workloads, ... are categories
+in the frames as built (:attr:`Frames.coded`, what the build and the plan's tables work on) and
+text in the frames a reader gets (each made when first read); readable names
+(``power_limit[west,2026-01]``) are made only when asked for (:meth:`Model.names`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +53,41 @@ VARIABLE_DIMS = {
 
 _SENSE_BOUNDS = {"<=": (-np.inf, 0.0), ">=": (0.0, np.inf), "==": (0.0, 0.0)}
 
+DENSE_KEYS = 1 << 20
+"""Most combined row keys a family looks its rows up in by a table of every key (above it, by
+sorting the rows' keys)."""
+
+
+class Frames(Mapping[str, pd.DataFrame]):
+    """A model's frames, one per family, read with names as text: each is made when first read
+    from the frame as built (``coded``), whose names are categories.
+
+    The text frames are what every reader of a plan expects (a category's arithmetic, lookups and
+    joins behave otherwise); making them for every family at the end of the build took a fifth of
+    the build on a large plan, for frames a solve mostly never reads.
+    """
+
+    def __init__(self) -> None:
+        self.coded: dict[str, pd.DataFrame] = {}
+        self._text: dict[str, pd.DataFrame] = {}
+
+    def keep(self, family: str, frame: pd.DataFrame) -> None:
+        """Keep ``frame``, names as categories, as the family ``family``."""
+        self.coded[family] = frame
+        self._text.pop(family, None)
+
+    def __getitem__(self, family: str) -> pd.DataFrame:
+        text = self._text.get(family)
+        if text is None:
+            text = self._text[family] = _plain(self.coded[family])
+        return text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.coded)
+
+    def __len__(self) -> int:
+        return len(self.coded)
+
 
 @dataclass
 class Model:
@@ -63,9 +101,10 @@ class Model:
         The linear program, as handed to the solver (set once the build is finished).
     variables
         Per variable family (``serve``, ``unserved``, ``units``, ``build``, ...), a frame with its
-        index columns, ``col`` and ``scale``.
+        index columns, ``col`` and ``scale`` (``variables.coded``: names as categories).
     constraints
-        Per constraint family, a frame with its index columns, ``rhs``, ``sense`` and ``row``.
+        Per constraint family, a frame with its index columns, ``rhs``, ``sense`` and ``row``
+        (``constraints.coded``: names as categories).
     cost_terms
         ``component, t, col, usd, fleet``: nominal USD in period ``t`` per unit of LP column
         ``col`` (a column may cost in several periods: a build pays its capital in each it serves);
@@ -77,8 +116,8 @@ class Model:
 
     data: ModelData
     lp: LinearProgram = field(init=False, repr=False)
-    variables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    constraints: dict[str, pd.DataFrame] = field(default_factory=dict)
+    variables: Frames = field(default_factory=Frames)
+    constraints: Frames = field(default_factory=Frames)
     cost_terms: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(
             {"component": [], "t": np.zeros(0, int), "col": np.zeros(0, int), "usd": [], "fleet": []}
@@ -125,7 +164,7 @@ class Model:
         self._lower.append(np.zeros(n))
         self._upper.append(np.broadcast_to(np.asarray(upper, dtype=float), n).copy())
         self._integer.append(np.broadcast_to(np.asarray(integer, dtype=bool), n).copy())
-        self.variables[family] = frame
+        self.variables.keep(family, frame)
         return frame
 
     def add_rows(
@@ -143,7 +182,7 @@ class Model:
         rows = self.categorized(rhs[[*keys, "rhs"]].reset_index(drop=True))
         if rows.empty:  # a family the scenario does not use: no terms to look at
             frame = rows.assign(sense=sense, row=np.zeros(0, dtype=np.int64))
-            self.constraints[family] = frame
+            self.constraints.keep(family, frame)
             return frame
         index = _RowIndex(rows, keys)
         pieces = terms if isinstance(terms, list) else [terms]
@@ -163,7 +202,7 @@ class Model:
         )
         self._triplets.add_terms(first + renumber[at[inside]], cols[inside], coefs[inside])
         frame = rows.assign(sense=sense, row=np.arange(first, first + len(rows)))
-        self.constraints[family] = frame
+        self.constraints.keep(family, frame)
         return frame
 
     def finish(self, cost: np.ndarray) -> None:
@@ -180,10 +219,6 @@ class Model:
             names=self._all_names,
         )
         self._triplets, self._lower, self._upper, self._integer = Triplets(), [], [], []
-        # The frames leave the build with names as plain text, as every reader of a plan expects
-        # (a category's arithmetic and lookups behave otherwise).
-        self.variables = {family: _plain(frame) for family, frame in self.variables.items()}
-        self.constraints = {family: _plain(frame) for family, frame in self.constraints.items()}
 
     @property
     def column_count(self) -> int:
@@ -195,31 +230,31 @@ class Model:
         """Readable names of a family's entries, variables or rows (``capacity[h100,phoenix,2026-01]``:
         period and slice labels, not positions; the slice only when a period has several)."""
         if family in self.constraints:
-            frame = self.constraints[family]
+            frame = self.constraints.coded[family]
             dims = [c for c in frame.columns if c not in ("rhs", "sense", "row")]
         else:
-            frame = self.variables[family]
+            frame = self.variables.coded[family]
             dims = VARIABLE_DIMS[family]
         return _names(family, frame, dims, self.data)
 
     def _all_names(self) -> tuple[list[str], list[str]]:
         """Readable names of every column (one per column: the first entry reading it) and row, in order."""
         columns = [""] * self.lp.shape[1]
-        for family, frame in self.variables.items():
+        for family, frame in self.variables.coded.items():
             owners = ~frame["col"].duplicated().to_numpy()
             for col, name in zip(
                 frame["col"].to_numpy()[owners], np.array(self.names(family), dtype=object)[owners], strict=True
             ):
                 columns[col] = name
         rows = [""] * self.lp.shape[0]
-        for family, frame in self.constraints.items():
+        for family, frame in self.constraints.coded.items():
             for row, name in zip(frame["row"], self.names(family), strict=True):
                 rows[row] = name
         return columns, rows
 
     def value(self, family: str, x: np.ndarray) -> np.ndarray:
         """The values of a variable family's entries at the LP point ``x``."""
-        frame = self.variables[family]
+        frame = self.variables.coded[family]
         return x[frame["col"].to_numpy()] * frame["scale"].to_numpy()
 
     def size(self) -> dict[str, int]:
@@ -232,7 +267,7 @@ class Model:
         largest absolute coefficient and right-hand side, to judge the model's scaling."""
         matrix = self.lp.matrix
         out = []
-        for family, frame in self.constraints.items():
+        for family, frame in self.constraints.coded.items():
             block = matrix[frame["row"].to_numpy()]
             coefs = np.abs(block.data[block.data != 0])
             rhs = np.abs(frame["rhs"].to_numpy(dtype=float))
@@ -270,7 +305,7 @@ class Model:
 
     def describe_row(self, row: int) -> str:
         """The readable name of LP row ``row``."""
-        for family, frame in self.constraints.items():
+        for family, frame in self.constraints.coded.items():
             hit = np.flatnonzero(frame["row"].to_numpy() == row)
             if len(hit):
                 return _names(
@@ -283,7 +318,7 @@ class Model:
 
     def describe_column(self, col: int) -> str:
         """The readable name of LP column ``col``."""
-        for family, frame in self.variables.items():
+        for family, frame in self.variables.coded.items():
             hit = np.flatnonzero(frame["col"].to_numpy() == col)
             if len(hit):
                 return _names(family, frame.iloc[hit[:1]], VARIABLE_DIMS[family], self.data)[0]
@@ -301,7 +336,11 @@ def lookup(column: pd.Series, table: pd.Series | dict[str, Any]) -> np.ndarray:
     if isinstance(column.dtype, pd.CategoricalDtype):  # each category looked up once, by its code
         codes = column.cat.codes.to_numpy()
         names = pd.Index(np.asarray(column.cat.categories, dtype=object))
-        values = pd.Series(table).reindex(names).to_numpy()
+        # A fleet's figures are a table of the fleets in the categories' own order: read as they are.
+        if isinstance(table, pd.Series) and table.index.equals(names):
+            values = table.to_numpy()
+        else:
+            values = pd.Series(table).reindex(names).to_numpy()
         if (codes < 0).any():
             values, codes = np.append(values, [None]), np.where(codes < 0, len(values), codes)
         return values[codes]
@@ -355,19 +394,31 @@ def positions(entries: pd.DataFrame, rows: pd.DataFrame, keys: list[str]) -> np.
 
 class _RowIndex:
     """Finds rows by their keys: each key is coded against the rows' values (a name by its
-    category's code, anything else by its place among the rows' distinct values), and the codes
-    of all keys combined into one integer per row. A term whose value no row has matches no row."""
+    category's code, a whole number by its distance from the rows' smallest, anything else by its
+    place among the rows' distinct values), and the codes of all keys combined into one integer
+    per row. A term whose value no row has matches no row.
+
+    The rows are found from the combined codes by a table of every possible code (when there are
+    at most :data:`DENSE_KEYS`: a family's keys are few names and periods) or by binary search in
+    the sorted codes, not by hashing: a term is then found by indexing, numpy's alone.
+    """
 
     def __init__(self, rows: pd.DataFrame, keys: list[str]) -> None:
         self.keys = keys
-        self.coders: list[pd.CategoricalDtype | pd.Index] = []
+        self.coders: list[pd.CategoricalDtype | pd.Index | tuple[int, int]] = []
         code = np.zeros(len(rows), dtype=np.int64)
         width_product = 1.0
         for key in keys:
             column = rows[key]
+            coder: pd.CategoricalDtype | pd.Index | tuple[int, int]
             if isinstance(column.dtype, pd.CategoricalDtype):
-                coder: pd.CategoricalDtype | pd.Index = column.dtype
+                coder = column.dtype
                 codes, width = column.cat.codes.to_numpy(dtype=np.int64), len(column.dtype.categories)
+            elif _whole(column.dtype) and len(column):
+                values = column.to_numpy(dtype=np.int64)
+                low = int(values.min())
+                codes, width = values - low, int(values.max()) - low + 1
+                coder = (low, width)
             else:
                 codes, uniques = pd.factorize(column, use_na_sentinel=False)
                 coder, width = pd.Index(uniques), len(uniques)
@@ -378,30 +429,56 @@ class _RowIndex:
         # The combined code of a plan's keys stays far inside 64 bits (the product of their
         # numbers of distinct values: fleets x sites x periods x slices, ...).
         assert width_product < 2.0**62, "row keys too many to code in 64 bits"
-        self.index = pd.Index(code)
+        self.dense = width_product <= DENSE_KEYS
+        if self.dense:
+            self.table = np.full(int(width_product), -1, dtype=np.int64)
+            self.table[code] = np.arange(len(rows))
+        else:
+            self.order = np.argsort(code, kind="stable")
+            self.sorted = code[self.order]
 
     def locate(self, terms: Terms) -> np.ndarray:
         n = len(terms.frame)
         code = np.zeros(n, dtype=np.int64)
         missing = np.zeros(n, dtype=bool)
         for key, coder in zip(self.keys, self.coders, strict=True):
-            column = terms.key(key)
-            single = np.ndim(column) == 0
-            values = [column] if single else column
-            if isinstance(coder, pd.CategoricalDtype):
-                width = len(coder.categories)
-                if isinstance(values, pd.Series) and values.dtype == coder:
-                    found = values.cat.codes.to_numpy()
-                else:
-                    found = pd.Categorical(values, dtype=coder).codes
-            else:
-                found, width = coder.get_indexer(pd.Index(values)), len(coder)
+            found, width = _codes(terms.key(key), coder)
             found = np.broadcast_to(np.asarray(found, dtype=np.int64), n)
             missing |= found < 0
             code = code * max(width, 1) + np.maximum(found, 0)
-        at = self.index.get_indexer(pd.Index(code))
+        if self.dense:
+            at = self.table[code]
+        else:
+            place = np.minimum(np.searchsorted(self.sorted, code), max(len(self.sorted) - 1, 0))
+            hit = self.sorted[place] == code if len(self.sorted) else np.zeros(n, dtype=bool)
+            at = np.where(hit, self.order[place] if len(self.order) else 0, -1)
         at[missing] = -1
         return np.asarray(at, dtype=np.int64)
+
+
+def _whole(dtype: Any) -> bool:
+    """Whether a key column holds whole numbers (not truth values)."""
+    return pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+
+
+def _codes(column: Any, coder: pd.CategoricalDtype | pd.Index | tuple[int, int]) -> tuple[np.ndarray, int]:
+    """The codes of a key's values (one value, or one per term) against the rows' ``coder``
+    (-1 where no row has the value), and the key's width."""
+    values = [column] if np.ndim(column) == 0 else column
+    if isinstance(coder, pd.CategoricalDtype):
+        if isinstance(values, pd.Series) and values.dtype == coder:
+            return values.cat.codes.to_numpy(), len(coder.categories)
+        return pd.Categorical(values, dtype=coder).codes, len(coder.categories)
+    if isinstance(coder, tuple):
+        low, width = coder
+        array = np.asarray(values)
+        if _whole(array.dtype):
+            found = array.astype(np.int64, copy=False) - low
+            return np.where((found >= 0) & (found < width), found, -1), width
+        # Values of another type (floats that are whole, text) match as a row's value would.
+        rows = pd.Index(np.arange(low, low + width))
+        return rows.get_indexer(pd.Index(values)), width
+    return coder.get_indexer(pd.Index(values)), len(coder)
 
 
 def _names(family: str, frame: pd.DataFrame, dims: list[str], data: ModelData) -> list[str]:

@@ -16,7 +16,7 @@ def add_budget(model: Model, data: ModelData) -> None:
 
     sum_{f,s,t in y} build[f,s,t] * K[f] / 1e6 <= Budget[y] / 1e6
     """
-    builds = model.variables["build"]
+    builds = model.variables.coded["build"]
     coef = lookup(builds["fleet"], data.fleets["capex_usd"]) / MUSD
     rows = terms(builds, coef, year=data.periods["year"].to_numpy()[builds["t"].to_numpy()])
     rhs = data.budget.assign(rhs=data.budget["usd"] / MUSD)
@@ -32,8 +32,8 @@ def add_served_total(model: Model, data: ModelData) -> None:
     One row listing every serve variable once: a share rule that listed them all in each of its
     rows would add more nonzeros than the rest of a large model.
     """
-    serve = model.variables["serve"]
-    served = model.variables["served"]
+    serve = model.variables.coded["serve"]
+    served = model.variables.coded["served"]
     rows = [terms(serve, serve["hours_share"].to_numpy()), terms(served, -1.0)]
     model.add_rows("served_total", ["t"], rows, "==", served[["t"]].assign(rhs=0.0))
 
@@ -66,9 +66,12 @@ def add_category_share(model: Model, data: ModelData) -> None:
 
 def _share_rows(model: Model, data: ModelData, family: str, group_of_fleet: pd.Series) -> None:
     limits = data.share_limits[data.share_limits["family"] == family]
-    serve = model.variables["serve"] if len(limits) else model.variables["serve"][:0]
     rhs = limits[["group", "limit"]].merge(periods_frame(data), how="cross").assign(rhs=0.0)
-    totals = model.variables["served"].merge(rhs, on="t")
+    if rhs.empty:  # no rule: its terms are not worked out
+        model.add_rows(family, ["group", "t"], [], "<=", rhs)
+        return
+    serve = model.variables.coded["serve"]
+    totals = model.variables.coded["served"].merge(rhs, on="t")
     rows = [
         terms(serve, serve["hours_share"].to_numpy(), group=lookup(serve["fleet"], group_of_fleet)),
         terms(totals, -totals["limit"].to_numpy()),
@@ -83,7 +86,7 @@ def add_contract(model: Model, data: ModelData) -> None:
     sum_{(f,s) in c} units[f,s,t] * P[f] / 1000 >= M[c,t]   (a commitment in MW of IT power)
     sum_{(f,s) in c} units[f,s,t] >= N[c,t]                 (a commitment in units)
     """
-    units = model.variables["units"]
+    units = model.variables.coded["units"]
     frames = []
     for name, measure, fleets in data.contracts.drop_duplicates("contract")[
         ["contract", "measure", "fleets"]
@@ -102,8 +105,13 @@ def add_adoption(model: Model, data: ModelData) -> None:
 
     The total demand bounds what any vendor could serve, so the bound is as tight as it can be.
     """
-    adopt = model.variables["adopt"]
-    serve = model.variables["serve"] if len(adopt) else model.variables["serve"][:0]
+    adopt = model.variables.coded["adopt"]
+    keys = ["vendor", "t", "k"]
+    if adopt.empty:  # no adoption cost: no rows, and their terms are not worked out
+        cap = adopt.merge(periods_frame(data), how="cross").merge(data.slices[["k"]], how="cross")
+        model.add_rows("adoption", keys, [], "<=", cap[keys].assign(rhs=0.0))
+        return
+    serve = model.variables.coded["serve"]
     vendor = pd.Series(lookup(serve["fleet"], data.fleets["vendor"]), dtype=object)
     adopting = vendor.isin(adopt["vendor"]).to_numpy()
     serve, adopter = serve[adopting], vendor[adopting].to_numpy()
@@ -111,7 +119,7 @@ def add_adoption(model: Model, data: ModelData) -> None:
     cap = adopt.merge(periods_frame(data), how="cross").merge(data.slices[["k"]], how="cross")
     bound = total.reindex(list(zip(cap["t"], cap["k"], strict=True))).to_numpy()
     rows = [terms(serve, vendor=adopter), terms(cap, -bound)]
-    model.add_rows("adoption", ["vendor", "t", "k"], rows, "<=", cap[["vendor", "t", "k"]].assign(rhs=0.0))
+    model.add_rows("adoption", keys, rows, "<=", cap[keys].assign(rhs=0.0))
 
 
 def add_spend_commitment(model: Model, data: ModelData) -> None:
@@ -124,18 +132,21 @@ def add_spend_commitment(model: Model, data: ModelData) -> None:
     """
     commitments = data.spend_commitments
     shortfall = model.add_columns("shortfall", commitments)
-    costs = model.cost_terms if len(commitments) else model.cost_terms[:0]
-    spend = costs[costs["component"].isin(["capital", "fixed_opex", "energy", "rental"])]
     frames = [terms(shortfall)]
+    if not len(commitments):  # no rows, and no take-or-pay terms to join to the cost terms
+        model.add_rows("spend_commitment", ["contract", "year"], frames, ">=", commitments.assign(rhs=[]))
+        return
+    costs = model.cost_terms
+    spend = costs[costs["component"].isin(["capital", "fixed_opex", "energy", "rental"])]
     for name, fleets in commitments.drop_duplicates("contract")[["contract", "fleets"]].itertuples(index=False):
         covered = spend[spend["fleet"].isin(fleets)]
         year = data.periods["year"].to_numpy()[covered["t"].to_numpy(dtype=np.int64)]
         frames.append(terms(covered, covered["usd"].to_numpy(dtype=float) / MUSD, contract=name, year=year))
-    rhs = commitments.assign(rhs=commitments["usd"] / MUSD) if len(commitments) else commitments.assign(rhs=[])
+    rhs = commitments.assign(rhs=commitments["usd"] / MUSD)
     model.add_rows("spend_commitment", ["contract", "year"], frames, ">=", rhs)
     paid = (
         "take_or_pay",
-        shortfall["t"].to_numpy(dtype=np.int64) if len(shortfall) else np.zeros(0, np.int64),
+        shortfall["t"].to_numpy(dtype=np.int64),
         shortfall["col"].to_numpy(dtype=np.int64),
         np.full(len(shortfall), MUSD),
         None,

@@ -20,7 +20,7 @@ def add_demand_balance(model: Model, data: ModelData) -> None:
     million tokens of that phase in that period ($/Mtok).
     """
     keys = ["workload", "phase", "t", "k"]
-    rows = [terms(model.variables["serve"]), terms(model.variables["unserved"])]
+    rows = [terms(model.variables.coded["serve"]), terms(model.variables.coded["unserved"])]
     rhs = data.demand.assign(rhs=data.demand["tokens_per_s"] / data.rate_unit)
     model.add_rows("demand_balance", keys, rows, "==", rhs)
 
@@ -48,11 +48,14 @@ def add_decode_pairing(model: Model, data: ModelData) -> None:
 
 
 def _pairing_rows(model: Model, data: ModelData, phase: str) -> None:
-    serve = model.variables["serve"]
-    split = serve[lookup(serve["workload"], disaggregated(data))]
-    pairs = model.variables["pair"]
-    coef = -pairs["input_output_ratio"].to_numpy() if phase == "prefill" else -1.0
+    serve = model.variables.coded["serve"]
     keys = ["workload", "fleet", "site", "t", "k"]
+    if not any(disaggregated(data).values()):  # no rows: their terms are not worked out
+        model.add_rows(f"{phase}_pairing", keys, [], "==", serve[:0][keys].assign(rhs=0.0))
+        return
+    split = serve[lookup(serve["workload"], disaggregated(data))]
+    pairs = model.variables.coded["pair"]
+    coef = -pairs["input_output_ratio"].to_numpy() if phase == "prefill" else -1.0
     served = split[split["phase"] == phase]
     ends = pairs.rename(columns={f"{phase}_fleet": "fleet", f"{phase}_site": "site"})
     rows = [terms(served), terms(ends, coef)]
@@ -64,15 +67,19 @@ def add_kv_bandwidth(model: Model, data: ModelData) -> None:
 
     sum_{w,g,f} pair[w,(g,a),(f,b),t,k] * r[w] * u * bytes[w] / 1e9 <= bandwidth[a,b]   (GB/s)
     """
-    pairs = model.variables["pair"]
-    across = pairs[pairs["prefill_site"] != pairs["decode_site"]]
-    gb = (across["input_output_ratio"] * across["kv_bytes_per_token"]).to_numpy() * data.rate_unit / 1e9
     links = pd.DataFrame(
         [(link.from_site, link.to_site, link.bandwidth_gb_s) for link in data.scenario.kv_links],
         columns=["prefill_site", "decode_site", "rhs"],
     )
     rhs = links.merge(periods_frame(data), how="cross").merge(data.slices[["k"]], how="cross")
-    model.add_rows("kv_bandwidth", ["prefill_site", "decode_site", "t", "k"], terms(across, gb), "<=", rhs)
+    keys = ["prefill_site", "decode_site", "t", "k"]
+    if rhs.empty:  # no links: their terms are not worked out
+        model.add_rows("kv_bandwidth", keys, [], "<=", rhs)
+        return
+    pairs = model.variables.coded["pair"]
+    across = pairs[pairs["prefill_site"] != pairs["decode_site"]]
+    gb = (across["input_output_ratio"] * across["kv_bytes_per_token"]).to_numpy() * data.rate_unit / 1e9
+    model.add_rows("kv_bandwidth", keys, terms(across, gb), "<=", rhs)
 
 
 def disaggregated(data: ModelData) -> dict[str, bool]:
@@ -94,11 +101,11 @@ def add_capacity(model: Model, data: ModelData) -> None:
     With several slices on-demand cloud units are rented per slice: ``burst[f,s,t,k]`` replaces
     ``units`` in that slice's row (see :func:`add_burst_limit`).
     """
-    serve = model.variables["serve"]
+    serve = model.variables.coded["serve"]
     # Units serve every slice: each appears in the row of each slice, except on-demand cloud
     # units rented per slice (bursts), which serve only theirs.
-    units_k = model.variables["units"].merge(data.slices[["k"]], how="cross")
-    bursts = model.variables["burst"]
+    units_k = model.variables.coded["units"].merge(data.slices[["k"]], how="cross")
+    bursts = model.variables.coded["burst"]
     held = units_k[~units_k["fleet"].isin(bursts["fleet"])]
     available = pd.concat([held, bursts.drop(columns=["hours_share"])], ignore_index=True)
     rows = [
@@ -115,9 +122,12 @@ def add_burst_limit(model: Model, data: ModelData) -> None:
 
     burst[f,s,t,k] - units[f,s,t] <= 0
     """
-    units_k = model.variables["units"].merge(data.slices[["k"]], how="cross")
-    bursts = model.variables["burst"]
+    bursts = model.variables.coded["burst"]
     keys = ["fleet", "site", "t", "k"]
+    if bursts.empty:  # no rows: their terms are not worked out
+        model.add_rows("burst_limit", keys, [], "<=", bursts[keys].assign(rhs=0.0))
+        return
+    units_k = model.variables.coded["units"].merge(data.slices[["k"]], how="cross")
     cover = [terms(bursts), terms(units_k[units_k["fleet"].isin(bursts["fleet"])], -1.0)]
     model.add_rows("burst_limit", keys, cover, "<=", bursts[keys].assign(rhs=0.0))
 
@@ -145,7 +155,7 @@ def add_resilience_demand(model: Model, data: ModelData) -> None:
     one fleet (slightly optimistic for such workloads).
     """
     rho = data.scenario.policy.vendor_loss_coverage
-    serve = model.variables["serve"]
+    serve = model.variables.coded["serve"]
     if rho is None:
         model.add_columns("backup", serve[:0].assign(vendor=""))
         model.add_rows("resilience_demand", RESILIENCE_DEMAND_KEYS, [], ">=", _no_rows(RESILIENCE_DEMAND_KEYS))
@@ -173,9 +183,9 @@ def add_resilience_capacity(model: Model, data: ModelData) -> None:
     if data.scenario.policy.vendor_loss_coverage is None:
         model.add_rows("resilience_capacity", RESILIENCE_CAPACITY_KEYS, [], "<=", _no_rows(RESILIENCE_CAPACITY_KEYS))
         return
-    backup = model.variables["backup"]
+    backup = model.variables.coded["backup"]
     vendors = sorted(set(data.fleets["vendor"]))
-    units = model.variables["units"].merge(data.slices[["k"]], how="cross")
+    units = model.variables.coded["units"].merge(data.slices[["k"]], how="cross")
     vendor_of = lookup(units["fleet"], data.fleets["vendor"])
     available = -lookup(units["fleet"], data.fleets["availability"])
     per_unit = data.rate_unit * backup["peak_factor"].to_numpy() / backup["tokens_per_s_per_unit"].to_numpy()

@@ -20,9 +20,9 @@ def add_stock(model: Model, data: ModelData) -> None:
     four nonzeros, so the model grows linearly with the horizon.
     """
     keys = ["fleet", "site", "t"]
-    units = model.variables["units"]
+    units = model.variables.coded["units"]
     units = units[units["procurement"] == "own"]
-    builds = model.variables["build"]
+    builds = model.variables.coded["build"]
     rows = _flow(units, builds, lookup(builds["fleet"], data.fleets["life_periods"]))
     existing = units[keys].merge(data.existing, on=keys, how="left").fillna({"units": 0.0})
     previous = existing.assign(t=existing["t"] + 1)[[*keys, "units"]].rename(columns={"units": "before"})
@@ -50,10 +50,10 @@ def add_power_limit(model: Model, data: ModelData) -> None:
     with ``P`` the maximum power of one unit (kW), ``C`` the cap (MW) and ``B`` the MW of one
     expansion block. The dual is the marginal value of one more MW in that period.
     """
-    units = model.variables["units"]
+    units = model.variables.coded["units"]
     units = units[lookup(units["fleet"], data.fleets["at_site"])]
     coef = lookup(units["fleet"], data.fleets["max_power_kw"]) * lookup(units["site"], data.sites["pue"]) / 1000.0
-    blocks = model.variables["blocks"]
+    blocks = model.variables.coded["blocks"]
     rows = [terms(units, coef), terms(blocks, -lookup(blocks["site"], data.expansions["block_mw"]))]
     rhs = data.site_periods.assign(rhs=data.site_periods["cap_mw"])
     model.add_rows("power_limit", ["site", "t"], rows, "<=", rhs)
@@ -65,7 +65,7 @@ def add_supply(model: Model, data: ModelData) -> None:
     sum_s build[f,s,t] <= B[f,t]
     """
     rhs = data.supply.assign(rhs=data.supply["units"])
-    model.add_rows("supply", ["fleet", "t"], terms(model.variables["build"]), "<=", rhs)
+    model.add_rows("supply", ["fleet", "t"], terms(model.variables.coded["build"]), "<=", rhs)
 
 
 def add_quota(model: Model, data: ModelData) -> None:
@@ -73,7 +73,7 @@ def add_quota(model: Model, data: ModelData) -> None:
 
     units[f,s,t] <= Q[f,t]
     """
-    units = model.variables["units"]
+    units = model.variables.coded["units"]
     rented = units[units["procurement"] != "own"]
     rhs = data.quota.assign(rhs=data.quota["units"])
     model.add_rows("quota", ["fleet", "t"], terms(rented), "<=", rhs)
@@ -87,7 +87,11 @@ def add_term_growth(model: Model, data: ModelData) -> None:
     """
     keys = ["fleet", "site", "t"]
     termed = _termed_units(model, data)
-    rows = [terms(termed), terms(termed, -1.0, t=termed["t"].to_numpy() + 1), terms(model.variables["start"], -1.0)]
+    rows = [
+        terms(termed),
+        terms(termed, -1.0, t=termed["t"].to_numpy() + 1),
+        terms(model.variables.coded["start"], -1.0),
+    ]
     model.add_rows("term_growth", keys, rows, "<=", termed[keys].assign(rhs=0.0))
 
 
@@ -101,8 +105,8 @@ def add_term_stock(model: Model, data: ModelData) -> None:
     each row would grow with the square of the horizon for terms as long as the plan.
     """
     keys = ["fleet", "site", "t"]
-    held = model.variables["held"]
-    starts = model.variables["start"]
+    held = model.variables.coded["held"]
+    starts = model.variables.coded["start"]
     rows = _flow(held, starts, lookup(starts["fleet"], data.fleets["term_periods"]))
     model.add_rows("term_stock", keys, rows, "==", held[keys].assign(rhs=0.0))
 
@@ -115,13 +119,13 @@ def add_min_term(model: Model, data: ModelData) -> None:
     """
     keys = ["fleet", "site", "t"]
     termed = _termed_units(model, data)
-    rows = [terms(termed), terms(model.variables["held"], -1.0)]
+    rows = [terms(termed), terms(model.variables.coded["held"], -1.0)]
     model.add_rows("min_term", keys, rows, ">=", termed[keys].assign(rhs=0.0))
 
 
 def _termed_units(model: Model, data: ModelData) -> pd.DataFrame:
     """The ``units`` of fleets with a minimum term (leased and reserved)."""
-    units = model.variables["units"]
+    units = model.variables.coded["units"]
     return units[lookup(units["fleet"], data.fleets["term_periods"]) > 0]
 
 
@@ -130,6 +134,6 @@ def add_expansion(model: Model, data: ModelData) -> None:
 
     blocks[s,t] - blocks[s,t-1] >= 0
     """
-    blocks = model.variables["blocks"]
+    blocks = model.variables.coded["blocks"]
     rows = [terms(blocks), terms(blocks, -1.0, t=blocks["t"].to_numpy() + 1)]
     model.add_rows("expansion", ["site", "t"], rows, ">=", blocks[["site", "t"]].assign(rhs=0.0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from planner.build.model import Model, lookup, periods_frame, positions
@@ -70,19 +71,39 @@ def add_variables(model: Model, data: ModelData) -> None:
 
 def _add_serve(model: Model, data: ModelData, t: pd.DataFrame, k: pd.DataFrame) -> None:
     """``serve``: a column per eligible route, period and slice, except the prefill of a workload
-    whose phases run together, which reads its decode column times ``r[w]``."""
+    whose phases run together, which reads its decode column times ``r[w]``.
+
+    Each route's entries are consecutive, period by period and slice by slice within it (the
+    order of a cross join of routes, periods and slices), so a folded prefill's column is found
+    once per route, not per entry.
+    """
     routes = model.categorized(
         data.routes[["workload", "phase", "fleet", "site", "tokens_per_s_per_unit", "peak_factor"]]
-    )
-    serve = routes.merge(t, how="cross").merge(k, how="cross")
-    split = lookup(serve["workload"], {n: w.disaggregate for n, w in data.scenario.workloads.items()}).astype(bool)
-    ratio = lookup(serve["workload"], {n: w.input_output_ratio for n, w in data.scenario.workloads.items()})
-    owns = split | (serve["phase"] == "decode").to_numpy()
-    columns = model.add_columns("serve", serve[owns])
-    keys = ["workload", "fleet", "site", "t", "k"]
-    folded = serve[~owns].reset_index(drop=True)
-    decode = columns[~split[owns]].reset_index(drop=True)
-    at = positions(folded, decode, keys)
+    ).reset_index(drop=True)
+    workloads = data.scenario.workloads
+    split = lookup(routes["workload"], {n: w.disaggregate for n, w in workloads.items()}).astype(bool)
+    ratio = lookup(routes["workload"], {n: w.input_output_ratio for n, w in workloads.items()})
+    owns = split | (routes["phase"] == "decode").to_numpy()
+    per_route = len(t) * len(k)
+    t_of, k_of = np.repeat(t["t"].to_numpy(), len(k)), np.tile(k["k"].to_numpy(), len(t))
+    share_of = np.tile(k["hours_share"].to_numpy(), len(t))
+
+    def entries(which: np.ndarray) -> pd.DataFrame:
+        """The routes at positions ``which``, each in every period and slice."""
+        frame = routes.iloc[np.repeat(which, per_route)].reset_index(drop=True)
+        return frame.assign(
+            t=np.tile(t_of, len(which)), k=np.tile(k_of, len(which)), hours_share=np.tile(share_of, len(which))
+        )
+
+    first = model.column_count
+    columns = model.add_columns("serve", entries(np.flatnonzero(owns)))
+    folded = np.flatnonzero(~owns)
+    decode = np.flatnonzero(owns & ~split)
+    keys = ["workload", "fleet", "site"]
+    at = positions(routes.iloc[folded], routes.iloc[decode], keys)
     assert (at >= 0).all(), "every folded prefill has its decode column"
-    folded = folded.assign(col=decode["col"].to_numpy()[at], scale=ratio[~owns].astype(float))
-    model.variables["serve"] = pd.concat([columns, folded], ignore_index=True)
+    # The decode route's first column, then its entry of the same period and slice.
+    decode_first = first + (np.cumsum(owns) - 1)[decode[at]] * per_route
+    col = np.repeat(decode_first, per_route) + np.tile(np.arange(per_route), len(folded))
+    scale = np.repeat(ratio[folded].astype(float), per_route)
+    model.variables.keep("serve", pd.concat([columns, entries(folded).assign(col=col, scale=scale)], ignore_index=True))
