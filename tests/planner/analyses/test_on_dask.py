@@ -15,6 +15,8 @@ from tests.conftest import cloud_fleet, fleet, scenario_dict
 
 HTTP_ANY_PORT = ":0"  # no fixed port: the dashboard takes a free one
 
+pytestmark = pytest.mark.slow  # a Dask cluster of its own: several seconds; with the long tests (CI runs them)
+
 
 @pytest.fixture(scope="module")
 def client():
