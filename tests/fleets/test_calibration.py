@@ -19,8 +19,11 @@ def test_the_shipped_calibration_is_the_fit_on_the_current_catalog():
     assert shipped["catalog_digest"] == calibration.catalog_digest(), stale
     fitted = {category: asdict(e) for category, e in catalog_calibration().efficiencies.items()}
     assert shipped["efficiencies"].keys() == fitted.keys(), stale
+    # The fit stops at its solver's tolerance, and the last digits of where it stops differ between
+    # machines (another BLAS, another rounding order): 1e-6 was seen to fail on a refit of an unchanged
+    # catalog. A change to the fit or the catalog that matters moves the figures by far more than 1e-4.
     for category, figures in fitted.items():
-        assert shipped["efficiencies"][category] == pytest.approx(figures, rel=1e-6), stale
+        assert shipped["efficiencies"][category] == pytest.approx(figures, rel=1e-4), stale
 
 
 def test_estimates_use_the_shipped_figures():
