@@ -12,7 +12,7 @@ runs on the front the figures are interpolated linearly in per-user speed (:func
 
 >>> points = curve_points("mi300x-8", "llama-3.1-405b")
 >>> sorted(points["concurrency"].astype(int))
-[1, 2, 4, 8, 16, 32, 64, 128, 256]
+[1, 2, 8, 64, 256]
 """
 
 from __future__ import annotations

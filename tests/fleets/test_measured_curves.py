@@ -4,8 +4,10 @@ basis of each point are right on hand-checked cases."""
 from __future__ import annotations
 
 import math
+from importlib import resources
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,9 +20,23 @@ HEADER = "precision,stack,concurrency,input_tokens,output_tokens,tokens_per_s,to
 ROW = "fp8,vLLM,8,128,128,258,32.2,,vendor,A test publication,2024-10-10,https://example.org/a,"
 
 
+INFERENCEX_SYSTEMS = (
+    "dgx-h100",
+    "p5-48xlarge",
+    "dgx-h200",
+    "dgx-b200",
+    "gb200-nvl72",
+    "gb300-nvl72",
+    "mi300x-8",
+    "mi355x-8",
+)
+"""The systems with an InferenceX DeepSeek-R1 curve (filed as deepseek-v3)."""
+
+
 def test_every_shipped_curve_names_a_catalog_system_and_model_and_sources_each_row():
     curves = load_curves()
     assert ("mi300x-8", "llama-3.1-405b") in curves
+    assert {(system, "deepseek-v3") for system in INFERENCEX_SYSTEMS} <= set(curves)
     systems, models = load_catalog(), load_models()
     for (system, model), rows in curves.items():
         assert system in systems and model in models
@@ -38,6 +54,33 @@ def test_the_front_of_each_shipped_curve_trades_speed_for_throughput(system, mod
         assert np.all(np.diff(speed[front]) > 0) and np.all(np.diff(rate[front]) < 0)
         # The published batch ladder is itself on its front: more requests in flight, more throughput.
         assert len(front) == len(group)
+
+
+@pytest.mark.parametrize(("system", "model"), sorted(load_curves()))
+def test_no_shipped_run_emits_more_tokens_than_its_streams_do(system, model):
+    # Little's law: a unit with c requests in flight, each streaming at s tokens/s, emits at most
+    # c x s output tokens/s (less, by the time requests wait for their first token). A row that
+    # breaks this was converted to one unit wrongly (throughput or concurrency per GPU, not per unit).
+    points = curve_points(system, model)
+    emitted = points["concurrency"] * points["tokens_per_s_per_user"]
+    assert (points["tokens_per_s"] <= 1.01 * emitted).all()
+
+
+def test_no_curve_row_is_a_held_out_measurement():
+    """Held-out runs stay unseen by calibration and by curves, so the fidelity benchmark's held-out
+    error measures the estimator on runs nothing in the package was built from."""
+    held = pd.read_csv(resources.files("fleets").joinpath("heldout.csv"), keep_default_na=False)
+    for row in held.to_dict("records"):
+        points = curve_points(row["system"], row["model"])
+        same_shape = points[
+            (points["precision"] == row["precision"])
+            & (points["input_tokens"] == row["input_tokens"])
+            & (points["output_tokens"] == row["output_tokens"])
+        ]
+        same_run = (same_shape["concurrency"] == (row["concurrency"] or math.nan)) | np.isclose(
+            same_shape["tokens_per_s"], float(row["decode_tokens_per_s"] or math.nan), rtol=1e-3
+        )
+        assert not same_run.any(), f"held-out run {row['system']} {row['model']} {row['source']} is in a curve"
 
 
 @given(
