@@ -26,7 +26,15 @@ from planner.scenario.base import (
     UnitsSchedule,
 )
 from planner.scenario.checks import entry_problems, reference_problems
-from planner.scenario.fleet import MAX_UNIT_KW, ExistingUnits, Fleet, Performance, ServicePoint
+from planner.scenario.fleet import (
+    MAX_DRAFT_TOKENS,
+    MAX_UNIT_KW,
+    ExistingUnits,
+    Fleet,
+    Performance,
+    ServicePoint,
+    SpeculativeDecoding,
+)
 from planner.scenario.horizon import MAX_HORIZON_YEARS, Horizon
 from planner.scenario.policy import Contract, KvLink, Policy
 from planner.scenario.scenario import Scenario
@@ -35,6 +43,7 @@ from planner.scenario.workload import Workload
 
 __all__ = [
     "AT_SITES",
+    "MAX_DRAFT_TOKENS",
     "MAX_HORIZON_YEARS",
     "MAX_SITE_MW",
     "MAX_UNIT_KW",
@@ -60,6 +69,7 @@ __all__ = [
     "ServicePoint",
     "ShareInput",
     "Site",
+    "SpeculativeDecoding",
     "SpendSchedule",
     "UnitsSchedule",
     "Workload",
