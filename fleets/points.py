@@ -6,8 +6,8 @@ published runs on the curve's Pareto front, at the request's per-user speed or t
 target) or ``estimated`` (the roofline estimator, :mod:`fleets.roofline`). The curve is used
 first; the estimator only where no curve covers the request's shape and precision, or no point of
 the curve meets the target. With speculative decoding (:class:`fleets.layouts.Speculation`) every
-point is estimated: the published runs were made without a draft model, and a curve is never
-scaled to stand for runs that were not made.
+point is estimated: the curves do not record speculative decoding (their runs count as made
+without it), and a curve is never scaled to stand for runs that were not made.
 
 >>> from fleets.points import operating_points, best_point
 >>> table = operating_points("dgx-h100", "llama-3.1-70b")
@@ -77,7 +77,7 @@ def operating_points(
 
     Rows with ``basis`` ``measured`` are the published runs of the system's curve at that
     precision whose request shape is within :data:`SHAPE_TOLERANCE` of the request's (none with
-    ``speculation``: no published run says it used a draft model); rows with ``basis``
+    ``speculation``: no curve records a draft model); rows with ``basis``
     ``estimated`` are roofline estimates at each concurrency. :func:`best_point` adds
     interpolated points between measured ones.
 
@@ -179,7 +179,7 @@ def _points(
         "source": np.full(rows, _estimate_source(system, speculation), dtype=object),
     }
     curve = curve_columns(system_name, model_name)
-    # No published run says it used a draft model: with speculation the curve covers nothing.
+    # No curve records a draft model: with speculation the curve covers nothing.
     covers = np.flatnonzero(
         (curve["precision"] == precision)
         & _within(curve["input_tokens"], prompt)
