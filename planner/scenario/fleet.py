@@ -293,8 +293,8 @@ class Fleet(Input):
         default_factory=dict,
         description="Speculative decoding per served model (a reference model of fleets/models.yaml): the catalog "
         "system's operating points for that model are then estimated with a draft model (basis 'estimated'; "
-        "measured curves, published without speculation, are not used for it). Needs a catalog 'system'; not "
-        "with inline 'performance' for the same model. Omitted: no speculation.",
+        "measured curves, which do not record speculative decoding, are not used for it). Needs a catalog "
+        "'system'; not with inline 'performance' for the same model. Omitted: no speculation.",
     )
 
     @model_validator(mode="after")
