@@ -16,8 +16,9 @@ from planner.errors import (
 from planner.scenario.base import (
     AT_SITES,
 )
-from planner.scenario.fleet import speculation_problems, unit_power_message
+from planner.scenario.fleet import unit_power_message
 from planner.scenario.site import site_power_message
+from planner.scenario.speculation import speculation_problems
 
 
 def entry_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:
