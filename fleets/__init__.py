@@ -18,6 +18,7 @@ from fleets.catalog import (
     get_system,
     load_catalog,
 )
+from fleets.layouts import Speculation
 from fleets.models import ModelSpec, Precision, UnknownModelError, get_model, load_models
 from fleets.points import PointTable, best_point, operating_points, point_table
 from fleets.roofline import DoesNotFitError
@@ -31,6 +32,7 @@ __all__ = [
     "ModelSpec",
     "PointTable",
     "Precision",
+    "Speculation",
     "System",
     "UnknownModelError",
     "UnknownSystemError",

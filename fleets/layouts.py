@@ -69,6 +69,23 @@ class Speculation:
         return (1.0 - a ** (k + 1)) / (1.0 - a)
 
 
+def draft_problem(model: ModelSpec, draft: ModelSpec) -> str | None:
+    """Why ``draft`` cannot draft for ``model``, or None when it can.
+
+    A draft earns its keep by proposing a token for a small share of what the served model
+    computes for one; a draft computing as many parameters per token costs more than it saves.
+
+    >>> draft_problem(get_model("llama-3.1-70b"), get_model("llama-3.1-8b")) is None
+    True
+    """
+    if draft.active_params < model.active_params:
+        return None
+    return (
+        f"{draft.name} computes {draft.active_params / 1e9:.3g}B parameters per token, not fewer than the "
+        f"{model.active_params / 1e9:.3g}B of {model.name}: a draft model must be smaller than the model it drafts for"
+    )
+
+
 @dataclass(frozen=True)
 class Layout:
     """How replicas sit on units: ``chips`` per replica, of which ``tensor_parallel`` inside one

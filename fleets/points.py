@@ -5,7 +5,9 @@ curve for the model, :mod:`fleets.curves`), ``interpolated`` (on the straight li
 published runs on the curve's Pareto front, at the request's per-user speed or time-to-first-token
 target) or ``estimated`` (the roofline estimator, :mod:`fleets.roofline`). The curve is used
 first; the estimator only where no curve covers the request's shape and precision, or no point of
-the curve meets the target.
+the curve meets the target. With speculative decoding (:class:`fleets.layouts.Speculation`) every
+point is estimated: the curves do not record speculative decoding (their runs count as made
+without it), and a curve is never scaled to stand for runs that were not made.
 
 >>> from fleets.points import operating_points, best_point
 >>> table = operating_points("dgx-h100", "llama-3.1-70b")
@@ -25,6 +27,7 @@ import pandas as pd
 from fleets.catalog import System, get_system
 from fleets.choice import BasisChoice, Columns, choose, point_along
 from fleets.curves import curve_columns
+from fleets.layouts import Speculation
 from fleets.models import ModelSpec, Precision, get_model
 from fleets.roofline import Shape, estimate, estimate_columns, serving_precision
 
@@ -66,13 +69,16 @@ def operating_points(
     *,
     prompt_tokens: float = Shape.prompt_tokens,
     output_tokens: float = Shape.output_tokens,
+    speculation: Speculation | None = None,
 ) -> pd.DataFrame:
     """The operating points of one unit of ``system`` serving ``model`` at ``precision`` (default
-    :func:`default_precision`) for requests of ``prompt_tokens`` in and ``output_tokens`` out.
+    :func:`default_precision`) for requests of ``prompt_tokens`` in and ``output_tokens`` out,
+    with ``speculation`` if given.
 
     Rows with ``basis`` ``measured`` are the published runs of the system's curve at that
-    precision whose request shape is within :data:`SHAPE_TOLERANCE` of the request's; rows with
-    ``basis`` ``estimated`` are roofline estimates at each concurrency. :func:`best_point` adds
+    precision whose request shape is within :data:`SHAPE_TOLERANCE` of the request's (none with
+    ``speculation``: no curve records a draft model); rows with ``basis``
+    ``estimated`` are roofline estimates at each concurrency. :func:`best_point` adds
     interpolated points between measured ones.
 
     Raises
@@ -80,7 +86,9 @@ def operating_points(
     fleets.roofline.DoesNotFitError
         If the model cannot be served on the system at that precision.
     """
-    return point_table(system, model, precision, prompt_tokens=prompt_tokens, output_tokens=output_tokens).frame()
+    return point_table(
+        system, model, precision, prompt_tokens=prompt_tokens, output_tokens=output_tokens, speculation=speculation
+    ).frame()
 
 
 @dataclass(frozen=True)
@@ -133,23 +141,34 @@ def point_table(
     *,
     prompt_tokens: float = Shape.prompt_tokens,
     output_tokens: float = Shape.output_tokens,
+    speculation: Speculation | None = None,
 ) -> PointTable:
-    """:func:`operating_points` as arrays, made once per system, model, precision and request shape
-    in a process (a scenario asks for the same table for every workload of one model and shape).
+    """:func:`operating_points` as arrays, made once per system, model, precision, request shape
+    and speculation in a process (a scenario asks for the same table for every workload of one
+    model and shape).
 
     Raises
     ------
     fleets.roofline.DoesNotFitError
         If the model cannot be served on the system at that precision.
     """
-    return _points(system, model, precision, float(prompt_tokens), float(output_tokens))
+    return _points(system, model, precision, float(prompt_tokens), float(output_tokens), speculation)
 
 
 @lru_cache(maxsize=512)
-def _points(system_name: str, model_name: str, precision: Precision | None, prompt: float, output: float) -> PointTable:
+def _points(
+    system_name: str,
+    model_name: str,
+    precision: Precision | None,
+    prompt: float,
+    output: float,
+    speculation: Speculation | None,
+) -> PointTable:
     system, spec = get_system(system_name), get_model(model_name)
     precision = precision or default_precision(system, spec)
-    estimated = estimate_columns(system, spec, precision=precision, shape=Shape(prompt, output))
+    estimated = estimate_columns(
+        system, spec, precision=precision, shape=Shape(prompt, output), speculation=speculation
+    )
     rows = len(estimated["concurrency"])
     estimated = {
         **estimated,
@@ -157,15 +176,15 @@ def _points(system_name: str, model_name: str, precision: Precision | None, prom
         "basis": np.full(rows, "estimated", dtype=object),
         "precision": np.full(rows, precision, dtype=object),
         "stack": np.full(rows, np.nan),
-        "source": np.full(
-            rows, f"roofline estimate calibrated on the catalog's measured {system.category} points", dtype=object
-        ),
+        "source": np.full(rows, _estimate_source(system, speculation), dtype=object),
     }
     curve = curve_columns(system_name, model_name)
+    # No curve records a draft model: with speculation the curve covers nothing.
     covers = np.flatnonzero(
         (curve["precision"] == precision)
         & _within(curve["input_tokens"], prompt)
         & _within(curve["output_tokens"], output)
+        & (speculation is None)
     )
     curve = {name: values[covers] for name, values in curve.items()}
     output_rate = curve["tokens_per_s"].astype(float)
@@ -192,6 +211,18 @@ def _points(system_name: str, model_name: str, precision: Precision | None, prom
         ),
     }
     return PointTable(_frozen(measured), _frozen(estimated))
+
+
+def _estimate_source(system: System, speculation: Speculation | None) -> str:
+    """What an estimated point is: the roofline, with its speculative decoding if any."""
+    calibrated = f"calibrated on the catalog's measured {system.category} points"
+    if speculation is None:
+        return f"roofline estimate {calibrated}"
+    return (
+        f"roofline estimate with speculative decoding (draft {speculation.draft_model}, "
+        f"{speculation.draft_tokens} tokens a step, acceptance rate {speculation.acceptance_rate:g}: "
+        f"{speculation.tokens_per_step:.3g} tokens per verification) {calibrated}"
+    )
 
 
 def _frozen(part: Columns) -> Columns:
@@ -285,12 +316,16 @@ def point_at_batch(
     prompt_tokens: float = Shape.prompt_tokens,
     output_tokens: float = Shape.output_tokens,
     basis: BasisChoice = "auto",
+    speculation: Speculation | None = None,
 ) -> pd.Series | None:
     """The operating point at ``batch`` requests in flight per unit: a published run at that
     concurrency, else interpolated between the two published runs around it (linearly in
     concurrency), else (unless ``basis`` is ``measured``) estimated at that batch per replica.
-    ``None`` when ``basis`` is ``measured`` and no curve spans the batch."""
-    table = operating_points(system, model, precision, prompt_tokens=prompt_tokens, output_tokens=output_tokens)
+    ``None`` when ``basis`` is ``measured`` and no curve spans the batch (never one with
+    ``speculation``, see :func:`operating_points`)."""
+    table = operating_points(
+        system, model, precision, prompt_tokens=prompt_tokens, output_tokens=output_tokens, speculation=speculation
+    )
     curve = table[table["basis"] == "measured"].sort_values("concurrency")
     if basis != "estimated" and len(curve):
         concurrency = curve["concurrency"].to_numpy(dtype=float)
@@ -317,7 +352,14 @@ def point_at_batch(
         return None
     found, spec = get_system(system), get_model(model)
     chosen = precision or default_precision(found, spec)
-    rows = estimate(found, spec, precision=chosen, shape=Shape(prompt_tokens, output_tokens), batches=[batch])
+    rows = estimate(
+        found,
+        spec,
+        precision=chosen,
+        shape=Shape(prompt_tokens, output_tokens),
+        batches=[batch],
+        speculation=speculation,
+    )
     if not len(rows):
         return None
     estimated = rows.iloc[0]

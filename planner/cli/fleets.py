@@ -16,6 +16,7 @@ from planner.cli.common import EXIT_NOT_OPTIMAL, console, fail
 if TYPE_CHECKING:
     import pandas as pd
 
+    from fleets import Speculation
     from fleets.models import Precision
 
 app = typer.Typer(no_args_is_help=True, help="Hardware: the catalog, its sources, and operating points per model.")
@@ -383,11 +384,30 @@ def point(
             help="auto: the measured curve, else the estimator; measured: never estimate; estimated: the estimator only.",
         ),
     ] = BasisOption.AUTO,
+    draft_model: Annotated[
+        str | None,
+        typer.Option(
+            "--draft-model",
+            help="Speculative decoding: the reference model that drafts, smaller than --model (with --draft-tokens "
+            "and --acceptance-rate).",
+        ),
+    ] = None,
+    draft_tokens: Annotated[
+        int | None, typer.Option("--draft-tokens", help="Speculative decoding: tokens drafted per step (1 to 16).")
+    ] = None,
+    acceptance_rate: Annotated[
+        float | None,
+        typer.Option(
+            "--acceptance-rate",
+            help="Speculative decoding: probability that each drafted token is accepted (between 0 and 1).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the point as one JSON object.")] = False,
 ) -> None:
     """The operating point the planner would use for one unit of a system: with no target the
     highest-throughput point, with a target the best point meeting it, with --batch the point at
-    that concurrency; and whether it is measured, interpolated or estimated."""
+    that concurrency; and whether it is measured, interpolated or estimated. With --draft-model,
+    --draft-tokens and --acceptance-rate, the point with speculative decoding (always estimated)."""
     from fleets import DoesNotFitError, UnknownSystemError, best_point, get_system, operating_points
     from fleets.points import point_at_batch
     from planner.errors import Problem
@@ -397,17 +417,24 @@ def point(
     except UnknownSystemError as exc:
         fail(ctx, [Problem(path="SYSTEM", message=str(exc), value=system)])
     _check_model(ctx, model)
+    speculation = _speculation(ctx, model, draft_model, draft_tokens, acceptance_rate)
+    if speculation is not None and basis is BasisOption.MEASURED:
+        message = (
+            "the measured curves do not record speculative decoding (their runs count as made without), so no "
+            "measured point answers; use --basis auto or estimated"
+        )
+        fail(ctx, [Problem(path="--basis", message=message, value="measured")])
     chosen = _precision(precision)
     speed = min_tokens_per_s_per_user or 0.0
     ttft = math.inf if max_ttft_ms is None else max_ttft_ms
     shape = {"prompt_tokens": input_tokens, "output_tokens": output_tokens}
     try:
         if batch is not None:
-            found = point_at_batch(system, model, batch, chosen, **shape, basis=basis.value)
+            found = point_at_batch(system, model, batch, chosen, **shape, basis=basis.value, speculation=speculation)
             if found is not None and not _meets(found, speed, ttft):
                 found = None
         else:
-            table = operating_points(system, model, chosen, **shape)
+            table = operating_points(system, model, chosen, **shape, speculation=speculation)
             found = best_point(table, speed, ttft, basis=basis.value, require_ttft=max_ttft_ms is not None)
     except DoesNotFitError as exc:
         fail(ctx, [Problem(path="--model", message=f"{model} cannot be served on {system}: {exc}", value=model)])
@@ -424,7 +451,7 @@ def point(
             )
         )
         raise typer.Exit(EXIT_NOT_OPTIMAL)
-    answer = _point_json(found, system, model, input_tokens, output_tokens)
+    answer = _point_json(found, system, model, input_tokens, output_tokens, speculation)
     if as_json:
         typer.echo(json.dumps(answer))
         return
@@ -438,15 +465,63 @@ def point(
         ("tokens/s per user", "tokens_per_s_per_user", ""),
         ("time to first token", "ttft_ms", " ms"),
         ("serving stack", "stack", ""),
+        ("speculative decoding", "speculation", ""),
         ("source", "source", ""),
     ):
         value = answer[key]
-        missing = "named in the source" if key == "stack" else "not published"
+        missing = {"stack": "named in the source", "speculation": "none"}.get(key, "not published")
         if isinstance(value, float):
             shown = f"{value:,.0f}{unit}" if value >= 1000 else f"{value:.4g}{unit}"
+        elif isinstance(value, dict):
+            shown = (
+                f"{value['draft_model']} drafts {value['draft_tokens']} tokens a step, each accepted with probability "
+                f"{value['acceptance_rate']:g}: {value['tokens_per_step']:.4g} tokens per verification"
+            )
         else:
             shown = missing if value is None else str(value)
         out.print(Text(f"{label}: {shown}"))
+
+
+_SPECULATION_OPTIONS = {
+    "draft_model": "--draft-model",
+    "draft_tokens": "--draft-tokens",
+    "acceptance_rate": "--acceptance-rate",
+}
+
+
+def _speculation(
+    ctx: typer.Context, model: str, draft_model: str | None, draft_tokens: int | None, acceptance_rate: float | None
+) -> Speculation | None:
+    """The speculative decoding the options ask for (all three or none), checked as a scenario's
+    ``speculative_decoding`` entry is, or exit 2 with every problem."""
+    from dataclasses import replace
+
+    from pydantic import ValidationError
+
+    from fleets import get_model
+    from fleets.layouts import draft_problem
+    from planner.errors import Problem, problems_from_validation
+    from planner.scenario import SpeculativeDecoding
+
+    given = {"draft_model": draft_model, "draft_tokens": draft_tokens, "acceptance_rate": acceptance_rate}
+    if all(value is None for value in given.values()):
+        return None
+    missing = [_SPECULATION_OPTIONS[name] for name, value in given.items() if value is None]
+    if missing:
+        message = (
+            "speculative decoding needs --draft-model, --draft-tokens and --acceptance-rate together; "
+            f"give {' and '.join(missing)} too, or none of them"
+        )
+        fail(ctx, [Problem(path=", ".join(missing), message=message)])
+    try:
+        entry = SpeculativeDecoding.model_validate(given)
+    except ValidationError as exc:
+        problems = problems_from_validation(exc, SpeculativeDecoding)
+        fail(ctx, [replace(p, path=_SPECULATION_OPTIONS.get(p.path, p.path)) for p in problems], exc)
+    problem = draft_problem(get_model(model), get_model(entry.draft_model))
+    if problem:
+        fail(ctx, [Problem(path="--draft-model", message=problem, value=draft_model)])
+    return entry.speculation()
 
 
 def _meets(found: pd.Series, speed: float, ttft: float) -> bool:
@@ -454,8 +529,11 @@ def _meets(found: pd.Series, speed: float, ttft: float) -> bool:
     return bool(found["tokens_per_s_per_user"] >= speed and ((known and found["ttft_ms"] <= ttft) or math.isinf(ttft)))
 
 
-def _point_json(found: pd.Series, system: str, model: str, input_tokens: int, output_tokens: int) -> dict:
-    """The answer of ``fleets point`` as plain JSON values (``None`` for a figure not published)."""
+def _point_json(
+    found: pd.Series, system: str, model: str, input_tokens: int, output_tokens: int, speculation: Speculation | None
+) -> dict:
+    """The answer of ``fleets point`` as plain JSON values (``None`` for a figure not published, and
+    for ``speculation`` without speculative decoding)."""
 
     def number(name: str) -> float | None:
         value = float(found[name])
@@ -475,6 +553,14 @@ def _point_json(found: pd.Series, system: str, model: str, input_tokens: int, ou
         "decode_tokens_per_s": number("decode_tokens_per_s"),
         "basis": str(found["basis"]),
         "stack": found["stack"] if isinstance(found["stack"], str) else None,
+        "speculation": None
+        if speculation is None
+        else {
+            "draft_model": speculation.draft_model,
+            "draft_tokens": speculation.draft_tokens,
+            "acceptance_rate": speculation.acceptance_rate,
+            "tokens_per_step": speculation.tokens_per_step,
+        },
         "source": str(found["source"]),
     }
 

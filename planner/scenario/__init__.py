@@ -31,10 +31,12 @@ from planner.scenario.horizon import MAX_HORIZON_YEARS, Horizon
 from planner.scenario.policy import Contract, KvLink, Policy
 from planner.scenario.scenario import Scenario
 from planner.scenario.site import MAX_SITE_MW, MIN_PRICE_USD_PER_MWH, Expansion, Site
+from planner.scenario.speculation import MAX_DRAFT_TOKENS, SpeculativeDecoding
 from planner.scenario.workload import Workload
 
 __all__ = [
     "AT_SITES",
+    "MAX_DRAFT_TOKENS",
     "MAX_HORIZON_YEARS",
     "MAX_SITE_MW",
     "MAX_UNIT_KW",
@@ -60,6 +62,7 @@ __all__ = [
     "ServicePoint",
     "ShareInput",
     "Site",
+    "SpeculativeDecoding",
     "SpendSchedule",
     "UnitsSchedule",
     "Workload",

@@ -101,12 +101,25 @@ class Input(BaseModel):
     """Where this entry is in its scenario (``("fleets", "h100")``), to name a rejected edit's field in full."""
 
     def __setattr__(self, name: str, value: Any) -> None:
+        kept = self.__dict__.copy()
         try:
             super().__setattr__(name, value)
         except ValidationError as exc:
+            # A check of the whole entry (after its fields passed) fails once the value is set:
+            # put back what the entry held, so that a rejected value is not kept.
+            self.__dict__.update(kept)
             problems = problems_from_validation(exc, type(self), data={name: value})
             where = ".".join(map(str, self._where))
-            raise ScenarioError([replace(p, path=f"{where}.{p.path}" if where else p.path) for p in problems]) from exc
+            raise ScenarioError(
+                [
+                    replace(
+                        p,
+                        path=".".join(part for part in (where, p.path) if part),
+                        value=None if isinstance(p.value, BaseModel) else p.value,  # the entry itself: no value
+                    )
+                    for p in problems
+                ]
+            ) from exc
 
 
 def place(node: Any, where: tuple) -> None:

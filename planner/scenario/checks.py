@@ -18,14 +18,15 @@ from planner.scenario.base import (
 )
 from planner.scenario.fleet import unit_power_message
 from planner.scenario.site import site_power_message
+from planner.scenario.speculation import speculation_problems
 
 
 def entry_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:
     """Checks of single entries that their validators make only once all their fields are valid,
     made on plain data, as ``(location, message, value)``.
 
-    A site's cap in kW, a unit's power in W or MW, and an unknown catalog system are then
-    reported in the same run as a wrong value beside them.
+    A site's cap in kW, a unit's power in W or MW, an unknown catalog system and speculative
+    decoding a fleet cannot use are then reported in the same run as a wrong value beside them.
     """
     sites, fleets = data.get("sites"), data.get("fleets")
     for name, site in sites.items() if isinstance(sites, dict) else []:
@@ -45,6 +46,10 @@ def entry_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:
                 get_system(system)
             except UnknownSystemError as exc:
                 yield ("fleets", name, "system"), str(exc), system
+        for field, message, value in speculation_problems(
+            system, fleet.get("performance"), fleet.get("speculative_decoding")
+        ):
+            yield ("fleets", name, *field), message, value
 
 
 def reference_problems(data: dict) -> Iterator[tuple[tuple, str, Any]]:

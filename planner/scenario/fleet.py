@@ -45,6 +45,7 @@ from planner.scenario.base import (
     UnitsSchedule,
     fill,
 )
+from planner.scenario.speculation import SpeculativeDecoding, speculation_problems
 
 if TYPE_CHECKING:
     from planner.scenario.workload import Workload
@@ -191,6 +192,13 @@ class Fleet(Input):
         default_factory=dict,
         description="One operating point per model, overriding the catalog system's estimated operating points.",
     )
+    speculative_decoding: dict[str, SpeculativeDecoding] = Field(
+        default_factory=dict,
+        description="Speculative decoding per served model (a reference model of fleets/models.yaml): the catalog "
+        "system's operating points for that model are then estimated with a draft model (basis 'estimated'; "
+        "measured curves, which do not record speculative decoding, are not used for it). Needs a catalog "
+        "'system'; not with inline 'performance' for the same model. Omitted: no speculation.",
+    )
 
     @model_validator(mode="after")
     def _resolve(self) -> Fleet:
@@ -232,6 +240,10 @@ class Fleet(Input):
             raise ValueError("no performance figures: give 'performance' per model or name a catalog 'system'")
         if self.precision is not None and self.system is None:
             raise ValueError("precision applies to a catalog system's estimated operating points; name a 'system'")
+        # The first problem; the loader reports every one (planner.scenario.checks.entry_problems).
+        entries = {model: entry.model_dump() for model, entry in self.speculative_decoding.items()}
+        for field, message, value in speculation_problems(self.system, self.performance, entries):
+            raise FieldError(message, field=field, value=value)
         implausible = unit_power_message(self.max_power_kw)
         if implausible:
             raise FieldError(implausible, field=("max_power_kw",), value=self.max_power_kw)
@@ -304,6 +316,7 @@ class Fleet(Input):
             return ServicePoint(perf, origin="scenario").within(min_speed, max_ttft)
         if self.system is None:
             return ServicePoint(None, reason=f"no performance figures for model {workload.model!r}")
+        speculative = self.speculative_decoding.get(workload.model)
         try:
             table = point_table(
                 self.system,
@@ -311,6 +324,7 @@ class Fleet(Input):
                 self.precision,
                 prompt_tokens=workload.output_tokens_per_request * workload.input_output_ratio,
                 output_tokens=workload.output_tokens_per_request,
+                speculation=None if speculative is None else speculative.speculation(),
             )
         except (DoesNotFitError, UnknownModelError) as exc:
             return ServicePoint(None, reason=str(exc))

@@ -8,8 +8,9 @@ import math
 import pandas as pd
 import pytest
 
-from fleets import DoesNotFitError, best_point, load_catalog, operating_points, point_table
+from fleets import DoesNotFitError, Speculation, best_point, load_catalog, operating_points, point_table
 from fleets.fitting import _observations, _predict, calibrate, catalog_calibration
+from fleets.points import point_at_batch
 
 HELD_OUT = {"dgx-h200", "dgx-b200", "gb200-nvl72"}
 
@@ -139,3 +140,52 @@ def test_the_planner_chooses_on_the_table_as_best_point_does_on_its_frame(system
             assert (chosen is None) == (row is None), (shape, speed, ttft)
             if row is not None:
                 assert pd.Series(chosen, dtype=object).equals(row), (shape, speed, ttft)
+
+
+# ------------------------------------------------------------------------------ speculative decoding
+NIM_SHAPE = {"prompt_tokens": 5000, "output_tokens": 500}
+"""The request shape of the NIM runs on DGX H100 that the catalog's measured curve covers."""
+HALF = Speculation("llama-3.1-8b", draft_tokens=3, acceptance_rate=0.5)
+"""Three drafted tokens each accepted half the time: a step yields 1 + 0.5 + 0.25 + 0.125 = 1.875 tokens."""
+
+
+def test_a_draft_accepted_half_the_time_yields_1_875_tokens_a_step_of_three():
+    assert HALF.tokens_per_step == pytest.approx(1.875)
+
+
+def test_with_speculative_decoding_every_point_is_an_estimate_that_names_the_draft():
+    """The curve covers the NIM shape without speculation; its runs are not recorded as
+    speculative, so with a draft model none of them is used, even with its figures scaled."""
+    plain = point_table("dgx-h100", "llama-3.1-70b", **NIM_SHAPE).frame()
+    drafted = point_table("dgx-h100", "llama-3.1-70b", **NIM_SHAPE, speculation=HALF).frame()
+    assert "measured" in set(plain["basis"])
+    assert set(drafted["basis"]) == {"estimated"}
+    assert (
+        drafted["source"].str.contains("speculative decoding (draft llama-3.1-8b, 3 tokens a step", regex=False).all()
+    )
+    at_batch = point_at_batch("dgx-h100", "llama-3.1-70b", 100, **NIM_SHAPE, speculation=HALF)
+    assert at_batch is not None and at_batch["basis"] == "estimated"
+    assert point_at_batch("dgx-h100", "llama-3.1-70b", 100, **NIM_SHAPE, basis="measured", speculation=HALF) is None
+
+
+def test_the_acceptance_rate_changes_the_tokens_a_step_yields_not_what_the_step_costs():
+    """At one batch the step is the same (three draft steps, a verification of four tokens), so
+    decode throughput scales exactly with the tokens a step yields: 1.875 / 2.952 (0.8 accepted)."""
+    often = Speculation("llama-3.1-8b", draft_tokens=3, acceptance_rate=0.8)
+    half = point_at_batch("dgx-h100", "llama-3.1-70b", 8, "fp8", **NIM_SHAPE, speculation=HALF)
+    more = point_at_batch("dgx-h100", "llama-3.1-70b", 8, "fp8", **NIM_SHAPE, speculation=often)
+    assert often.tokens_per_step == pytest.approx(2.952)
+    assert half["decode_tokens_per_s"] / more["decode_tokens_per_s"] == pytest.approx(1.875 / 2.952, rel=1e-9)
+
+
+def test_speculation_makes_each_user_faster_and_costs_throughput_at_large_batches():
+    """One stream gains less than the 1.875 tokens a step (the step verifies four tokens and waits
+    for three draft steps); at the largest batches decode is compute-bound, and computing four
+    tokens a sequence for 1.875 kept makes the unit's best throughput fall."""
+    kwargs = {"prompt_tokens": 1500, "output_tokens": 500}
+    alone = point_at_batch("dgx-h100", "llama-3.1-70b", 1, "fp8", **kwargs)
+    drafted = point_at_batch("dgx-h100", "llama-3.1-70b", 1, "fp8", **kwargs, speculation=HALF)
+    assert 1.0 < drafted["tokens_per_s_per_user"] / alone["tokens_per_s_per_user"] < 1.875
+    plain, fast = (point_table("dgx-h100", "llama-3.1-70b", "fp8", **kwargs, speculation=s) for s in (None, HALF))
+    assert fast.fastest() > plain.fastest()
+    assert fast.best(0.0, math.inf)["decode_tokens_per_s"] < plain.best(0.0, math.inf)["decode_tokens_per_s"]

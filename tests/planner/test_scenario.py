@@ -633,6 +633,39 @@ def test_an_assignment_is_validated_as_the_file_would_be():
     with pytest.raises(ScenarioError, match="plan at most 50 years"):
         scenario.horizon.periods = 10_000
     assert scenario.fleets["a"].capex_usd == 12_000.0  # a rejected value is not kept
+    with pytest.raises(ScenarioError) as caught:
+        scenario.fleets["a"].idle_power_kw = 100.0  # checked against max_power_kw once the field passed
+    assert [(p.path, p.value) for p in caught.value.problems] == [("fleets.a", None)]
+    assert scenario.fleets["a"].idle_power_kw == 0.0
+
+
+def test_speculative_decoding_set_in_a_notebook_is_checked_used_and_written_out():
+    """An assignment is checked as the file would be (a value, a draft as large as the model); a
+    valid one changes the fleet's point for the model, and the resolved scenario keeps it."""
+    data = scenario_dict(
+        fleets={"h": {"system": "dgx-h100", "procurement": "own"}},
+        workloads={"w": {"model": "llama-3.1-70b", "min_tokens_per_s_per_user": 80.0}},
+    )
+    scenario = Scenario.from_dict(data)
+    fleet, workload = scenario.fleets["h"], scenario.workloads["w"]
+    plain = fleet.service_point(workload).performance
+    entry = {"draft_model": "llama-3.1-8b", "draft_tokens": 4, "acceptance_rate": 1.2}
+    with pytest.raises(ScenarioError) as caught:
+        fleet.speculative_decoding = {"llama-3.1-70b": entry}
+    assert [p.path for p in caught.value.problems] == ["fleets.h.speculative_decoding.llama-3.1-70b.acceptance_rate"]
+    with pytest.raises(ScenarioError, match=r"fleets\.h\.speculative_decoding\.llama-3\.1-70b\.draft_model: .*smaller"):
+        fleet.speculative_decoding = {
+            "llama-3.1-70b": {**entry, "acceptance_rate": 0.7, "draft_model": "llama-3.1-405b"}
+        }
+    assert fleet.speculative_decoding == {}  # a rejected value is not kept
+    fleet.speculative_decoding = {"llama-3.1-70b": {**entry, "acceptance_rate": 0.7}}
+    drafted = fleet.service_point(workload)
+    assert drafted.basis == "estimated" and drafted.performance is not None and plain is not None
+    assert drafted.performance.decode_tokens_per_s > plain.decode_tokens_per_s
+    again = Scenario.from_dict(yaml.safe_load(scenario.to_yaml()))
+    assert again.fleets["h"].model_dump()["speculative_decoding"] == {
+        "llama-3.1-70b": {**entry, "acceptance_rate": 0.7}
+    }
 
 
 def test_an_edit_that_breaks_a_check_across_sections_is_found_on_revalidation():

@@ -415,3 +415,43 @@ def test_expansion_figures_that_do_not_follow_from_the_blocks_fail_the_blocks_ch
     assert pd.read_csv(folder / "expansion.csv")["capital_usd"].to_list() == pytest.approx([2_000])
     _edit(folder, "expansion", lambda f: f.__setitem__("capital_usd", f["capital_usd"] / 2))
     assert _failed(folder) == {"blocks"}
+
+
+def test_a_plan_with_speculative_decoding_serves_fast_users_on_it_and_verifies(tmp_path):
+    """Two DGX H100 fleets at one price, one drafting Llama 3.1 70B with Llama 3.1 8B (four tokens a
+    step, each accepted 70% of the time). At 80 tokens/s per user the drafting fleet decodes more per
+    unit; at 15 less (it computes five tokens a sequence for 2.77 kept), so the plan puts each
+    workload on the fleet that serves it with fewer units, and verify, recomputing busy units from
+    the scenario's points, finds them with the draft."""
+    from tests.conftest import scenario_dict
+
+    shape = {"model": "llama-3.1-70b", "max_ttft_ms": 1000.0, "input_output_ratio": 3.0}
+    data = scenario_dict(
+        fleets={
+            "plain": {"system": "dgx-h100", "procurement": "own"},
+            "drafting": {
+                "system": "dgx-h100",
+                "procurement": "own",
+                "speculative_decoding": {
+                    "llama-3.1-70b": {"draft_model": "llama-3.1-8b", "draft_tokens": 4, "acceptance_rate": 0.7}
+                },
+            },
+        }
+    )
+    data["workloads"] = {
+        "fast": {**shape, "min_tokens_per_s_per_user": 80.0},
+        "slow": {**shape, "min_tokens_per_s_per_user": 15.0},
+    }
+    tokens = data["demand"].pop("w")["tokens"]
+    data["demand"] = {name: {"kind": "series", "tokens": tokens} for name in ("fast", "slow")}
+    result = solve(Scenario.from_dict(data))
+    decode = result.operating_points.query("phase == 'decode'").set_index(["workload", "fleet"])
+    assert set(decode["basis"]) == {"estimated"}
+    per_unit = decode["tokens_per_s_per_unit"]
+    assert per_unit["fast", "drafting"] > 1.2 * per_unit["fast", "plain"]
+    assert per_unit["slow", "drafting"] < per_unit["slow", "plain"]
+    served = result.allocation.groupby(["workload", "fleet"])["tokens_per_s"].sum()
+    assert set(served[served > 0].index) == {("fast", "drafting"), ("slow", "plain")}
+    result.to_dir(tmp_path / "plan")
+    assert "speculative_decoding" in (tmp_path / "plan" / "scenario.yaml").read_text()
+    assert _failed(tmp_path / "plan") == set()

@@ -116,6 +116,30 @@ def test_point_prints_the_basis_and_source_as_text(runner):
     assert "basis: interpolated" in result.stdout and "NIM" in result.stdout
 
 
+DRAFT = ["--draft-model", "llama-3.1-8b", "--draft-tokens", "3", "--acceptance-rate", "0.5"]
+"""Llama 3.1 8B drafting three tokens a step, each accepted half the time: 1.875 tokens a step."""
+
+
+def test_point_with_speculative_decoding_is_estimated_faster_per_user_and_says_how(runner):
+    """The NIM curve answers without a draft; with one, the estimator does (the curve's runs are
+    not speculative), one stream is faster, and the JSON gives the speculation's figures."""
+    plain, drafted = _point(runner, "--batch", "1"), _point(runner, "--batch", "1", *DRAFT)
+    assert plain["speculation"] is None
+    assert drafted["speculation"] == {
+        "draft_model": "llama-3.1-8b",
+        "draft_tokens": 3,
+        "acceptance_rate": 0.5,
+        "tokens_per_step": pytest.approx(1.875),
+    }
+    assert drafted["basis"] == "estimated" and "speculative decoding" in drafted["source"]
+    assert drafted["tokens_per_s_per_user"] > plain["tokens_per_s_per_user"]
+    assert _point(runner, *DRAFT)["basis"] == "estimated"
+    result = runner.invoke(app, ["fleets", "point", *NIM, *DRAFT])
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "speculative decoding: llama-3.1-8b drafts 3 tokens a step" in result.stdout
+    assert "1.875 tokens per verification" in result.stdout
+
+
 def test_point_exits_1_when_no_point_meets_the_target(runner):
     result = runner.invoke(app, ["fleets", "point", *NIM, "--min-tokens-per-s-per-user", "60", "--basis", "measured"])
     assert result.exit_code == 1
@@ -151,6 +175,15 @@ def test_point_exits_1_when_no_point_meets_the_target(runner):
             ],
             "cannot be served",
         ),
+        ([*NIM, "--draft-model", "llama-3.1-8b"], "give --draft-tokens and --acceptance-rate too"),
+        ([*NIM, *DRAFT[:4]], "give --acceptance-rate too"),
+        ([*NIM, *DRAFT[:2], "--draft-tokens", "0", "--acceptance-rate", "0.5"], "greater than or equal to 1"),
+        ([*NIM, *DRAFT[:2], "--draft-tokens", "17", "--acceptance-rate", "0.5"], "less than or equal to 16"),
+        ([*NIM, *DRAFT[:4], "--acceptance-rate", "1"], "less than 1"),
+        ([*NIM, *DRAFT[:4], "--acceptance-rate", "0"], "greater than 0"),
+        ([*NIM, "--draft-model", "llama-3.1-8", *DRAFT[2:]], "unknown model 'llama-3.1-8'"),
+        ([*NIM, "--draft-model", "llama-3.1-405b", *DRAFT[2:]], "must be smaller than the model it drafts for"),
+        ([*NIM, *DRAFT, "--basis", "measured"], "do not record speculative decoding"),
     ],
 )
 def test_point_rejects_bad_input_with_exit_2(runner, args, fragment):
