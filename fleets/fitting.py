@@ -149,7 +149,7 @@ def predict_point(system: System, model: ModelSpec, point: MeasuredPoint, effici
     candidates = layouts(system, model, point.precision, shape)
     published = [layout for layout in candidates if layout.chips == layout_of(point)]
     for layout in published or candidates:
-        largest = largest_batch(system, model, point.precision, shape, layout)
+        largest = largest_batch(system, model, point.precision, shape, layout, stack=stack_of(point))
         replicas = layout.replicas_per_unit(system.chips)
         if point.concurrency:
             batch = min(float(largest), round(point.concurrency / replicas))

@@ -10,9 +10,13 @@ per-user speed): a tuned deployment picks its layout for its latency target.
 **Decode.** A step of a replica at batch ``b`` moves the weights it needs once and each sequence's
 KV cache, and computes ``b`` tokens; it takes the slower of the two, plus fixed latencies:
 
-    step(b) = max(bytes(b) / (bandwidth * e_bw), b * flops_per_token / (peak_flops * e_flops))
+    step(b) = max(weight_bytes(b) / (bandwidth * e_bw), b * linear_flops / (peak_flops * e_flops))
+              + max(kv_bytes(b) / (bandwidth * e_kv), b * attention_flops / (peak_flops * e_flops))
               + layers * (layer_us + [g_tp > 1] * sync_us) + (u - 1) * hop_ms
               + tokens * all_reduce_bytes / link_bandwidth
+
+The matrix products and attention are separate kernels run in turn: each is as slow as the
+slower of its memory reads and its compute, and the step pays both.
 
 ``layer_us`` is what every layer costs whatever its size (kernel launches, on-wafer stage
 latency), ``sync_us`` the latency of the tensor-parallel all-reduces of one layer, ``hop_ms`` the
@@ -24,7 +28,7 @@ memory term is tiny and the per-layer and per-hop latencies decide per-user spee
 therefore falls with model depth and replica width.
 
 **Prefill and time to first token.** A prompt of ``P`` tokens costs ``P * flops_per_token`` at
-the replica's compute. A replica serving ``b`` streams spends the share
+the replica's compute, and its tokens' all-reduces as a decode step's tokens do. A replica serving ``b`` streams spends the share
 ``rho = b p / (b p + n step)`` of its time on prefills (``p`` one prompt's prefill, ``n`` output
 tokens per request), so a user sees ``(1 - rho) / step(b)`` tokens/s and a benchmark counts
 ``b (1 - rho) / step(b)`` output tokens/s. A new prompt is prefilled in chunks of
@@ -137,23 +141,38 @@ class _Replica:
 
     def step(self, b: np.ndarray, context: float, tokens_per_sequence: float = 1.0, extra_tokens: float = 0.0):
         """Seconds of one step of ``b`` sequences each computing ``tokens_per_sequence`` tokens
-        (plus ``extra_tokens`` of prefill riding on the step)."""
+        (plus ``extra_tokens`` of prefill riding on the step).
+
+        The matrix products (weights read, their FLOPs) and attention (KV caches read, its FLOPs)
+        are separate kernels run one after the other: each takes the slower of its memory and its
+        compute, and the step their sum.
+        """
         model, precision = self.model, self.precision
         weights = np.array([model.weight_bytes_read(x * tokens_per_sequence, precision) for x in b])
         # Each stage of a pipeline holds the KV cache of its own layers only.
         kv = b * model.kv_cache_bytes_per_token(kv_precision(precision)) * context / self.layout.units
-        memory = weights / self.bandwidth + kv / self.kv_bandwidth
-        flops = model.flops_per_token(context)
-        compute = b * tokens_per_sequence * flops / self.flops + extra_tokens * flops / self.prefill_flops
+        linear = model.flops_per_token()
+        attention = model.flops_per_token(context) - linear
+        tokens = b * tokens_per_sequence
         # Compute spreads over a pipeline's units (micro-batches), memory reads do not.
-        sync = (b * tokens_per_sequence + extra_tokens) * self.sync_s_per_token
-        return np.maximum(memory, compute / self.layout.units) + sync + self.latency
+        units = self.layout.units
+        matmul = (tokens * linear / self.flops + extra_tokens * linear / self.prefill_flops) / units
+        attend = (tokens * attention / self.flops + extra_tokens * attention / self.prefill_flops) / units
+        sync = (tokens + extra_tokens) * self.sync_s_per_token
+        return (
+            np.maximum(weights / self.bandwidth, matmul)
+            + np.maximum(kv / self.kv_bandwidth, attend)
+            + sync
+            + self.latency
+        )
 
     def prefill_s(self, prompt_tokens: float) -> float:
-        """Seconds of compute for one prompt (spread over every chip of the replica)."""
-        return (
+        """Seconds of one prompt: its compute (spread over every chip of the replica) and its
+        tokens' tensor-parallel all-reduces."""
+        compute = (
             prompt_tokens * self.model.flops_per_token(prompt_tokens / 2.0) / (self.prefill_flops * self.layout.units)
         )
+        return compute + prompt_tokens * self.sync_s_per_token
 
 
 def layout_points(
@@ -325,7 +344,7 @@ def estimate_columns(
     efficiency = efficiency or efficiency_for(system, stack)
     parts = []
     for layout in candidates:
-        largest = largest_batch(system, model, precision, shape, layout, speculation)
+        largest = largest_batch(system, model, precision, shape, layout, speculation, stack)
         wanted = _default_batches(largest) if batches is None else batches
         b = np.array([x for x in wanted if 1 <= x <= largest], dtype=float)
         if len(b):
