@@ -16,7 +16,8 @@ KV cache, and computes ``b`` tokens; it takes the slower of the two, plus fixed 
               + tokens * all_reduce_bytes / link_bandwidth
 
 The matrix products and attention are separate kernels run in turn: each is as slow as the
-slower of its memory reads and its compute, and the step pays both.
+slower of its memory reads and its compute, and the step pays both. Attention computes at the KV
+cache's precision (8-bit under 4-bit weights), so at that precision's peak.
 
 ``layer_us`` is what every layer costs whatever its size (kernel launches, on-wafer stage
 latency), ``sync_us`` the latency of the tensor-parallel all-reduces of one layer, ``hop_ms`` the
@@ -132,6 +133,9 @@ class _Replica:
         self.kv_bandwidth = stage_chips * chip_bandwidth * efficiency.kv_bandwidth
         self.flops = stage_chips * chip_flops * efficiency.compute
         self.prefill_flops = stage_chips * chip_flops * efficiency.prefill
+        # Attention computes on the KV cache's format (8-bit under 4-bit weights), at that format's peak.
+        attention_peak = system.peak_tflops.get(kv_precision(precision), system.peak_tflops[precision]).value
+        self.attention_share = attention_peak / system.peak_tflops[precision].value
         tp = layout.tensor_parallel
         sync = efficiency.sync_us if tp > 1 else 0.0
         self.latency = model.layers * (efficiency.layer_us + sync) / 1e6 + (layout.units - 1) * efficiency.hop_ms / 1e3
@@ -157,7 +161,7 @@ class _Replica:
         # Compute spreads over a pipeline's units (micro-batches), memory reads do not.
         units = self.layout.units
         matmul = (tokens * linear / self.flops + extra_tokens * linear / self.prefill_flops) / units
-        attend = (tokens * attention / self.flops + extra_tokens * attention / self.prefill_flops) / units
+        attend = (tokens / self.flops + extra_tokens / self.prefill_flops) * attention / (units * self.attention_share)
         sync = (tokens + extra_tokens) * self.sync_s_per_token
         return (
             np.maximum(weights / self.bandwidth, matmul)
@@ -169,9 +173,9 @@ class _Replica:
     def prefill_s(self, prompt_tokens: float) -> float:
         """Seconds of one prompt: its compute (spread over every chip of the replica) and its
         tokens' tensor-parallel all-reduces."""
-        compute = (
-            prompt_tokens * self.model.flops_per_token(prompt_tokens / 2.0) / (self.prefill_flops * self.layout.units)
-        )
+        linear = self.model.flops_per_token()
+        attention = (self.model.flops_per_token(prompt_tokens / 2.0) - linear) / self.attention_share
+        compute = prompt_tokens * (linear + attention) / (self.prefill_flops * self.layout.units)
         return compute + prompt_tokens * self.sync_s_per_token
 
 
