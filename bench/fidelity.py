@@ -70,7 +70,7 @@ def score(run: Run, efficiencies: dict[str, Efficiency]) -> dict | None:
     system, point = run.system, run.point
     model = get_model(point.model)
     chips_per_replica = run.chips_per_replica or layout_of(point)
-    efficiency = efficiency_for(system, stack_of(point), efficiencies)
+    efficiency = efficiency_for(system, stack_of(point), efficiencies, point.precision)
     if point.decode_tokens_per_s is None:
         if point.tokens_per_s_per_user is None:
             return None

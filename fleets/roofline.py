@@ -345,7 +345,7 @@ def estimate_columns(
         candidates = [c for c in candidates if c.chips == chips_per_replica]
         if not candidates:
             raise DoesNotFitError(f"{model.name} at {precision} does not fit replicas of {chips_per_replica} chips")
-    efficiency = efficiency or efficiency_for(system, stack)
+    efficiency = efficiency or efficiency_for(system, stack, precision=precision)
     parts = []
     for layout in candidates:
         largest = largest_batch(system, model, precision, shape, layout, speculation, stack)
@@ -363,11 +363,14 @@ def estimate_columns(
 
 
 # ------------------------------------------------------------------------------------ calibration lookup
-def calibration_keys(system: System, stack: str | None = None) -> list[str]:
+def calibration_keys(system: System, stack: str | None = None, precision: Precision | None = None) -> list[str]:
     """The calibration groups that may hold ``system``'s efficiency, most specific first:
-    category/vendor/stack, category/vendor, category, all."""
+    category/vendor/stack@precision, category/vendor/stack, category/vendor@precision,
+    category/vendor, category, all (the groups of a stack or a precision only when given)."""
     vendor = f"{system.category}/{system.vendor.lower()}"
-    keys = [f"{vendor}/{stack}"] if stack else []
+    keys = [f"{vendor}/{stack}@{precision}"] if stack and precision else []
+    keys += [f"{vendor}/{stack}"] if stack else []
+    keys += [f"{vendor}@{precision}"] if precision else []
     return [*keys, vendor, system.category, "all"]
 
 
@@ -380,11 +383,17 @@ def _catalog_efficiencies() -> dict[str, Efficiency]:
     return shipped_efficiencies() or catalog_calibration().efficiencies
 
 
-def efficiency_for(system: System, stack: str | None = None, efficiencies: dict[str, Efficiency] | None = None):
-    """The efficiency calibrated for ``system`` (and its serving ``stack``) on the shipped catalog,
-    or in ``efficiencies``: that of the most specific group calibrated."""
+def efficiency_for(
+    system: System,
+    stack: str | None = None,
+    efficiencies: dict[str, Efficiency] | None = None,
+    precision: Precision | None = None,
+):
+    """The efficiency calibrated for ``system`` (its serving ``stack`` and ``precision``) on the
+    shipped catalog, or in ``efficiencies``: that of the most specific group calibrated."""
     efficiencies = _catalog_efficiencies() if efficiencies is None else efficiencies
-    return next((efficiencies[k] for k in calibration_keys(system, stack) if k in efficiencies), DEFAULT_EFFICIENCY)
+    keys = calibration_keys(system, stack, precision)
+    return next((efficiencies[k] for k in keys if k in efficiencies), DEFAULT_EFFICIENCY)
 
 
 def throughput_at(table: pd.DataFrame, min_tokens_per_s_per_user: float | None) -> float:
