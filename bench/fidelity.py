@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from fleets.catalog import MeasuredPoint, System, load_catalog
-from fleets.fitting import calibrate, catalog_calibration, predict_point, stack_of
+from fleets.fitting import calibrate, catalog_calibration, layout_of, predict_point, stack_of
 from fleets.layouts import Shape
 from fleets.models import get_model
 from fleets.roofline import Efficiency, efficiency_for, estimate, throughput_at
@@ -69,7 +69,8 @@ def score(run: Run, efficiencies: dict[str, Efficiency]) -> dict | None:
     """The estimate of ``run``'s figure, or ``None`` when it cannot be scored (no prompt length)."""
     system, point = run.system, run.point
     model = get_model(point.model)
-    efficiency = efficiency_for(system, stack_of(point), efficiencies)
+    chips_per_replica = run.chips_per_replica or layout_of(point)
+    efficiency = efficiency_for(system, stack_of(point), efficiencies, point.precision)
     if point.decode_tokens_per_s is None:
         if point.tokens_per_s_per_user is None:
             return None
@@ -80,7 +81,7 @@ def score(run: Run, efficiencies: dict[str, Efficiency]) -> dict | None:
         return None
     else:
         measured, metric, target = point.decode_tokens_per_s, "tokens/s", point.tokens_per_s_per_user
-        if target is not None or run.chips_per_replica is not None:
+        if target is not None or chips_per_replica is not None:
             shape = Shape(point.input_tokens, point.output_tokens or Shape.output_tokens)
             table = estimate(
                 system,
@@ -88,7 +89,8 @@ def score(run: Run, efficiencies: dict[str, Efficiency]) -> dict | None:
                 precision=point.precision,
                 shape=shape,
                 efficiency=efficiency,
-                chips_per_replica=run.chips_per_replica,
+                stack=stack_of(point),
+                chips_per_replica=chips_per_replica,
             )
             if point.concurrency:  # the run had that many requests per unit, at most
                 table = table[table["concurrency_per_unit"] <= point.concurrency]

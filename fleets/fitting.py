@@ -2,9 +2,10 @@
 
 Each group of systems gets its own :class:`~fleets.roofline.Efficiency`: per hardware category,
 then per vendor inside a category that mixes vendors (TPUs are fitted on TPU runs, not on
-Inferentia's), then per serving stack inside a vendor whose runs name more than one. Each level
-is pulled weakly towards the level above it, so a group with few runs keeps what they cannot
-tell apart at its parent's values. A vendor whose chips have no calibrating run in a category
+Inferentia's), then per serving stack inside a vendor whose runs name more than one, and per
+number format (fp16, fp8, fp4) inside a vendor and inside a stack whose runs use more than one.
+Each level is pulled weakly towards the level above it, so a group with few runs keeps what they
+cannot tell apart at its parent's values. A vendor whose chips have no calibrating run in a category
 where others do takes the fit over all, not the other vendors' fit.
 
 >>> calibration = catalog_calibration()
@@ -149,7 +150,7 @@ def predict_point(system: System, model: ModelSpec, point: MeasuredPoint, effici
     candidates = layouts(system, model, point.precision, shape)
     published = [layout for layout in candidates if layout.chips == layout_of(point)]
     for layout in published or candidates:
-        largest = largest_batch(system, model, point.precision, shape, layout)
+        largest = largest_batch(system, model, point.precision, shape, layout, stack=stack_of(point))
         replicas = layout.replicas_per_unit(system.chips)
         if point.concurrency:
             batch = min(float(largest), round(point.concurrency / replicas))
@@ -254,17 +255,27 @@ def calibrate(systems: list[System]) -> Calibration:
         for vendor in sorted(vendors):
             parent_key = f"{category}/{vendor}" if f"{category}/{vendor}" in efficiencies else category
             by_vendor = [o for o in in_category if o[0].vendor.lower() == vendor]
+            # Each number format runs its own kernels (FP8 and NVFP4 matrix products are different
+            # tensor-core instructions and code), which reach different shares of their peaks.
+            for precision, by_precision in _split(by_vendor, lambda o: o[2].precision).items():
+                efficiencies[f"{category}/{vendor}@{precision}"] = fit_group(by_precision, efficiencies[parent_key])
             for stack, by_stack in _split(by_vendor, lambda o: stack_of(o[2])).items():
-                efficiencies[f"{category}/{vendor}/{stack}"] = fit_group(by_stack, efficiencies[parent_key])
+                stack_key = f"{category}/{vendor}/{stack}"
+                efficiencies[stack_key] = fit_group(by_stack, efficiencies[parent_key])
+                for precision, in_format in _split(by_stack, lambda o: o[2].precision).items():
+                    efficiencies[f"{stack_key}@{precision}"] = fit_group(in_format, efficiencies[stack_key])
     rows = []
     for system, model, point, metric in observations:
-        estimated = _predict(system, model, point, metric, efficiency_for(system, stack_of(point), efficiencies))
+        efficiency = efficiency_for(system, stack_of(point), efficiencies, point.precision)
+        estimated = _predict(system, model, point, metric, efficiency)
         measured = getattr(point, metric)
         rows.append(
             {
                 "system": system.name,
                 "category": system.category,
-                "group": next(k for k in calibration_keys(system, stack_of(point)) if k in efficiencies),
+                "group": next(
+                    k for k in calibration_keys(system, stack_of(point), point.precision) if k in efficiencies
+                ),
                 "model": model.name,
                 "precision": point.precision,
                 "concurrency": point.concurrency,

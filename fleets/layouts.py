@@ -24,6 +24,11 @@ MEMORY_USABLE = 0.9
 
 PRECISION_ORDER: tuple[Precision, ...] = ("fp16", "fp8", "fp4")
 
+STACK_MAX_SEQUENCES = {"vllm": 256}
+"""Sequences a serving stack runs at once by default, whatever memory holds: vLLM's
+``--max-num-seqs`` defaults to 256 (engine arguments, vLLM 0.6, 2024; the release its published
+runs in the catalog used). Further requests wait."""
+
 MAX_REPLICA_UNITS = 64
 """Most units one model replica may span. Beyond it the links between units, which this model
 does not describe, would decide the speed; such a deployment is reported as not fitting."""
@@ -161,12 +166,15 @@ def largest_batch(
     shape: Shape,
     layout: Layout,
     speculation: Speculation | None = None,
+    stack: str | None = None,
 ) -> int:
-    """Most sequences one replica of ``layout`` holds at once."""
+    """Most sequences one replica of ``layout`` holds at once (and the serving ``stack`` runs at once,
+    see :data:`STACK_MAX_SEQUENCES`)."""
     memory = layout.chips * system.memory_gb.value * 1e9 * MEMORY_USABLE / system.chips
     free = memory - _resident_bytes(model, precision, speculation)
     # Paged KV caches hold what each sequence has so far: on average its prompt and half its output.
-    return int(free // (_kv_bytes_per_token(model, precision, speculation) * shape.decode_context))
+    held = int(free // (_kv_bytes_per_token(model, precision, speculation) * shape.decode_context))
+    return min(held, STACK_MAX_SEQUENCES.get(stack or "", held))
 
 
 def max_batch(system: System, model: ModelSpec, precision: Precision, shape: Shape) -> int:

@@ -23,7 +23,11 @@ SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 Precision = Literal["fp16", "fp8", "fp4"]
 """Number formats of weights and KV cache: 16-bit (fp16 or bf16), 8-bit (fp8 or int8), 4-bit."""
 
-BYTES_PER_VALUE: dict[str, float] = {"fp16": 2.0, "fp8": 1.0, "fp4": 0.5}
+BYTES_PER_VALUE: dict[str, float] = {"fp16": 2.0, "fp8": 1.0, "fp4": 0.5625}
+"""Bytes per stored value. 4-bit values carry their block's scale: NVFP4 stores one 8-bit (E4M3)
+scale per 16 values, 4.5 bits a value (NVIDIA technical blog, "Introducing NVFP4 for efficient and
+accurate low-precision inference", June 2025, developer.nvidia.com/blog); the catalog's 4-bit runs
+are NVFP4."""
 
 
 class ModelSpec(BaseModel):

@@ -10,9 +10,14 @@ per-user speed): a tuned deployment picks its layout for its latency target.
 **Decode.** A step of a replica at batch ``b`` moves the weights it needs once and each sequence's
 KV cache, and computes ``b`` tokens; it takes the slower of the two, plus fixed latencies:
 
-    step(b) = max(bytes(b) / (bandwidth * e_bw), b * flops_per_token / (peak_flops * e_flops))
+    step(b) = max(weight_bytes(b) / (bandwidth * e_bw), b * linear_flops / (peak_flops * e_flops))
+              + max(kv_bytes(b) / (bandwidth * e_kv), b * attention_flops / (peak_flops * e_flops))
               + layers * (layer_us + [g_tp > 1] * sync_us) + (u - 1) * hop_ms
               + tokens * all_reduce_bytes / link_bandwidth
+
+The matrix products and attention are separate kernels run in turn: each is as slow as the
+slower of its memory reads and its compute, and the step pays both. Attention computes at the KV
+cache's precision (8-bit under 4-bit weights), so at that precision's peak.
 
 ``layer_us`` is what every layer costs whatever its size (kernel launches, on-wafer stage
 latency), ``sync_us`` the latency of the tensor-parallel all-reduces of one layer, ``hop_ms`` the
@@ -24,7 +29,7 @@ memory term is tiny and the per-layer and per-hop latencies decide per-user spee
 therefore falls with model depth and replica width.
 
 **Prefill and time to first token.** A prompt of ``P`` tokens costs ``P * flops_per_token`` at
-the replica's compute. A replica serving ``b`` streams spends the share
+the replica's compute, and its tokens' all-reduces as a decode step's tokens do. A replica serving ``b`` streams spends the share
 ``rho = b p / (b p + n step)`` of its time on prefills (``p`` one prompt's prefill, ``n`` output
 tokens per request), so a user sees ``(1 - rho) / step(b)`` tokens/s and a benchmark counts
 ``b (1 - rho) / step(b)`` output tokens/s. A new prompt is prefilled in chunks of
@@ -128,6 +133,9 @@ class _Replica:
         self.kv_bandwidth = stage_chips * chip_bandwidth * efficiency.kv_bandwidth
         self.flops = stage_chips * chip_flops * efficiency.compute
         self.prefill_flops = stage_chips * chip_flops * efficiency.prefill
+        # Attention computes on the KV cache's format (8-bit under 4-bit weights), at that format's peak.
+        attention_peak = system.peak_tflops.get(kv_precision(precision), system.peak_tflops[precision]).value
+        self.attention_share = attention_peak / system.peak_tflops[precision].value
         tp = layout.tensor_parallel
         sync = efficiency.sync_us if tp > 1 else 0.0
         self.latency = model.layers * (efficiency.layer_us + sync) / 1e6 + (layout.units - 1) * efficiency.hop_ms / 1e3
@@ -137,23 +145,38 @@ class _Replica:
 
     def step(self, b: np.ndarray, context: float, tokens_per_sequence: float = 1.0, extra_tokens: float = 0.0):
         """Seconds of one step of ``b`` sequences each computing ``tokens_per_sequence`` tokens
-        (plus ``extra_tokens`` of prefill riding on the step)."""
+        (plus ``extra_tokens`` of prefill riding on the step).
+
+        The matrix products (weights read, their FLOPs) and attention (KV caches read, its FLOPs)
+        are separate kernels run one after the other: each takes the slower of its memory and its
+        compute, and the step their sum.
+        """
         model, precision = self.model, self.precision
         weights = np.array([model.weight_bytes_read(x * tokens_per_sequence, precision) for x in b])
         # Each stage of a pipeline holds the KV cache of its own layers only.
         kv = b * model.kv_cache_bytes_per_token(kv_precision(precision)) * context / self.layout.units
-        memory = weights / self.bandwidth + kv / self.kv_bandwidth
-        flops = model.flops_per_token(context)
-        compute = b * tokens_per_sequence * flops / self.flops + extra_tokens * flops / self.prefill_flops
+        linear = model.flops_per_token()
+        attention = model.flops_per_token(context) - linear
+        tokens = b * tokens_per_sequence
         # Compute spreads over a pipeline's units (micro-batches), memory reads do not.
-        sync = (b * tokens_per_sequence + extra_tokens) * self.sync_s_per_token
-        return np.maximum(memory, compute / self.layout.units) + sync + self.latency
+        units = self.layout.units
+        matmul = (tokens * linear / self.flops + extra_tokens * linear / self.prefill_flops) / units
+        attend = (tokens / self.flops + extra_tokens / self.prefill_flops) * attention / (units * self.attention_share)
+        sync = (tokens + extra_tokens) * self.sync_s_per_token
+        return (
+            np.maximum(weights / self.bandwidth, matmul)
+            + np.maximum(kv / self.kv_bandwidth, attend)
+            + sync
+            + self.latency
+        )
 
     def prefill_s(self, prompt_tokens: float) -> float:
-        """Seconds of compute for one prompt (spread over every chip of the replica)."""
-        return (
-            prompt_tokens * self.model.flops_per_token(prompt_tokens / 2.0) / (self.prefill_flops * self.layout.units)
-        )
+        """Seconds of one prompt: its compute (spread over every chip of the replica) and its
+        tokens' tensor-parallel all-reduces."""
+        linear = self.model.flops_per_token()
+        attention = (self.model.flops_per_token(prompt_tokens / 2.0) - linear) / self.attention_share
+        compute = prompt_tokens * (linear + attention) / (self.prefill_flops * self.layout.units)
+        return compute + prompt_tokens * self.sync_s_per_token
 
 
 def layout_points(
@@ -322,10 +345,10 @@ def estimate_columns(
         candidates = [c for c in candidates if c.chips == chips_per_replica]
         if not candidates:
             raise DoesNotFitError(f"{model.name} at {precision} does not fit replicas of {chips_per_replica} chips")
-    efficiency = efficiency or efficiency_for(system, stack)
+    efficiency = efficiency or efficiency_for(system, stack, precision=precision)
     parts = []
     for layout in candidates:
-        largest = largest_batch(system, model, precision, shape, layout, speculation)
+        largest = largest_batch(system, model, precision, shape, layout, speculation, stack)
         wanted = _default_batches(largest) if batches is None else batches
         b = np.array([x for x in wanted if 1 <= x <= largest], dtype=float)
         if len(b):
@@ -340,11 +363,14 @@ def estimate_columns(
 
 
 # ------------------------------------------------------------------------------------ calibration lookup
-def calibration_keys(system: System, stack: str | None = None) -> list[str]:
+def calibration_keys(system: System, stack: str | None = None, precision: Precision | None = None) -> list[str]:
     """The calibration groups that may hold ``system``'s efficiency, most specific first:
-    category/vendor/stack, category/vendor, category, all."""
+    category/vendor/stack@precision, category/vendor/stack, category/vendor@precision,
+    category/vendor, category, all (the groups of a stack or a precision only when given)."""
     vendor = f"{system.category}/{system.vendor.lower()}"
-    keys = [f"{vendor}/{stack}"] if stack else []
+    keys = [f"{vendor}/{stack}@{precision}"] if stack and precision else []
+    keys += [f"{vendor}/{stack}"] if stack else []
+    keys += [f"{vendor}@{precision}"] if precision else []
     return [*keys, vendor, system.category, "all"]
 
 
@@ -357,11 +383,17 @@ def _catalog_efficiencies() -> dict[str, Efficiency]:
     return shipped_efficiencies() or catalog_calibration().efficiencies
 
 
-def efficiency_for(system: System, stack: str | None = None, efficiencies: dict[str, Efficiency] | None = None):
-    """The efficiency calibrated for ``system`` (and its serving ``stack``) on the shipped catalog,
-    or in ``efficiencies``: that of the most specific group calibrated."""
+def efficiency_for(
+    system: System,
+    stack: str | None = None,
+    efficiencies: dict[str, Efficiency] | None = None,
+    precision: Precision | None = None,
+):
+    """The efficiency calibrated for ``system`` (its serving ``stack`` and ``precision``) on the
+    shipped catalog, or in ``efficiencies``: that of the most specific group calibrated."""
     efficiencies = _catalog_efficiencies() if efficiencies is None else efficiencies
-    return next((efficiencies[k] for k in calibration_keys(system, stack) if k in efficiencies), DEFAULT_EFFICIENCY)
+    keys = calibration_keys(system, stack, precision)
+    return next((efficiencies[k] for k in keys if k in efficiencies), DEFAULT_EFFICIENCY)
 
 
 def throughput_at(table: pd.DataFrame, min_tokens_per_s_per_user: float | None) -> float:

@@ -33,6 +33,11 @@ def test_estimates_use_the_shipped_figures():
     assert efficiency_for(h100) == shipped["gpu/nvidia"]
     assert efficiency_for(h100, "tensorrt-llm") == shipped["gpu/nvidia/tensorrt-llm"]
     assert efficiency_for(h100, "no such stack") == shipped["gpu/nvidia"]
+    # Each number format has its kernels: FP8 TensorRT-LLM runs have their own group, under the stack's,
+    # and a format without runs of its own falls back to the stack, then to the vendor's format.
+    assert efficiency_for(h100, "tensorrt-llm", precision="fp8") == shipped["gpu/nvidia/tensorrt-llm@fp8"]
+    assert efficiency_for(h100, "nim", precision="fp8") == shipped["gpu/nvidia/nim"]
+    assert efficiency_for(h100, None, precision="fp4") == shipped["gpu/nvidia@fp4"]
     # A category without its own runs uses the fit over all.
     assert (
         efficiency_for(h100.model_copy(update={"category": "lpu", "vendor": "x"}), None, {"all": shipped["all"]})

@@ -28,7 +28,7 @@ def test_latent_attention_uses_its_published_cache_size():
 def test_weights_and_flops_by_hand():
     model = get_model("llama-3.1-8b")
     assert model.weight_bytes("fp8") == 8.03e9
-    assert model.weight_bytes("fp4") == 4.015e9
+    assert model.weight_bytes("fp4") == 8.03e9 * 0.5625  # NVFP4: 4 bits and an 8-bit scale per 16 values
     assert model.flops_per_token() == 2 * 8.03e9
     assert model.flops_per_token(1000) == 2 * 8.03e9 + 4 * 32 * 32 * 128 * 1000
 

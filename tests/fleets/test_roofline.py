@@ -161,10 +161,10 @@ def test_a_precision_the_hardware_lacks_is_reported_not_estimated(system):
 
 
 def test_four_bit_weights_keep_an_eight_bit_kv_cache():
-    """At fp4 the 8B model is 4.015 GB; its KV cache stays at fp8 (65,536 bytes a token):
-    (90 - 4.015) GB / (65,536 x 1,100) = 1,192 sequences."""
+    """At fp4 (NVFP4: 4.5 bits a weight with its block scales) the 8B model is 4.517 GB; its KV cache
+    stays at fp8 (65,536 bytes a token): (90 - 4.517) GB / (65,536 x 1,100) = 1,185 sequences."""
     fp4 = make_system(peak_tflops={"fp16": figure(1000.0), "fp8": figure(2000.0), "fp4": figure(4000.0)})
-    assert max_batch(fp4, LLAMA_8B, "fp4", SHAPE) == int((90e9 - 4.015e9) // (65_536 * 1_100))
+    assert max_batch(fp4, LLAMA_8B, "fp4", SHAPE) == int((90e9 - 8.03e9 * 0.5625) // (65_536 * 1_100))
 
 
 def test_a_long_context_makes_the_replica_span_another_unit():
