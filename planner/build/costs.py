@@ -72,13 +72,8 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
     def per_period(entries: dict[str, np.ndarray], column: str) -> np.ndarray:
         return periods[column].to_numpy()[entries["t"]]
 
-    # The price of each site (by its code) in each period.
-    sites = model.dtype("site").categories
-    site_price = np.full((len(sites), len(periods)), np.nan)
-    site_price[
-        sites.get_indexer(pd.Index(data.site_periods["site"])), data.site_periods["t"].to_numpy(dtype=np.int64)
-    ] = data.site_periods["price_usd_per_mwh"].to_numpy(dtype=float)
-    pue = data.sites["pue"].reindex(sites).to_numpy(dtype=float)
+    site_price = site_prices(model)
+    pue = data.sites["pue"].reindex(model.dtype("site").categories).to_numpy(dtype=float)
 
     def energy_usd_per_mwh_hour(entries: dict[str, np.ndarray]) -> np.ndarray:
         prices = site_price[entries["site"], entries["t"]]
@@ -142,6 +137,18 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
             ),
         ],
     )
+
+
+def site_prices(model: Model) -> np.ndarray:
+    """The electricity price (USD/MWh) of each site, by its code, in each period: NaN for a site
+    without one (a cloud region)."""
+    data = model.data
+    sites = model.dtype("site").categories
+    prices = np.full((len(sites), len(data.periods)), np.nan)
+    prices[sites.get_indexer(pd.Index(data.site_periods["site"])), data.site_periods["t"].to_numpy(dtype=np.int64)] = (
+        data.site_periods["price_usd_per_mwh"].to_numpy(dtype=float)
+    )
+    return prices
 
 
 def add_objective(model: Model, data: ModelData) -> None:
