@@ -93,7 +93,7 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
     busy_kw = fleet_figure(serve_metered, "max_power_kw") - fleet_figure(serve_metered, "idle_power_kw")
     busy_units = data.rate_unit / serve_metered["tokens_per_s_per_unit"]
     unserved, blocks, adopt = _entries(v["unserved"], "hours_share"), v["blocks"], v["adopt"]
-    burst = _entries(bursts, "hours_share")
+    burst, blocked, paired = _entries(bursts, "hours_share"), _entries(blocks), _entries(pairs)
     model.cost_terms = cost_frame(
         model,
         [
@@ -121,17 +121,16 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
                 * data.penalty_usd_per_mtok,
             ),
             _cost(
-                _entries(blocks),
+                blocked,
                 "expansion",
-                lookup(blocks["site"], data.expansions["capital_usd_per_year"])
-                * data.periods["years"].to_numpy()[blocks["t"].to_numpy(dtype=np.int64)],
+                lookup(blocks["site"], data.expansions["capital_usd_per_year"]) * per_period(blocked, "years"),
             ),
             _cost(_entries(adopt.assign(t=0)), "adoption", lookup(adopt["vendor"], data.scenario.policy.adoption_usd)),
             _cost(
-                _entries(pairs),
+                paired,
                 "kv_transfer",
                 (pairs["input_output_ratio"] * pairs["kv_usd_per_mtok"] * pairs["hours_share"]).to_numpy()
-                * data.periods["seconds"].to_numpy()[pairs["t"].to_numpy(dtype=np.int64)]
+                * per_period(paired, "seconds")
                 * data.rate_unit
                 / 1e6,
             ),
