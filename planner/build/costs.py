@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.build.model import Model, lookup, positions
+from planner.build.model import Model, lookup
 from planner.data import ModelData
 
 COMPONENTS = (
@@ -50,87 +50,104 @@ def add_cost_terms(model: Model, data: ModelData) -> None:
     """
     fleets, periods = data.fleets, data.periods
     v = model.variables.coded
-    units = v["units"]
-    at_site = units[lookup(units["fleet"], fleets["at_site"])]
+    # Each family's columns as arrays (names as their codes), its entries picked by masks: a
+    # frame filtered or indexed takes every column of it, here a few are read.
+    fleet_figures = {c: fleets[c].to_numpy() for c in fleets.columns}  # in the fleet codes' order
+    at_site, included = fleet_figures["at_site"].astype(bool), fleet_figures["energy_included"].astype(bool)
+    units = _entries(v["units"])
+    on_site = at_site[units["fleet"]]
+    placed = _picked(units, on_site)
     # A lease whose hourly price covers its electricity pays no energy here (its rental does).
-    metered = at_site[~lookup(at_site["fleet"], fleets["energy_included"]).astype(bool)]
+    metered = _picked(units, on_site & ~included[units["fleet"]])
     bursts = v["burst"]
     # Cloud units rented per slice pay for their slice's hours; the period's units are then free.
-    held_rented = units[(units["procurement"] != "own") & ~units["fleet"].isin(bursts["fleet"])]
-    serve = v["serve"]
-    serve_metered = serve[lookup(serve["fleet"], fleets["at_site"] & ~fleets["energy_included"].astype(bool))]
+    bursting = np.isin(np.arange(len(fleets)), _entries(bursts)["fleet"])
+    rented = (v["units"]["procurement"] != "own").to_numpy(dtype=bool)
+    held_rented = _picked(units, rented & ~bursting[units["fleet"]])
+    serve = _entries(v["serve"], "tokens_per_s_per_unit", "hours_share")
+    serve_metered = _picked(serve, (at_site & ~included)[serve["fleet"]])
     pairs = v["pair"]
     pairs = pairs[pairs["kv_usd_per_mtok"] > 0]
 
-    def per_period(frame: pd.DataFrame, column: str) -> np.ndarray:
-        return periods[column].to_numpy()[frame["t"].to_numpy(dtype=np.int64)]
+    def per_period(entries: dict[str, np.ndarray], column: str) -> np.ndarray:
+        return periods[column].to_numpy()[entries["t"]]
 
-    site_prices = data.site_periods["price_usd_per_mwh"].to_numpy(dtype=float)
+    site_price = site_prices(model)
+    pue = data.sites["pue"].reindex(model.dtype("site").categories).to_numpy(dtype=float)
 
-    def energy_usd_per_mwh_hour(frame: pd.DataFrame) -> np.ndarray:
-        at = positions(frame, data.site_periods, ["site", "t"])
-        assert (at >= 0).all(), "every site has a price in every period"
-        prices = site_prices[at]
-        return per_period(frame, "hours") * lookup(frame["site"], data.sites["pue"]) * prices / 1e3
+    def energy_usd_per_mwh_hour(entries: dict[str, np.ndarray]) -> np.ndarray:
+        prices = site_price[entries["site"], entries["t"]]
+        assert not np.isnan(prices).any(), "every site has a price in every period"
+        return per_period(entries, "hours") * pue[entries["site"]] * prices / 1e3
 
-    def fleet_figure(frame: pd.DataFrame, column: str) -> np.ndarray:
-        return lookup(frame["fleet"], fleets[column])
+    def fleet_figure(entries: dict[str, np.ndarray], column: str) -> np.ndarray:
+        return fleet_figures[column][entries["fleet"]]
 
     # One entry per build and period its units serve: the capital each period's payment recovers.
-    builds = v["build"]
-    life = lookup(builds["fleet"], fleets["life_periods"]).astype(np.int64)
-    at = np.repeat(np.arange(len(builds)), life)
-    serves = (
-        np.repeat(builds["t"].to_numpy(dtype=np.int64), life)
-        + np.arange(len(at))
-        - np.repeat(np.cumsum(life) - life, life)
-    )
-    serving = builds.iloc[at[serves < len(periods)]].assign(t=serves[serves < len(periods)])
+    builds = _entries(v["build"])
+    life = fleet_figures["life_periods"].astype(np.int64)[builds["fleet"]]
+    at = np.repeat(np.arange(len(life)), life)
+    serves = np.repeat(builds["t"], life) + np.arange(len(at)) - np.repeat(np.cumsum(life) - life, life)
+    inside = serves < len(periods)
+    serving = _picked(builds, at[inside]) | {"t": serves[inside]}
     busy_kw = fleet_figure(serve_metered, "max_power_kw") - fleet_figure(serve_metered, "idle_power_kw")
-    busy_units = data.rate_unit / serve_metered["tokens_per_s_per_unit"].to_numpy()
-    unserved, blocks, adopt = v["unserved"], v["blocks"], v["adopt"]
+    busy_units = data.rate_unit / serve_metered["tokens_per_s_per_unit"]
+    unserved, blocks, adopt = _entries(v["unserved"], "hours_share"), v["blocks"], v["adopt"]
+    burst, blocked, paired = _entries(bursts, "hours_share"), _entries(blocks), _entries(pairs)
     model.cost_terms = cost_frame(
         model,
         [
             _cost(serving, "capital", fleet_figure(serving, "capital_usd_per_year") * per_period(serving, "years")),
-            _cost(at_site, "fixed_opex", fleet_figure(at_site, "opex_usd_per_year") * per_period(at_site, "years")),
+            _cost(placed, "fixed_opex", fleet_figure(placed, "opex_usd_per_year") * per_period(placed, "years")),
             _cost(metered, "energy", fleet_figure(metered, "idle_power_kw") * energy_usd_per_mwh_hour(metered)),
             _cost(
                 serve_metered,
                 "energy",
-                busy_kw * busy_units * serve_metered["hours_share"].to_numpy() * energy_usd_per_mwh_hour(serve_metered),
+                busy_kw * busy_units * serve_metered["hours_share"] * energy_usd_per_mwh_hour(serve_metered),
             ),
             _cost(held_rented, "rental", fleet_figure(held_rented, "hourly_usd") * per_period(held_rented, "hours")),
             _cost(
-                bursts,
+                burst,
                 "rental",
-                fleet_figure(bursts, "hourly_usd") * per_period(bursts, "hours") * bursts["hours_share"].to_numpy(),
+                fleet_figure(burst, "hourly_usd") * per_period(burst, "hours") * burst["hours_share"],
             ),
             _cost(
                 unserved,
                 "unserved_penalty",
                 per_period(unserved, "seconds")
-                * unserved["hours_share"].to_numpy()
+                * unserved["hours_share"]
                 * data.rate_unit
                 / 1e6
                 * data.penalty_usd_per_mtok,
             ),
             _cost(
-                blocks,
+                blocked,
                 "expansion",
-                lookup(blocks["site"], data.expansions["capital_usd_per_year"]) * per_period(blocks, "years"),
+                lookup(blocks["site"], data.expansions["capital_usd_per_year"]) * per_period(blocked, "years"),
             ),
-            _cost(adopt.assign(t=0), "adoption", lookup(adopt["vendor"], data.scenario.policy.adoption_usd)),
+            _cost(_entries(adopt.assign(t=0)), "adoption", lookup(adopt["vendor"], data.scenario.policy.adoption_usd)),
             _cost(
-                pairs,
+                paired,
                 "kv_transfer",
                 (pairs["input_output_ratio"] * pairs["kv_usd_per_mtok"] * pairs["hours_share"]).to_numpy()
-                * per_period(pairs, "seconds")
+                * per_period(paired, "seconds")
                 * data.rate_unit
                 / 1e6,
             ),
         ],
     )
+
+
+def site_prices(model: Model) -> np.ndarray:
+    """The electricity price (USD/MWh) of each site, by its code, in each period: NaN for a site
+    without one (a cloud region)."""
+    data = model.data
+    sites = model.dtype("site").categories
+    prices = np.full((len(sites), len(data.periods)), np.nan)
+    prices[sites.get_indexer(pd.Index(data.site_periods["site"])), data.site_periods["t"].to_numpy(dtype=np.int64)] = (
+        data.site_periods["price_usd_per_mwh"].to_numpy(dtype=float)
+    )
+    return prices
 
 
 def add_objective(model: Model, data: ModelData) -> None:
@@ -173,18 +190,38 @@ def money_unit(usd: np.ndarray) -> float:
     return float(10.0 ** np.clip(np.round(np.log10(np.median(nonzero))), -3, 9))
 
 
-Terms = tuple[str, np.ndarray, np.ndarray, np.ndarray, pd.Series | None]
-"""A component's cost terms: its name, and per entry the period, column, USD and fleet (if any)."""
+Terms = tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]
+"""A component's cost terms: its name, and per entry the period, column, USD and fleet code (if any)."""
 
 
-def _cost(variables: pd.DataFrame, component: str, usd: np.ndarray) -> Terms:
-    """Cost terms of a variable frame's entries: ``usd`` per unit of each entry, charged to its column."""
+def _entries(frame: pd.DataFrame, *extra: str) -> dict[str, np.ndarray]:
+    """A variable frame's ``t``, ``col``, ``scale``, ``fleet`` and ``site`` (those it has: names
+    as their category codes) and its columns ``extra``, as arrays."""
+    names = [c for c in ("t", "col", "scale", "fleet", "site") if c in frame.columns]
+    out = {}
+    for name in [*names, *extra]:
+        column = frame[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            out[name] = column.array.codes.astype(np.int64)
+        else:
+            out[name] = column.to_numpy(dtype=np.int64 if name in ("t", "col") else None)
+    return out
+
+
+def _picked(entries: dict[str, np.ndarray], where: np.ndarray) -> dict[str, np.ndarray]:
+    """The entries where ``where`` is true (a mask), or at the positions ``where``."""
+    at = np.flatnonzero(where) if where.dtype == bool else where
+    return {name: values[at] for name, values in entries.items()}
+
+
+def _cost(entries: dict[str, np.ndarray], component: str, usd: np.ndarray) -> Terms:
+    """Cost terms of a variable family's entries: ``usd`` per unit of each entry, charged to its column."""
     return (
         component,
-        variables["t"].to_numpy(dtype=np.int64),
-        variables["col"].to_numpy(dtype=np.int64),
-        np.asarray(usd, dtype=float) * variables["scale"].to_numpy(),
-        variables.get("fleet"),
+        entries["t"],
+        entries["col"],
+        np.asarray(usd, dtype=float) * entries["scale"],
+        entries.get("fleet"),
     )
 
 
@@ -193,17 +230,12 @@ def cost_frame(model: Model, parts: list[Terms]) -> pd.DataFrame:
     fleet as categories: one frame made from whole arrays, not a frame per component joined."""
     counts = [len(part[1]) for part in parts]
     codes = np.repeat([COMPONENTS.index(part[0]) for part in parts], counts)
-    fleets = model.dtype("fleet")
-    fleet = [
-        np.full(n, -1) if part[4] is None else pd.Categorical(part[4], dtype=fleets).codes
-        for n, part in zip(counts, parts, strict=True)
-    ]
-    return pd.DataFrame(
-        {
-            "component": pd.Categorical.from_codes(codes, dtype=COMPONENT),
-            "t": np.concatenate([part[1] for part in parts]),
-            "col": np.concatenate([part[2] for part in parts]),
-            "usd": np.concatenate([part[3] for part in parts]),
-            "fleet": pd.Categorical.from_codes(np.concatenate(fleet), dtype=fleets),
-        }
-    )
+    fleet = [np.full(n, -1) if part[4] is None else part[4] for n, part in zip(counts, parts, strict=True)]
+    columns = {
+        "component": pd.Categorical.from_codes(codes, dtype=COMPONENT),
+        "t": np.concatenate([part[1] for part in parts]),
+        "col": np.concatenate([part[2] for part in parts]),
+        "usd": np.concatenate([part[3] for part in parts]),
+        "fleet": pd.Categorical.from_codes(np.concatenate(fleet), dtype=model.dtype("fleet")),
+    }
+    return pd.DataFrame(columns, copy=False)  # the arrays are this frame's alone

@@ -141,9 +141,21 @@ class Model:
         """``frame`` with its columns of names (fleets, sites, workloads, ...) as categories of one
         type per dimension, so that frames concatenate, match and look names up by their codes."""
         self.dtype("fleet")
-        text = {c: self._dtypes[c] for c in frame.columns if c in self._dtypes and frame[c].dtype != self._dtypes[c]}
+        text: dict[str, pd.CategoricalDtype] = {
+            c: self._dtypes[c] for c in frame.columns if c in self._dtypes and frame[c].dtype != self._dtypes[c]
+        }
         # An empty frame keeps its columns' types: its readers merge it with frames of those.
-        return frame.astype(text) if text and len(frame) else frame
+        if not text or not len(frame):
+            return frame
+        # Each name found among its type's (a name it lacks is missing, as ``astype`` makes it),
+        # the frame made once from its columns: ``astype`` takes several times as long.
+        columns = {
+            c: pd.Categorical.from_codes(text[c].categories.get_indexer(pd.Index(frame[c])), dtype=text[c])
+            if c in text
+            else frame[c]
+            for c in frame.columns
+        }
+        return pd.DataFrame(columns, index=frame.index, copy=False)
 
     def add_columns(
         self,
@@ -157,15 +169,20 @@ class Model:
         the variable family ``family``; returns the frame."""
         n = len(frame)
         # Names as categories: looking up a fleet's figures then touches each name once, not each entry.
-        frame = self.categorized(frame.reset_index(drop=True)).assign(
-            col=np.arange(self._columns, self._columns + n), scale=1.0
-        )
+        first = self.new_columns(n, upper=upper, integer=integer)
+        frame = self.categorized(frame.reset_index(drop=True)).assign(col=np.arange(first, first + n), scale=1.0)
+        self.variables.keep(family, frame)
+        return frame
+
+    def new_columns(self, n: int, *, upper: np.ndarray | float = np.inf, integer: np.ndarray | bool = False) -> int:
+        """Add ``n`` non-negative columns, without a family (its frame is kept by the caller);
+        returns the first one's index."""
+        first = self._columns
         self._columns += n
         self._lower.append(np.zeros(n))
         self._upper.append(np.broadcast_to(np.asarray(upper, dtype=float), n).copy())
         self._integer.append(np.broadcast_to(np.asarray(integer, dtype=bool), n).copy())
-        self.variables.keep(family, frame)
-        return frame
+        return first
 
     def add_rows(
         self,
@@ -179,11 +196,13 @@ class Model:
         ``terms`` (see :func:`terms`, one or a list) sharing its ``keys``, compared by ``sense`` to its
         ``rhs``. Terms whose keys match no row are dropped; repeated columns in a row are summed.
         Returns the family's frame."""
-        rows = self.categorized(rhs[[*keys, "rhs"]].reset_index(drop=True))
-        if rows.empty:  # a family the scenario does not use: no terms to look at
-            frame = rows.assign(sense=sense, row=np.zeros(0, dtype=np.int64))
+        if rhs.empty:  # a family the scenario does not use: no terms to look at
+            frame = rhs[[*keys, "rhs"]].reset_index(drop=True).assign(sense=sense, row=np.zeros(0, dtype=np.int64))
             self.constraints.keep(family, frame)
             return frame
+        # The family's frame is made once, from its columns' arrays: each step of pandas on a
+        # frame (selecting, renumbering, converting, assigning) costs a copy of it.
+        rows = self.categorized(pd.DataFrame({c: rhs[c].array for c in [*keys, "rhs"]}))
         index = _RowIndex(rows, keys)
         pieces = terms if isinstance(terms, list) else [terms]
         located = [(index.locate(piece), piece) for piece in pieces]
@@ -194,14 +213,18 @@ class Model:
         has_terms = np.zeros(len(rows), dtype=bool)
         has_terms[at[inside]] = True
         renumber = np.cumsum(has_terms) - 1
-        rows = rows.loc[has_terms].reset_index(drop=True)
+        if not has_terms.all():
+            rows = rows.loc[has_terms].reset_index(drop=True)
         low, high = _SENSE_BOUNDS[sense]
         value = rows["rhs"].to_numpy(dtype=float)
         first = self._triplets.add_rows(
             value if low == 0.0 else np.full(len(rows), -np.inf), value if high == 0.0 else np.full(len(rows), np.inf)
         )
         self._triplets.add_terms(first + renumber[at[inside]], cols[inside], coefs[inside])
-        frame = rows.assign(sense=sense, row=np.arange(first, first + len(rows)))
+        frame = pd.DataFrame(
+            {**{c: rows[c].array for c in rows.columns}, "sense": sense, "row": np.arange(first, first + len(rows))},
+            copy=False,
+        )
         self.constraints.keep(family, frame)
         return frame
 

@@ -88,22 +88,36 @@ def _add_serve(model: Model, data: ModelData, t: pd.DataFrame, k: pd.DataFrame) 
     t_of, k_of = np.repeat(t["t"].to_numpy(), len(k)), np.tile(k["k"].to_numpy(), len(t))
     share_of = np.tile(k["hours_share"].to_numpy(), len(t))
 
-    def entries(which: np.ndarray) -> pd.DataFrame:
-        """The routes at positions ``which``, each in every period and slice."""
-        frame = routes.iloc[np.repeat(which, per_route)].reset_index(drop=True)
-        return frame.assign(
-            t=np.tile(t_of, len(which)), k=np.tile(k_of, len(which)), hours_share=np.tile(share_of, len(which))
-        )
-
-    first = model.column_count
-    columns = model.add_columns("serve", entries(np.flatnonzero(owns)))
-    folded = np.flatnonzero(~owns)
+    owned, folded = np.flatnonzero(owns), np.flatnonzero(~owns)
+    first = model.new_columns(len(owned) * per_route)
     decode = np.flatnonzero(owns & ~split)
     keys = ["workload", "fleet", "site"]
     at = positions(routes.iloc[folded], routes.iloc[decode], keys)
     assert (at >= 0).all(), "every folded prefill has its decode column"
     # The decode route's first column, then its entry of the same period and slice.
     decode_first = first + (np.cumsum(owns) - 1)[decode[at]] * per_route
-    col = np.repeat(decode_first, per_route) + np.tile(np.arange(per_route), len(folded))
-    scale = np.repeat(ratio[folded].astype(float), per_route)
-    model.variables.keep("serve", pd.concat([columns, entries(folded).assign(col=col, scale=scale)], ignore_index=True))
+    col = np.concatenate(
+        [
+            np.arange(first, first + len(owned) * per_route),
+            np.repeat(decode_first, per_route) + np.tile(np.arange(per_route), len(folded)),
+        ]
+    )
+    scale = np.concatenate([np.ones(len(owned) * per_route), np.repeat(ratio[folded].astype(float), per_route)])
+    # Each route in every period and slice, those with columns of their own first: the frame is
+    # made from its columns' arrays (a name column from its codes), not by indexing the routes.
+    route_of = np.repeat(np.concatenate([owned, folded]), per_route)
+    blocks = len(owned) + len(folded)
+    columns = {
+        name: pd.Categorical.from_codes(column.array.codes[route_of], dtype=column.dtype)
+        if isinstance(column.dtype, pd.CategoricalDtype)
+        else column.to_numpy()[route_of]
+        for name, column in routes.items()
+    }
+    columns |= {
+        "t": np.tile(t_of, blocks),
+        "k": np.tile(k_of, blocks),
+        "hours_share": np.tile(share_of, blocks),
+        "col": col,
+        "scale": scale,
+    }
+    model.variables.keep("serve", pd.DataFrame(columns, copy=False))

@@ -219,22 +219,21 @@ def _table(table: str, lp: LinearProgram) -> tuple[np.ndarray, np.ndarray, np.nd
     rows, cols = lp.shape
     if not table.strip():
         return None if cols else (np.zeros(0), np.zeros(rows), np.zeros(0))
-    frame = pd.read_csv(
-        io.StringIO(table.replace("**", "  ")),
-        sep=r"\s+",
-        header=None,
-        names=["index", "name", "value", "dual"],
-        dtype={"name": str},
-        engine="c",
-    )
-    values = frame[["value", "dual"]].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-    kind = frame["name"].str[0]
-    parsed = pd.to_numeric(frame["name"].str[1:], errors="coerce")
-    if np.isnan(values).any() or parsed.isna().any():
+    # Every name is r<i> or c<j> (the MPS file's) and no number holds an r or a c: with the
+    # letters made numbers of their own, the whole table is read as numbers by pandas' C parser.
+    # Anything else in a line (another name, a word) reads as NaN, and the table as unreadable.
+    text = table.replace("**", "  ").replace("r", " 0 ").replace("c", " 1 ")
+    try:
+        numbers = pd.read_csv(
+            io.StringIO(text), sep=r"\s+", header=None, names=range(5), dtype=float, engine="c"
+        ).to_numpy()
+    except (ValueError, pd.errors.ParserError):
         return None
-    number = parsed.to_numpy(dtype=np.int64)
-    is_col, is_row = (kind == "c").to_numpy(), (kind == "r").to_numpy()
-    col_numbers, row_numbers = number[is_col], number[is_row]
+    kind, number, values = numbers[:, 1], numbers[:, 2], numbers[:, 3:]
+    if np.isnan(numbers[:, 1:]).any() or not np.isin(kind, (0.0, 1.0)).all() or (number != np.floor(number)).any():
+        return None
+    is_col, is_row = kind == 1.0, kind == 0.0
+    col_numbers, row_numbers = number[is_col].astype(np.int64), number[is_row].astype(np.int64)
     if len(np.unique(col_numbers)) != cols or (cols and col_numbers.max() >= cols) or (row_numbers >= rows).any():
         return None
     x, col_dual, row_dual = np.zeros(cols), np.zeros(cols), np.zeros(rows)

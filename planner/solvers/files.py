@@ -42,7 +42,12 @@ def write_lp(
     if path.suffix.lower() not in FORMATS:
         raise ValueError(f"{path}: name the file .mps (MPS) or .lp (LP text)")
     column_names, row_names = _names(lp, column_names, row_names)
-    highs = loaded(lp, column_names=column_names, row_names=row_names)
+    rows, cols = lp.shape
+    highs = loaded(  # named, as HiGHS would name them otherwise: a file an LP's reader takes as an LP
+        lp,
+        column_names=column_names or [f"c{j}" for j in range(cols)],
+        row_names=row_names or [f"r{i}" for i in range(rows)],
+    )
     if highs.writeModel(str(path)) == highspy.HighsStatus.kError or not path.exists():
         raise OSError(f"{path}: could not be written")
     return path

@@ -111,6 +111,42 @@ def loaded(
     import highspy
 
     highs = new_highs(log)
+    if column_names is not None or row_names is not None:
+        return _named(highs, lp, column_names, row_names)
+    matrix = lp.matrix.tocsc()
+    rows, cols = lp.shape
+    # The arrays are passed as they are: setting a HighsLp's fields converts them element by
+    # element (0.09 s of the 0.1 s hand-off of the large benchmark plan, against 0.01 s this way).
+    status = highs.passModel(
+        cols,
+        rows,
+        matrix.nnz,
+        int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMinimize),
+        lp.offset,
+        _floats(lp.cost),
+        _floats(lp.lower),
+        _floats(lp.upper),
+        _floats(lp.row_lower),
+        _floats(lp.row_upper),
+        _indices(matrix.indptr),
+        _indices(matrix.indices),
+        _floats(matrix.data),
+        _indices(lp.integer),  # 0 and 1: HiGHS's kContinuous and kInteger
+    )
+    if status == highspy.HighsStatus.kError:
+        raise ValueError(REFUSED_MODEL)
+    return highs
+
+
+REFUSED_MODEL = "HiGHS refused the model (a NaN or misplaced coefficient or bound)"
+
+
+def _named(highs: Any, lp: LinearProgram, column_names: list[str] | None, row_names: list[str] | None) -> Any:
+    """``highs`` holding ``lp`` with these names, for a file a person reads: through a ``HighsLp``,
+    which marks integrality only for a MIP (HiGHS writes an LP's file without integer sections)."""
+    import highspy
+
     model = highspy.HighsLp()
     rows, cols = lp.shape
     model.num_col_, model.num_row_ = cols, rows
@@ -130,7 +166,7 @@ def loaded(
     if row_names is not None:
         model.row_names_ = row_names
     if highs.passModel(model) == highspy.HighsStatus.kError:
-        raise ValueError("HiGHS refused the model (a NaN or misplaced coefficient or bound)")
+        raise ValueError(REFUSED_MODEL)
     return highs
 
 
@@ -383,3 +419,8 @@ class HighsSession:
 def _indices(values: np.ndarray) -> np.ndarray:
     """Indices as HiGHS takes them (32-bit integers)."""
     return np.asarray(values, dtype=np.int32)
+
+
+def _floats(values: np.ndarray) -> np.ndarray:
+    """Numbers as HiGHS takes them (contiguous doubles)."""
+    return np.ascontiguousarray(values, dtype=float)

@@ -76,19 +76,30 @@ def slices_table(model: Plan) -> pd.DataFrame:
         ],
         ignore_index=True,
     )
-    serve = model.variables["serve"]
+    serve = model.variables.coded["serve"]
     busy = (
-        serve[["fleet", "site", "t", "k"]]
-        .assign(
-            peak_busy_units=column_values(model, serve)
-            * data.rate_unit
-            * serve["peak_factor"].to_numpy()
-            / serve["tokens_per_s_per_unit"].to_numpy()
-        )
-        .groupby(["fleet", "site", "t", "k"], as_index=False)["peak_busy_units"]
-        .sum()
+        column_values(model, serve)
+        * data.rate_unit
+        * serve["peak_factor"].to_numpy()
+        / serve["tokens_per_s_per_unit"].to_numpy()
     )
-    frame = available.merge(busy, on=["fleet", "site", "t", "k"], how="left").fillna({"peak_busy_units": 0.0})
+    # Summed per fleet, site, period and slice by the names' codes, not by the names as text.
+    fleets, sites = model.dtype("fleet").categories, model.dtype("site").categories
+    widths = (len(fleets), len(sites), len(data.periods), int(data.slices["k"].max()) + 1)
+    served = np.ravel_multi_index(
+        (serve["fleet"].array.codes, serve["site"].array.codes, serve["t"].to_numpy(), serve["k"].to_numpy()), widths
+    )
+    sums = np.bincount(served, weights=busy, minlength=int(np.prod(widths)))
+    at = np.ravel_multi_index(
+        (
+            fleets.get_indexer(pd.Index(available["fleet"])),
+            sites.get_indexer(pd.Index(available["site"])),
+            available["t"].to_numpy(),
+            available["k"].to_numpy(),
+        ),
+        widths,
+    )
+    frame = available.assign(peak_busy_units=sums[at])
     frame = frame.merge(data.slices[["k", "slice", "hours_share"]], on="k")
     frame = frame.sort_values(["t", "k", "site", "fleet"], kind="stable").drop(columns=["k"])
     return as_table(model, frame, "slices")
@@ -111,18 +122,24 @@ def operating_points_table(model: Model, plan: Plan | None) -> pd.DataFrame:
     the unit-hours the plan spends there over the horizon (empty without a plan)."""
     keys = ["workload", "phase", "fleet"]
     routes = model.data.routes.drop_duplicates(keys)
-    hours = pd.Series(dtype=float)
+    hours = np.full(len(routes), np.nan)
     if plan is not None:
-        serve = model.variables["serve"]
+        serve = model.variables.coded["serve"]
         periods = model.data.periods
         busy = column_values(plan, serve) * model.data.rate_unit / serve["tokens_per_s_per_unit"].to_numpy()
         unit_hours = busy * serve["hours_share"].to_numpy() * periods["hours"].to_numpy()[serve["t"].to_numpy()]
-        hours = serve[keys].assign(busy_unit_hours=unit_hours).groupby(keys)["busy_unit_hours"].sum()
-    frame = routes.assign(
-        busy_unit_hours=hours.reindex(list(zip(*(routes[k] for k in keys), strict=True))).to_numpy()
-        if plan is not None
-        else np.nan
-    )
+        # Summed per workload, phase and fleet by their codes; a triple nothing serves has none.
+        dtypes = [model.dtype(k) for k in keys]
+        widths = [len(d.categories) for d in dtypes]
+        served = np.ravel_multi_index([serve[k].array.codes for k in keys], widths)
+        cells = int(np.prod(widths))
+        sums = np.bincount(served, weights=unit_hours, minlength=cells)
+        counts = np.bincount(served, minlength=cells)
+        found = [d.categories.get_indexer(pd.Index(routes[k])) for d, k in zip(dtypes, keys, strict=True)]
+        known = np.all([f >= 0 for f in found], axis=0)
+        at = np.ravel_multi_index([np.where(known, f, 0) for f in found], widths)
+        hours = np.where(known & (counts[at] > 0), sums[at], np.nan)
+    frame = routes.assign(busy_unit_hours=hours)
     return frame[TABLE_COLUMNS["operating_points"]].reset_index(drop=True)
 
 

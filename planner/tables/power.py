@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.build.costs import COMPONENTS
+from planner.build.costs import COMPONENTS, site_prices
 from planner.tables.common import (
     Plan,
     as_table,
@@ -23,28 +23,40 @@ def draw_frame(model: Plan) -> pd.DataFrame:
     data = model.data
     fleets = data.fleets
     keys = ["fleet", "site", "t"]
-    units = model.variables["units"]
-    units = units[units["fleet"].map(fleets["at_site"])]
-    serve = model.variables["serve"]
-    serve = serve[serve["fleet"].map(fleets["at_site"])]
-    busy = serve[keys].assign(
-        busy=column_values(model, serve)
+    # Looked up and summed by the names' codes (the frames as built), not by the names as text.
+    at_site = fleets["at_site"].to_numpy(dtype=bool)  # in the fleet codes' order
+    units_coded = model.variables.coded["units"]
+    on_site = at_site[units_coded["fleet"].array.codes]
+    units = model.variables["units"][on_site]
+    serve = model.variables.coded["serve"]
+    serving = at_site[serve["fleet"].array.codes]
+    serve = serve[serving]
+    busy = (
+        column_values(model, serve)
         * data.rate_unit
         / serve["tokens_per_s_per_unit"].to_numpy()
         * serve["hours_share"].to_numpy()
     )
-    frame = (
-        units[keys]
-        .assign(units=column_values(model, units))
-        .merge(busy.groupby(keys, as_index=False)["busy"].sum(), on=keys, how="left")
-        .fillna({"busy": 0.0})
-    )
-    max_kw = frame["fleet"].map(fleets["max_power_kw"]).to_numpy(dtype=float)
-    idle_kw = frame["fleet"].map(fleets["idle_power_kw"]).to_numpy(dtype=float)
-    pue = frame["site"].map(data.sites["pue"]).to_numpy(dtype=float)
-    price = frame[["site", "t"]].merge(data.site_periods, on=["site", "t"], how="left")["price_usd_per_mwh"].to_numpy()
-    hours = data.periods["hours"].to_numpy()[frame["t"].to_numpy()]
-    included = frame["fleet"].map(fleets["energy_included"]).astype(bool).to_numpy()
+    sites, periods = len(model.dtype("site").categories), len(data.periods)
+
+    def place(frame: pd.DataFrame) -> np.ndarray:
+        """Each entry's placement and period as one number."""
+        fleet, site = frame["fleet"].array.codes.astype(np.int64), frame["site"].array.codes.astype(np.int64)
+        return (fleet * sites + site) * periods + frame["t"].to_numpy(dtype=np.int64)
+
+    places = place(units_coded[on_site])
+    busy_per_place = np.bincount(place(serve), weights=busy, minlength=int(places.max()) + 1 if len(places) else 0)
+    frame = units[keys].reset_index(drop=True).assign(units=column_values(model, units), busy=busy_per_place[places])
+    fleet = units_coded["fleet"].array.codes[on_site]
+    site = units_coded["site"].array.codes[on_site]
+    max_kw = fleets["max_power_kw"].to_numpy(dtype=float)[fleet]
+    idle_kw = fleets["idle_power_kw"].to_numpy(dtype=float)[fleet]
+    site_names = model.dtype("site").categories
+    pue = data.sites["pue"].reindex(site_names).to_numpy(dtype=float)[site]
+    t = frame["t"].to_numpy(dtype=np.int64)
+    price = site_prices(model.model)[site, t]
+    hours = data.periods["hours"].to_numpy()[t]
+    included = fleets["energy_included"].to_numpy(dtype=bool)[fleet]
     drawn_it = (idle_kw * frame["units"].to_numpy() + (max_kw - idle_kw) * frame["busy"].to_numpy()) / 1000.0
     energy_mwh = drawn_it * pue * hours
     return frame.assign(
@@ -116,14 +128,13 @@ def power_table(model: Plan, draw: pd.DataFrame) -> pd.DataFrame:
 
 def costs_table(model: Plan) -> pd.DataFrame:
     terms = model.cost_terms
-    variable = terms[["component", "t"]].assign(
-        usd=terms["usd"].to_numpy(dtype=float) * model.x[terms["col"].to_numpy(dtype=np.int64)]
-    )
-    frame = variable.groupby(["t", "component"])["usd"].sum().reset_index()
+    usd = terms["usd"].to_numpy(dtype=float) * model.x[terms["col"].to_numpy(dtype=np.int64)]
     grid = pd.MultiIndex.from_product([range(len(model.data.periods)), COMPONENTS], names=["t", "component"]).to_frame(
         index=False
     )
-    frame = grid.merge(frame, on=["t", "component"], how="left").fillna({"usd": 0.0})
+    # Summed per period and component by the component's code: the sums come in the grid's order.
+    cell = terms["t"].to_numpy(dtype=np.int64) * len(COMPONENTS) + terms["component"].array.codes
+    frame = grid.assign(usd=np.bincount(cell, weights=usd, minlength=len(grid)))
     frame = frame.assign(discounted_usd=frame["usd"] * model.data.periods["discount"].to_numpy()[frame["t"].to_numpy()])
     return as_table(model, frame, "costs")
 
@@ -143,20 +154,9 @@ def prices_table(model: Plan) -> pd.DataFrame:
         .to_numpy()
     )
     share = np.where(rows["phase"] == "prefill", ratio / (1 + ratio), 1 / (1 + ratio))
-    # One more token per second on average raises each slice's rate by its load factor.
-    demand = model.data.demand
-    average = over_slices(demand, ["workload", "phase", "t"], model).set_index(["workload", "phase", "t"])[
-        "tokens_per_s"
-    ]
-    level = (
-        demand.set_index(["workload", "phase", "t", "k"])["tokens_per_s"]
-        / average.reindex(list(zip(demand["workload"], demand["phase"], demand["t"], strict=True))).to_numpy()
-    )
-    load = (
-        level.fillna(1.0)
-        .reindex(list(zip(rows["workload"], rows["phase"], rows["t"], rows["k"], strict=True)))
-        .to_numpy()
-    )
+    # One more token per second on average raises each slice's rate by its load factor (1 with a
+    # single slice: each rate is its own average).
+    load = _load_factors(model, rows) if len(model.data.slices) > 1 else 1.0
     frame = (
         rows[["workload", "t"]]
         .assign(weighted=pi * share * load)
@@ -171,3 +171,20 @@ def prices_table(model: Plan) -> pd.DataFrame:
         marginal_usd_per_mtok=frame["weighted"] * model.money_unit / (periods["discount"].to_numpy()[t] * mtok) + 0.0
     )
     return as_table(model, frame, "prices")
+
+
+def _load_factors(model: Plan, rows: pd.DataFrame) -> np.ndarray:
+    """Each demand row's rate over its period's average rate (1 where the period has no demand)."""
+    demand = model.data.demand
+    average = over_slices(demand, ["workload", "phase", "t"], model).set_index(["workload", "phase", "t"])[
+        "tokens_per_s"
+    ]
+    level = (
+        demand.set_index(["workload", "phase", "t", "k"])["tokens_per_s"]
+        / average.reindex(list(zip(demand["workload"], demand["phase"], demand["t"], strict=True))).to_numpy()
+    )
+    return (
+        level.fillna(1.0)
+        .reindex(list(zip(rows["workload"], rows["phase"], rows["t"], rows["k"], strict=True)))
+        .to_numpy()
+    )
