@@ -15,7 +15,8 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -n auto
 
-# The slow property tests that `make test` leaves out (CI runs both).
+# The slow tests that `make test` leaves out (CI runs both): the property tests on all their random
+# examples (`make test` draws a few), the notebook run and the fidelity benchmark as a command.
 test-slow: $(STAMP)
 	$(PY) -m pytest -n auto -m slow
 
