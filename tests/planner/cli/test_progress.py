@@ -116,7 +116,11 @@ def small_file(tmp_path_factory):
 @pytest.mark.parametrize("command", ["breakeven", "frontier"])
 def test_an_analysis_counts_its_solves_on_a_terminal_unless_quiet(small_file, command, quiet, shown):
     args = {
-        "breakeven": ["breakeven", "--subject", "fleet:rent", "--vary", "fleets.rent.hourly_usd", "--range", "0.5..20"],
+        # A coarse grid and bracket: a few solves are enough to count (the search itself is tested elsewhere).
+        "breakeven": [
+            *["breakeven", "--subject", "fleet:rent", "--vary", "fleets.rent.hourly_usd", "--range", "0.5..20"],
+            *["--grid", "3", "--tolerance", "0.5"],
+        ],
         "frontier": ["frontier", "--vary", "policy.max_vendor_share=1,0.8"],
     }[command]
     result = CliRunner().invoke(
