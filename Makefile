@@ -12,12 +12,18 @@ STAMP := $(VENV)/.installed
 run: $(STAMP)
 	$(VENV)/bin/planner solve
 
-test: $(STAMP)
-	$(PY) -m pytest -n auto
+# pytest keeps each test module, its asserts rewritten, in __pycache__ for the next run; where
+# PYTHONDONTWRITEBYTECODE is set it rewrites every module in every worker on every run instead
+# (collecting the suite took 11 s of CPU per worker so, 5 s with the cache).
+PYTEST := PYTHONDONTWRITEBYTECODE= $(PY) -m pytest
 
-# The slow property tests that `make test` leaves out (CI runs both).
+test: $(STAMP)
+	$(PYTEST) -n auto
+
+# The slow tests that `make test` leaves out (CI runs both): the property tests on all their random
+# examples (`make test` draws a few), the notebook run and the fidelity benchmark as a command.
 test-slow: $(STAMP)
-	$(PY) -m pytest -n auto -m slow
+	$(PYTEST) -n auto -m slow
 
 # Phase timings per solver, peak memory, warm re-solves, the build beside linopy's and sweep scaling
 # at the small and large sizes (SIZES=small,large,xl for all; SOLVERS=highs for HiGHS alone).

@@ -24,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from fleets.catalog import load_catalog
-from fleets.fitting import calibrate
+from fleets.fitting import catalog_calibration
 from fleets.models import load_models
 from fleets.roofline import Efficiency
 
@@ -49,7 +49,7 @@ def catalog_digest() -> str:
 
 def fitted_content() -> dict:
     """What the shipped file should hold: the catalog's digest and the efficiencies fitted on it now."""
-    calibration = calibrate(list(load_catalog().values()))
+    calibration = catalog_calibration()
     return {
         "regenerate_with": REGENERATE,
         "catalog_digest": catalog_digest(),

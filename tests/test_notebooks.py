@@ -1,13 +1,24 @@
-"""The example notebooks run as shipped, each cell showing what it says it shows."""
+"""The example notebooks run as shipped, each cell showing what it says it shows.
+
+Running one takes a kernel and every analysis of the default scenario (about 20 s), so it runs
+under ``-m slow``; ``make test`` checks that every cell parses and calls what the package has.
+"""
 
 from __future__ import annotations
 
+import ast
+import importlib
 import os
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
+
+import planner
+from planner.plots.accessor import PlanPlots
+from planner.plots.sweep import SweepPlots
+from tests.planner.html.conftest import CHARTS
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -30,6 +41,28 @@ def test_notebooks_are_shipped_without_outputs():
         assert all(not c.get("outputs") and c.get("execution_count") is None for c in cells if c.cell_type == "code")
 
 
+def test_the_default_plan_notebook_calls_what_the_package_has():
+    """Every code cell parses; every name it imports, every ``planner.`` function it calls and every
+    chart it draws (of a plan, a sweep or an analysis) exists."""
+    cells = [
+        c.source for c in nbformat.read(EXAMPLES / "default_plan.ipynb", as_version=4).cells if c.cell_type == "code"
+    ]
+    charts = set(dir(PlanPlots)) | set(dir(SweepPlots)) | {name for names in CHARTS.values() for name in names}
+    for source in cells:
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                module = importlib.import_module(node.module)
+                assert all(hasattr(module, alias.name) for alias in node.names), source
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "planner":
+                assert hasattr(planner, node.attr), source
+            elif (
+                isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) and node.value.attr == "plot"
+            ):
+                assert node.attr in charts, source
+    assert sum(".plot." in source for source in cells) == 9
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["default_plan.ipynb"])
 def test_the_default_plan_notebook_runs_and_shows_its_charts(name, tmp_path):
     cells = [c for c in executed(EXAMPLES / name, tmp_path).cells if c.cell_type == "code"]

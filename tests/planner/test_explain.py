@@ -376,9 +376,21 @@ def _overcommitted(data):
     return {**data, "contracts": {"over": {"fleet": hosted[0], "min_mw": 2 * power}}}
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rich_scenarios())
 def test_the_reported_violations_given_to_their_limits_make_a_plan_exist(data):
+    """Three random scenarios here, ten under ``-m slow``."""
+    _reported_violations_make_a_plan_exist(data)
+
+
+@pytest.mark.slow
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rich_scenarios())
+def test_the_reported_violations_given_to_their_limits_make_a_plan_exist_in_ten_scenarios(data):
+    _reported_violations_make_a_plan_exist(data)
+
+
+def _reported_violations_make_a_plan_exist(data: dict) -> None:
     """Random scenarios of every shape with a commitment no site can hold: each limit that must
     give way, widened by the reported amount in the LP the scenario builds, gives a feasible LP,
     checked by a solve of its own; every row reads as its limit, sense and amount say."""

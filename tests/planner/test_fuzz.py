@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -38,13 +39,29 @@ BASE = scenario_dict(
 LOCATIONS = [p for p in _paths(BASE) if p]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
+DAMAGES = given(
     st.lists(
         st.tuples(st.sampled_from(LOCATIONS), st.sampled_from(["replace", "delete"]), JUNK), min_size=1, max_size=4
     )
 )
+"""One to four places of the scenario replaced by junk or deleted."""
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@DAMAGES
 def test_damaged_scenarios_fail_only_with_a_scenario_error(damage):
+    """A hundred damaged scenarios here, 300 under ``-m slow``."""
+    _fails_only_with_a_scenario_error(damage)
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@DAMAGES
+def test_300_damaged_scenarios_fail_only_with_a_scenario_error(damage):
+    _fails_only_with_a_scenario_error(damage)
+
+
+def _fails_only_with_a_scenario_error(damage: list) -> None:
     data = copy.deepcopy(BASE)
     for location, action, junk in damage:
         *parents, last = location

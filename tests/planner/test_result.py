@@ -228,9 +228,21 @@ def random_scenarios(draw):
     return Scenario.from_dict(data)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_scenarios())
 def test_random_plans_satisfy_the_invariants(scenario):
+    """Six random scenarios here, twenty under ``-m slow``."""
+    _optimal_and_invariant(scenario)
+
+
+@pytest.mark.slow
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_scenarios())
+def test_twenty_random_plans_satisfy_the_invariants(scenario):
+    _optimal_and_invariant(scenario)
+
+
+def _optimal_and_invariant(scenario: Scenario) -> None:
     result = solve(scenario)
     assert result.status is Status.OPTIMAL
     check_invariants(result)

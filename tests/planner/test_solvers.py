@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, given, settings
 
 from planner import Scenario, Status, example_path, examples, solve
 from planner.overrides import with_values
@@ -15,7 +15,9 @@ from tests.planner.strategies import draw_scenario, rich_scenarios
 from tests.planner.test_result import check_invariants, random_scenarios
 
 RELATIVE = 1e-6
-PROPERTIES = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Each property runs on a few random scenarios in `make test` and on ten under `-m slow` (CI runs both).
+QUICK = settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FULL = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _same(a: float, b: float) -> bool:
@@ -32,12 +34,23 @@ def test_cbc_and_highs_agree_on_every_example(name):
     check_invariants(highs)
 
 
-@PROPERTIES
-@given(random_scenarios())
-def test_cbc_and_highs_agree_on_random_scenarios(scenario):
+def _agree(scenario: Scenario) -> None:
     cbc, highs = solve(scenario, solver="cbc"), solve(scenario, solver="highs")
     assert cbc.status is highs.status is Status.OPTIMAL  # both plans verify: tests/planner/test_verify.py
     assert _same(cbc.objective_usd, highs.objective_usd), (cbc.objective_usd, highs.objective_usd)
+
+
+@QUICK
+@given(random_scenarios())
+def test_cbc_and_highs_agree_on_random_scenarios(scenario):
+    _agree(scenario)
+
+
+@pytest.mark.slow
+@FULL
+@given(random_scenarios())
+def test_cbc_and_highs_agree_on_ten_random_scenarios(scenario):
+    _agree(scenario)
 
 
 def _relaxed(scenario: Scenario, factor: float) -> Scenario:
@@ -54,21 +67,43 @@ def _relaxed(scenario: Scenario, factor: float) -> Scenario:
     return with_values(scenario, values) if values else scenario
 
 
-@PROPERTIES
-@given(random_scenarios())
-def test_more_power_budget_or_supply_never_raises_the_cost(scenario):
+def _relaxing_never_raises_the_cost(scenario: Scenario) -> None:
     base = solve(scenario, solver="highs").objective_usd
     relaxed = solve(_relaxed(scenario, 1.5), solver="highs").objective_usd
     assert relaxed <= base + RELATIVE * max(1.0, abs(base))
 
 
-@PROPERTIES
+@QUICK
 @given(random_scenarios())
-def test_more_demand_never_lowers_the_cost(scenario):
+def test_more_power_budget_or_supply_never_raises_the_cost(scenario):
+    _relaxing_never_raises_the_cost(scenario)
+
+
+@pytest.mark.slow
+@FULL
+@given(random_scenarios())
+def test_more_power_budget_or_supply_never_raises_the_cost_of_ten_random_scenarios(scenario):
+    _relaxing_never_raises_the_cost(scenario)
+
+
+def _more_demand_never_lowers_the_cost(scenario: Scenario) -> None:
     tokens = scenario.demand["w"].tokens
     more = with_values(scenario, {f"demand.w.tokens.{label}": value * 1.2 for label, value in tokens.items()})
     base = solve(scenario, solver="highs").objective_usd
     assert solve(more, solver="highs").objective_usd >= base - RELATIVE * max(1.0, abs(base))
+
+
+@QUICK
+@given(random_scenarios())
+def test_more_demand_never_lowers_the_cost(scenario):
+    _more_demand_never_lowers_the_cost(scenario)
+
+
+@pytest.mark.slow
+@FULL
+@given(random_scenarios())
+def test_more_demand_never_lowers_the_cost_of_ten_random_scenarios(scenario):
+    _more_demand_never_lowers_the_cost(scenario)
 
 
 def _agree_and_verify(data: dict) -> None:
@@ -90,12 +125,12 @@ def _agree_and_verify(data: dict) -> None:
 FOUND = [1024, 0, 7]
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rich_scenarios())
-@example(draw_scenario(FOUND[0]))
 def test_cbc_and_highs_agree_and_verify_on_random_scenarios_of_every_shape(data):
     """Several workloads and sites, time slices, disaggregation, leases, reservations, on-demand
-    units, quotas, share caps and whole units (tests/planner/strategies.py)."""
+    units, quotas, share caps and whole units (tests/planner/strategies.py); two here, 200 under
+    ``-m slow``, and the scenarios it found below."""
     _agree_and_verify(data)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -18,10 +19,14 @@ from tests.conftest import fleet, scenario_dict
 PRICES = "sites.s.electricity_price_usd_per_mwh=50,150,250"
 
 
-@pytest.fixture
-def base():
+def _base() -> Scenario:
     """Ten existing units serve the whole demand; the runs differ only in the energy bill."""
     return Scenario.from_dict(scenario_dict(fleets={"a": fleet(1e9, existing=[{"site": "s", "units": 10}])}))
+
+
+@pytest.fixture
+def base():
+    return _base()
 
 
 @pytest.fixture
@@ -29,11 +34,19 @@ def runs(base):
     return design([Parameter.parse(PRICES)], "grid", base)
 
 
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory) -> Path:
+    """The whole sweep of ``runs``, solved once for the tests of this file (each gets a copy)."""
+    base = _base()
+    folder = tmp_path_factory.mktemp("store") / "out"
+    run_sweep(base, design([Parameter.parse(PRICES)], "grid", base), out=folder, workers=1)
+    return folder
+
+
 @pytest.fixture
-def stored(base, runs, tmp_path) -> Path:
-    """A folder holding the whole sweep of ``runs``: the design line, a header, three runs."""
-    run_sweep(base, runs, out=tmp_path / "out", workers=1)
-    return tmp_path / "out"
+def stored(swept, tmp_path) -> Path:
+    """A folder of this test's own holding the whole sweep of ``runs``: the design line, a header, three runs."""
+    return Path(shutil.copytree(swept, tmp_path / "out"))
 
 
 def _lines(folder: Path) -> list[str]:

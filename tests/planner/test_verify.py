@@ -33,9 +33,21 @@ def test_every_example_plan_verifies(name, tmp_path):
     assert _failed(tmp_path / "plan") == set()
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_scenarios())
 def test_plans_of_both_solvers_verify(scenario):
+    """Three random scenarios here, ten under ``-m slow``."""
+    _both_plans_verify(scenario)
+
+
+@pytest.mark.slow
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_scenarios())
+def test_plans_of_both_solvers_verify_in_ten_scenarios(scenario):
+    _both_plans_verify(scenario)
+
+
+def _both_plans_verify(scenario: Scenario) -> None:
     for solver in ("cbc", "highs"):
         with tempfile.TemporaryDirectory() as folder:
             solve(scenario, solver=solver).to_dir(f"{folder}/plan")
@@ -387,9 +399,21 @@ def _small_tables() -> dict[str, str]:
         return {name: (plan / f"{name}.csv").read_text() for name in NUMBER_COLUMNS}
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tamperings())
 def test_verify_catches_random_tampering_of_a_written_plan(tampering):
+    """Ten random changes here, thirty under ``-m slow``."""
+    _tampering_is_caught(tampering)
+
+
+@pytest.mark.slow
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tamperings())
+def test_verify_catches_thirty_random_tamperings_of_a_written_plan(tampering):
+    _tampering_is_caught(tampering)
+
+
+def _tampering_is_caught(tampering: tuple) -> None:
     name, row, column, old, new = tampering
     same = (math.isnan(old) and math.isnan(new)) or old == new
     # A change within the checks' tolerance (one part in a million) cannot be told from round-off.

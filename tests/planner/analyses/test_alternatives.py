@@ -114,9 +114,21 @@ def test_two_workers_give_the_same_alternatives(two_fleets):
     assert two.ranges.drop(columns="subject").to_numpy() == pytest.approx(one.ranges.drop(columns="subject").to_numpy())
 
 
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(slack=st.floats(0.0, 0.2), dearer=st.floats(1.0, 500.0))
 def test_ranges_bracket_the_optimum_and_hold_the_slack(slack, dearer):
+    """Two random draws here, five under ``-m slow``."""
+    _ranges_bracket_the_optimum_and_hold_the_slack(slack, dearer)
+
+
+@pytest.mark.slow
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(slack=st.floats(0.0, 0.2), dearer=st.floats(1.0, 500.0))
+def test_ranges_bracket_the_optimum_and_hold_the_slack_over_five_draws(slack, dearer):
+    _ranges_bracket_the_optimum_and_hold_the_slack(slack, dearer)
+
+
+def _ranges_bracket_the_optimum_and_hold_the_slack(slack: float, dearer: float) -> None:
     """Whatever the slack and the price gap, each range holds the optimum's share and every plan its slack;
     the most "b" can serve is what the slack buys at $``dearer`` a unit (all ten units at most)."""
     fleets = {"a": fleet(), "b": fleet(12_000.0 + 12 * dearer, vendor="other")}

@@ -69,16 +69,32 @@ def test_a_vendor_cap_frontier_prices_diversification():
     assert found.breakpoints.empty
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
+TWO_FLEETS = given(
     slow_capex=st.floats(5_000, 20_000),
     fast_capex=st.floats(5_000, 40_000),
     fast_speed=st.floats(60, 200),
     demand=st.floats(2_000, 30_000),
 )
+"""A slow fleet (50 tokens/s per user) and a fast one at random prices, speed and demand."""
+
+
+@settings(max_examples=1, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@TWO_FLEETS
 def test_the_latency_cost_frontier_never_falls_as_the_target_tightens(slow_capex, fast_capex, fast_speed, demand):
-    """A slow fleet (50 tokens/s per user) and a fast one: raising the workload's speed target only
-    removes ways to serve, so the optimum (cost plus the unserved penalty) never falls."""
+    """One random draw here, four under ``-m slow``."""
+    _latency_frontier_never_falls(slow_capex, fast_capex, fast_speed, demand)
+
+
+@pytest.mark.slow
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@TWO_FLEETS
+def test_the_latency_cost_frontier_never_falls_over_four_draws(slow_capex, fast_capex, fast_speed, demand):
+    _latency_frontier_never_falls(slow_capex, fast_capex, fast_speed, demand)
+
+
+def _latency_frontier_never_falls(slow_capex: float, fast_capex: float, fast_speed: float, demand: float) -> None:
+    """Raising the workload's speed target only removes ways to serve, so the optimum (cost plus
+    the unserved penalty) never falls."""
     fleets = {"slow": fleet(slow_capex), "fast": _fast(fast_capex, fast_speed, vendor="other")}
     scenario = Scenario.from_dict(scenario_dict(demand, fleets=fleets))
     path, values = latency_values(scenario, "w", "speed", steps=4)

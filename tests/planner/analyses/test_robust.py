@@ -123,16 +123,31 @@ def test_cvar_of_discrete_values_by_hand():
     assert risk(values, p, 0.4, cvar_weight=0.5) == pytest.approx(0.5 * 4.1 + 0.5 * 6.0)
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
+RANDOM_CASES = given(
     multipliers=st.lists(st.floats(0.2, 3.0), min_size=2, max_size=3),
     weights=st.lists(st.floats(0.05, 1.0), min_size=3, max_size=3),
     capex_usd=st.floats(2_000.0, 40_000.0),
     hourly_usd=st.floats(0.5, 8.0),
     alpha=st.none() | st.floats(0.1, 0.9),
 )
+"""Random demand cases and prices (two months, owned against cloud), with or without a CVaR."""
+
+
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@RANDOM_CASES
 def test_vss_and_evpi_are_never_negative(multipliers, weights, capex_usd, hourly_usd, alpha):
-    """Over random demand cases and prices (two months, owned against cloud), with or without a CVaR."""
+    """Over two random draws here, eight under ``-m slow``."""
+    _vss_and_evpi_are_never_negative(multipliers, weights, capex_usd, hourly_usd, alpha)
+
+
+@pytest.mark.slow
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@RANDOM_CASES
+def test_vss_and_evpi_are_never_negative_over_eight_draws(multipliers, weights, capex_usd, hourly_usd, alpha):
+    _vss_and_evpi_are_never_negative(multipliers, weights, capex_usd, hourly_usd, alpha)
+
+
+def _vss_and_evpi_are_never_negative(multipliers, weights, capex_usd, hourly_usd, alpha):
     scenario = _owned_and_cloud(capex_usd, hourly_usd, months=2)
     base = ModelData.from_scenario(scenario)
     p = np.array(weights[: len(multipliers)]) / sum(weights[: len(multipliers)])

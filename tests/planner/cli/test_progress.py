@@ -115,9 +115,14 @@ def small_file(tmp_path_factory):
 @pytest.mark.parametrize("quiet, shown", [([], True), (["--quiet"], False)])
 @pytest.mark.parametrize("command", ["breakeven", "frontier"])
 def test_an_analysis_counts_its_solves_on_a_terminal_unless_quiet(small_file, command, quiet, shown):
+    # A coarse grid and bracket: a few solves are enough to count (the searches are tested in
+    # tests/planner/analyses and tests/planner/cli/test_analysis_commands.py).
     args = {
-        "breakeven": ["breakeven", "--subject", "fleet:rent", "--vary", "fleets.rent.hourly_usd", "--range", "0.5..20"],
-        "frontier": ["frontier", "--vary", "policy.max_vendor_share=1,0.8"],
+        "breakeven": [
+            *["breakeven", "--subject", "fleet:rent", "--vary", "fleets.rent.hourly_usd", "--range", "0.5..20"],
+            *["--grid", "3", "--tolerance", "0.5"],
+        ],
+        "frontier": ["frontier", "--vary", "policy.max_vendor_share=1,0.8", "--tolerance", "0.5"],
     }[command]
     result = CliRunner().invoke(
         app, [*args, str(small_file), "--workers", "1", "--json", *quiet], env={"FORCE_COLOR": "1"}
