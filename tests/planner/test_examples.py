@@ -54,3 +54,20 @@ def test_the_commitment_example_shows_what_its_document_says():
     uncapped = scenario.model_copy(deep=True)
     uncapped.policy.max_vendor_share = None
     assert solve(uncapped).plan_cost_usd < result.plan_cost_usd
+
+
+def test_the_default_plan_shows_what_the_documents_say():
+    """docs/examples.md and docs/analyses.md: in the default plan coding agents decode only on
+    wafer-scale systems, though a B200 server has a point at their 200 tokens/s per user, and the
+    committed CS-3 lease serves most batch tokens (it is paid for whether it serves or not)."""
+    result = solve(Scenario.from_yaml(example_path("default")))
+    assert result.is_optimal
+    points = result.operating_points
+    agents_points = points[(points["workload"] == "coding_agents") & (points["phase"] == "decode")]
+    assert "b200" in set(agents_points["fleet"])
+    allocation = result.allocation
+    decode = allocation[allocation["phase"] == "decode"]
+    agents = decode[decode["workload"] == "coding_agents"]
+    assert set(agents["fleet"]) <= {"cs3", "cs3_committed"}
+    batch = decode[decode["workload"] == "batch"].groupby("fleet")["tokens"].sum()
+    assert batch.get("cs3_committed", 0.0) >= 0.9 * batch.sum()
