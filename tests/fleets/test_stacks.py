@@ -106,3 +106,15 @@ def test_a_catalog_run_counts_on_the_stack_its_source_names():
     nim = operating_points("dgx-h100", "llama-3.1-70b", **shape, stack="nim")
     rows = nim[nim["basis"] == "measured"]
     assert len(rows) and all(stack_named(source) == "nim" for source in rows["source"])
+
+
+def test_every_catalog_run_naming_its_stack_names_it_in_its_source_too():
+    """A fleet's stack matches a catalog run by its source (a curve holds no stack field for
+    catalog runs): a run whose ``stack`` field its source contradicts would be matched wrongly."""
+    wrong = [
+        (system.name, point.source)
+        for system in load_catalog().values()
+        for point in system.measured
+        if point.stack is not None and stack_named(point.source) != point.stack
+    ]
+    assert wrong == []
