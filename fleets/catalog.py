@@ -22,6 +22,34 @@ Confidence = Literal["measured", "vendor", "estimate"]
 Stack = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9.+-]*$")]
 """A serving stack's name, lower case: 'tensorrt-llm', 'vllm', 'sglang', 'jetstream', ..."""
 
+ServingStack = Literal["atom", "jetstream", "neuron", "nim", "sglang", "tensorrt-llm", "vllm"]
+"""The serving stacks operating points can be asked for: those the catalog's runs and the measured
+curves name (:func:`stack_named`). A stack the calibration has no group for is estimated with its
+vendor's efficiency (:func:`fleets.roofline.calibration_keys`)."""
+
+_STACK_MARKERS = (
+    ("TensorRT-LLM", "tensorrt-llm"),
+    ("_TRT", "tensorrt-llm"),
+    ("NIM", "nim"),
+    ("vLLM", "vllm"),
+    ("SGLang", "sglang"),
+    ("JetStream", "jetstream"),
+    ("Neuron", "neuron"),
+)
+"""How a run's source or a curve's stack column names a serving stack."""
+
+
+def stack_named(text: str) -> str | None:
+    """The first serving stack ``text`` names (a run's source, a curve row's stack), or None.
+
+    A stack under an orchestrator or beside a transfer library counts as the engine:
+    "Dynamo + TensorRT-LLM, disaggregated" is tensorrt-llm, "SGLang + MoRI" is sglang.
+
+    >>> stack_named("Dynamo + TensorRT-LLM, disaggregated (InferenceX)"), stack_named("MLPerf v5.0")
+    ('tensorrt-llm', None)
+    """
+    return next((stack for marker, stack in _STACK_MARKERS if marker in text), None)
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from fleets.catalog import Confidence, System, load_catalog
+from fleets.catalog import Confidence, System, load_catalog, stack_named
 from fleets.models import Precision, load_models
 
 Basis = Literal["measured", "interpolated", "estimated"]
@@ -175,6 +175,21 @@ def _curve_points(system: str, model: str) -> pd.DataFrame:
     rows += _catalog_rows(load_catalog()[system], model)
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return frame.astype({"ttft_ms": float, "concurrency": float})
+
+
+def run_stack(stack: str | None, source: str) -> str | None:
+    """The serving stack of a curve row's run as a fleet names it (:data:`fleets.catalog.ServingStack`):
+    the stack its ``stack`` column names (:func:`fleets.catalog.stack_named`, so "Dynamo +
+    TensorRT-LLM, disaggregated (InferenceX)" is tensorrt-llm), else that column's first word in
+    lower case ("ATOM (InferenceX)" is atom); for a catalog run, which has no stack column, the one
+    its source names.
+
+    >>> run_stack("vLLM (ROCm)", ""), run_stack("ATOM (InferenceX)", ""), run_stack(None, "NVIDIA NIM 1.8")
+    ('vllm', 'atom', 'nim')
+    """
+    if stack is None:
+        return stack_named(source)
+    return stack_named(stack) or stack.split()[0].lower()
 
 
 @lru_cache(maxsize=256)

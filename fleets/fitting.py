@@ -24,7 +24,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from fleets.catalog import MeasuredPoint, System, load_catalog
+from fleets.catalog import MeasuredPoint, System, load_catalog, stack_named
 from fleets.layouts import Shape, largest_batch, layouts
 from fleets.models import ModelSpec, get_model
 from fleets.roofline import DEFAULT_EFFICIENCY, Efficiency, calibration_keys, efficiency_for, layout_points
@@ -93,18 +93,6 @@ def _observations(systems: list[System]) -> list[Observation]:
     ]
 
 
-_STACK_MARKERS = (
-    ("TensorRT-LLM", "tensorrt-llm"),
-    ("_TRT", "tensorrt-llm"),
-    ("NIM", "nim"),
-    ("vLLM", "vllm"),
-    ("SGLang", "sglang"),
-    ("JetStream", "jetstream"),
-    ("Neuron", "neuron"),
-)
-"""How a run's source names its serving stack, for runs whose ``stack`` is not given."""
-
-
 def stack_of(point: MeasuredPoint) -> str | None:
     """The run's serving stack: its ``stack`` if given, else the first stack its source names.
 
@@ -114,7 +102,7 @@ def stack_of(point: MeasuredPoint) -> str | None:
     """
     if point.stack is not None:
         return point.stack
-    return next((stack for marker, stack in _STACK_MARKERS if marker in point.source), None)
+    return stack_named(point.source)
 
 
 _TENSOR_PARALLEL = re.compile(r"\bTP(\d+)\b")

@@ -7,7 +7,10 @@ target) or ``estimated`` (the roofline estimator, :mod:`fleets.roofline`). The c
 first; the estimator only where no curve covers the request's shape and precision, or no point of
 the curve meets the target. With speculative decoding (:class:`fleets.layouts.Speculation`) every
 point is estimated: the curves do not record speculative decoding (their runs count as made
-without it), and a curve is never scaled to stand for runs that were not made.
+without it), and a curve is never scaled to stand for runs that were not made. With a serving
+stack named (:data:`fleets.catalog.ServingStack`) only the curve's runs on that stack are used
+(:func:`fleets.curves.run_stack`), and the estimator takes that stack's calibrated efficiency and
+its limits (vLLM's 256 sequences at once); with none, every run and the calibration without a stack.
 
 >>> from fleets.points import operating_points, best_point
 >>> table = operating_points("dgx-h100", "llama-3.1-70b")
@@ -24,12 +27,12 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from fleets.catalog import System, get_system
+from fleets.catalog import ServingStack, System, get_system
 from fleets.choice import BasisChoice, Columns, choose, point_along
-from fleets.curves import curve_columns
+from fleets.curves import curve_columns, run_stack
 from fleets.layouts import Speculation
 from fleets.models import ModelSpec, Precision, get_model
-from fleets.roofline import Shape, estimate, estimate_columns, serving_precision
+from fleets.roofline import Shape, calibration_group, estimate, estimate_columns, serving_precision
 
 COLUMNS = [
     "origin",
@@ -70,14 +73,16 @@ def operating_points(
     prompt_tokens: float = Shape.prompt_tokens,
     output_tokens: float = Shape.output_tokens,
     speculation: Speculation | None = None,
+    stack: ServingStack | None = None,
 ) -> pd.DataFrame:
     """The operating points of one unit of ``system`` serving ``model`` at ``precision`` (default
     :func:`default_precision`) for requests of ``prompt_tokens`` in and ``output_tokens`` out,
-    with ``speculation`` if given.
+    with ``speculation`` if given, on the serving ``stack`` if given.
 
     Rows with ``basis`` ``measured`` are the published runs of the system's curve at that
-    precision whose request shape is within :data:`SHAPE_TOLERANCE` of the request's (none with
-    ``speculation``: no curve records a draft model); rows with ``basis``
+    precision whose request shape is within :data:`SHAPE_TOLERANCE` of the request's, and whose
+    stack is ``stack`` where one is given (none with ``speculation``: no curve records a draft
+    model); rows with ``basis``
     ``estimated`` are roofline estimates at each concurrency. :func:`best_point` adds
     interpolated points between measured ones.
 
@@ -87,7 +92,13 @@ def operating_points(
         If the model cannot be served on the system at that precision.
     """
     return point_table(
-        system, model, precision, prompt_tokens=prompt_tokens, output_tokens=output_tokens, speculation=speculation
+        system,
+        model,
+        precision,
+        prompt_tokens=prompt_tokens,
+        output_tokens=output_tokens,
+        speculation=speculation,
+        stack=stack,
     ).frame()
 
 
@@ -142,9 +153,10 @@ def point_table(
     prompt_tokens: float = Shape.prompt_tokens,
     output_tokens: float = Shape.output_tokens,
     speculation: Speculation | None = None,
+    stack: ServingStack | None = None,
 ) -> PointTable:
-    """:func:`operating_points` as arrays, made once per system, model, precision, request shape
-    and speculation in a process (a scenario asks for the same table for every workload of one
+    """:func:`operating_points` as arrays, made once per system, model, precision, request shape,
+    speculation and stack in a process (a scenario asks for the same table for every workload of one
     model and shape).
 
     Raises
@@ -152,7 +164,7 @@ def point_table(
     fleets.roofline.DoesNotFitError
         If the model cannot be served on the system at that precision.
     """
-    return _points(system, model, precision, float(prompt_tokens), float(output_tokens), speculation)
+    return _points(system, model, precision, float(prompt_tokens), float(output_tokens), speculation, stack)
 
 
 @lru_cache(maxsize=512)
@@ -163,11 +175,12 @@ def _points(
     prompt: float,
     output: float,
     speculation: Speculation | None,
+    stack: ServingStack | None,
 ) -> PointTable:
     system, spec = get_system(system_name), get_model(model_name)
     precision = precision or default_precision(system, spec)
     estimated = estimate_columns(
-        system, spec, precision=precision, shape=Shape(prompt, output), speculation=speculation
+        system, spec, precision=precision, shape=Shape(prompt, output), speculation=speculation, stack=stack
     )
     rows = len(estimated["concurrency"])
     estimated = {
@@ -175,15 +188,23 @@ def _points(
         "origin": np.full(rows, "roofline", dtype=object),
         "basis": np.full(rows, "estimated", dtype=object),
         "precision": np.full(rows, precision, dtype=object),
-        "stack": np.full(rows, np.nan),
-        "source": np.full(rows, _estimate_source(system, speculation), dtype=object),
+        "stack": np.full(rows, np.nan) if stack is None else np.full(rows, stack, dtype=object),
+        "source": np.full(rows, _estimate_source(system, speculation, stack, precision), dtype=object),
     }
     curve = curve_columns(system_name, model_name)
+    on_stack = np.array(
+        [
+            stack is None or run_stack(name if isinstance(name, str) else None, source) == stack
+            for name, source in zip(curve["stack"], curve["source"], strict=True)
+        ],
+        dtype=bool,
+    )
     # No curve records a draft model: with speculation the curve covers nothing.
     covers = np.flatnonzero(
         (curve["precision"] == precision)
         & _within(curve["input_tokens"], prompt)
         & _within(curve["output_tokens"], output)
+        & on_stack
         & (speculation is None)
     )
     curve = {name: values[covers] for name, values in curve.items()}
@@ -213,9 +234,16 @@ def _points(
     return PointTable(_frozen(measured), _frozen(estimated))
 
 
-def _estimate_source(system: System, speculation: Speculation | None) -> str:
-    """What an estimated point is: the roofline, with its speculative decoding if any."""
+def _estimate_source(
+    system: System, speculation: Speculation | None, stack: ServingStack | None, precision: Precision
+) -> str:
+    """What an estimated point is: the roofline, with its speculative decoding if any, and the
+    calibration group it took for its serving stack if one is named."""
     calibrated = f"calibrated on the catalog's measured {system.category} points"
+    if stack is not None:
+        group = calibration_group(system, stack, precision=precision) or "none (the default efficiency)"
+        own = "" if f"/{stack}" in group else f", {stack} having no group of its own"
+        calibrated = f"for {stack}, calibrated on group {group}{own}"
     if speculation is None:
         return f"roofline estimate {calibrated}"
     return (
@@ -317,6 +345,7 @@ def point_at_batch(
     output_tokens: float = Shape.output_tokens,
     basis: BasisChoice = "auto",
     speculation: Speculation | None = None,
+    stack: ServingStack | None = None,
 ) -> pd.Series | None:
     """The operating point at ``batch`` requests in flight per unit: a published run at that
     concurrency, else interpolated between the two published runs around it (linearly in
@@ -324,7 +353,13 @@ def point_at_batch(
     ``None`` when ``basis`` is ``measured`` and no curve spans the batch (never one with
     ``speculation``, see :func:`operating_points`)."""
     table = operating_points(
-        system, model, precision, prompt_tokens=prompt_tokens, output_tokens=output_tokens, speculation=speculation
+        system,
+        model,
+        precision,
+        prompt_tokens=prompt_tokens,
+        output_tokens=output_tokens,
+        speculation=speculation,
+        stack=stack,
     )
     curve = table[table["basis"] == "measured"].sort_values("concurrency")
     if basis != "estimated" and len(curve):
@@ -359,6 +394,7 @@ def point_at_batch(
         shape=Shape(prompt_tokens, output_tokens),
         batches=[batch],
         speculation=speculation,
+        stack=stack,
     )
     if not len(rows):
         return None
@@ -369,7 +405,7 @@ def point_at_batch(
             "origin": "roofline",
             "basis": "estimated",
             "precision": chosen,
-            "stack": None,
+            "stack": stack,
             "source": table["source"][table["basis"] == "estimated"].iloc[0],
         }
     ).reindex(COLUMNS)

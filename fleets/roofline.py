@@ -392,8 +392,20 @@ def efficiency_for(
     """The efficiency calibrated for ``system`` (its serving ``stack`` and ``precision``) on the
     shipped catalog, or in ``efficiencies``: that of the most specific group calibrated."""
     efficiencies = _catalog_efficiencies() if efficiencies is None else efficiencies
-    keys = calibration_keys(system, stack, precision)
-    return next((efficiencies[k] for k in keys if k in efficiencies), DEFAULT_EFFICIENCY)
+    group = calibration_group(system, stack, efficiencies, precision)
+    return DEFAULT_EFFICIENCY if group is None else efficiencies[group]
+
+
+def calibration_group(
+    system: System,
+    stack: str | None = None,
+    efficiencies: dict[str, Efficiency] | None = None,
+    precision: Precision | None = None,
+) -> str | None:
+    """The group whose efficiency :func:`efficiency_for` gives (e.g. ``"gpu/amd/vllm"``), or None
+    where no group is calibrated and the default efficiency applies."""
+    efficiencies = _catalog_efficiencies() if efficiencies is None else efficiencies
+    return next((k for k in calibration_keys(system, stack, precision) if k in efficiencies), None)
 
 
 def throughput_at(table: pd.DataFrame, min_tokens_per_s_per_user: float | None) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast, get_args
 
 import typer
 from rich.table import Table
@@ -16,7 +16,7 @@ from planner.cli.common import EXIT_NOT_OPTIMAL, console, fail
 if TYPE_CHECKING:
     import pandas as pd
 
-    from fleets import Speculation
+    from fleets import ServingStack, Speculation
     from fleets.models import Precision
 
 app = typer.Typer(no_args_is_help=True, help="Hardware: the catalog, its sources, and operating points per model.")
@@ -402,12 +402,21 @@ def point(
             help="Speculative decoding: probability that each drafted token is accepted (between 0 and 1).",
         ),
     ] = None,
+    stack: Annotated[
+        str | None,
+        typer.Option(
+            "--stack",
+            help="Serving stack (tensorrt-llm, vllm, sglang, ...), as a fleet's serving_stack: its calibration and "
+            "limits, and only the measured runs made on it.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the point as one JSON object.")] = False,
 ) -> None:
     """The operating point the planner would use for one unit of a system: with no target the
     highest-throughput point, with a target the best point meeting it, with --batch the point at
     that concurrency; and whether it is measured, interpolated or estimated. With --draft-model,
-    --draft-tokens and --acceptance-rate, the point with speculative decoding (always estimated)."""
+    --draft-tokens and --acceptance-rate, the point with speculative decoding (always estimated);
+    with --stack, the point on that serving stack."""
     from fleets import DoesNotFitError, UnknownSystemError, best_point, get_system, operating_points
     from fleets.points import point_at_batch
     from planner.errors import Problem
@@ -418,6 +427,7 @@ def point(
         fail(ctx, [Problem(path="SYSTEM", message=str(exc), value=system)])
     _check_model(ctx, model)
     speculation = _speculation(ctx, model, draft_model, draft_tokens, acceptance_rate)
+    serving = _stack(ctx, stack)
     if speculation is not None and basis is BasisOption.MEASURED:
         message = (
             "the measured curves do not record speculative decoding (their runs count as made without), so no "
@@ -427,14 +437,16 @@ def point(
     chosen = _precision(precision)
     speed = min_tokens_per_s_per_user or 0.0
     ttft = math.inf if max_ttft_ms is None else max_ttft_ms
-    shape = {"prompt_tokens": input_tokens, "output_tokens": output_tokens}
+    shape = {"prompt_tokens": float(input_tokens), "output_tokens": float(output_tokens)}
     try:
         if batch is not None:
-            found = point_at_batch(system, model, batch, chosen, **shape, basis=basis.value, speculation=speculation)
+            found = point_at_batch(
+                system, model, batch, chosen, **shape, basis=basis.value, speculation=speculation, stack=serving
+            )
             if found is not None and not _meets(found, speed, ttft):
                 found = None
         else:
-            table = operating_points(system, model, chosen, **shape, speculation=speculation)
+            table = operating_points(system, model, chosen, **shape, speculation=speculation, stack=serving)
             found = best_point(table, speed, ttft, basis=basis.value, require_ttft=max_ttft_ms is not None)
     except DoesNotFitError as exc:
         fail(ctx, [Problem(path="--model", message=f"{model} cannot be served on {system}: {exc}", value=model)])
@@ -522,6 +534,17 @@ def _speculation(
     if problem:
         fail(ctx, [Problem(path="--draft-model", message=problem, value=draft_model)])
     return entry.speculation()
+
+
+def _stack(ctx: typer.Context, stack: str | None) -> ServingStack | None:
+    """The serving stack --stack names, or exit 2 naming the known ones."""
+    from fleets import ServingStack
+    from planner.errors import Problem, unknown_name
+
+    known = get_args(ServingStack)
+    if stack is not None and stack not in known:
+        fail(ctx, [Problem(path="--stack", message=unknown_name("serving stack", stack, known), value=stack)])
+    return cast("ServingStack | None", stack)
 
 
 def _meets(found: pd.Series, speed: float, ttft: float) -> bool:

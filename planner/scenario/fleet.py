@@ -15,6 +15,7 @@ from fleets import (
     Category,
     DoesNotFitError,
     Precision,
+    ServingStack,
     UnknownModelError,
     UnknownSystemError,
     get_system,
@@ -199,6 +200,14 @@ class Fleet(Input):
         "measured curves, which do not record speculative decoding, are not used for it). Needs a catalog "
         "'system'; not with inline 'performance' for the same model. Omitted: no speculation.",
     )
+    serving_stack: ServingStack | None = Field(
+        default=None,
+        description="Serving software the catalog system runs (tensorrt-llm, vllm, sglang, nim, ...): its estimated "
+        "operating points then take that stack's calibrated efficiency (its vendor's where the stack has no "
+        "calibration group) and its limits (vLLM runs at most 256 sequences at once), and only the measured curve "
+        "runs made on that stack are used. Needs a catalog 'system'. Omitted: every measured run, and the "
+        "calibration of runs on any stack.",
+    )
 
     @model_validator(mode="after")
     def _resolve(self) -> Fleet:
@@ -240,6 +249,13 @@ class Fleet(Input):
             raise ValueError("no performance figures: give 'performance' per model or name a catalog 'system'")
         if self.precision is not None and self.system is None:
             raise ValueError("precision applies to a catalog system's estimated operating points; name a 'system'")
+        if self.serving_stack is not None and self.system is None:
+            raise FieldError(
+                "serving_stack chooses a catalog system's measured runs and calibration, and this fleet names no "
+                "'system'; name one, or remove serving_stack (inline 'performance' figures are the fleet's own)",
+                field=("serving_stack",),
+                value=self.serving_stack,
+            )
         # The first problem; the loader reports every one (planner.scenario.checks.entry_problems).
         entries = {model: entry.model_dump() for model, entry in self.speculative_decoding.items()}
         for field, message, value in speculation_problems(self.system, self.performance, entries):
@@ -325,6 +341,7 @@ class Fleet(Input):
                 prompt_tokens=workload.output_tokens_per_request * workload.input_output_ratio,
                 output_tokens=workload.output_tokens_per_request,
                 speculation=None if speculative is None else speculative.speculation(),
+                stack=self.serving_stack,
             )
         except (DoesNotFitError, UnknownModelError) as exc:
             return ServicePoint(None, reason=str(exc))

@@ -668,6 +668,22 @@ def test_speculative_decoding_set_in_a_notebook_is_checked_used_and_written_out(
     }
 
 
+def test_a_fleets_serving_stack_chooses_the_runs_it_is_served_at():
+    """MI300X's DeepSeek-V3 runs at 1,024 tokens in and out are SGLang's: a fleet on SGLang is
+    served at one, a fleet on TensorRT-LLM at an estimate, one naming no stack at the SGLang run."""
+    data = scenario_dict(
+        fleets={"m": {"system": "mi300x-8", "procurement": "own"}},
+        workloads={"w": {"model": "deepseek-v3", "min_tokens_per_s_per_user": 20.0, "output_tokens_per_request": 1024}},
+    )
+    scenario = Scenario.from_dict(data)
+    fleet, workload = scenario.fleets["m"], scenario.workloads["w"]
+    plain = fleet.service_point(workload)
+    fleet.serving_stack = "sglang"
+    assert fleet.service_point(workload) == plain and plain.basis == "measured"
+    fleet.serving_stack = "tensorrt-llm"
+    assert fleet.service_point(workload).basis == "estimated"
+
+
 def test_an_edit_that_breaks_a_check_across_sections_is_found_on_revalidation():
     scenario = Scenario.from_dict(scenario_dict())
     scenario.sites["s"].fleets = ["b"]  # a valid list of names, naming no fleet

@@ -488,3 +488,30 @@ def test_a_plan_with_speculative_decoding_serves_fast_users_on_it_and_verifies(t
     result.to_dir(tmp_path / "plan")
     assert "speculative_decoding" in (tmp_path / "plan" / "scenario.yaml").read_text()
     assert _failed(tmp_path / "plan") == set()
+
+
+def test_a_plan_with_a_named_serving_stack_uses_its_points_and_verifies(tmp_path):
+    """Two MI300X fleets serving Llama 3.1 405B, one naming vLLM: its point is the one the fleets
+    package gives on vLLM (the gpu/amd/vllm calibration, at most 256 sequences a replica), the
+    other's the one without a stack (at 2 tokens/s per user, memory alone limits it: 724 sequences); the plan written out keeps the stack and verify, recomputing
+    busy units from the scenario's points, finds the same."""
+    from fleets import point_table
+    from tests.conftest import scenario_dict
+
+    data = scenario_dict(
+        fleets={
+            "any": {"system": "mi300x-8", "procurement": "own"},
+            "vllm": {"system": "mi300x-8", "procurement": "own", "serving_stack": "vllm"},
+        }
+    )
+    data["workloads"]["w"].update(model="llama-3.1-405b", max_ttft_ms=5000.0, min_tokens_per_s_per_user=2.0)
+    result = solve(Scenario.from_dict(data))
+    decode = result.operating_points.query("phase == 'decode'").set_index("fleet")
+    shape = {"prompt_tokens": 500.0, "output_tokens": 500.0}  # 500 out a request (the default), 1:1
+    for fleet, stack in (("any", None), ("vllm", "vllm")):
+        best = point_table("mi300x-8", "llama-3.1-405b", **shape, stack=stack).best(2.0, 5000.0)
+        assert decode.loc[fleet, "tokens_per_s_per_unit"] == pytest.approx(best["decode_tokens_per_s"], rel=1e-12)
+    assert decode.loc["vllm", "concurrency"] <= 256 < decode.loc["any", "concurrency"]
+    result.to_dir(tmp_path / "plan")
+    assert "serving_stack: vllm" in (tmp_path / "plan" / "scenario.yaml").read_text()
+    assert _failed(tmp_path / "plan") == set()

@@ -140,6 +140,42 @@ def test_point_with_speculative_decoding_is_estimated_faster_per_user_and_says_h
     assert "1.875 tokens per verification" in result.stdout
 
 
+SQUARE = ["--input-tokens", "1024", "--output-tokens", "1024", "--min-tokens-per-s-per-user", "20"]
+"""The shape of the InferenceX DeepSeek runs, at a speed their MI300X SGLang runs reach."""
+
+
+def test_point_on_a_stack_uses_its_runs_or_its_calibration_and_says_which(runner):
+    """MI300X's DeepSeek runs are SGLang's: --stack sglang answers with one, --stack tensorrt-llm
+    with the estimator on the AMD calibration; --stack vllm on Llama 3.1 405B is estimated on
+    vLLM's group at most 256 sequences at once, as the fleets package gives it."""
+    from fleets import get_system
+    from fleets.roofline import efficiency_for
+
+    def point(*args: str) -> dict:
+        result = runner.invoke(app, ["fleets", "point", "mi300x-8", *args, "--json"])
+        assert result.exit_code == 0, (result.output, result.exception)
+        return json.loads(result.stdout)
+
+    sglang = point("--model", "deepseek-v3", *SQUARE, "--stack", "sglang")
+    assert sglang["basis"] == "measured" and sglang["stack"] == "SGLang (InferenceX)"
+    trt = point("--model", "deepseek-v3", *SQUARE, "--stack", "tensorrt-llm")
+    assert trt["basis"] == "estimated" and trt["stack"] == "tensorrt-llm"
+    assert (
+        trt["source"]
+        == "roofline estimate for tensorrt-llm, calibrated on group gpu/amd, tensorrt-llm having no group of its own"
+    )
+    shape = ["--model", "llama-3.1-405b", "--input-tokens", "500", "--output-tokens", "500"]
+    vllm, plain = point(*shape, "--stack", "vllm"), point(*shape)
+    assert vllm["stack"] == "vllm" and plain["stack"] is None
+    assert vllm["batch"] == 256 < plain["batch"]
+    assert efficiency_for(get_system("mi300x-8"), "vllm", precision="fp8") != efficiency_for(
+        get_system("mi300x-8"), precision="fp8"
+    )
+    assert vllm["source"] == "roofline estimate for vllm, calibrated on group gpu/amd/vllm"
+    result = runner.invoke(app, ["fleets", "point", "mi300x-8", *shape, "--stack", "vllm", "--batch", "512"])
+    assert result.exit_code == 1 and "at batch 512" in result.stderr
+
+
 def test_point_exits_1_when_no_point_meets_the_target(runner):
     result = runner.invoke(app, ["fleets", "point", *NIM, "--min-tokens-per-s-per-user", "60", "--basis", "measured"])
     assert result.exit_code == 1
@@ -183,6 +219,7 @@ def test_point_exits_1_when_no_point_meets_the_target(runner):
         ([*NIM, *DRAFT[:4], "--acceptance-rate", "0"], "greater than 0"),
         ([*NIM, "--draft-model", "llama-3.1-8", *DRAFT[2:]], "unknown model 'llama-3.1-8'"),
         ([*NIM, "--draft-model", "llama-3.1-405b", *DRAFT[2:]], "must be smaller than the model it drafts for"),
+        ([*NIM, "--stack", "trtllm"], "did you mean 'tensorrt-llm'? known: atom, jetstream, neuron, nim, sglang"),
         ([*NIM, *DRAFT, "--basis", "measured"], "do not record speculative decoding"),
     ],
 )
