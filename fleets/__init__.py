@@ -18,6 +18,7 @@ from fleets.catalog import (
     UnknownSystemError,
     get_system,
     load_catalog,
+    stack_problem,
 )
 from fleets.layouts import Speculation
 from fleets.models import ModelSpec, Precision, UnknownModelError, get_model, load_models
@@ -45,4 +46,5 @@ __all__ = [
     "load_models",
     "operating_points",
     "point_table",
+    "stack_problem",
 ]

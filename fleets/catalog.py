@@ -39,6 +39,37 @@ _STACK_MARKERS = (
 """How a run's source or a curve's stack column names a serving stack."""
 
 
+STACK_VENDORS: dict[str, frozenset[str]] = {
+    "atom": frozenset({"AMD"}),
+    "jetstream": frozenset({"Google"}),
+    "neuron": frozenset({"AWS"}),
+    "nim": frozenset({"NVIDIA"}),
+    "sglang": frozenset({"NVIDIA", "AMD", "Google"}),
+    "tensorrt-llm": frozenset({"NVIDIA"}),
+    "vllm": frozenset({"NVIDIA", "AMD", "Google", "AWS"}),
+}
+"""The hardware vendors each serving stack runs on, as the stacks' own documentation lists them
+(TensorRT-LLM and NIM: NVIDIA GPUs; ATOM: AMD Instinct; JetStream: TPUs; Neuron: Trainium and
+Inferentia; vLLM: NVIDIA and AMD GPUs, TPUs and, through its Neuron plug-in, Trainium; SGLang:
+NVIDIA and AMD GPUs and TPUs). Wafer-scale and LPU systems run their makers' own software, none of these."""
+
+
+def stack_problem(system: System, stack: str) -> str | None:
+    """Why ``stack`` cannot serve on ``system`` (a message for the user), or None when it can.
+
+    >>> from fleets import get_system
+    >>> print(stack_problem(get_system("mi300x-8"), "tensorrt-llm"))
+    tensorrt-llm does not run on AMD hardware (mi300x-8); stacks that do: atom, sglang, vllm
+    >>> stack_problem(get_system("mi300x-8"), "vllm") is None
+    True
+    """
+    if system.vendor in STACK_VENDORS[stack]:
+        return None
+    others = sorted(name for name, vendors in STACK_VENDORS.items() if system.vendor in vendors)
+    fits = f"stacks that do: {', '.join(others)}" if others else "it runs its maker's own software: omit the stack"
+    return f"{stack} does not run on {system.vendor} hardware ({system.name}); {fits}"
+
+
 def stack_named(text: str) -> str | None:
     """The first serving stack ``text`` names (a run's source, a curve row's stack), or None.
 

@@ -427,7 +427,7 @@ def point(
         fail(ctx, [Problem(path="SYSTEM", message=str(exc), value=system)])
     _check_model(ctx, model)
     speculation = _speculation(ctx, model, draft_model, draft_tokens, acceptance_rate)
-    serving = _stack(ctx, stack)
+    serving = _stack(ctx, stack, system)
     if speculation is not None and basis is BasisOption.MEASURED:
         message = (
             "the measured curves do not record speculative decoding (their runs count as made without), so no "
@@ -536,14 +536,17 @@ def _speculation(
     return entry.speculation()
 
 
-def _stack(ctx: typer.Context, stack: str | None) -> ServingStack | None:
-    """The serving stack --stack names, or exit 2 naming the known ones."""
-    from fleets import ServingStack
+def _stack(ctx: typer.Context, stack: str | None, system: str) -> ServingStack | None:
+    """The serving stack --stack names, or exit 2 naming the known ones or those that run on ``system``."""
+    from fleets import ServingStack, get_system, stack_problem
     from planner.errors import Problem, unknown_name
 
     known = get_args(ServingStack)
     if stack is not None and stack not in known:
         fail(ctx, [Problem(path="--stack", message=unknown_name("serving stack", stack, known), value=stack)])
+    wrong = stack_problem(get_system(system), stack) if stack is not None else None
+    if wrong:
+        fail(ctx, [Problem(path="--stack", message=wrong, value=stack)])
     return cast("ServingStack | None", stack)
 
 

@@ -20,6 +20,7 @@ from fleets import (
     UnknownSystemError,
     get_system,
     point_table,
+    stack_problem,
 )
 from planner.errors import (
     FieldError,
@@ -249,13 +250,15 @@ class Fleet(Input):
             raise ValueError("no performance figures: give 'performance' per model or name a catalog 'system'")
         if self.precision is not None and self.system is None:
             raise ValueError("precision applies to a catalog system's estimated operating points; name a 'system'")
-        if self.serving_stack is not None and self.system is None:
-            raise FieldError(
+        if self.serving_stack is not None:
+            wrong_stack = (
                 "serving_stack chooses a catalog system's measured runs and calibration, and this fleet names no "
-                "'system'; name one, or remove serving_stack (inline 'performance' figures are the fleet's own)",
-                field=("serving_stack",),
-                value=self.serving_stack,
+                "'system'; name one, or remove serving_stack (inline 'performance' figures are the fleet's own)"
+                if system is None
+                else stack_problem(system, self.serving_stack)
             )
+            if wrong_stack:
+                raise FieldError(wrong_stack, field=("serving_stack",), value=self.serving_stack)
         # The first problem; the loader reports every one (planner.scenario.checks.entry_problems).
         entries = {model: entry.model_dump() for model, entry in self.speculative_decoding.items()}
         for field, message, value in speculation_problems(self.system, self.performance, entries):

@@ -118,3 +118,18 @@ def test_every_catalog_run_naming_its_stack_names_it_in_its_source_too():
         if point.stack is not None and stack_named(point.source) != point.stack
     ]
     assert wrong == []
+
+
+def test_every_serving_stack_says_which_vendors_it_runs_on():
+    """A stack added to ServingStack without its vendors would pass every system unchecked."""
+    from typing import get_args
+
+    from fleets import ServingStack, get_system, stack_problem
+    from fleets.catalog import STACK_VENDORS
+
+    assert set(STACK_VENDORS) == set(get_args(ServingStack))
+    assert stack_problem(get_system("dgx-h100"), "tensorrt-llm") is None
+    assert stack_problem(get_system("trn2-48xlarge"), "neuron") is None
+    assert stack_problem(get_system("tpu-v6e-8"), "jetstream") is None
+    assert "stacks that do: neuron, vllm" in stack_problem(get_system("trn2-48xlarge"), "sglang")
+    assert "omit the stack" in stack_problem(get_system("groq-rack"), "vllm")

@@ -670,7 +670,8 @@ def test_speculative_decoding_set_in_a_notebook_is_checked_used_and_written_out(
 
 def test_a_fleets_serving_stack_chooses_the_runs_it_is_served_at():
     """MI300X's DeepSeek-V3 runs at 1,024 tokens in and out are SGLang's: a fleet on SGLang is
-    served at one, a fleet on TensorRT-LLM at an estimate, one naming no stack at the SGLang run."""
+    served at one, a fleet on vLLM (no runs in that curve) at an estimate, one naming no stack at
+    the SGLang run; TensorRT-LLM, which does not run on AMD hardware, is refused."""
     data = scenario_dict(
         fleets={"m": {"system": "mi300x-8", "procurement": "own"}},
         workloads={"w": {"model": "deepseek-v3", "min_tokens_per_s_per_user": 20.0, "output_tokens_per_request": 1024}},
@@ -680,8 +681,11 @@ def test_a_fleets_serving_stack_chooses_the_runs_it_is_served_at():
     plain = fleet.service_point(workload)
     fleet.serving_stack = "sglang"
     assert fleet.service_point(workload) == plain and plain.basis == "measured"
-    fleet.serving_stack = "tensorrt-llm"
+    fleet.serving_stack = "vllm"
     assert fleet.service_point(workload).basis == "estimated"
+    with pytest.raises(ScenarioError, match="tensorrt-llm does not run on AMD hardware"):
+        fleet.serving_stack = "tensorrt-llm"
+    assert fleet.serving_stack == "vllm"
 
 
 def test_an_edit_that_breaks_a_check_across_sections_is_found_on_revalidation():

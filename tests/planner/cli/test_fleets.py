@@ -145,8 +145,9 @@ SQUARE = ["--input-tokens", "1024", "--output-tokens", "1024", "--min-tokens-per
 
 
 def test_point_on_a_stack_uses_its_runs_or_its_calibration_and_says_which(runner):
-    """MI300X's DeepSeek runs are SGLang's: --stack sglang answers with one, --stack tensorrt-llm
-    with the estimator on the AMD calibration; --stack vllm on Llama 3.1 405B is estimated on
+    """MI300X's DeepSeek runs are SGLang's: --stack sglang answers with one, --stack atom (AMD's
+    own engine, with no runs in the curve and no calibration group) with the estimator on the AMD
+    calibration; --stack vllm on Llama 3.1 405B is estimated on
     vLLM's group at most 256 sequences at once, as the fleets package gives it."""
     from fleets import get_system
     from fleets.roofline import efficiency_for
@@ -158,12 +159,9 @@ def test_point_on_a_stack_uses_its_runs_or_its_calibration_and_says_which(runner
 
     sglang = point("--model", "deepseek-v3", *SQUARE, "--stack", "sglang")
     assert sglang["basis"] == "measured" and sglang["stack"] == "SGLang (InferenceX)"
-    trt = point("--model", "deepseek-v3", *SQUARE, "--stack", "tensorrt-llm")
-    assert trt["basis"] == "estimated" and trt["stack"] == "tensorrt-llm"
-    assert (
-        trt["source"]
-        == "roofline estimate for tensorrt-llm, calibrated on group gpu/amd, tensorrt-llm having no group of its own"
-    )
+    atom = point("--model", "deepseek-v3", *SQUARE, "--stack", "atom")
+    assert atom["basis"] == "estimated" and atom["stack"] == "atom"
+    assert atom["source"] == "roofline estimate for atom, calibrated on group gpu/amd, atom having no group of its own"
     shape = ["--model", "llama-3.1-405b", "--input-tokens", "500", "--output-tokens", "500"]
     vllm, plain = point(*shape, "--stack", "vllm"), point(*shape)
     assert vllm["stack"] == "vllm" and plain["stack"] is None
@@ -220,6 +218,11 @@ def test_point_exits_1_when_no_point_meets_the_target(runner):
         ([*NIM, "--draft-model", "llama-3.1-8", *DRAFT[2:]], "unknown model 'llama-3.1-8'"),
         ([*NIM, "--draft-model", "llama-3.1-405b", *DRAFT[2:]], "must be smaller than the model it drafts for"),
         ([*NIM, "--stack", "trtllm"], "did you mean 'tensorrt-llm'? known: atom, jetstream, neuron, nim, sglang"),
+        (
+            ["mi300x-8", *NIM[1:], "--stack", "tensorrt-llm"],
+            "tensorrt-llm does not run on AMD hardware (mi300x-8); stacks that do: atom, sglang, vllm",
+        ),
+        (["cs-3", *NIM[1:], "--stack", "vllm"], "runs its maker's own software: omit the stack"),
         ([*NIM, *DRAFT, "--basis", "measured"], "do not record speculative decoding"),
     ],
 )
