@@ -1,5 +1,5 @@
 """``python -m planner``: the command line, as the ``planner`` script."""
 
-from planner.cli import app
+from planner.cli import run
 
-app()
+run()

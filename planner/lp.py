@@ -5,8 +5,11 @@
                 lower <= x <= upper,   x[j] whole for integer[j]
 
 Rows are assembled as coordinate triplets (row, column, coefficient) with numpy and turned into
-one sparse matrix once (:meth:`Triplets.finish`); names are made only when a person needs them
-(``names``, a callable giving ``(column names, row names)``).
+one compressed-sparse-row matrix once (:meth:`Triplets.finish`); names are made only when a person
+needs them (``names``, a callable giving ``(column names, row names)``). The matrix is kept as
+its three arrays (``indptr``, ``indices``, ``data``): solving, reading a plan back and its tables
+need nothing more, so scipy (0.06 s to load) is loaded only when something asks for
+:attr:`LinearProgram.matrix`, a :class:`scipy.sparse.csr_matrix` on the same arrays.
 
 >>> import numpy as np
 >>> lp = LinearProgram.from_triplets(
@@ -23,9 +26,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 Names = Callable[[], tuple[list[str], list[str]]]
 """Makes ``(column names, row names)`` on demand: readable, as a person reads them."""
@@ -37,8 +44,10 @@ class LinearProgram:
 
     Attributes
     ----------
-    matrix
-        The constraint matrix, ``rows x columns``, compressed sparse rows, duplicates summed.
+    indptr, indices, data
+        The constraint matrix, ``rows x columns``, in compressed sparse rows: row ``i``'s
+        coefficients are ``data[indptr[i]:indptr[i + 1]]`` in the columns ``indices[...]``,
+        rising, with no repeated column and no zero (:attr:`matrix` is the same as a scipy matrix).
     cost
         Objective coefficient per column.
     lower, upper
@@ -53,7 +62,9 @@ class LinearProgram:
         Gives the readable column and row names when asked; None gives ``c<j>``/``r<i>``.
     """
 
-    matrix: sp.csr_matrix
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
     cost: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
@@ -62,6 +73,21 @@ class LinearProgram:
     row_upper: np.ndarray
     offset: float = 0.0
     names: Names | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        rows, cols = self.shape
+        if (
+            len(self.indptr) != rows + 1
+            or len(self.indices) != len(self.data)
+            or int(self.indptr[-1]) != len(self.data)
+        ):
+            raise ValueError(f"the matrix arrays do not describe {rows} rows with {len(self.data)} coefficients")
+        if len(self.lower) != cols or len(self.upper) != cols or len(self.integer) != cols:
+            raise ValueError(f"the column bounds and integrality must have one entry per column ({cols})")
+        if len(self.row_upper) != rows:
+            raise ValueError(f"the row bounds must have one entry per row ({rows})")
+        if len(self.indices) and not 0 <= int(self.indices.min()) <= int(self.indices.max()) < cols:
+            raise ValueError(f"a coefficient lies outside the {cols} columns")
 
     @classmethod
     def from_triplets(
@@ -79,13 +105,16 @@ class LinearProgram:
         offset: float = 0.0,
         names: Names | None = None,
     ) -> LinearProgram:
-        """Assemble the matrix from coordinate triplets; repeated ``(row, col)`` pairs are summed."""
+        """Assemble the matrix from coordinate triplets; repeated ``(row, col)`` pairs are summed
+        and coefficients that come to zero dropped."""
         shape = (len(row_lower), len(cost))
-        matrix = sp.csr_matrix((np.asarray(coefs, dtype=float), (rows, cols)), shape=shape)
-        matrix.sum_duplicates()
-        matrix.eliminate_zeros()
+        indptr, indices, data = _compressed(
+            np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64), np.asarray(coefs, dtype=float), shape
+        )
         return cls(
-            matrix=matrix,
+            indptr=indptr,
+            indices=indices,
+            data=data,
             cost=np.asarray(cost, dtype=float),
             lower=np.asarray(lower, dtype=float),
             upper=np.asarray(upper, dtype=float),
@@ -96,25 +125,48 @@ class LinearProgram:
             names=names,
         )
 
+    @classmethod
+    def from_matrix(cls, matrix: sp.spmatrix | sp.sparray, **columns_and_rows: Any) -> LinearProgram:
+        """The program of a scipy sparse ``matrix`` (repeated entries summed) and the other fields
+        (``cost``, ``lower``, ``upper``, ``integer``, ``row_lower``, ``row_upper``, ...) as given."""
+        return cls(**{**_compressed_fields(matrix), **columns_and_rows})
+
+    def replaced(self, matrix: sp.spmatrix | sp.sparray | None = None, **changes: Any) -> LinearProgram:
+        """A copy with ``changes`` (fields, as :func:`dataclasses.replace` takes them) and, if given,
+        the constraint matrix ``matrix`` (any scipy sparse matrix; repeated entries are summed)."""
+        if matrix is not None:
+            changes.update(_compressed_fields(matrix))
+        return replace(self, **changes)
+
+    @cached_property
+    def matrix(self) -> sp.csr_matrix:
+        """The constraint matrix as a scipy matrix on the same arrays (read it; do not change it)."""
+        import scipy.sparse as sp
+
+        return sp.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape, copy=False)
+
     @property
     def shape(self) -> tuple[int, int]:
         """``(rows, columns)``."""
-        rows, cols = self.matrix.shape
-        return int(rows), int(cols)
+        return len(self.row_lower), len(self.cost)
 
     @property
     def nonzeros(self) -> int:
         """Nonzero coefficients of the matrix."""
-        return int(self.matrix.nnz)
+        return len(self.data)
 
     @property
     def is_mip(self) -> bool:
         """Whether some column must take a whole value."""
         return bool(self.integer.any())
 
+    def row_of_nonzero(self) -> np.ndarray:
+        """The row of each coefficient of ``data``."""
+        return np.repeat(np.arange(self.shape[0]), np.diff(self.indptr))
+
     def row_activity(self, x: np.ndarray) -> np.ndarray:
         """``matrix @ x``: each row's value at ``x``."""
-        return np.asarray(self.matrix @ x, dtype=float)
+        return np.bincount(self.row_of_nonzero(), weights=self.data * x[self.indices], minlength=self.shape[0])
 
     def objective(self, x: np.ndarray) -> float:
         """``cost @ x + offset``."""
@@ -204,3 +256,40 @@ class Triplets:
             offset=offset,
             names=names,
         )
+
+
+def _compressed(
+    rows: np.ndarray, cols: np.ndarray, coefs: np.ndarray, shape: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(indptr, indices, data)`` of the matrix with ``coefs`` at ``(rows, cols)``: sorted by row
+    then column, repeated pairs summed in the order given, zeros dropped (as scipy's canonical form).
+
+    >>> indptr, indices, data = _compressed(
+    ...     np.array([1, 0, 1, 1]), np.array([2, 1, 0, 2]), np.array([1.0, 5.0, 0.0, 2.0]), (2, 3))
+    >>> indptr.tolist(), indices.tolist(), data.tolist()
+    ([0, 1, 2], [1, 2], [5.0, 3.0])
+    """
+    height, width = shape
+    if len(rows) and (rows.min() < 0 or rows.max() >= height or cols.min() < 0 or cols.max() >= width):
+        raise ValueError(f"a coefficient lies outside the {height} x {width} matrix")
+    key = rows * width + cols
+    # Stable, so that repeated pairs are summed in the order the families added them.
+    order = np.argsort(key, kind="stable")
+    key, values = key[order], coefs[order]
+    if len(key):
+        starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+        key, values = key[starts], np.add.reduceat(values, starts)
+        kept = values != 0
+        key, values = key[kept], values[kept]
+    row = key // width if width else key
+    indptr = np.zeros(height + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row, minlength=height), out=indptr[1:])
+    return indptr, key - row * width, values
+
+
+def _compressed_fields(matrix: sp.spmatrix | sp.sparray) -> dict[str, Any]:
+    """``indptr``, ``indices`` and ``data`` of a scipy sparse matrix in canonical rows."""
+    canonical = matrix.tocsr(copy=True)
+    canonical.sum_duplicates()
+    canonical.eliminate_zeros()
+    return {"indptr": canonical.indptr, "indices": canonical.indices, "data": canonical.data}

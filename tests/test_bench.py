@@ -108,8 +108,8 @@ def test_the_linopy_formulation_is_the_planners_lp():
     assert linopy_size(formulated) == model.size()
     matrices = formulated.matrices
     equal, sense = matrices.sense == "=", matrices.sense
-    theirs = LinearProgram(
-        matrix=matrices.A.tocsr(),
+    theirs = LinearProgram.from_matrix(
+        matrices.A,
         cost=matrices.c,
         lower=matrices.lb,
         upper=matrices.ub,

@@ -237,8 +237,8 @@ def near_optimal(model: Model, optimum: Result, slack: float) -> LinearProgram:
     if short == 0.0:  # a plan that serves everything: so does every alternative, exactly
         upper[unserved["col"].to_numpy()] = 0.0
     limit = (1.0 + slack) * cost + COST_TOLERANCE * abs(cost)
-    return LinearProgram(
-        matrix=sp.vstack([lp.matrix, sp.csr_matrix(np.vstack([plan_cost, ppm]))], format="csr"),
+    return LinearProgram.from_matrix(
+        sp.vstack([lp.matrix, sp.csr_matrix(np.vstack([plan_cost, ppm]))], format="csr"),
         cost=lp.cost,
         lower=lp.lower,
         upper=upper,
@@ -295,8 +295,7 @@ def _solve_for(
     if extreme.x is None:
         return extreme
     reached = float(objective @ extreme.x)
-    cheapest = replace(
-        lp,
+    cheapest = lp.replaced(
         matrix=sp.vstack([lp.matrix, sp.csr_matrix(objective)], format="csr"),
         cost=plan_cost,
         row_lower=np.append(lp.row_lower, -np.inf),

@@ -199,8 +199,8 @@ def _with_cvar(
     p = np.asarray(probabilities, dtype=float)
     offsets = np.array([m.lp.offset * m.money_unit / unit for m in models])
     cost = np.concatenate([(1.0 - weight) * lp.cost, [weight], weight * p / (1.0 - alpha)])
-    return LinearProgram(
-        matrix=matrix,
+    return LinearProgram.from_matrix(
+        matrix,
         cost=cost,
         lower=np.concatenate([lp.lower, [-np.inf], np.zeros(cases)]),
         upper=np.concatenate([lp.upper, np.full(1 + cases, np.inf)]),

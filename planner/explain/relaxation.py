@@ -121,8 +121,7 @@ def elastic(model: Model, serve_demand: bool) -> Elastic:
         (slacks["sign"].to_numpy(dtype=float), (slacks["row"].to_numpy(dtype=np.int64), np.arange(count))),
         shape=(height, count),
     )
-    relaxed = replace(
-        lp,
+    relaxed = lp.replaced(
         matrix=sp.hstack([lp.matrix, block], format="csr"),
         cost=np.concatenate([lp.cost, np.zeros(count)]),
         lower=np.concatenate([lp.lower, np.zeros(count)]),
@@ -171,8 +170,7 @@ def relax(
     bounded = sp.vstack([lp.matrix, sp.csr_matrix(np.vstack([problem.violation, problem.shortfall]))], format="csr")
     tolerances = mip_tolerances(model, mip_gap)
     for room in _ROOM:
-        cheapest = replace(
-            lp,
+        cheapest = lp.replaced(
             matrix=bounded,
             upper=upper,
             row_lower=np.concatenate([lp.row_lower, np.full(2, -np.inf)]),

@@ -465,7 +465,7 @@ def test_a_warm_session_takes_a_changed_coefficient_of_the_same_pattern():
     matrix[1, 0] = 2.0
     session.set_coefficients(matrix)
     warm = session.solve()
-    cold = solve_lp(replace(lp, matrix=matrix), "highs")
+    cold = solve_lp(lp.replaced(matrix=matrix), "highs")
     assert warm.objective == pytest.approx(19.5) and cold.objective == pytest.approx(19.5)
     assert warm.x.tolist() == pytest.approx(cold.x.tolist())
     with pytest.raises(ValueError, match="another pattern"):

@@ -1,6 +1,7 @@
 """Commands load only what they use: ``--help`` none of the numerical stack, ``solve`` none of the
-sweep, explain and curve-fitting machinery (nor scipy.optimize, which refitting the roofline
-calibration would need). Each command runs in a fresh interpreter, as from the shell."""
+sweep, explain and curve-fitting machinery, nor scipy (refitting the roofline calibration would
+need scipy.optimize, the explanations scipy.sparse). Each command runs in a fresh interpreter,
+as from the shell."""
 
 from __future__ import annotations
 
@@ -53,10 +54,29 @@ def test_help_loads_no_numerical_library(args, unused):
     assert "planner.cli.main" in modules  # the check saw the command line load
 
 
-def test_solving_the_default_loads_neither_sweeps_nor_explanations_nor_scipy_optimize():
+def test_solving_the_default_loads_neither_sweeps_nor_explanations_nor_scipy():
+    # The program is solved and read back from its own arrays; scipy (0.06 s to load) is loaded
+    # only by what needs its sparse matrices (explain, analyses, a PuLP copy).
     code, modules = loaded_by(["solve"])
     assert code == 0
     assert "planner.solve" in modules and "pandas" in modules
-    heavy = {"scipy.optimize", "planner.sweep", "planner.explain", "planner.verify", "planner.store"}
+    heavy = {"planner.sweep", "planner.explain", "planner.verify", "planner.store"}
     assert modules.isdisjoint(heavy), modules & heavy
-    assert packages(modules).isdisjoint({"dask", "distributed"})
+    assert packages(modules).isdisjoint({"scipy", "dask", "distributed"})
+
+
+def test_python_dash_m_planner_prints_the_plan_and_passes_the_exit_code_through(tmp_path):
+    # ``run`` (the script's entry) freezes the garbage collector on the way out: the output must
+    # still be flushed whole and the exit code kept, for a plan and for bad input alike.
+    solved = subprocess.run(
+        [sys.executable, "-m", "planner", "solve", "--json"], capture_output=True, text=True, timeout=300
+    )
+    assert solved.returncode == 0, solved.stderr
+    assert json.loads(solved.stdout)["status"] == "optimal"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("horizon: [\n", encoding="utf-8")
+    refused = subprocess.run(
+        [sys.executable, "-m", "planner", "validate", str(bad)], capture_output=True, text=True, timeout=300
+    )
+    assert refused.returncode == 2, refused.stderr
+    assert "bad.yaml" in refused.stdout + refused.stderr
