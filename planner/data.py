@@ -53,7 +53,8 @@ class ModelData:
         fleets, the cloud region for cloud and reserved ones).
     routes
         ``workload, phase, fleet, site, tokens_per_s_per_unit, peak_factor`` and the operating
-        point served at (``origin, basis, precision, concurrency, tokens_per_s_per_user, ttft_ms``): the
+        point served at (``origin, basis, precision, concurrency, tokens_per_s_per_user, ttft_ms,
+        stack, source``): the
         latency-eligible ways to serve each phase, with one unit's throughput for that phase and
         the workload's peak-to-average ratio.
     pairs
@@ -372,6 +373,8 @@ def _routes(scenario: Scenario, placements: pd.DataFrame) -> pd.DataFrame:
                         "concurrency": point.concurrency,
                         "tokens_per_s_per_user": perf.tokens_per_s_per_user,
                         "ttft_ms": perf.ttft_ms,
+                        "stack": point.stack,
+                        "source": point.source,
                     }
                 )
     return pd.DataFrame(rows).merge(placements[["fleet", "site"]], on="fleet")[ROUTE_COLUMNS]
@@ -444,6 +447,8 @@ ROUTE_COLUMNS = [
     "concurrency",
     "tokens_per_s_per_user",
     "ttft_ms",
+    "stack",
+    "source",
 ]
 
 

@@ -26,10 +26,11 @@ from planner.scenario.base import (
     UnitsSchedule,
 )
 from planner.scenario.checks import entry_problems, reference_problems
-from planner.scenario.fleet import MAX_UNIT_KW, ExistingUnits, Fleet, Performance, ServicePoint
+from planner.scenario.fleet import MAX_UNIT_KW, ExistingUnits, Fleet, Performance
 from planner.scenario.horizon import MAX_HORIZON_YEARS, Horizon
 from planner.scenario.policy import Contract, KvLink, Policy
 from planner.scenario.scenario import Scenario
+from planner.scenario.service import ServicePoint
 from planner.scenario.site import MAX_SITE_MW, MIN_PRICE_USD_PER_MWH, Expansion, Site
 from planner.scenario.speculation import MAX_DRAFT_TOKENS, SpeculativeDecoding
 from planner.scenario.workload import Workload

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import (
@@ -47,6 +46,7 @@ from planner.scenario.base import (
     UnitsSchedule,
     fill,
 )
+from planner.scenario.service import INLINE_SOURCE, ServicePoint
 from planner.scenario.speculation import SpeculativeDecoding, speculation_problems
 
 if TYPE_CHECKING:
@@ -332,7 +332,7 @@ class Fleet(Input):
         max_ttft = workload.max_ttft_ms if phase != "decode" else math.inf
         perf = self.performance.get(workload.model)
         if perf is not None:
-            return ServicePoint(perf, origin="scenario").within(min_speed, max_ttft)
+            return ServicePoint(perf, origin="scenario", source=INLINE_SOURCE).within(min_speed, max_ttft)
         if self.system is None:
             return ServicePoint(None, reason=f"no performance figures for model {workload.model!r}")
         speculative = self.speculative_decoding.get(workload.model)
@@ -362,35 +362,9 @@ class Fleet(Input):
             basis=best["basis"],
             precision=best["precision"],
             concurrency=round(best["concurrency"]),
+            stack=best["stack"] if isinstance(best["stack"], str) else None,
+            source=str(best["source"]),
         )
-
-
-@dataclass(frozen=True)
-class ServicePoint:
-    """The operating point a fleet serves a workload at, or why it cannot."""
-
-    performance: Performance | None
-    origin: str = ""
-    """'scenario' (inline figures), 'roofline' or 'measured' (from the fleets package)."""
-    basis: str = "scenario"
-    """How the figures were obtained: 'scenario' (inline), or from the fleets package 'measured' (a published
-    run), 'interpolated' (between two published runs) or 'estimated' (the roofline estimator)."""
-    precision: str | None = None
-    concurrency: int | None = None
-    reason: str | None = None
-
-    def within(self, min_tokens_per_s_per_user: float, max_ttft_ms: float) -> ServicePoint:
-        """This point if it meets the latency target, else a point saying why not."""
-        perf = self.performance
-        if perf is None:  # already a point that cannot serve, with its reason
-            return self
-        if perf.ttft_ms > max_ttft_ms:
-            return ServicePoint(None, reason=f"time to first token {perf.ttft_ms:g} ms > {max_ttft_ms:g} ms")
-        if perf.tokens_per_s_per_user < min_tokens_per_s_per_user:
-            return ServicePoint(
-                None, reason=f"{perf.tokens_per_s_per_user:g} tokens/s per user < {min_tokens_per_s_per_user:g}"
-            )
-        return self
 
 
 MAX_UNIT_KW = 2_000.0

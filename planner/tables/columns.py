@@ -73,6 +73,8 @@ TABLE_COLUMNS: dict[str, list[str]] = {
         "tokens_per_s_per_user",
         "ttft_ms",
         "busy_unit_hours",
+        "stack",
+        "source",
     ],
     "transfers": [
         "period",

@@ -681,8 +681,10 @@ def test_a_fleets_serving_stack_chooses_the_runs_it_is_served_at():
     plain = fleet.service_point(workload)
     fleet.serving_stack = "sglang"
     assert fleet.service_point(workload) == plain and plain.basis == "measured"
+    assert plain.stack is not None and plain.stack.startswith("SGLang") and "InferenceX" in plain.source
     fleet.serving_stack = "vllm"
-    assert fleet.service_point(workload).basis == "estimated"
+    estimated = fleet.service_point(workload)
+    assert estimated.basis == "estimated" and estimated.stack == "vllm" and "roofline estimate" in estimated.source
     with pytest.raises(ScenarioError, match="tensorrt-llm does not run on AMD hardware"):
         fleet.serving_stack = "tensorrt-llm"
     assert fleet.serving_stack == "vllm"

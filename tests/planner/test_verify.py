@@ -474,6 +474,9 @@ def test_a_plan_with_speculative_decoding_serves_fast_users_on_it_and_verifies(t
     per_unit = decode["tokens_per_s_per_unit"]
     assert per_unit["fast", "drafting"] > 1.2 * per_unit["fast", "plain"]
     assert per_unit["slow", "drafting"] < per_unit["slow", "plain"]
+    # The table says which points are drafted, and with what; the plain fleet's are not.
+    drafted = decode["source"].str.contains("draft llama-3.1-8b, 4 tokens a step, acceptance rate 0.7", regex=False)
+    assert drafted.xs("drafting", level="fleet").all() and not drafted.xs("plain", level="fleet").any()
     # Unit-seconds per output token: a decode's share plus its prompt's (3 prompt tokens an output
     # token), which is what the plan minimises at one price. Prefill runs beside the decode batch,
     # so the two fleets' prefill rates differ too, and the plan picks per workload the smaller sum.
@@ -512,6 +515,9 @@ def test_a_plan_with_a_named_serving_stack_uses_its_points_and_verifies(tmp_path
         best = point_table("mi300x-8", "llama-3.1-405b", **shape, stack=stack).best(2.0, 5000.0)
         assert decode.loc[fleet, "tokens_per_s_per_unit"] == pytest.approx(best["decode_tokens_per_s"], rel=1e-12)
     assert decode.loc["vllm", "concurrency"] <= 256 < decode.loc["any", "concurrency"]
+    # The table names the stack the point was made for, and the calibration group it took.
+    assert decode.loc["vllm", "stack"] == "vllm" and pd.isna(decode.loc["any", "stack"])
+    assert "for vllm, calibrated on group gpu/amd/vllm" in decode.loc["vllm", "source"]
     result.to_dir(tmp_path / "plan")
     assert "serving_stack: vllm" in (tmp_path / "plan" / "scenario.yaml").read_text()
     assert _failed(tmp_path / "plan") == set()
