@@ -253,3 +253,35 @@ def test_list_sets_the_public_api_price_beside_the_estimate_with_its_source(runn
     assert priced, "the catalog knows public API prices for llama-3.1-70b"
     for name in priced:
         assert f"API price for {name}:" in result.stdout
+
+
+def test_list_and_compare_on_a_stack_use_its_points_and_name_the_systems_it_does_not_run_on(runner):
+    from fleets import best_point
+    from fleets.economics import request_tokens_per_s
+
+    args = ["--slo-tps", "20", "--slo-ttft-ms", "2000"]
+    compared = runner.invoke(app, ["fleets", "compare", *args, "--stack", "vllm"])
+    assert compared.exit_code == 0, compared.output
+    assert "llama-3.1-70b on vllm" in compared.stdout
+    assert "cs-3: vllm does not run on Cerebras hardware" in compared.stdout
+    # MI300X on vLLM takes the gpu/amd/vllm calibration: another point than with no stack named.
+    shape = {"prompt_tokens": 1000, "output_tokens": 250}
+    on_vllm = best_point(operating_points("mi300x-8", "llama-3.1-70b", **shape, stack="vllm"), 20, 2000)
+    plain = best_point(operating_points("mi300x-8", "llama-3.1-70b", **shape), 20, 2000)
+    rate, plain_rate = (
+        request_tokens_per_s(p["prefill_tokens_per_s"], p["decode_tokens_per_s"], 1000, 250) for p in (on_vllm, plain)
+    )
+    assert f"{rate:,.0f}" != f"{plain_rate:,.0f}"
+    mi300x = next(line for line in compared.stdout.splitlines() if line.startswith("│ mi300x-8 "))
+    assert f" {rate:,.0f} " in mi300x
+    listed = runner.invoke(app, ["fleets", "list", "--stack", "tensorrt-llm"])
+    assert listed.exit_code == 0, listed.output
+    assert "mi300x-8: tensorrt-llm does not run on AMD hardware" in listed.stdout
+    mi300x = next(line for line in listed.stdout.splitlines() if line.startswith("│ mi300x-8 "))
+    assert mi300x.rstrip("│ ").endswith("-")  # no figures on a stack the hardware does not run
+
+
+def test_an_unknown_stack_exits_2_naming_the_known_ones(runner):
+    result = runner.invoke(app, ["fleets", "compare", "--stack", "vlm"])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert "vllm" in result.output
