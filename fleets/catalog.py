@@ -53,6 +53,10 @@ STACK_VENDORS: dict[str, frozenset[str]] = {
 Inferentia; vLLM: NVIDIA and AMD GPUs, TPUs and, through its Neuron plug-in, Trainium; SGLang:
 NVIDIA and AMD GPUs and TPUs). Wafer-scale and LPU systems run their makers' own software, none of these."""
 
+_OWN_SOFTWARE = frozenset({"lpu", "wafer_scale"})
+"""Hardware categories that run only their makers' compilers and serving software, whoever the maker is
+(NVIDIA's Groq 3 LPX is not CUDA-compatible at launch)."""
+
 
 def stack_problem(system: System, stack: str) -> str | None:
     """Why ``stack`` cannot serve on ``system`` (a message for the user), or None when it can.
@@ -62,12 +66,16 @@ def stack_problem(system: System, stack: str) -> str | None:
     tensorrt-llm does not run on AMD hardware (mi300x-8); stacks that do: atom, sglang, vllm
     >>> stack_problem(get_system("mi300x-8"), "vllm") is None
     True
+    >>> print(stack_problem(get_system("groq3-lpx"), "tensorrt-llm"))
+    tensorrt-llm does not run on NVIDIA lpu hardware (groq3-lpx); it runs its maker's own software: omit the stack
     """
-    if system.vendor in STACK_VENDORS[stack]:
+    own = system.category in _OWN_SOFTWARE
+    if system.vendor in STACK_VENDORS[stack] and not own:
         return None
-    others = sorted(name for name, vendors in STACK_VENDORS.items() if system.vendor in vendors)
+    others = [] if own else sorted(name for name, vendors in STACK_VENDORS.items() if system.vendor in vendors)
     fits = f"stacks that do: {', '.join(others)}" if others else "it runs its maker's own software: omit the stack"
-    return f"{stack} does not run on {system.vendor} hardware ({system.name}); {fits}"
+    kind = f" {system.category}" if own and system.vendor in STACK_VENDORS[stack] else ""
+    return f"{stack} does not run on {system.vendor}{kind} hardware ({system.name}); {fits}"
 
 
 def stack_named(text: str) -> str | None:
@@ -220,6 +228,12 @@ class System(_Strict):
         default=None,
         description="Rental price with a commitment (one to three years) in USD per hour, where published.",
     )
+    price_by_quote: str | None = Field(
+        default=None,
+        description="Where no price is published (the maker sells by quote): who quotes one and how, e.g. "
+        "'Google Cloud, through an account team'. A fleet on the system then gives its own hourly_usd or capex_usd. "
+        "Only for a system with neither price.",
+    )
     lifetime_years: Figure = Field(description="Economic lifetime of an owned unit in years.")
     measured: list[MeasuredPoint] = Field(
         default_factory=list, description="Published operating points of one unit on reference models."
@@ -231,8 +245,14 @@ class System(_Strict):
 
     @model_validator(mode="after")
     def _priced(self) -> System:
-        if self.capex_usd is None and self.hourly_usd is None:
-            raise ValueError("a system needs capex_usd (to buy) or hourly_usd (to rent), or both")
+        priced = self.capex_usd is not None or self.hourly_usd is not None
+        if not priced and self.price_by_quote is None:
+            raise ValueError(
+                "a system needs capex_usd (to buy) or hourly_usd (to rent), or both; or, where no price is "
+                "published, price_by_quote saying who quotes one"
+            )
+        if priced and self.price_by_quote is not None:
+            raise ValueError("price_by_quote is for a system without a published price; this one has a price")
         if self.idle_power_kw.value > self.max_power_kw.value:
             raise ValueError("idle_power_kw exceeds max_power_kw")
         if self.usual_precision is not None and self.usual_precision not in self.peak_tflops:

@@ -136,6 +136,8 @@ def _api_sources(rows: pd.DataFrame) -> Text:
 
 
 def _price(system) -> str:
+    if system.price_by_quote:
+        return "by quote"
     parts = []
     if system.capex_usd:
         parts.append(f"${system.capex_usd.value:,.0f}")
@@ -234,7 +236,9 @@ def show(
             f": {found.unit} ({found.vendor}, {found.category}, {found.chips} chips, {found.memory_kind} memory)",
         )
     )
-    out.print(f"Interconnect: {found.interconnect}")
+    out.print(Text(f"Interconnect: {found.interconnect}"))
+    if found.price_by_quote:
+        out.print(Text(f"Price: none published; sold by quote: {found.price_by_quote}"))
     figures = Table(title="Figures", title_justify="left", show_lines=False)
     for column in ("figure", "value", "confidence", "source", "note"):
         figures.add_column(column, overflow="fold")

@@ -242,9 +242,13 @@ class Fleet(Input):
         if missing:
             source = (
                 f"catalog system {self.system!r} has no figure for it"
-                if self.system
+                if system is not None
                 else "no catalog 'system' is named"
             )
+            if system is not None and system.price_by_quote and {"capex_usd", "hourly_usd"} & set(missing):
+                source = (
+                    f"catalog system {self.system!r} publishes no price; it is sold by quote: {system.price_by_quote}"
+                )
             raise ValueError(f"missing {', '.join(missing)} ({source}); give the figure(s) in the fleet")
         if not self.performance and self.system is None:
             raise ValueError("no performance figures: give 'performance' per model or name a catalog 'system'")

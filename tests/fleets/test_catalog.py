@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 import fleets
 from fleets import catalog as catalog_module
-from fleets.catalog import Figure, MeasuredPoint, System, UnknownSystemError, get_system, load_catalog
+from fleets.catalog import Figure, MeasuredPoint, System, UnknownSystemError, get_system, load_catalog, stack_problem
 from fleets.models import load_models
 from tests.fleets.conftest import make_system
 
@@ -34,6 +34,9 @@ EXPECTED_SYSTEMS = {
     "tpu-v6e-8",
     "inf2-48xlarge",
     "trn2-48xlarge",
+    "tpu7x-4",
+    "trn3-ultraserver",
+    "groq3-lpx",
 }
 ALLOWED_CONFIDENCE = {"measured", "vendor", "estimate"}
 PRECISION_ORDER = ("fp16", "fp8", "fp4")  # shrinking number formats: peak FLOP/s may only grow along it
@@ -169,13 +172,15 @@ def test_bought_systems_have_capex_and_rented_ones_an_hourly_price():
     assert get_system("p5-48xlarge").hourly_usd.value == pytest.approx(98.32 * 0.55, abs=0.01)
 
 
-NEW_IN_2026 = ("gb300-nvl72", "mi355x-8", "trn2-ultraserver")
+NEW_IN_2026 = ("gb300-nvl72", "mi355x-8", "trn2-ultraserver", "tpu7x-4", "trn3-ultraserver", "groq3-lpx")
 
 
 @pytest.mark.parametrize("name", NEW_IN_2026)
 def test_the_current_systems_validate_with_a_source_for_every_figure(name):
     system = get_system(name)
-    assert len(system.figures()) >= 8
+    fields = {field.split(".")[0] for field, _ in system.figures()}
+    assert {"max_power_kw", "idle_power_kw", "memory_gb", "memory_bandwidth_tb_s", "peak_tflops"} <= fields, name
+    assert fields & {"capex_usd", "hourly_usd"} or system.price_by_quote, name
     for field, figure in system.figures():
         assert len(figure.source) > 10, (name, field)
         assert figure.confidence != "estimate" or figure.note, (name, field)
@@ -192,6 +197,13 @@ def test_rack_and_ultraserver_figures_follow_from_their_chips():
     assert ultra.memory_bandwidth_tb_s.value == pytest.approx(4 * trn2.memory_bandwidth_tb_s.value)
     assert ultra.hourly_usd.value == pytest.approx(4 * trn2.hourly_usd.value)
     assert (mi355x.memory_gb.value, mi355x.memory_bandwidth_tb_s.value) == (8 * 288, 8 * 8)
+    # A TPU7x VM is 4 chips of 192 GiB at 7,380 GB/s; a Trn3 Gen2 UltraServer 144 Trainium3 of 144 GB at 4.9 TB/s.
+    tpu7x, trn3 = get_system("tpu7x-4"), get_system("trn3-ultraserver")
+    assert tpu7x.memory_gb.value == pytest.approx(4 * 192 * 2**30 / 1e9, abs=0.1)
+    assert tpu7x.memory_bandwidth_tb_s.value == pytest.approx(4 * 7.38)
+    assert tpu7x.peak_tflops["fp8"].value == 2 * tpu7x.peak_tflops["fp16"].value == 4 * 4614
+    assert trn3.memory_gb.value == 144 * 144 and trn3.memory_bandwidth_tb_s.value == pytest.approx(144 * 4.9, rel=1e-3)
+    assert trn3.peak_tflops["fp8"].value == pytest.approx(144 * 2517, rel=2e-3)
 
 
 def test_cloud_hardware_names_its_maker_as_vendor_and_the_cloud_as_provider():
@@ -258,6 +270,22 @@ def test_system_without_any_price_fails_validation():
     data.pop("hourly_usd", None)
     with pytest.raises(ValidationError, match="capex_usd"):
         System.model_validate(data)
+    # Sold by quote: valid once it says who quotes; a priced system cannot also be "by quote".
+    quoted = System.model_validate({**data, "price_by_quote": "the maker's sales team"})
+    assert quoted.capex_usd is None and quoted.hourly_usd is None
+    with pytest.raises(ValidationError, match="without a published price"):
+        System.model_validate({**_raw(CATALOG_DIR / "dgx-h100.yaml"), "price_by_quote": "the maker's sales team"})
+
+
+def test_the_systems_sold_by_quote_are_those_without_a_public_price():
+    quoted = {name for name, system in load_catalog().items() if system.price_by_quote}
+    assert quoted == {"tpu7x-4", "trn3-ultraserver", "groq3-lpx"}
+    for name in ("tpu7x-4", "trn3-ultraserver"):
+        assert "account team" in get_system(name).price_by_quote
+    # An LPX rack is NVIDIA's, but runs Groq's compiler and software: no GPU serving stack runs on it.
+    assert stack_problem(get_system("groq3-lpx"), "vllm") == (
+        "vllm does not run on NVIDIA lpu hardware (groq3-lpx); it runs its maker's own software: omit the stack"
+    )
 
 
 def test_system_with_idle_above_max_power_fails_validation():

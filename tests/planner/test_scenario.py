@@ -804,3 +804,27 @@ def test_a_period_count_of_hundreds_of_digits_is_reported_not_overflowed():
     (problem,) = _problems(data)
     assert problem.path == "horizon.periods"
     assert "a 401-digit number of months" in problem.message
+
+
+def test_a_fleet_on_a_system_sold_by_quote_must_give_its_quoted_price():
+    """TPU7x publishes no price: a cloud fleet on it without hourly_usd is refused, saying who quotes
+    one; with the quote given, its hourly_usd is the fleet's and the plan rents it at that price."""
+    workloads = {"w": {"model": "llama-3.1-70b", "max_ttft_ms": 2000.0, "min_tokens_per_s_per_user": 20.0}}
+    unpriced = scenario_dict(fleets={"tpu": {"system": "tpu7x-4", "procurement": "cloud"}}, workloads=workloads)
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.from_dict(unpriced)
+    message = str(caught.value)
+    assert "missing hourly_usd" in message and "sold by quote: Google Cloud, through an account team" in message
+    quoted = scenario_dict(
+        fleets={"tpu": {"system": "tpu7x-4", "procurement": "cloud", "hourly_usd": 30.0}}, workloads=workloads
+    )
+    scenario = Scenario.from_dict(quoted)
+    assert scenario.fleets["tpu"].hourly_usd == 30.0
+    from planner import solve
+
+    result = solve(scenario)
+    assert result.is_optimal and result.tables["unserved"].empty
+    # The rent is the units rented through January (744 hours) at the quoted $30 an hour.
+    units = result.installed.query("fleet == 'tpu'")["units"].sum()
+    rent = result.costs.query("component == 'rental'")["usd"].sum()
+    assert units > 0 and rent == pytest.approx(units * 744 * 30.0, rel=1e-9)

@@ -285,3 +285,13 @@ def test_an_unknown_stack_exits_2_naming_the_known_ones(runner):
     result = runner.invoke(app, ["fleets", "compare", "--stack", "vlm"])
     assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
     assert "vllm" in result.output
+
+
+def test_a_system_sold_by_quote_is_listed_without_a_cost_and_shown_with_who_quotes(runner):
+    listed = runner.invoke(app, ["fleets", "list"])
+    assert listed.exit_code == 0, listed.output
+    row = next(line for line in listed.stdout.splitlines() if line.startswith("│ tpu7x-4 "))
+    assert "by quote" in row and "estimated" in row
+    shown = runner.invoke(app, ["fleets", "show", "tpu7x-4"])
+    assert shown.exit_code == 0, shown.output
+    assert "sold by quote: Google Cloud, through an account team" in " ".join(shown.stdout.split())
