@@ -40,32 +40,36 @@ def eight_chip_unit(**overrides):
     return make_system(**{**figures, **overrides})
 
 
-def test_decode_step_is_memory_bound_by_hand(system):
+def test_decode_step_pays_memory_and_compute_by_hand(system):
     """Batch 1 at fp16 moves 16.06e9 bytes of weights and 131,072 bytes x 1,100 tokens of KV cache
-    at 1 TB/s: 16.2042 ms a step (the 16.6 GFLOP of compute take 17 us at 1 PFLOP/s)."""
+    at 1 TB/s (16.2042 ms), then computes its 16.06 GFLOP of matrix products and 18.5 MFLOP of
+    attention at 1 PFLOP/s (16 us): each kernel pays its reads and its compute in turn."""
     row = estimate(system, LLAMA_8B, precision="fp16", shape=SHAPE, batches=[1], efficiency=PERFECT).iloc[0]
-    step = (16.06e9 + 131_072 * 1_100) / 1e12
+    memory = (16.06e9 + 131_072 * 1_100) / 1e12
+    step = memory + (16.06e9 + 4 * 32 * 32 * 128 * 1_100) / 1e15
     assert row["decode_tokens_per_s"] == pytest.approx(1 / step, rel=1e-12)
     # One prompt: 1,000 tokens x (2 x 8.03e9 + 4 x 32 x 32 x 128 x 500) FLOP at 1 PFLOP/s.
     prefill = 1_000 * (16.06e9 + 4 * 32 * 32 * 128 * 500) / 1e15
     assert row["prefill_tokens_per_s"] == pytest.approx(1_000 / prefill, rel=1e-12)
     rho = prefill / (prefill + 200 * step)
     assert row["tokens_per_s_per_user"] == pytest.approx((1 - rho) / step, rel=1e-12)
-    # The prompt is one chunk riding on a decode step: 1,001 tokens of compute at context 1,100
-    # (16.65 ms, more than the step's 16.20 ms of memory), after an M/D/1 wait, then one step.
-    own = 1_001 * (16.06e9 + 4 * 32 * 32 * 128 * 1_100) / 1e15
+    # The prompt is one chunk riding on a decode step: the step's memory and 1,001 tokens of
+    # compute at context 1,100, after an M/D/1 wait, then one step.
+    own = memory + 1_001 * (16.06e9 + 4 * 32 * 32 * 128 * 1_100) / 1e15
     wait = prefill * rho / (2 * (1 - rho))
     assert row["ttft_ms"] == pytest.approx(1000 * (own + wait + step), rel=1e-12)
 
 
 def test_fixed_latencies_bound_per_user_speed():
-    """With bandwidth no longer limiting, a step of the 32-layer model takes 32 x 10 us plus its
-    compute (16.06 GFLOP at 2 PFLOP/s): 3,049 tokens/s."""
+    """With bandwidth no longer limiting (8.03 GB of weights and 72 MB of KV cache read at 1 EB/s),
+    a step of the 32-layer model takes 32 x 10 us plus its compute (16.06 GFLOP at 2 PFLOP/s):
+    3,049 tokens/s."""
     fast = make_system(memory_bandwidth_tb_s=figure(1e6))
     efficiency = Efficiency(1.0, 1.0, 1.0, 1.0, layer_us=10.0, sync_us=50.0, link_gb_s=1e12, hop_ms=0.0, ttft_ms=0.0)
     row = estimate(fast, LLAMA_8B, precision="fp8", shape=SHAPE, batches=[1], efficiency=efficiency).iloc[0]
     flops = 16.06e9 + 4 * 32 * 32 * 128 * 1_100
-    assert row["decode_tokens_per_s"] == pytest.approx(1 / (32 * 10e-6 + flops / 2e15), rel=1e-6)
+    memory = (8.03e9 + 65_536 * 1_100) / 1e18
+    assert row["decode_tokens_per_s"] == pytest.approx(1 / (32 * 10e-6 + flops / 2e15 + memory), rel=1e-9)
 
 
 def test_memory_left_for_kv_caches_bounds_the_batch(system):
@@ -100,15 +104,16 @@ def test_a_unit_of_eight_chips_offers_every_tensor_parallel_layout_that_fits():
 
 
 def test_tensor_parallel_synchronization_slows_a_wide_replica_by_hand():
-    """At batch 1 on two chips: 141.2e9 bytes over 2 TB/s, plus 80 layers x 30 us, plus the
-    all-reduces' 8 x 1/2 x 8,192 x 80 bytes at 100 GB/s."""
+    """At batch 1 on two chips: 141.2e9 bytes over 2 TB/s and the token's FLOPs at 2 PFLOP/s, plus
+    80 layers x 30 us, plus the all-reduces' 8 x 1/2 x 8,192 x 80 bytes at 100 GB/s."""
     unit = eight_chip_unit()
     slow_links = Efficiency(1.0, 1.0, 1.0, 1.0, layer_us=0.0, sync_us=30.0, link_gb_s=100.0, hop_ms=0.0, ttft_ms=0.0)
     row = estimate(
         unit, LLAMA_70B, precision="fp16", shape=SHAPE, batches=[1], efficiency=slow_links, chips_per_replica=2
     ).iloc[0]
     memory = (141.2e9 + 327_680 * 1_100) / 2e12
-    step = memory + 80 * 30e-6 + 8 * 0.5 * 8_192 * 80 / 100e9
+    compute = LLAMA_70B.flops_per_token(1_100) / 2e15
+    step = memory + compute + 80 * 30e-6 + 8 * 0.5 * 8_192 * 80 / 100e9
     assert row["decode_tokens_per_s"] == pytest.approx(4 / step, rel=1e-9)  # four replicas per unit
     with pytest.raises(DoesNotFitError, match="replicas of 1 chips"):
         estimate(unit, LLAMA_70B, precision="fp16", shape=SHAPE, efficiency=slow_links, chips_per_replica=1)
@@ -117,13 +122,13 @@ def test_tensor_parallel_synchronization_slows_a_wide_replica_by_hand():
 def test_a_model_larger_than_a_unit_is_a_pipeline_across_units():
     """Llama 3.1 70B at fp16 on 100 GB units: two units in a pipeline. A token crosses both: one
     unit's bandwidth reads all weights (141.2 ms at 1 TB/s) and half the KV cache per stage, plus
-    the hop between them."""
+    the hop between them; its compute spreads over both units (micro-batches)."""
     unit = make_system()
     assert replica_units(unit, LLAMA_70B, "fp16", 1_200) == 2
     hop = Efficiency(1.0, 1.0, 1.0, 1.0, layer_us=0.0, sync_us=0.0, link_gb_s=1e12, hop_ms=1.0, ttft_ms=0.0)
     row = estimate(unit, LLAMA_70B, precision="fp16", shape=SHAPE, batches=[1], efficiency=hop).iloc[0]
     assert row["units_per_replica"] == 2
-    step = (141.2e9 + 327_680 * 1_100 / 2) / 1e12 + 1e-3
+    step = (141.2e9 + 327_680 * 1_100 / 2) / 1e12 + 1e-3 + LLAMA_70B.flops_per_token(1_100) / 1e15 / 2
     assert row["decode_tokens_per_s"] == pytest.approx(1 / step / 2, rel=1e-9)  # per unit: half a replica
     # The replica's two units share the prefill: per unit, half the replica's rate.
     prefill_replica = 1_000 / (1_000 * LLAMA_70B.flops_per_token(500) / 2e15)
@@ -144,8 +149,9 @@ def test_on_sram_chips_per_user_speed_falls_with_model_size_and_replica_width():
     per_user = [first[n]["tokens_per_s_per_user"] for n in speeds]
     assert per_user[0] > per_user[1] > per_user[2]
     # 70B: 80 layers x 15 us + 3 hops x 0.3 ms, plus the token's 144.1 GFLOP at 0.4 PFLOP/s spread
-    # over the pipeline's four units (more than the 11 us its weights take to read).
-    step = 80 * 15e-6 + 3 * 0.3e-3 + LLAMA_70B.flops_per_token(1_100) / 0.4e15 / 4
+    # over the pipeline's four units, plus the 11 us its weights take to read (and a stage's KV cache).
+    memory = 141.2e9 / (21_000e12 * 0.6) + 327_680 * 1_100 / 4 / (21_000e12 * 0.5)
+    step = 80 * 15e-6 + 3 * 0.3e-3 + LLAMA_70B.flops_per_token(1_100) / 0.4e15 / 4 + memory
     assert first["llama-3.1-70b"]["decode_tokens_per_s"] == pytest.approx(1 / step / 4, rel=1e-6)
 
 
@@ -201,8 +207,8 @@ def test_batching_trades_per_user_speed_for_throughput(system):
 
 def test_speculative_decoding_by_hand():
     """A draft (8B) proposes 3 tokens accepted with probability 0.8: a step yields
-    1 + 0.8 + 0.64 + 0.512 = 2.952 tokens, and costs one memory-bound verification of the 70B
-    model (its compute for 4 tokens is 0.3 ms of 70 ms) plus three steps of the draft."""
+    1 + 0.8 + 0.64 + 0.512 = 2.952 tokens, and costs one verification of the 70B model (its
+    weights read, 70.8 ms, and its compute for 4 tokens, 0.3 ms) plus three steps of the draft."""
     big = make_system(memory_gb=figure(200.0))
     speculation = Speculation(draft_model="llama-3.1-8b", draft_tokens=3, acceptance_rate=0.8)
     assert speculation.tokens_per_step == pytest.approx(2.952)
@@ -211,9 +217,10 @@ def test_speculative_decoding_by_hand():
         big, LLAMA_70B, precision="fp8", shape=SHAPE, batches=[1], efficiency=PERFECT, speculation=speculation
     ).iloc[0]
     target = (70.6e9 + 163_840 * 1_100) / 1e12
-    draft = (8.03e9 + 65_536 * 1_100) / 1e12
-    assert plain["decode_tokens_per_s"] == pytest.approx(1 / target, rel=1e-9)
-    assert fast["decode_tokens_per_s"] == pytest.approx(2.952 / (target + 3 * draft), rel=1e-9)
+    draft = (8.03e9 + 65_536 * 1_100) / 1e12 + LLAMA_8B.flops_per_token(1_100) / 2e15
+    one_token = LLAMA_70B.flops_per_token(1_100) / 2e15
+    assert plain["decode_tokens_per_s"] == pytest.approx(1 / (target + one_token), rel=1e-9)
+    assert fast["decode_tokens_per_s"] == pytest.approx(2.952 / (target + 4 * one_token + 3 * draft), rel=1e-9)
     assert fast["tokens_per_s_per_user"] / plain["tokens_per_s_per_user"] == pytest.approx(2.952 / 1.341, rel=0.01)
     # The draft's weights and KV cache take memory: fewer sequences fit.
     with_draft = estimate(big, LLAMA_70B, precision="fp8", shape=SHAPE, efficiency=PERFECT, speculation=speculation)
