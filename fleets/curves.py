@@ -170,11 +170,15 @@ def curve_points(system: str, model: str) -> pd.DataFrame:
 
 @lru_cache(maxsize=256)
 def _curve_points(system: str, model: str) -> pd.DataFrame:
+    frame = pd.DataFrame(_curve_rows(system, model), columns=COLUMNS)
+    return frame.astype({"ttft_ms": float, "concurrency": float})
+
+
+@cache
+def _curve_rows(system: str, model: str) -> tuple[dict, ...]:
     # Cached: the operating points of one system and model are asked for at every request shape.
     rows = [row.model_dump(include=set(COLUMNS)) for row in load_curves().get((system, model), ())]
-    rows += _catalog_rows(load_catalog()[system], model)
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    return frame.astype({"ttft_ms": float, "concurrency": float})
+    return tuple(rows + _catalog_rows(load_catalog()[system], model))
 
 
 def run_stack(stack: str | None, source: str) -> str | None:
@@ -196,11 +200,23 @@ def run_stack(stack: str | None, source: str) -> str | None:
 def curve_columns(system: str, model: str) -> dict[str, np.ndarray]:
     """:func:`curve_points` as read-only arrays, one per column, made once per system and model in
     a process (choosing operating points reads them for every request shape)."""
-    frame = _curve_points(system, model)
-    columns = {name: frame[name].to_numpy(copy=True) for name in COLUMNS}
+    # Made from the rows, not from the frame: a solve then builds no frame for a curve.
+    rows = _curve_rows(system, model)
+    columns = {name: np.array([row[name] for row in rows], dtype=_KINDS.get(name, object)) for name in COLUMNS}
     for values in columns.values():
         values.flags.writeable = False
     return columns
+
+
+_KINDS = {
+    "concurrency": float,
+    "input_tokens": np.int64,
+    "output_tokens": np.int64,
+    "tokens_per_s": float,
+    "tokens_per_s_per_user": float,
+    "ttft_ms": float,  # None (not published) becomes NaN
+}
+"""The number columns of :func:`curve_columns` and their types; the others hold text (or None)."""
 
 
 def pareto_front(speed: np.ndarray, throughput: np.ndarray) -> np.ndarray:
