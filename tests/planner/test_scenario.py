@@ -830,3 +830,46 @@ def test_a_fleet_on_a_system_sold_by_quote_must_give_its_quoted_price():
     units = result.installed.query("fleet == 'tpu'")["units"].sum()
     rent = result.costs.query("component == 'rental'")["usd"].sum()
     assert units > 0 and rent == pytest.approx(units * 744 * 30.0, rel=1e-9)
+
+
+def test_each_default_fleet_serves_a_whole_workload_at_its_cheapest_point_meeting_the_slo():
+    """A workload served whole on one fleet pays 1/decode + r/prefill unit-seconds an output token
+    (r prompt tokens an output token); the point the fleet is given (the most decode throughput
+    meeting the SLO) is also the one of every point meeting it that costs the fewest unit-seconds,
+    so choosing one point per workload and fleet loses the plan nothing here."""
+    import numpy as np
+
+    from fleets.points import point_table
+
+    scenario = Scenario.from_yaml(default_scenario_path())
+    checked = 0
+    for workload in scenario.workloads.values():
+        if workload.disaggregate:
+            continue
+        ratio = workload.input_output_ratio
+        for served_on in scenario.fleets.values():
+            point = served_on.service_point(workload)
+            if served_on.system is None or point.performance is None:
+                continue
+            table = point_table(
+                served_on.system,
+                workload.model,
+                served_on.precision,
+                prompt_tokens=workload.output_tokens_per_request * ratio,
+                output_tokens=workload.output_tokens_per_request,
+                stack=served_on.serving_stack,
+            )
+            cheapest = np.inf
+            for part in (table.measured, table.estimated):
+                ttft = part["ttft_ms"].astype(float)
+                meets = (part["tokens_per_s_per_user"].astype(float) >= workload.min_tokens_per_s_per_user) & (
+                    ttft <= workload.max_ttft_ms
+                )
+                cost = 1 / part["decode_tokens_per_s"].astype(float) + ratio / part["prefill_tokens_per_s"].astype(
+                    float
+                )
+                cheapest = min(cheapest, float(np.min(cost[meets], initial=np.inf)))
+            chosen = 1 / point.performance.decode_tokens_per_s + ratio / point.performance.prefill_tokens_per_s
+            assert chosen <= cheapest * (1 + 1e-9), (workload.model, served_on.system)
+            checked += 1
+    assert checked >= 10
