@@ -21,8 +21,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from planner.errors import Problem, ScenarioError, problems_from_validation
+from planner.errors import Problem, ScenarioError
 from planner.scenario import Scenario
+from planner.validation import problems_from_validation
 
 
 def split_path(path: str) -> list[str]:

@@ -173,8 +173,9 @@ def _speculation(
 
     from fleets import get_model
     from fleets.layouts import draft_problem
-    from planner.errors import Problem, problems_from_validation
+    from planner.errors import Problem
     from planner.scenario import SpeculativeDecoding
+    from planner.validation import problems_from_validation
 
     given = {"draft_model": draft_model, "draft_tokens": draft_tokens, "acceptance_rate": acceptance_rate}
     if all(value is None for value in given.values()):

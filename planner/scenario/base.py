@@ -18,7 +18,6 @@ from pydantic import (
 
 from planner.errors import (
     ScenarioError,
-    problems_from_validation,
 )
 from planner.ranges import (
     MW,
@@ -27,6 +26,7 @@ from planner.ranges import (
     USD_PER_YEAR,
     each_step,
 )
+from planner.validation import problems_from_validation
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=64)]
 """Names of workloads, fleets and sites: a letter, then letters, digits, '_', '-' or '.'."""

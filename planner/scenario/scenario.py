@@ -27,7 +27,6 @@ from planner.errors import (
     ScenarioError,
     closest,
     locate,
-    problems_from_validation,
     unknown_name,
 )
 from planner.ranges import (
@@ -46,6 +45,7 @@ from planner.scenario.horizon import Horizon
 from planner.scenario.policy import Contract, KvLink, Policy
 from planner.scenario.site import Site
 from planner.scenario.workload import Workload
+from planner.validation import problems_from_validation
 from planner.yamlio import load_yaml_file
 
 
