@@ -381,7 +381,7 @@ class HighsSession:
         ValueError
             If ``matrix`` has another shape or pattern.
         """
-        held = self.lp.matrix
+        held = self.lp
         if (
             matrix.shape != held.shape
             or not np.array_equal(matrix.indptr, held.indptr)
@@ -389,7 +389,7 @@ class HighsSession:
         ):
             raise ValueError("set_coefficients changes values only: the matrix has another pattern")
         changed = np.flatnonzero(matrix.data != held.data)
-        rows = np.repeat(np.arange(held.shape[0]), np.diff(held.indptr))[changed]
+        rows = self.lp.row_of_nonzero()[changed]
         for highs in self._objects():
             for row, col, value in zip(rows, matrix.indices[changed], matrix.data[changed], strict=True):
                 highs.changeCoeff(int(row), int(col), float(value))

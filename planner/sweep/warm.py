@@ -67,13 +67,16 @@ def changes(held: LinearProgram, new: LinearProgram) -> Changes | None:
         cost=np.flatnonzero(held.cost != new.cost),
         bounds=np.flatnonzero((held.lower != new.lower) | (held.upper != new.upper)),
         row_bounds=np.flatnonzero((held.row_lower != new.row_lower) | (held.row_upper != new.row_upper)),
-        coefficients=np.flatnonzero(held.matrix.data != new.matrix.data),
+        coefficients=np.flatnonzero(held.data != new.data),
     )
 
 
 def _same_pattern(held: LinearProgram, new: LinearProgram) -> bool:
-    a, b = held.matrix, new.matrix
-    return a.nnz == b.nnz and np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+    return (
+        held.nonzeros == new.nonzeros
+        and np.array_equal(held.indptr, new.indptr)
+        and np.array_equal(held.indices, new.indices)
+    )
 
 
 KEPT_SESSIONS = 2
@@ -132,8 +135,11 @@ def structure(lp: LinearProgram) -> bytes:
     and the objective's offset."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(np.array([*lp.shape, lp.nonzeros, lp.offset], dtype=float).tobytes())
-    for part in (lp.matrix.indptr, lp.matrix.indices, lp.integer):
-        digest.update(np.ascontiguousarray(part).tobytes())
+    # The index arrays as 64-bit, whatever width they were made with (a matrix changed through
+    # scipy holds 32-bit ones): the digest is of their values.
+    for part in (lp.indptr, lp.indices):
+        digest.update(np.ascontiguousarray(part, dtype=np.int64).tobytes())
+    digest.update(np.ascontiguousarray(lp.integer).tobytes())
     return digest.digest()
 
 
