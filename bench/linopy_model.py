@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from planner.build import MUSD, Model
-from planner.build.model import positions
+from planner.build.terms import positions
 from planner.data import ModelData
 
 _SIGNS = {"<=": "__le__", ">=": "__ge__", "==": "__eq__"}

@@ -23,7 +23,8 @@ True
 from __future__ import annotations
 
 from planner.build.costs import add_cost_terms, add_objective, money_unit
-from planner.build.model import LP_FORMATS, MUSD, Model, solver_name
+from planner.build.model import LP_FORMATS, MUSD, Model
+from planner.build.names import solver_name
 from planner.build.policy import (
     add_adoption,
     add_budget,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.build.model import Model, lookup
+from planner.build.model import Model
+from planner.build.terms import lookup
 from planner.data import ModelData
 
 COMPONENTS = (

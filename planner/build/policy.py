@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 
 from planner.build.costs import cost_frame
-from planner.build.model import MUSD, Model, lookup, periods_frame, terms
+from planner.build.model import MUSD, Model, periods_frame
+from planner.build.terms import lookup, terms
 from planner.data import ModelData
 
 

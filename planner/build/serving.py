@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from planner.build.model import Model, lookup, periods_frame, terms
+from planner.build.model import Model, periods_frame
+from planner.build.terms import lookup, terms
 from planner.data import ModelData
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.build.model import Model, Terms, lookup, terms
+from planner.build.model import Model
+from planner.build.terms import Terms, lookup, terms
 from planner.data import ModelData
 
 

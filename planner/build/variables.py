@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.build.model import Model, lookup, periods_frame, positions
+from planner.build.model import Model, periods_frame
+from planner.build.terms import lookup, positions
 from planner.data import ModelData
 
 
