@@ -162,7 +162,7 @@ def repeated(budget_s: float, measure: Callable[[], dict[str, float]]) -> tuple[
 
 
 def warm_cold(model: Model) -> dict[str, dict[str, float]]:
-    """Warm re-solves (:class:`planner.solvers.highs.HighsSession`, from the base plan's basis)
+    """Warm re-solves (:class:`planner.solvers.session.HighsSession`, from the base plan's basis)
     against cold ones (:func:`planner.solvers.solve_lp` of the changed LP, from a new HiGHS) for:
 
     - a changed cost: the fleet the base plan builds most of 10% dearer (its builds' cost
@@ -174,7 +174,7 @@ def warm_cold(model: Model) -> dict[str, dict[str, float]]:
     agree to 1e-6).
     """
     from planner.solvers import solve_lp
-    from planner.solvers.highs import HighsSession
+    from planner.solvers.session import HighsSession
 
     lp = model.lp
     session = HighsSession(lp)

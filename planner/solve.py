@@ -22,7 +22,7 @@ from planner.scenario import Scenario
 from planner.solvers.solution import DEFAULT_SOLVER, Solution, SolverName, Tolerances
 
 if TYPE_CHECKING:
-    from planner.solvers.highs import HighsSession
+    from planner.solvers.session import HighsSession
 
 ABSOLUTE_TOLERANCE_USD = 0.01
 """The absolute MIP gap and minimum improvement, in USD: a cent, below any cost a planner counts."""
@@ -131,7 +131,7 @@ def solve_model(
     """Solve a model built with :func:`planner.build.build` (for instance after inspecting it).
 
     The model is not changed, so it can be solved again. ``session`` (a
-    :class:`planner.solvers.highs.HighsSession` holding this model's LP, as sweeps keep one per
+    :class:`planner.solvers.session.HighsSession` holding this model's LP, as sweeps keep one per
     worker) re-solves warm from the previous run's basis.
     """
     from planner import solvers

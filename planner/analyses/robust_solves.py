@@ -19,7 +19,7 @@ from planner.status import Status
 from planner.sweep.executor import Make, plain, submitter
 
 if TYPE_CHECKING:
-    from planner.solvers.highs import HighsSession
+    from planner.solvers.session import HighsSession
 
 Task = tuple[int, dict[str, float] | None]
 """A solve: the index of the case (the last index is the mean-value problem) and the purchases
@@ -37,7 +37,7 @@ def tolerances(lp: LinearProgram, money_unit: float, mip_gap: float) -> Toleranc
 class CaseSolver:
     """Solves the cases' LPs, each at its own optimum or with a plan's purchases fixed.
 
-    With HiGHS each case keeps one warm session (:class:`~planner.solvers.highs.HighsSession`):
+    With HiGHS each case keeps one warm session (:class:`~planner.solvers.session.HighsSession`):
     between its solves only the bounds of the first-stage columns change, so each starts from
     the previous basis; with CBC every solve is cold.
     """
@@ -53,7 +53,7 @@ class CaseSolver:
         lp = model.lp if plan is None else with_plan(model, plan, first)
         limits = tolerances(lp, model.money_unit, self.mip_gap)
         if self.solver == "highs":
-            from planner.solvers.highs import HighsSession
+            from planner.solvers.session import HighsSession
 
             session = self._sessions.get(index)
             if session is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -15,31 +14,28 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from demand import DemandSpec, ExplicitSeries, parse_period, project, seconds_per_period
-from demand.mix import mix_table, share_values
-from demand.periods import parse_label
-from fleets import (
-    UnknownModelError,
-    get_model,
-    load_models,
-)
+from demand import DemandSpec
 from planner.errors import (
     ScenarioError,
-    closest,
     locate,
-    unknown_name,
-)
-from planner.ranges import (
-    MAX_TOKENS_PER_DAY,
 )
 from planner.scenario.base import (
     Fraction,
     Input,
     Name,
-    Phase,
     place,
 )
 from planner.scenario.checks import entry_problems, reference_problems
+from planner.scenario.cross import (
+    adoption_problems,
+    calendar_problems,
+    link_problems,
+    mix_problems,
+    model_problems,
+    resilience_problems,
+    service_problems,
+    slice_problems,
+)
 from planner.scenario.fleet import Fleet
 from planner.scenario.horizon import Horizon
 from planner.scenario.policy import Contract, KvLink, Policy
@@ -92,14 +88,14 @@ class Scenario(Input):
         sections = self.model_dump(include={"workloads", "demand", "fleets", "sites", "contracts"})
         problems = [
             *reference_problems(sections),
-            *self._check_calendar(),
-            *self._check_mix(),
-            *self._check_models(),
-            *self._check_service(),
-            *self._check_resilience(),
-            *self._check_adoption(),
-            *self._check_slices(),
-            *self._check_links(),
+            *calendar_problems(self),
+            *mix_problems(self),
+            *model_problems(self),
+            *service_problems(self),
+            *resilience_problems(self),
+            *adoption_problems(self),
+            *slice_problems(self),
+            *link_problems(self),
         ]
         if problems:
             raise ValidationError.from_exception_data(
@@ -120,281 +116,6 @@ class Scenario(Input):
     def demand_key(self, workload: str) -> str:
         """The ``demand`` entry that feeds ``workload``."""
         return self.workloads[workload].demand or workload
-
-    def _check_calendar(self):
-        periods = self.horizon.calendar()
-        first, last = periods[0], periods[-1]
-        length = self.horizon.period_length
-
-        def steps(value, loc, before="add '{first}: 0' if nothing is available before"):
-            if not isinstance(value, dict):
-                return
-            if not value:
-                yield loc, "empty schedule; give a number or at least one step", value
-                return
-            labels = {}
-            for label in value:
-                try:
-                    labels[label] = parse_period(label, length)
-                except ValueError as exc:
-                    yield (*loc, label), str(exc), label
-            early = min(labels, key=labels.__getitem__) if labels else None
-            if early is not None and labels[early] > first:
-                yield (
-                    loc,
-                    f"the first step must be at or before the horizon start {first}, or the periods before it have no "
-                    f"value; {before.format(first=first)}",
-                    early,
-                )
-            for label, period in labels.items():
-                if period > last and not (label == early and period > first):
-                    yield (
-                        (*loc, label),
-                        f"this step starts after the horizon ends ({last}), so it would never apply; remove it, correct "
-                        "its date, or lengthen the horizon",
-                        label,
-                    )
-
-        for name, site in self.sites.items():
-            yield from steps(site.power_mw, ("sites", name, "power_mw"))
-            yield from steps(
-                site.electricity_price_usd_per_mwh,
-                ("sites", name, "electricity_price_usd_per_mwh"),
-                "add a step '{first}: PRICE' with the price from the start",
-            )
-        for name, fleet in self.fleets.items():
-            yield from steps(fleet.max_build_units_per_period, ("fleets", name, "max_build_units_per_period"))
-            yield from steps(fleet.quota_units, ("fleets", name, "quota_units"))
-            for i, existing in enumerate(fleet.existing):
-                if existing.retire_after is not None:
-                    loc = ("fleets", name, "existing", i, "retire_after")
-                    try:
-                        retired = parse_period(existing.retire_after, length)
-                    except ValueError as exc:
-                        yield loc, str(exc), existing.retire_after
-                        continue
-                    if retired < first:
-                        yield (
-                            loc,
-                            (
-                                f"these units retire before the horizon starts ({first}), so they would serve no period; "
-                                "correct the date or remove the entry"
-                            ),
-                            existing.retire_after,
-                        )
-        for name, contract in self.contracts.items():
-            for field in ("min_mw", "min_units", "min_spend_usd_per_year"):
-                yield from steps(getattr(contract, field), ("contracts", name, field))
-            yield from self._check_coverage(name, contract)
-        for key, spec in self.demand.items():
-            yield from self._check_demand(key, spec, periods)
-
-    def _check_coverage(self, name: str, contract: Contract):
-        if any(contract.covers(f, fleet) for f, fleet in self.fleets.items()):
-            return
-        if contract.fleet is not None:
-            return  # an unknown fleet name: reported by reference_problems
-        field = next(f for f in ("vendor", "provider", "category") if getattr(contract, f) is not None)
-        given = getattr(contract, field)
-        known = sorted({str(getattr(fleet, field)) for fleet in self.fleets.values()})
-        close = closest(given, known)
-        hint = f"; did you mean {close!r}?" if close else ";"
-        yield (
-            ("contracts", name, field),
-            f"no fleet is covered by this commitment: no fleet has {field} {given!r}{hint} the fleets have: {', '.join(known)}",
-            given,
-        )
-
-    def _check_demand(self, key: str, spec, periods):
-        loc = ("demand", key)
-        series = spec if isinstance(spec, ExplicitSeries) else None
-        if series is not None and series.tokens is not None:
-            bad = False
-            for label in series.tokens:
-                try:
-                    parse_label(label)
-                except ValueError as exc:
-                    bad = True
-                    yield (*loc, "tokens", label), str(exc), label
-            if bad:
-                return
-        source = f"{series.csv.name}: " if series is not None and series.csv is not None else ""
-        try:
-            tokens = project(spec, periods)["tokens"]
-        except (ValueError, OverflowError) as exc:
-            yield loc, source + str(exc) + self._coverage(series, periods), None
-            return
-        if not all(math.isfinite(t) for t in tokens):
-            yield (
-                loc,
-                "the projection overflows; check the starting volume (tokens per day, at most "
-                f"{MAX_TOKENS_PER_DAY:g}), the growth rate and its unit ('per')",
-                None,
-            )
-            return
-        per_day = tokens.to_numpy() / (seconds_per_period(periods) / 86_400.0)
-        worst = int(per_day.argmax())
-        if per_day[worst] > MAX_TOKENS_PER_DAY:
-            yield (
-                loc,
-                f"{per_day[worst]:.3g} tokens per day in {periods[worst]} is more than any plausible demand (over 1,000 "
-                f"times the largest published volume, 8.6e12 a day, so at most {MAX_TOKENS_PER_DAY:g} a day); check the "
-                "figures, their unit (tokens, not bytes or requests) and the growth rate",
-                None,
-            )
-
-    @staticmethod
-    def _coverage(series: ExplicitSeries | None, periods) -> str:
-        """What a series covers beside the horizon, when that is why it cannot be projected."""
-        if series is None:
-            return ""
-        try:
-            table = series.intervals()
-        except ValueError:
-            return ""  # the labels themselves are wrong: the message says which
-        return (
-            f"; the series runs from {table['label'].iloc[0]} to {table['label'].iloc[-1]} and the horizon from {periods[0]} "
-            f"to {periods[-1]}: give tokens for every period of the horizon, or move the horizon"
-        )
-
-    def _check_mix(self):
-        periods = self.horizon.calendar()
-        users: dict[str, list[str]] = {}
-        for name in self.workloads:
-            users.setdefault(self.demand_key(name), []).append(name)
-        broken = set()
-        for name, workload in self.workloads.items():
-            if workload.share is None:
-                continue
-            try:
-                share_values(workload.share, periods)
-            except ValueError as exc:
-                broken.add(name)
-                yield ("workloads", name, "share"), str(exc), None  # the message shows the value
-        for key, names in users.items():
-            if len(names) == 1 or broken & set(names):
-                continue
-            shares = {n: share for n in names if (share := self.workloads[n].share) is not None}
-            missing = [n for n in names if n not in shares]
-            if missing:
-                yield (
-                    ("workloads", missing[0], "share"),
-                    f"demand entry {key!r} feeds {', '.join(names)}: give each of them a 'share'",
-                    None,
-                )
-                continue
-            try:
-                mix_table(shares, periods)
-            except ValueError as exc:
-                yield ("workloads",), f"shares of demand entry {key!r} ({', '.join(names)}): {exc}", None
-
-    def _check_links(self):
-        for i, link in enumerate(self.kv_links):
-            for end in ("from_site", "to_site"):
-                name = getattr(link, end)
-                if name not in self.sites and name not in {f.region for f in self.fleets.values()}:
-                    yield ("kv_links", i, end.removesuffix("_site")), unknown_name("site", name, list(self.sites)), name
-        for name, workload in self.workloads.items():
-            if workload.disaggregate and self.kv_links and workload.kv_bytes_per_token is None:
-                try:
-                    get_model(workload.model)
-                except UnknownModelError:
-                    yield (
-                        ("workloads", name, "kv_bytes_per_token"),
-                        "needed to move KV caches between sites: the model is not a reference model",
-                        None,
-                    )
-
-    def _check_slices(self):
-        if self.time_slices is not None and abs(sum(self.time_slices) - 1.0) > 1e-6:
-            yield (
-                ("time_slices",),
-                f"the shares of the hours must sum to 1, not {sum(self.time_slices):g}",
-                self.time_slices,
-            )
-
-    def _check_adoption(self):
-        if self.policy.adoption_usd and not self.integer_units:
-            yield (
-                ("policy", "adoption_usd"),
-                "adoption costs need integer_units: true (a platform is adopted or not)",
-                None,
-            )
-        # A rule for a vendor (or provider) no fleet has would bind nothing, silently: a misspelt name.
-        for field, kind in (
-            ("adoption_usd", "vendor"),
-            ("vendor_share_limits", "vendor"),
-            ("provider_share_limits", "provider"),
-        ):
-            names = sorted({str(getattr(fleet, kind)) for fleet in self.fleets.values()})
-            for name in getattr(self.policy, field):
-                if name not in names:
-                    close = closest(name, names)
-                    hint = f"; did you mean {close!r}?" if close else ";"
-                    yield (
-                        ("policy", field, name),
-                        f"no fleet of this {kind}{hint} {kind}s: {', '.join(names)}",
-                        name,
-                    )
-
-    def _check_models(self):
-        listed = {model for fleet in self.fleets.values() for model in fleet.performance}
-        known = sorted(listed | set(load_models()))
-        for name, workload in self.workloads.items():
-            if workload.model not in known:
-                close = closest(workload.model, known)
-                hint = f"did you mean {close!r}? " if close else ""
-                yield (
-                    ("workloads", name, "model"),
-                    f"unknown model; {hint}No fleet gives 'performance' for it and it is not a reference model "
-                    f"(fleets/models.yaml); known: {', '.join(known)}",
-                    workload.model,
-                )
-
-    def _check_resilience(self):
-        if self.policy.vendor_loss_coverage is None:
-            return
-        for i, name in enumerate(self.policy.vendor_loss_exempt):
-            if name not in self.workloads:
-                yield ("policy", "vendor_loss_exempt", i), unknown_name("workload", name, list(self.workloads)), name
-        for name, workload in self.workloads.items():
-            if name in self.policy.vendor_loss_exempt:
-                continue
-            phases: tuple[Phase, ...] = ("prefill", "decode") if workload.disaggregate else ("both",)
-            for phase in phases:
-                vendors = {
-                    fleet.vendor
-                    for fleet in self.fleets.values()
-                    if fleet.service_point(workload, phase).performance is not None
-                }
-                if len(vendors) == 1:
-                    (only,) = vendors
-                    yield (
-                        ("policy", "vendor_loss_coverage"),
-                        f"workload {name!r} can only be served by {only}'s hardware, so losing {only} leaves nothing to cover it; "
-                        f"add it to vendor_loss_exempt or add a fleet of another vendor that meets its SLO",
-                        None,
-                    )
-                    break
-
-    def _check_service(self):
-        known = {model for fleet in self.fleets.values() for model in fleet.performance} | set(load_models())
-        for name, workload in self.workloads.items():
-            if workload.model not in known:
-                continue  # an unknown model: reported by _check_models
-            phases: tuple[Phase, ...] = ("prefill", "decode") if workload.disaggregate else ("both",)
-            for phase in phases:
-                reasons = {
-                    fleet_name: fleet.service_point(workload, phase).reason for fleet_name, fleet in self.fleets.items()
-                }
-                if all(reasons.values()):
-                    detail = "; ".join(f"{f}: {why}" for f, why in reasons.items())
-                    what = "this workload" if phase == "both" else f"the {phase} of this workload"
-                    yield (
-                        ("workloads", name),
-                        f"no fleet can serve {what} within its SLO ({detail}); relax the SLO or add a fleet",
-                        None,
-                    )
 
     # ----------------------------------------------------------------- loading
     @classmethod

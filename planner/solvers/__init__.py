@@ -5,7 +5,7 @@ an MPS file for the CBC binary bundled with PuLP and reads its solution file bac
 :class:`Solution` whose duals follow one sign convention (see :mod:`planner.solvers.solution`),
 and a MIP's duals come from the LP with its integer columns fixed at the plan's values.
 
-:class:`~planner.solvers.highs.HighsSession` keeps one LP in HiGHS to solve it again, warm,
+:class:`~planner.solvers.session.HighsSession` keeps one LP in HiGHS to solve it again, warm,
 after costs or bounds change.
 
 >>> import numpy as np

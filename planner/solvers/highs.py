@@ -24,7 +24,7 @@ from planner.solvers.solution import Solution, Tolerances, finish, given
 from planner.status import Status
 
 if TYPE_CHECKING:
-    import scipy.sparse as sp
+    pass
 
 NUMERICAL = frozenset({"kSolveError", "kPostsolveError", "kUnknown"})
 """HiGHS model statuses that mean numerical trouble."""
@@ -126,15 +126,15 @@ def loaded(
         int(highspy.MatrixFormat.kRowwise),
         int(highspy.ObjSense.kMinimize),
         lp.offset,
-        _floats(lp.cost),
-        _floats(lp.lower),
-        _floats(lp.upper),
-        _floats(lp.row_lower),
-        _floats(lp.row_upper),
-        _indices(lp.indptr),
-        _indices(lp.indices),
-        _floats(lp.data),
-        _indices(lp.integer),  # 0 and 1: HiGHS's kContinuous and kInteger
+        as_floats(lp.cost),
+        as_floats(lp.lower),
+        as_floats(lp.upper),
+        as_floats(lp.row_lower),
+        as_floats(lp.row_upper),
+        as_indices(lp.indptr),
+        as_indices(lp.indices),
+        as_floats(lp.data),
+        as_indices(lp.integer),  # 0 and 1: HiGHS's kContinuous and kInteger
     )
     if status == highspy.HighsStatus.kError:
         raise ValueError(REFUSED_MODEL)
@@ -177,7 +177,7 @@ INTERIOR_POINT_NONZEROS = 1_000_000
 a basic solution, which gives the duals) instead of its dual simplex. Measured on the benchmark
 plans (`bench/`): the large one (330k nonzeros) took 4.6 s by simplex and 8.5 s by interior point;
 the xl one (1.6M nonzeros) took 210 s by interior point, and by simplex had not finished after 38
-minutes. Warm re-solves (:class:`HighsSession`) stay with the simplex, which starts from a basis."""
+minutes. Warm re-solves (:class:`planner.solvers.session.HighsSession`) stay with the simplex, which starts from a basis."""
 
 
 def solve(
@@ -309,120 +309,11 @@ def _status(said: str, lp: LinearProgram) -> Status:
     return Status.NOT_SOLVED
 
 
-class HighsSession:
-    """One LP kept in HiGHS across solves, so that a changed cost or bound is solved again from
-    the previous basis (HiGHS keeps it when only costs and bounds change), not from scratch.
-
-    A MIP is priced on a second ``Highs`` object holding the LP relaxation, kept warm the same
-    way: each solve fixes its integer columns at the MIP's values there (the first object keeps
-    its integrality and bounds untouched).
-
-    Parameters
-    ----------
-    lp
-        The program to hold; the session's :attr:`lp` follows every change made through it.
-    log
-        Show HiGHS's log on the standard output.
-
-    Examples
-    --------
-    >>> lp = LinearProgram.from_triplets(
-    ...     rows=np.array([0, 0]), cols=np.array([0, 1]), coefs=np.array([1.0, 1.0]),
-    ...     cost=np.array([2.0, 3.0]), lower=np.zeros(2), upper=np.full(2, np.inf),
-    ...     row_lower=np.array([4.0]), row_upper=np.array([np.inf]))
-    >>> session = HighsSession(lp)
-    >>> session.solve().objective
-    8.0
-    >>> session.set_costs(np.array([0]), np.array([5.0]))
-    >>> session.solve().objective
-    12.0
-    """
-
-    def __init__(self, lp: LinearProgram, log: bool = False) -> None:
-        self.lp = lp
-        self._log = log
-        self._highs = loaded(lp, log)
-        self._pricer = loaded(lp.relaxed(), log) if lp.is_mip else None
-
-    def set_costs(self, cols: np.ndarray, values: np.ndarray) -> None:
-        """Objective coefficients ``values`` for columns ``cols``."""
-        cols, values = _indices(cols), np.asarray(values, dtype=float)
-        cost = self.lp.cost.copy()
-        cost[cols] = values
-        self.lp = replace(self.lp, cost=cost)
-        for highs in self._objects():
-            highs.changeColsCost(len(cols), cols, values)
-
-    def set_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
-        """Column bounds ``lower``, ``upper`` for columns ``cols``."""
-        cols = _indices(cols)
-        new_lower, new_upper = self.lp.lower.copy(), self.lp.upper.copy()
-        new_lower[cols], new_upper[cols] = lower, upper
-        self.lp = replace(self.lp, lower=new_lower, upper=new_upper)
-        for highs in self._objects():
-            highs.changeColsBounds(len(cols), cols, new_lower[cols], new_upper[cols])
-
-    def set_row_bounds(self, rows: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
-        """Row bounds ``lower``, ``upper`` for rows ``rows``."""
-        rows = _indices(rows)
-        new_lower, new_upper = self.lp.row_lower.copy(), self.lp.row_upper.copy()
-        new_lower[rows], new_upper[rows] = lower, upper
-        self.lp = replace(self.lp, row_lower=new_lower, row_upper=new_upper)
-        for highs in self._objects():
-            highs.changeRowsBounds(len(rows), rows, new_lower[rows], new_upper[rows])
-
-    def set_coefficients(self, matrix: sp.csr_matrix) -> None:
-        """The matrix ``matrix``, of the held matrix's sparsity pattern, with some coefficients
-        changed (a site's PUE, a fleet's capital cost in a budget row): only those are changed
-        in HiGHS, which keeps its basis.
-
-        Raises
-        ------
-        ValueError
-            If ``matrix`` has another shape or pattern.
-        """
-        held = self.lp
-        if (
-            matrix.shape != held.shape
-            or not np.array_equal(matrix.indptr, held.indptr)
-            or not np.array_equal(matrix.indices, held.indices)
-        ):
-            raise ValueError("set_coefficients changes values only: the matrix has another pattern")
-        changed = np.flatnonzero(matrix.data != held.data)
-        rows = self.lp.row_of_nonzero()[changed]
-        for highs in self._objects():
-            for row, col, value in zip(rows, matrix.indices[changed], matrix.data[changed], strict=True):
-                highs.changeCoeff(int(row), int(col), float(value))
-        self.lp = self.lp.replaced(matrix=matrix)
-
-    def solve(
-        self, time_limit: float | None = None, tolerances: Tolerances | None = None, node_limit: int | None = None
-    ) -> Solution:
-        """Solve the program as it now stands, from the previous solve's basis."""
-        started = time.perf_counter()
-        first = run(self._highs, self.lp, time_limit=time_limit, tolerances=tolerances, node_limit=node_limit)
-        return finish(self.lp, first, self._price, started)
-
-    def _price(self, fixed: LinearProgram) -> Solution:
-        """Solve ``fixed`` (the session's LP with its integer columns fixed) on the pricing object;
-        its integer columns' bounds are set back to the session's afterwards."""
-        assert self._pricer is not None, "only a MIP is priced"
-        whole = _indices(np.flatnonzero(self.lp.integer))
-        self._pricer.changeColsBounds(len(whole), whole, fixed.lower[whole], fixed.upper[whole])
-        try:
-            return run(self._pricer, fixed)
-        finally:
-            self._pricer.changeColsBounds(len(whole), whole, self.lp.lower[whole], self.lp.upper[whole])
-
-    def _objects(self) -> list[Any]:
-        return [self._highs] if self._pricer is None else [self._highs, self._pricer]
-
-
-def _indices(values: np.ndarray) -> np.ndarray:
+def as_indices(values: np.ndarray) -> np.ndarray:
     """Indices as HiGHS takes them (32-bit integers)."""
     return np.asarray(values, dtype=np.int32)
 
 
-def _floats(values: np.ndarray) -> np.ndarray:
+def as_floats(values: np.ndarray) -> np.ndarray:
     """Numbers as HiGHS takes them (contiguous doubles)."""
     return np.ascontiguousarray(values, dtype=float)

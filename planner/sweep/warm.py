@@ -38,7 +38,7 @@ from planner.lp import LinearProgram
 from planner.scenario import Scenario
 
 if TYPE_CHECKING:
-    from planner.solvers.highs import HighsSession
+    from planner.solvers.session import HighsSession
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ class WarmSessions:
 
     def session_for(self, lp: LinearProgram) -> HighsSession:
         """A session holding ``lp``, to be solved warm when a kept session had its structure."""
-        from planner.solvers.highs import HighsSession
+        from planner.solvers.session import HighsSession
 
         key = structure(lp)
         session = self._sessions.get(key)

@@ -17,7 +17,7 @@ from planner.sweep.warm import WarmSessions
 
 if TYPE_CHECKING:
     from planner.lp import LinearProgram
-    from planner.solvers.highs import HighsSession
+    from planner.solvers.session import HighsSession
 
 KPI_COLUMNS = [
     "status",

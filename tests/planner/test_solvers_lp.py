@@ -28,7 +28,7 @@ from planner.solvers import (
 )
 from planner.solvers import cbc as cbc_module
 from planner.solvers import highs as highs_module
-from planner.solvers.highs import HighsSession
+from planner.solvers.session import HighsSession
 from planner.solvers.solution import finish
 from planner.status import Status
 from tests.planner.test_solve import FAKE_CBC
