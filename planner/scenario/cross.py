@@ -100,9 +100,8 @@ def _coverage_problems(scenario: Scenario, name: str, contract: Contract) -> Ite
         return  # an unknown fleet name: reported by reference_problems
     field = next(f for f in ("vendor", "provider", "category") if getattr(contract, f) is not None)
     given = getattr(contract, field)
-    known = sorted({str(getattr(fleet, field)) for fleet in scenario.fleets.values()})
-    close = closest(given, known)
-    hint = f"; did you mean {close!r}?" if close else ";"
+    known = _fleet_values(scenario, field)
+    hint = _did_you_mean(given, known)
     yield (
         ("contracts", name, field),
         f"no fleet is covered by this commitment: no fleet has {field} {given!r}{hint} the fleets have: {', '.join(known)}",
@@ -239,14 +238,12 @@ def adoption_problems(scenario: Scenario) -> Iterator[Problem]:
         ("vendor_share_limits", "vendor"),
         ("provider_share_limits", "provider"),
     ):
-        names = sorted({str(getattr(fleet, kind)) for fleet in scenario.fleets.values()})
+        names = _fleet_values(scenario, kind)
         for name in getattr(scenario.policy, field):
             if name not in names:
-                close = closest(name, names)
-                hint = f"; did you mean {close!r}?" if close else ";"
                 yield (
                     ("policy", field, name),
-                    f"no fleet of this {kind}{hint} {kind}s: {', '.join(names)}",
+                    f"no fleet of this {kind}{_did_you_mean(name, names)} {kind}s: {', '.join(names)}",
                     name,
                 )
 
@@ -314,3 +311,14 @@ def service_problems(scenario: Scenario) -> Iterator[Problem]:
                     f"no fleet can serve {what} within its SLO ({detail}); relax the SLO or add a fleet",
                     None,
                 )
+
+
+def _fleet_values(scenario: Scenario, field: str) -> list[str]:
+    """The distinct values the fleets give ``field`` (vendor, provider, category), sorted."""
+    return sorted({str(getattr(fleet, field)) for fleet in scenario.fleets.values()})
+
+
+def _did_you_mean(given: str, known: list[str]) -> str:
+    """The hint after a name no fleet has: the closest known one, if any is close."""
+    close = closest(given, known)
+    return f"; did you mean {close!r}?" if close else ";"
