@@ -73,7 +73,7 @@ def test_a_vllm_fleet_on_mi300x_takes_the_vllm_calibration_and_its_256_sequence_
 def test_a_stack_without_a_group_of_its_own_takes_its_vendors_and_says_so():
     table = operating_points("mi300x-8", "llama-3.1-405b", stack="sglang")
     assert set(table["source"]) == {
-        "roofline estimate for sglang, calibrated on group gpu/amd, sglang having no group of its own"
+        "roofline estimate for sglang, calibrated on group gpu/amd@fp8, sglang having no group of its own"
     }
     plain = operating_points("mi300x-8", "llama-3.1-405b")
     pd.testing.assert_series_equal(table["decode_tokens_per_s"], plain["decode_tokens_per_s"])

@@ -161,7 +161,9 @@ def test_point_on_a_stack_uses_its_runs_or_its_calibration_and_says_which(runner
     assert sglang["basis"] == "measured" and sglang["stack"] == "SGLang (InferenceX)"
     atom = point("--model", "deepseek-v3", *SQUARE, "--stack", "atom")
     assert atom["basis"] == "estimated" and atom["stack"] == "atom"
-    assert atom["source"] == "roofline estimate for atom, calibrated on group gpu/amd, atom having no group of its own"
+    assert (
+        atom["source"] == "roofline estimate for atom, calibrated on group gpu/amd@fp8, atom having no group of its own"
+    )
     shape = ["--model", "llama-3.1-405b", "--input-tokens", "500", "--output-tokens", "500"]
     vllm, plain = point(*shape, "--stack", "vllm"), point(*shape)
     assert vllm["stack"] == "vllm" and plain["stack"] is None
