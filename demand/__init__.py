@@ -10,7 +10,8 @@ The package knows nothing of the planner: it turns a demand specification into t
 """
 
 from demand.curves import Bass, DecayingGrowth, ExponentialGrowth, Gompertz, Logistic, Piecewise, Segment, Volume
-from demand.fit import FAMILIES, FitResult, Fitted, fit
+from demand.fit import FAMILIES, FitResult, fit
+from demand.fitted import Fitted
 from demand.mix import Share, mix_table, share_values
 from demand.periods import PeriodLength, parse_period, planning_periods, seconds_per_period
 from demand.profiles import Profile, peak_tokens_per_s

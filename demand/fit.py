@@ -5,9 +5,9 @@ squares on the log scale, or with ``family="auto"`` compares the families on the
 observations held out. The result states what the fitted curve implies (growth over the next year,
 doubling time) so that an implausible extrapolation shows at once, gives bands from a residual
 bootstrap across the families that predict the held-out end comparably well (see
-:mod:`demand.bands`), and writes the curve as YAML for a scenario file. :class:`Fitted` does the
-same inside a scenario: a demand entry of ``kind: fitted`` fits its history when the scenario is
-loaded.
+:mod:`demand.bands`), and writes the curve as YAML for a scenario file.
+:class:`~demand.fitted.Fitted` does the same inside a scenario: a demand entry of ``kind: fitted``
+fits its history when the scenario is loaded.
 
 A decaying-growth curve and a Gompertz curve are the same shape (a Gompertz curve is growth whose
 rate decays exponentially), stated through different figures; on equal holdout errors ``auto``
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
@@ -34,10 +35,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import Field, PrivateAttr, model_validator
 
 from demand.bands import Ensemble, Member, family_weights
-from demand.curves import Curve, Volume, period_bounds
+from demand.curves import Curve, period_bounds
 from demand.families import FAMILIES, FAMILY_MODELS, SAME_SHAPE, FamilyName, Observations, Solution, timestamp
 from demand.plausibility import MAX_ANNUAL_GROWTH, format_factor
 from demand.series import ExplicitSeries
@@ -104,6 +104,13 @@ class FitResult:
     def band_method(self, quantiles: tuple[float, float] = (0.1, 0.9), samples: int = 200) -> str:
         """How the band of :meth:`bands` with these low and high ``quantiles`` and ``samples`` is made."""
         return self._ensemble.describe(quantiles[0], quantiles[1], samples)
+
+    def band_quantile(
+        self, values: Callable[[Curve], np.ndarray], quantile: float, samples: int, seed: int
+    ) -> np.ndarray:
+        """The ``quantile`` (a fraction) of ``values`` of a curve across the bootstrap of the
+        families that fit comparably (``samples`` refits drawn with ``seed``)."""
+        return self._ensemble.quantiles(values, quantile, samples, seed)[0]
 
     @property
     def growth_at(self) -> pd.Timestamp:
@@ -405,84 +412,10 @@ def _rmse(residuals: np.ndarray) -> float:
 
 
 @lru_cache(maxsize=64)
-def _fit_once(
+def fit_cached(
     table: tuple[tuple[str, float], ...], interval: Literal["auto", "day", "week"], family: FamilyName | Literal["auto"]
 ) -> FitResult:
+    """The fit of a history given as its sorted (label, tokens) pairs, made once per process."""
     # A sweep validates its scenario once per run: the same history is fitted (and its bootstrap
     # drawn) once per process, not once per run. A FitResult does not change once made.
     return fit(ExplicitSeries(tokens=dict(table), interval=interval), family)
-
-
-class Fitted(Volume):
-    """Demand from a growth curve fitted to a history when the scenario is loaded.
-
-    The ``base`` band is the fitted curve itself; ``low`` and ``high`` take, for each period, a
-    quantile of its tokens across a residual bootstrap of the families that fit the history
-    comparably (see :meth:`FitResult.bands` and :mod:`demand.bands`).
-    """
-
-    kind: Literal["fitted"] = Field(default="fitted", description="Selects a growth curve fitted to a demand history.")
-    history: ExplicitSeries = Field(
-        description="Observed tokens (input plus output) per day, week, month or quarter: an inline 'tokens' table or a "
-        "'csv' file read from the scenario file's folder. Every count must be positive."
-    )
-    family: FamilyName | Literal["auto"] = Field(
-        default="auto",
-        description="Growth family to fit, or 'auto' to choose the one that best predicts the most recent 20% of the "
-        "history from the rest.",
-    )
-    band: Literal["low", "base", "high"] = Field(
-        default="base",
-        description="Which projection to plan for: the fitted curve ('base') or a quantile of tokens per period across "
-        "a bootstrap of the families that fit the history comparably ('low', 'high'; a named family: its own).",
-    )
-    low_quantile: float = Field(default=0.1, gt=0, lt=0.5, description="Quantile (a fraction) of the 'low' band.")
-    high_quantile: float = Field(default=0.9, gt=0.5, lt=1, description="Quantile (a fraction) of the 'high' band.")
-    samples: int = Field(
-        default=200,
-        ge=10,
-        description="Number of bootstrap refits (all families together) behind the low and high bands.",
-    )
-    seed: int = Field(
-        default=0, description="Seed (an integer) of the bootstrap resampling, so bands are reproducible."
-    )
-    _result: FitResult = PrivateAttr()
-
-    @model_validator(mode="after")
-    def _fit_history(self) -> Fitted:
-        try:
-            self._result = _fit_once(tuple(sorted(self.history._table.items())), self.history.interval, self.family)
-        except ValueError as error:
-            raise ValueError(f"cannot fit a growth curve to the demand history: {error}") from error
-        return self
-
-    @property
-    def result(self) -> FitResult:
-        """The fit behind this demand."""
-        return self._result
-
-    def anchor(self) -> pd.Timestamp:
-        return self._result.spec.anchor()
-
-    def evaluate(self, times) -> np.ndarray:
-        """Tokens per day at ``times``: the fitted curve's, or its band's quantile across the bootstrap."""
-        if self.band == "base":
-            return self._result.spec.evaluate(times)
-        values, _ = self._result._ensemble.quantiles(
-            lambda curve: curve.evaluate(times), self._quantile, self.samples, self.seed
-        )
-        return values
-
-    def between(self, first, end) -> np.ndarray:
-        """Tokens between days ``first`` and ``end``: the fitted curve's, or its band's quantile of
-        each interval's tokens across the bootstrap."""
-        if self.band == "base":
-            return self._result.spec.between(first, end)
-        values, _ = self._result._ensemble.quantiles(
-            lambda curve: curve.between(first, end), self._quantile, self.samples, self.seed
-        )
-        return values
-
-    @property
-    def _quantile(self) -> float:
-        return self.low_quantile if self.band == "low" else self.high_quantile

@@ -8,7 +8,7 @@ import pandas as pd
 from pydantic import Field
 
 from demand.curves import Bass, DecayingGrowth, ExponentialGrowth, Gompertz, Logistic, Piecewise, Volume
-from demand.fit import Fitted
+from demand.fitted import Fitted
 from demand.periods import seconds_per_period
 from demand.series import ExplicitSeries
 
