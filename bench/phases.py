@@ -62,8 +62,8 @@ def run_watched(command: list[str]) -> tuple[float, float]:
 def _solver_phases(model: Model, solver: str, folder: Path) -> tuple[dict[str, float], Any]:
     """Hand-off, solver alone and read-back of ``model``'s LP, each timed on its own, and the answer.
 
-    HiGHS: ``passModel`` (:func:`planner.solvers.highs.loaded`), its ``run()``, the answer read
-    into arrays. CBC: the MPS file written (:func:`planner.solvers.cbc.write_mps`), the binary on
+    HiGHS: ``passModel`` (:func:`planner.solvers.highs.loaded`), its ``run()`` with the method the
+    planner's solve uses (:func:`planner.solvers.highs.cold_method`), the answer read into arrays. CBC: the MPS file written (:func:`planner.solvers.cbc.write_mps`), the binary on
     it with the planner's command line, its solution file read into arrays.
     """
     from planner.solvers import Solution, cbc, highs
@@ -74,6 +74,7 @@ def _solver_phases(model: Model, solver: str, folder: Path) -> tuple[dict[str, f
     if solver == "highs":
         started = time.perf_counter()
         handle = highs.loaded(lp)
+        handle.setOptionValue("solver", highs.cold_method(lp))  # as the planner's solve sets it
         times["hand-off"] = time.perf_counter() - started
         started = time.perf_counter()
         handle.run()

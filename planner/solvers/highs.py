@@ -176,8 +176,15 @@ INTERIOR_POINT_NONZEROS = 1_000_000
 """From this many nonzeros a cold LP solve uses HiGHS's interior point method (then crossover to
 a basic solution, which gives the duals) instead of its dual simplex. Measured on the benchmark
 plans (`bench/`): the large one (330k nonzeros) took 4.6 s by simplex and 8.5 s by interior point;
-the xl one (1.6M nonzeros) took 210 s by interior point, and by simplex had not finished after 38
-minutes. Warm re-solves (:class:`planner.solvers.session.HighsSession`) stay with the simplex, which starts from a basis."""
+the xl one (1.6M nonzeros) took 177 s by interior point and 311 s by simplex, on a quiet machine
+(CBC's dual simplex took 154 s on it). Warm re-solves (:class:`planner.solvers.session.HighsSession`) stay with the simplex, which starts from a basis."""
+
+
+def cold_method(lp: LinearProgram) -> str:
+    """HiGHS's ``solver`` option for a cold solve of ``lp``: ``"ipm"`` (interior point, then
+    crossover to a basis and its duals) for an LP of :data:`INTERIOR_POINT_NONZEROS` or more,
+    ``"choose"`` (HiGHS's own choice: the dual simplex for an LP) otherwise."""
+    return "ipm" if not lp.is_mip and lp.nonzeros >= INTERIOR_POINT_NONZEROS else "choose"
 
 
 def solve(
@@ -195,8 +202,7 @@ def solve(
         highs = loaded(lp, log)
     except ValueError as exc:
         return Solution(Status.SOLVER_ERROR, seconds=time.perf_counter() - started, message=str(exc))
-    if not lp.is_mip and lp.nonzeros >= INTERIOR_POINT_NONZEROS:
-        highs.setOptionValue("solver", "ipm")  # with crossover (HiGHS's default): a basis and its duals
+    highs.setOptionValue("solver", cold_method(lp))
     first = run(highs, lp, time_limit=time_limit, tolerances=tolerances, node_limit=node_limit)
     return finish(lp, first, lambda fixed: run(loaded(fixed, log), fixed), started)
 

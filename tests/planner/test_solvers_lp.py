@@ -483,3 +483,13 @@ def test_a_large_lp_is_solved_by_interior_point_to_the_same_plan_and_duals(monke
     assert interior.status is Status.OPTIMAL and interior.objective == pytest.approx(16.5)
     assert interior.x.tolist() == pytest.approx(simplex.x.tolist(), abs=1e-7)
     assert interior.row_dual.tolist() == pytest.approx([2.5, -1.5, -0.5], abs=1e-7)
+    assert highs_module.cold_method(hand_lp()) == "ipm"
+
+
+def test_the_interior_point_method_is_kept_for_lps_of_many_nonzeros():
+    """The benchmark's solver-alone phase takes its method from here, as the solve does."""
+    from planner.solvers import highs as highs_module
+
+    lp = hand_lp()
+    assert lp.nonzeros < highs_module.INTERIOR_POINT_NONZEROS
+    assert highs_module.cold_method(lp) == "choose"
