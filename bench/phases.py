@@ -63,8 +63,9 @@ def _solver_phases(model: Model, solver: str, folder: Path) -> tuple[dict[str, f
     """Hand-off, solver alone and read-back of ``model``'s LP, each timed on its own, and the answer.
 
     HiGHS: ``passModel`` (:func:`planner.solvers.highs.loaded`), its ``run()`` with the method the
-    planner's solve uses (:func:`planner.solvers.highs.cold_method`), the answer read into arrays. CBC: the MPS file written (:func:`planner.solvers.cbc.write_mps`), the binary on
-    it with the planner's command line, its solution file read into arrays.
+    planner's solve uses (:func:`planner.solvers.highs.cold_method`), the answer read into arrays.
+    CBC: the MPS file written (:func:`planner.solvers.cbc.write_mps`), the binary on it with the
+    planner's command line, its solution file read into arrays.
     """
     from planner.solvers import Solution, cbc, highs
     from planner.status import Status

@@ -15,16 +15,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from planner.lp import LinearProgram
 from planner.solvers.solution import Solution, Tolerances, finish, given
 from planner.status import Status
-
-if TYPE_CHECKING:
-    pass
 
 NUMERICAL = frozenset({"kSolveError", "kPostsolveError", "kUnknown"})
 """HiGHS model statuses that mean numerical trouble."""
@@ -177,7 +174,8 @@ INTERIOR_POINT_NONZEROS = 1_000_000
 a basic solution, which gives the duals) instead of its dual simplex. Measured on the benchmark
 plans (`bench/`): the large one (330k nonzeros) took 4.6 s by simplex and 8.5 s by interior point;
 the xl one (1.6M nonzeros) took 177 s by interior point and 311 s by simplex, on a quiet machine
-(CBC's dual simplex took 154 s on it). Warm re-solves (:class:`planner.solvers.session.HighsSession`) stay with the simplex, which starts from a basis."""
+(CBC's dual simplex took 154 s on it). Warm re-solves
+(:class:`planner.solvers.session.HighsSession`) stay with the simplex, which starts from a basis."""
 
 
 def cold_method(lp: LinearProgram) -> str:
