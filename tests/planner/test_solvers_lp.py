@@ -246,6 +246,41 @@ def test_cbc_status_lines_map_to_statuses(monkeypatch, tmp_path, line, expected)
         assert "could not read CBC's answer" in answer.message
 
 
+HAND_ANSWER = [  # hand_lp's optimum as CBC prints it: rows, then columns; v at its upper bound
+    "      0 r0  6  2.5",
+    "      1 r1  4  -1.5",
+    "      2 r2  1  -0.5",
+    "      0 c0  4  0",
+    "      1 c1  1.5  0",
+    "      2 c2  0.5  0",
+    "      3 c3  0  2.5",
+    "** 4 c4  2  -1",
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "readable"),
+    [
+        (lambda lines: lines, True),
+        (lambda lines: lines[:1] + lines[2:], True),  # a row CBC dropped: its dual is 0
+        (lambda lines: lines[:-1], False),  # a column missing
+        (lambda lines: [*lines, "      4 c4  2  -1"], False),  # a column twice
+        (lambda lines: [*lines[:-1], "      5 c5  2  -1"], False),  # a column the LP does not have
+        (lambda lines: [*lines[:-1], "      4 c-4  2  -1"], False),  # a negative column number
+        (lambda lines: [*lines[:2], "      2 r7  1  -0.5", *lines[3:]], False),  # a row the LP does not have
+        (lambda lines: [*lines[:-1], "      4 v  2  -1"], False),  # a name that is not the file's
+    ],
+)
+def test_cbc_answer_table_is_read_whole_or_refused(change, readable):
+    read = cbc_module._table("\n".join(change(HAND_ANSWER)) + "\n", hand_lp())
+    if not readable:
+        assert read is None
+        return
+    x, row_dual, col_dual = read
+    assert x.tolist() == [4.0, 1.5, 0.5, 0.0, 2.0] and col_dual.tolist() == [0.0, 0.0, 0.0, 2.5, -1.0]
+    assert row_dual.tolist() in ([2.5, -1.5, -0.5], [2.5, 0.0, -0.5])
+
+
 def test_a_cbc_that_crashes_or_is_missing_is_a_solver_error(monkeypatch, tmp_path):
     crash = tmp_path / "crash"
     crash.write_text(f"#!{sys.executable}\nimport sys\nsys.exit(3)\n", encoding="utf-8")
