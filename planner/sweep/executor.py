@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import gc
 import os
 import signal
 import sys
@@ -128,6 +129,7 @@ _SOLVE: Callable[..., Any] | None = None
 
 def _start(parent: int, make: Make, data: Any) -> None:
     global _SOLVE
+    gc.enable()  # forked while the command line kept the collector off (planner.cli), with no timer
     _die_with_parent(parent)
     _SOLVE = make(data)
 

@@ -80,3 +80,12 @@ def test_python_dash_m_planner_prints_the_plan_and_passes_the_exit_code_through(
     )
     assert refused.returncode == 2, refused.stderr
     assert "bad.yaml" in refused.stdout + refused.stderr
+
+
+def test_the_command_line_keeps_the_collector_off_for_its_first_second_only():
+    """Importing the command line turns the cyclic garbage collector off; its timer turns it on
+    again (joined here: the test waits on the timer itself, not on a sleep)."""
+    check = "import gc, planner.cli as cli; off = not gc.isenabled(); cli.COLLECTOR_TIMER.join(30); print(off, gc.isenabled())"
+    run = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["True", "True"]

@@ -3,6 +3,7 @@ kept per worker for the chunks that bring the same data."""
 
 from __future__ import annotations
 
+import gc
 import threading
 
 import pytest
@@ -80,3 +81,21 @@ def test_a_dask_cluster_answers_every_call_in_order_with_one_solver_per_thread()
         answers = executor.run_tasks(_counter, 10, [(x,) for x in range(5)], scheduler=client, chunk=2)
     assert [a for a, _ in answers] == [10, 11, 12, 13, 14]
     assert sorted(n for _, n in answers) == [1, 2, 3, 4, 5]  # one thread: one solver for all chunks
+
+
+def _collector_state(_data):
+    return lambda: gc.isenabled()
+
+
+def test_pool_processes_collect_garbage_even_when_forked_while_the_collector_is_off():
+    """A sweep that starts within the command line's first second forks its pool with the
+    collector off (planner.cli); each pool process turns it on as it starts."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        with executor.pool_submitter(_collector_state, None, 2) as submit:
+            answers = [submit([()]).result() for _ in range(4)]
+    finally:
+        if was:
+            gc.enable()
+    assert answers == [[True]] * 4
