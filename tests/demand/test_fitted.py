@@ -7,17 +7,8 @@ import pandas as pd
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from demand import DemandSpec, ExplicitSeries, Fitted, Logistic, planning_periods, project
-
-# 30x ceiling, 20% a month: the midpoint comes after about 18 months.
-TRUTH = Logistic(start="2026-01", tokens_per_day=1e12, rate=0.2, capacity_tokens_per_day=3e13)
-MONTHS = pd.period_range("2026-01", periods=36, freq="M")
-
-
-def monthly_history(noise: float, seed: int) -> ExplicitSeries:
-    """SYNTHETIC history: the logistic curve's exact tokens per month times lognormal noise."""
-    tokens = TRUTH.per_period(MONTHS) * np.exp(np.random.default_rng(seed).normal(0.0, noise, len(MONTHS)))
-    return ExplicitSeries(tokens=dict(zip(MONTHS.astype(str), tokens, strict=True)))
+from demand import DemandSpec, Fitted, planning_periods, project
+from tests.demand.test_fit import TRUTHS, monthly_history
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +16,7 @@ def fitted_specs(tmp_path_factory):
     """Low, base and high ``fitted`` specs loaded from a SYNTHETIC CSV beside a scenario file."""
     folder = tmp_path_factory.mktemp("scenario")
     (folder / "data").mkdir()
-    history = monthly_history(noise=0.04, seed=11)
+    history = monthly_history(TRUTHS["logistic"], noise=0.04, seed=11)
     lines = ["# SYNTHETIC: a logistic curve with 4% lognormal noise", "period,tokens"]
     lines += [f"{row.label},{row.tokens!r}" for row in history.intervals().itertuples()]
     (folder / "data" / "usage.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -521,8 +521,9 @@ def test_a_large_lp_is_solved_by_interior_point_to_the_same_plan_and_duals(monke
     assert highs_module.cold_method(hand_lp()) == "ipm"
 
 
-def test_the_interior_point_method_is_kept_for_lps_of_many_nonzeros():
-    """The benchmark's solver-alone phase takes its method from here, as the solve does."""
+def test_an_lp_below_the_interior_point_size_is_left_to_highs_own_choice():
+    """Below INTERIOR_POINT_NONZEROS the method is HiGHS's own choice (its dual simplex for an LP);
+    the solve and the benchmark's solver-alone phase both take it from cold_method."""
     from planner.solvers import highs as highs_module
 
     lp = hand_lp()
